@@ -1,0 +1,188 @@
+//! Settings: built-in defaults, then `civil.toml`, then `CIVIL_*` environment variables.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::store::db::{Backend, SqliteSynchronous};
+
+/// Every setting, for `civil --help` and the README. Keep in step with `FileSettings`.
+pub const SETTINGS_HELP: &str = "\
+SETTINGS (civil.toml key / environment variable, default):
+  listen              CIVIL_LISTEN              127.0.0.1:8080    address and port to serve on
+  database_url        DATABASE_URL              <data_dir>/civil.db
+                      (or CIVIL_DATABASE_URL)   a SQLite path, or postgres://user:pass@host/db
+  base_url            CIVIL_BASE_URL            http://<listen>   public URL, used in links and emails;
+                                                                  https makes cookies Secure
+  data_dir            CIVIL_DATA_DIR            data              SQLite database and outgoing mail
+  site_name           CIVIL_SITE_NAME           Civil             shown in the page header
+  sqlite_synchronous  CIVIL_SQLITE_SYNCHRONOUS  full              full (no lost comments on power loss)
+                                                                  or normal (faster, may lose the last ones)
+  db_pool_size        CIVIL_DB_POOL_SIZE        16                database connections per instance
+  workers             CIVIL_WORKERS             <cores>           HTTP worker threads
+  edit_window_minutes CIVIL_EDIT_WINDOW_MINUTES 15                how long authors may edit a comment
+  session_days        CIVIL_SESSION_DAYS        30                how long a sign-in lasts
+  thread_cache_size   CIVIL_THREAD_CACHE_SIZE   512               rendered thread pages kept in memory
+  log                 CIVIL_LOG (or RUST_LOG)   info              log filter, e.g. civil=debug
+The configuration file is ./civil.toml, or the path in --config or CIVIL_CONFIG.";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub database_url: String,
+    pub base_url: String,
+    pub data_dir: PathBuf,
+    pub site_name: String,
+    pub sqlite_synchronous: SqliteSynchronous,
+    pub db_pool_size: u32,
+    pub workers: usize,
+    pub edit_window_minutes: i64,
+    pub session_days: i64,
+    pub thread_cache_size: usize,
+    pub log: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    base_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    site_name: Option<String>,
+    sqlite_synchronous: Option<SqliteSynchronous>,
+    db_pool_size: Option<u32>,
+    workers: Option<usize>,
+    edit_window_minutes: Option<i64>,
+    session_days: Option<i64>,
+    thread_cache_size: Option<usize>,
+    log: Option<String>,
+}
+
+impl Settings {
+    /// Load settings from the file (if any) and the process environment.
+    pub fn load(config_path: Option<&Path>) -> anyhow::Result<Settings> {
+        let explicit = config_path
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("CIVIL_CONFIG").map(PathBuf::from));
+        let path = explicit.clone().unwrap_or_else(|| PathBuf::from("civil.toml"));
+        let file = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str::<FileSettings>(&text)
+                .with_context(|| format!("invalid configuration file {}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => FileSettings::default(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Settings::from_sources(file, |key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Defaults, overridden by the file, overridden by the environment.
+    fn from_sources(file: FileSettings, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
+        fn parsed<T: std::str::FromStr>(env: &impl Fn(&str) -> Option<String>, key: &str) -> anyhow::Result<Option<T>>
+        where
+            T::Err: std::fmt::Display,
+        {
+            env(key)
+                .map(|v| v.trim().parse::<T>().map_err(|e| anyhow::anyhow!("{key}={v:?} is not valid: {e}")))
+                .transpose()
+        }
+
+        let listen = env("CIVIL_LISTEN").or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let data_dir = env("CIVIL_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| "data".into());
+        let database_url = env("DATABASE_URL")
+            .or_else(|| env("CIVIL_DATABASE_URL"))
+            .or(file.database_url)
+            .unwrap_or_else(|| data_dir.join("civil.db").to_string_lossy().into_owned());
+        let base_url = env("CIVIL_BASE_URL")
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let sqlite_synchronous = match env("CIVIL_SQLITE_SYNCHRONOUS") {
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "full" => SqliteSynchronous::Full,
+                "normal" => SqliteSynchronous::Normal,
+                _ => anyhow::bail!("CIVIL_SQLITE_SYNCHRONOUS must be full or normal, not {v:?}"),
+            },
+            None => file.sqlite_synchronous.unwrap_or(SqliteSynchronous::Full),
+        };
+        let settings = Settings {
+            listen,
+            database_url,
+            base_url,
+            data_dir,
+            site_name: env("CIVIL_SITE_NAME").or(file.site_name).unwrap_or_else(|| "Civil".into()),
+            sqlite_synchronous,
+            db_pool_size: parsed(&env, "CIVIL_DB_POOL_SIZE")?.or(file.db_pool_size).unwrap_or(16),
+            workers: parsed(&env, "CIVIL_WORKERS")?
+                .or(file.workers)
+                .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+            edit_window_minutes: parsed(&env, "CIVIL_EDIT_WINDOW_MINUTES")?.or(file.edit_window_minutes).unwrap_or(15),
+            session_days: parsed(&env, "CIVIL_SESSION_DAYS")?.or(file.session_days).unwrap_or(30),
+            thread_cache_size: parsed(&env, "CIVIL_THREAD_CACHE_SIZE")?.or(file.thread_cache_size).unwrap_or(512),
+            log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| "info".into()),
+        };
+        anyhow::ensure!(settings.db_pool_size > 0, "db_pool_size must be at least 1");
+        anyhow::ensure!(settings.workers > 0, "workers must be at least 1");
+        anyhow::ensure!(
+            settings.base_url.starts_with("http://") || settings.base_url.starts_with("https://"),
+            "base_url must start with http:// or https://"
+        );
+        Ok(settings)
+    }
+
+    pub fn backend(&self) -> Backend {
+        Backend::from_url(&self.database_url)
+    }
+
+    /// Cookies get the Secure flag when the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults() {
+        let s = Settings::from_sources(FileSettings::default(), env(&[])).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.base_url, "http://127.0.0.1:8080");
+        assert_eq!(s.database_url, "data/civil.db");
+        assert!(s.backend().is_sqlite());
+        assert_eq!(s.sqlite_synchronous, SqliteSynchronous::Full);
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn environment_beats_file_beats_default() {
+        let file: FileSettings = toml::from_str("listen = \"0.0.0.0:9000\"\nsite_name = \"The Herald\"\ndata_dir = \"/srv/civil\"").unwrap();
+        let s = Settings::from_sources(file, env(&[("CIVIL_LISTEN", "0.0.0.0:9999"), ("CIVIL_BASE_URL", "https://news.example/")])).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9999");
+        assert_eq!(s.site_name, "The Herald");
+        assert_eq!(s.database_url, "/srv/civil/civil.db");
+        assert_eq!(s.base_url, "https://news.example");
+        assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn postgres_url_selects_postgres() {
+        let s = Settings::from_sources(FileSettings::default(), env(&[("DATABASE_URL", "postgres://u@localhost/civil")])).unwrap();
+        assert!(!s.backend().is_sqlite());
+    }
+
+    #[test]
+    fn refuses_bad_values_and_unknown_keys() {
+        assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_DB_POOL_SIZE", "many")])).is_err());
+        assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_SQLITE_SYNCHRONOUS", "off")])).is_err());
+        assert!(toml::from_str::<FileSettings>("lisen = \"x\"").is_err());
+    }
+}

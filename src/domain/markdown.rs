@@ -1,0 +1,121 @@
+//! Markdown to safe HTML. Comments are rendered once, when written, from the already-masked
+//! text; the result is sanitised by ammonia whatever the markdown produced.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// Stands in for masked characters while markdown runs, so a masked word's `*`s are not read as
+/// emphasis. It is a private-use character, swapped for `*` after rendering.
+pub const MASK_PLACEHOLDER: char = '\u{E000}';
+
+fn comment_sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::empty();
+        b.add_tags([
+            "p", "br", "em", "strong", "del", "a", "code", "pre", "blockquote", "ul", "ol", "li",
+        ])
+        .add_tag_attributes("a", ["href"])
+        .add_tag_attributes("ol", ["start"])
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("nofollow ugc noopener"))
+        .strip_comments(true);
+        b
+    })
+}
+
+fn article_sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.link_rel(Some("noopener"));
+        b
+    })
+}
+
+/// Render a comment: paragraphs, emphasis, links, inline code and code blocks, quotes and lists.
+/// Headings become paragraphs, images become their alt text, and raw HTML is shown as text.
+pub fn render_comment(masked_markdown: &str) -> String {
+    let parser = Parser::new_ext(masked_markdown, Options::ENABLE_STRIKETHROUGH);
+    let events = parser.filter_map(|event| match event {
+        Event::Start(Tag::Heading { .. }) => Some(Event::Start(Tag::Paragraph)),
+        Event::End(TagEnd::Heading(_)) => Some(Event::End(TagEnd::Paragraph)),
+        // The alt text inside stays, as plain text.
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => None,
+        Event::Rule => Some(Event::Text(CowStr::Borrowed("———"))),
+        other => Some(other),
+    });
+    let mut raw_html = String::with_capacity(masked_markdown.len() + masked_markdown.len() / 4);
+    html::push_html(&mut raw_html, events);
+    finish(comment_sanitizer().clean(&raw_html).to_string())
+}
+
+/// Render an article body written by an editor: full markdown, still sanitised.
+pub fn render_article(markdown: &str) -> String {
+    let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES;
+    let mut raw_html = String::with_capacity(markdown.len() * 5 / 4);
+    html::push_html(&mut raw_html, Parser::new_ext(markdown, options));
+    article_sanitizer().clean(&raw_html).to_string()
+}
+
+fn finish(html: String) -> String {
+    if html.contains(MASK_PLACEHOLDER) {
+        html.replace(MASK_PLACEHOLDER, "*")
+    } else {
+        html
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn renders_the_allowed_subset() {
+        let html = render_comment("Hello *world*, see [this](https://example.com) and `code`.\n\n> quoted\n\n- one\n- two\n\n```\nfn main() {}\n```");
+        assert!(html.contains("<em>world</em>"));
+        assert!(html.contains(r#"<a href="https://example.com" rel="nofollow ugc noopener">this</a>"#), "{html}");
+        assert!(html.contains("<code>code</code>"));
+        assert!(html.contains("<blockquote>"));
+        assert!(html.contains("<li>one</li>"));
+        assert!(html.contains("<pre><code>fn main() {}"));
+    }
+
+    #[test]
+    fn refuses_images_raw_html_and_script_links() {
+        let html = render_comment("![alt text](https://evil.example/x.png) <script>alert(1)</script> <b>bold</b> [x](javascript:alert(1))");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("&lt;b&gt;bold&lt;/b&gt;"), "{html}");
+        assert!(html.contains("alt text"), "{html}");
+    }
+
+    #[test]
+    fn placeholder_becomes_star_without_emphasis() {
+        let masked = format!("what the f{0}{0}{0} is *this*", MASK_PLACEHOLDER);
+        assert_eq!(render_comment(&masked), "<p>what the f*** is <em>this</em></p>\n");
+    }
+
+    #[test]
+    fn headings_become_paragraphs() {
+        assert_eq!(render_comment("# Big"), "<p>Big</p>\n");
+    }
+
+    proptest! {
+        #[test]
+        fn output_never_contains_dangerous_markup(s in "\\PC{0,300}") {
+            let html = render_comment(&s).to_lowercase();
+            prop_assert!(!html.contains("<script"));
+            prop_assert!(!html.contains("<img"));
+            prop_assert!(!html.contains("onerror="));
+            prop_assert!(!html.contains("<iframe"));
+        }
+    }
+}

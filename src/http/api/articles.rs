@@ -1,0 +1,49 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::types::{ArticleJson, ArticleList, ArticleRequest, ErrorBody};
+use super::{check_csrf, ApiResult};
+use crate::domain::role::Role;
+use crate::http::extract::Viewer;
+use crate::http::State;
+use crate::services::articles::{self, ArticleForm};
+
+/// Published articles, newest first.
+#[utoipa::path(get, path = "/api/v1/articles", tag = "articles",
+    responses((status = 200, description = "Published articles", body = ArticleList)))]
+pub async fn list(state: web::Data<State>) -> ApiResult {
+    let base = &state.app.settings.base_url;
+    let list = articles::list_published(&state.app, 100).await?;
+    Ok(HttpResponse::Ok().json(ArticleList { articles: list.iter().map(|a| ArticleJson::new(a, base)).collect() }))
+}
+
+/// One published article (admins also see drafts).
+#[utoipa::path(get, path = "/api/v1/articles/{slug}", tag = "articles",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = ArticleJson), (status = 404, body = ErrorBody)))]
+pub async fn show(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>) -> ApiResult {
+    let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
+    Ok(HttpResponse::Ok().json(ArticleJson::new(&article, &state.app.settings.base_url)))
+}
+
+/// Create an article (admins only).
+#[utoipa::path(post, path = "/api/v1/articles", tag = "articles", request_body = ArticleRequest,
+    params(("X-CSRF-Token" = String, Header)),
+    responses(
+        (status = 201, body = ArticleJson),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "Slug taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(state: web::Data<State>, viewer: Viewer, req: HttpRequest, body: web::Json<ArticleRequest>) -> ApiResult {
+    viewer.require_role(Role::Admin)?;
+    check_csrf(&viewer, &req)?;
+    let body = body.into_inner();
+    let form = ArticleForm {
+        slug: body.slug,
+        title: body.title,
+        summary: body.summary,
+        body: body.body,
+        author_name: body.author_name,
+        comments_open: body.comments_open,
+    };
+    let article = articles::create(&state.app, form, body.published).await?;
+    Ok(HttpResponse::Created().json(ArticleJson::new(&article, &state.app.settings.base_url)))
+}

@@ -1,0 +1,103 @@
+use std::collections::HashSet;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::types::{CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, VoteRequest, VoteResponse};
+use super::{check_csrf, ApiResult};
+use crate::domain::Invalid;
+use crate::error::Error;
+use crate::http::extract::Viewer;
+use crate::http::State;
+use crate::services::articles;
+use crate::services::comments::{self, ThreadQuery};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CommentsQuery {
+    /// `oldest` (default), `newest` or `top`.
+    sort: Option<String>,
+    /// The `next_cursor` of the previous page.
+    after: Option<String>,
+    /// Top-level comments per page, 1 to 200 (default 50). Each comes with all its replies.
+    limit: Option<i64>,
+}
+
+/// A page of the thread, nested, with the total and the next cursor.
+#[utoipa::path(get, path = "/api/v1/articles/{slug}/comments", tag = "comments",
+    params(("slug" = String, Path), CommentsQuery),
+    responses((status = 200, body = CommentsPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>, query: web::Query<CommentsQuery>) -> ApiResult {
+    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
+    let sort = thread_query.sort;
+    let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
+    let page = comments::page(&state.app, article, thread_query).await?;
+    let voted: HashSet<i64> = match viewer.user() {
+        Some(user) => comments::votes_by(&state.app, user.id, &page).await?,
+        None => HashSet::new(),
+    };
+    let is_voted = |id: i64| voted.contains(&id);
+    Ok(HttpResponse::Ok().json(CommentsPage {
+        comments: page.comments.iter().map(|n| CommentJson::tree(n, &is_voted)).collect(),
+        total: page.total,
+        next_cursor: page.next,
+        sort: sort.as_str().to_owned(),
+    }))
+}
+
+/// Post a comment, or a reply with `parent_id`.
+#[utoipa::path(post, path = "/api/v1/articles/{slug}/comments", tag = "comments", request_body = NewCommentRequest,
+    params(("slug" = String, Path), ("X-CSRF-Token" = String, Header)),
+    responses(
+        (status = 201, body = CommentJson),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The discussion is closed", body = ErrorBody),
+        (status = 422, description = "Empty or too long body, or a bad parent", body = ErrorBody)))]
+pub async fn create(state: web::Data<State>, viewer: Viewer, req: HttpRequest, slug: web::Path<String>, body: web::Json<NewCommentRequest>) -> ApiResult {
+    let user = viewer.require_user()?;
+    check_csrf(&viewer, &req)?;
+    let comment = comments::post(&state.app, user, slug.into_inner(), &body.body, body.parent_id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, format!("/comments/{}", comment.id)))
+        .json(CommentJson::from_comment(&comment, false)))
+}
+
+/// Edit one's own comment, within the edit window.
+#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments", request_body = EditCommentRequest,
+    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
+    responses((status = 200, body = CommentJson), (status = 403, description = "Not yours, or the window has passed", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>, body: web::Json<EditCommentRequest>) -> ApiResult {
+    let user = viewer.require_user()?;
+    check_csrf(&viewer, &req)?;
+    let comment = comments::edit(&state.app, user, id.into_inner(), &body.body).await?;
+    Ok(HttpResponse::Ok().json(CommentJson::from_comment(&comment, false)))
+}
+
+/// Delete one's own comment.
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments",
+    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
+    responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> ApiResult {
+    let user = viewer.require_user()?;
+    check_csrf(&viewer, &req)?;
+    comments::delete(&state.app, user, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Upvote (`value: 1`) or take the vote back (`value: 0`).
+#[utoipa::path(post, path = "/api/v1/comments/{id}/vote", tag = "comments", request_body = VoteRequest,
+    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
+    responses((status = 200, body = VoteResponse), (status = 403, description = "Your own comment", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn vote(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>, body: web::Json<VoteRequest>) -> ApiResult {
+    let user = viewer.require_user()?;
+    check_csrf(&viewer, &req)?;
+    let up = match body.value {
+        1 => true,
+        0 => false,
+        _ => return Err(Error::from(Invalid::new("value", "A vote is 1 (upvote) or 0 (take it back).")).into()),
+    };
+    let score = comments::vote(&state.app, user, id.into_inner(), up).await?;
+    Ok(HttpResponse::Ok().json(VoteResponse { score, voted: up }))
+}

@@ -1,0 +1,104 @@
+//! The JSON API under `/api/v1`, for the embeddable widget and integrations. It calls the same
+//! services as the pages. Unsafe methods need the `X-CSRF-Token` header and a JSON body;
+//! unknown fields are refused; errors are `{"error": {"code", "message"}}`.
+
+pub mod accounts;
+pub mod articles;
+pub mod comments;
+pub mod openapi;
+pub mod types;
+
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+
+use super::extract::{Viewer, CSRF_HEADER};
+use crate::error::Error;
+use types::{ErrorBody, ErrorDetail};
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<&'static str>,
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> ApiError {
+        error.log();
+        ApiError { status: error.status(), code: error.code(), message: error.to_string(), field: error.field() }
+    }
+}
+
+impl From<crate::domain::Invalid> for ApiError {
+    fn from(invalid: crate::domain::Invalid) -> ApiError {
+        Error::from(invalid).into()
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(ErrorBody {
+            error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone(), field: self.field.map(str::to_owned) },
+        })
+    }
+}
+
+pub type ApiResult = Result<HttpResponse, ApiError>;
+
+/// The CSRF token from the header must match the session's (or, before sign-in, the cookie's).
+pub fn check_csrf(viewer: &Viewer, req: &HttpRequest) -> Result<(), ApiError> {
+    let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    viewer.check_csrf(header).map_err(ApiError::from)
+}
+
+/// Turn body-parsing failures into the API's error shape.
+pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let api = match &error {
+        JsonPayloadError::ContentType => ApiError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "unsupported_media_type",
+            message: "Send the body as JSON, with Content-Type: application/json.".into(),
+            field: None,
+        },
+        JsonPayloadError::Deserialize(e) => ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: format!("The JSON body is not valid: {e}."),
+            field: None,
+        },
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "payload_too_large",
+            message: "The request body is too large.".into(),
+            field: None,
+        },
+        _ => ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: format!("The request body could not be read: {error}."), field: None },
+    };
+    actix_web::error::InternalError::from_response(error, api.error_response()).into()
+}
+
+pub fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let api = ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: format!("The query string is not valid: {error}."), field: None };
+    actix_web::error::InternalError::from_response(error, api.error_response()).into()
+}
+
+pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    let api = ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: "There is nothing at this address.".into(), field: None };
+    actix_web::error::InternalError::from_response(error, api.error_response()).into()
+}
+
+pub async fn not_found() -> ApiResult {
+    Err(Error::NotFound("There is no API endpoint at this address.".into()).into())
+}

@@ -1,0 +1,17 @@
+//! The web edge: the route table, extractors, page handlers and the JSON API. Handlers parse,
+//! call one service, and render.
+
+pub mod api;
+pub mod assets;
+pub mod cache;
+pub mod extract;
+pub mod pages;
+pub mod routes;
+
+use crate::services::App;
+
+/// Shared by every worker.
+pub struct State {
+    pub app: App,
+    pub thread_cache: cache::ThreadCache,
+}

@@ -1,0 +1,207 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::{context, render, PageResult};
+use crate::domain::role::Role;
+use crate::error::Error;
+use crate::http::extract::{expired_session_cookie, safe_next, session_cookie, Viewer};
+use crate::http::State;
+use crate::services::accounts::{self, Registration, Session};
+use crate::services::comments;
+use crate::views::account::{self as view, RegistrationDraft};
+use crate::views::components::FormErrors;
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegisterForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    display_name: Option<String>,
+}
+
+impl RegisterForm {
+    fn draft(&self) -> RegistrationDraft {
+        RegistrationDraft {
+            username: self.username.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone().unwrap_or_default(),
+        }
+    }
+
+    fn registration(self) -> Registration {
+        Registration { username: self.username, email: self.email, password: self.password, display_name: self.display_name }
+    }
+}
+
+/// Sign in: set the session cookie and go on.
+fn signed_in(state: &State, session: Session, next: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, next))
+        .cookie(session_cookie(session.token, state.app.settings.secure_cookies(), state.app.settings.session_days))
+        .finish()
+}
+
+/// A new session replaces any the browser had, so a token fixed before sign-in is worthless.
+async fn end_previous_session(state: &State, viewer: &Viewer) {
+    if let Some(old) = &viewer.session {
+        let _ = accounts::sign_out(&state.app, &old.token).await;
+    }
+}
+
+pub async fn register_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<NextQuery>) -> PageResult {
+    let next = safe_next(q.next.as_deref());
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::register(&ctx, &next, &RegistrationDraft::default(), &FormErrors::none())))
+}
+
+pub async fn register(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    q: web::Query<NextQuery>,
+    form: web::Form<RegisterForm>,
+) -> PageResult {
+    let next = safe_next(q.next.as_deref());
+    let form = form.into_inner();
+    let draft = form.draft();
+    let result = async {
+        viewer.check_csrf(form.csrf_token.as_deref())?;
+        let user = accounts::register(&state.app, form.registration(), Role::Reader).await?;
+        accounts::start_session(&state.app, user).await
+    }
+    .await;
+    match result {
+        Ok(session) => {
+            end_previous_session(&state, &viewer).await;
+            Ok(signed_in(&state, session, &next))
+        }
+        Err(error) => {
+            error.log();
+            let ctx = context(&state, &mut viewer, &req);
+            Ok(render(&viewer, error.status(), view::register(&ctx, &next, &draft, &FormErrors::from_error(&error))))
+        }
+    }
+}
+
+pub async fn sign_in_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<NextQuery>) -> PageResult {
+    let next = safe_next(q.next.as_deref());
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::sign_in(&ctx, &next, "", &FormErrors::none())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn sign_in(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    q: web::Query<NextQuery>,
+    form: web::Form<SignInForm>,
+) -> PageResult {
+    let next = safe_next(q.next.as_deref());
+    let form = form.into_inner();
+    let result = async {
+        viewer.check_csrf(form.csrf_token.as_deref())?;
+        accounts::sign_in(&state.app, &form.login, form.password).await
+    }
+    .await;
+    match result {
+        Ok(session) => {
+            end_previous_session(&state, &viewer).await;
+            Ok(signed_in(&state, session, &next))
+        }
+        Err(error) => {
+            error.log();
+            let ctx = context(&state, &mut viewer, &req);
+            Ok(render(&viewer, error.status(), view::sign_in(&ctx, &next, &form.login, &FormErrors::from_error(&error))))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf_token: Option<String>,
+}
+
+pub async fn sign_out(state: web::Data<State>, viewer: Viewer, form: web::Form<CsrfForm>) -> PageResult {
+    viewer.check_csrf(form.csrf_token.as_deref())?;
+    if let Some(session) = &viewer.session {
+        accounts::sign_out(&state.app, &session.token).await?;
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, "/"))
+        .cookie(expired_session_cookie(state.app.settings.secure_cookies()))
+        .finish())
+}
+
+pub async fn profile(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, username: web::Path<String>) -> PageResult {
+    let user = accounts::find_by_username(&state.app, &username).await?;
+    let (list, total) = comments::by_author(&state.app, user.id).await?;
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::profile(&ctx, &user, &list, total)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupQuery {
+    token: Option<String>,
+}
+
+fn setup_gone() -> Error {
+    Error::NotFound("This setup link has already been used or is not valid. Sign in instead.".into())
+}
+
+pub async fn setup_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<SetupQuery>) -> PageResult {
+    let token = q.token.clone().unwrap_or_default();
+    if token.is_empty() || !accounts::setup_token_valid(&state.app, token.clone()).await? {
+        return Err(setup_gone().into());
+    }
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::setup(&ctx, &token, &RegistrationDraft::default(), &FormErrors::none())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupForm {
+    token: Option<String>,
+    #[serde(flatten)]
+    account: RegisterForm,
+}
+
+pub async fn setup(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, form: web::Form<SetupForm>) -> PageResult {
+    let form = form.into_inner();
+    let token = form.token.unwrap_or_default();
+    let draft = form.account.draft();
+    let result = async {
+        viewer.check_csrf(form.account.csrf_token.as_deref())?;
+        let user = accounts::complete_setup(&state.app, token.clone(), form.account.registration()).await?;
+        accounts::start_session(&state.app, user).await
+    }
+    .await;
+    match result {
+        Ok(session) => {
+            end_previous_session(&state, &viewer).await;
+            Ok(signed_in(&state, session, "/admin"))
+        }
+        Err(error @ Error::Forbidden(_)) => Err(error.into()),
+        Err(error) => {
+            let ctx = context(&state, &mut viewer, &req);
+            Ok(render(&viewer, error.status(), view::setup(&ctx, &token, &draft, &FormErrors::from_error(&error))))
+        }
+    }
+}

@@ -1,0 +1,178 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
+use serde::Deserialize;
+
+use super::{context, render, see_other, PageResult};
+use crate::domain::role::Role;
+use crate::http::extract::Viewer;
+use crate::http::State;
+use crate::services::accounts;
+use crate::services::articles::{self, ArticleForm};
+use crate::views::admin as view;
+use crate::views::components::FormErrors;
+
+pub async fn dashboard(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
+    viewer.require_role(Role::Admin)?;
+    let list = articles::list_all(&state.app).await?;
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::dashboard(&ctx, &list)))
+}
+
+pub async fn new_article(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
+    let user = viewer.require_role(Role::Admin)?.clone();
+    let form = ArticleForm { author_name: user.name().to_owned(), comments_open: true, ..ArticleForm::default() };
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::article_form(&ctx, None, &form, &FormErrors::none())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ArticleFormData {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    author_name: String,
+    comments_open: Option<String>,
+    publish: Option<String>,
+}
+
+impl ArticleFormData {
+    fn form(&self) -> ArticleForm {
+        let slug = if self.slug.trim().is_empty() {
+            crate::domain::article::Slug::from_title(&self.title)
+        } else {
+            self.slug.clone()
+        };
+        ArticleForm {
+            slug,
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            body: self.body.clone(),
+            author_name: self.author_name.clone(),
+            comments_open: self.comments_open.is_some(),
+        }
+    }
+}
+
+pub async fn create_article(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, data: web::Form<ArticleFormData>) -> PageResult {
+    viewer.require_role(Role::Admin)?;
+    let form = data.form();
+    let result = match viewer.check_csrf(data.csrf_token.as_deref()) {
+        Ok(()) => articles::create(&state.app, form.clone(), data.publish.is_some()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(article) => Ok(see_other(&format!("/articles/{}", article.slug))),
+        Err(error) => {
+            let ctx = context(&state, &mut viewer, &req);
+            Ok(render(&viewer, error.status(), view::article_form(&ctx, None, &form, &FormErrors::from_error(&error))))
+        }
+    }
+}
+
+pub async fn edit_article(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> PageResult {
+    viewer.require_role(Role::Admin)?;
+    let article = articles::find(&state.app, id.into_inner()).await?;
+    let form = ArticleForm {
+        slug: article.slug.clone(),
+        title: article.title.clone(),
+        summary: article.summary.clone(),
+        body: article.body_md.clone(),
+        author_name: article.author_name.clone(),
+        comments_open: article.comments_open,
+    };
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::article_form(&ctx, Some(article.id), &form, &FormErrors::none())))
+}
+
+pub async fn update_article(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    data: web::Form<ArticleFormData>,
+) -> PageResult {
+    viewer.require_role(Role::Admin)?;
+    let id = id.into_inner();
+    let form = data.form();
+    let result = match viewer.check_csrf(data.csrf_token.as_deref()) {
+        Ok(()) => articles::update(&state.app, id, form.clone()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(article) => Ok(see_other(&format!("/articles/{}", article.slug))),
+        Err(error) => {
+            let ctx = context(&state, &mut viewer, &req);
+            Ok(render(&viewer, error.status(), view::article_form(&ctx, Some(id), &form, &FormErrors::from_error(&error))))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf_token: Option<String>,
+}
+
+async fn set_published(state: &State, viewer: &Viewer, id: i64, csrf: Option<&str>, published: bool) -> PageResult {
+    viewer.require_role(Role::Admin)?;
+    viewer.check_csrf(csrf)?;
+    let article = articles::find(&state.app, id).await?;
+    articles::set_published(&state.app, article.slug, published).await?;
+    Ok(see_other("/admin"))
+}
+
+pub async fn publish(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfForm>) -> PageResult {
+    set_published(&state, &viewer, id.into_inner(), form.csrf_token.as_deref(), true).await
+}
+
+pub async fn unpublish(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfForm>) -> PageResult {
+    set_published(&state, &viewer, id.into_inner(), form.csrf_token.as_deref(), false).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UsersQuery {
+    q: Option<String>,
+}
+
+pub async fn users(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<UsersQuery>) -> PageResult {
+    viewer.require_role(Role::Admin)?;
+    let list = accounts::list(&state.app, q.q.clone()).await?;
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::users(&ctx, &list, q.q.as_deref().unwrap_or(""), &FormErrors::none())))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoleForm {
+    csrf_token: Option<String>,
+    role: Option<String>,
+}
+
+pub async fn set_role(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    username: web::Path<String>,
+    form: web::Form<RoleForm>,
+) -> PageResult {
+    let admin = viewer.require_role(Role::Admin)?.clone();
+    let result = async {
+        viewer.check_csrf(form.csrf_token.as_deref())?;
+        let role = Role::parse(form.role.as_deref().unwrap_or(""))?;
+        accounts::set_role(&state.app, Some(&admin), &username, role).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(see_other("/admin/users")),
+        Err(error) => {
+            let list = accounts::list(&state.app, None).await?;
+            let ctx = context(&state, &mut viewer, &req);
+            Ok(render(&viewer, error.status(), view::users(&ctx, &list, "", &FormErrors::from_error(&error))))
+        }
+    }
+}

@@ -1,0 +1,152 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
+use serde::Deserialize;
+
+use super::articles::{reshow_with_error, Draft};
+use super::{context, render, see_other, PageResult};
+use crate::error::Error;
+use crate::http::extract::Viewer;
+use crate::http::State;
+use crate::services::comments;
+use crate::views::account::edit_comment;
+use crate::views::components::FormErrors;
+
+#[derive(Debug, Deserialize)]
+pub struct CommentForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    body: String,
+    parent_id: Option<String>,
+    sort: Option<String>,
+}
+
+pub async fn post(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    form: web::Form<CommentForm>,
+) -> PageResult {
+    let slug = slug.into_inner();
+    let form = form.into_inner();
+    let parent_id = form.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::parse::<i64>);
+    let result = async {
+        let user = viewer.require_user()?.clone();
+        viewer.check_csrf(form.csrf_token.as_deref())?;
+        let parent_id = parent_id
+            .clone()
+            .transpose()
+            .map_err(|_| crate::domain::Invalid::new("parent_id", "The comment you are replying to is not on this article."))?;
+        comments::post(&state.app, &user, slug.clone(), &form.body, parent_id).await
+    }
+    .await;
+    match result {
+        Ok(comment) => {
+            let sort = form.sort.as_deref().filter(|s| *s != "oldest").map(|s| format!("?sort={s}")).unwrap_or_default();
+            Ok(see_other(&format!("/articles/{slug}{sort}#comment-{}", comment.id)))
+        }
+        Err(error) => {
+            // The draft goes back into the form it came from, unless that form cannot be shown
+            // (a bad parent), in which case it goes into the main form.
+            let reply_form_shown = error.field() != Some("parent_id");
+            let draft = Draft {
+                body: form.body,
+                error: Some(error.to_string()),
+                parent_id: parent_id.and_then(Result::ok).filter(|_| reply_form_shown),
+            };
+            reshow_with_error(&state, &mut viewer, &req, slug, form.sort.as_deref(), draft, error).await
+        }
+    }
+}
+
+/// `/comments/{id}`: the permalink, which lands on the comment in its article.
+pub async fn permalink(state: web::Data<State>, id: web::Path<i64>) -> PageResult {
+    let id = id.into_inner();
+    let place = comments::locate(&state.app, id).await?;
+    let page = match place.page_after {
+        Some(after) => format!("?after={after}"),
+        None => String::new(),
+    };
+    Ok(see_other(&format!("/articles/{}{page}#comment-{id}", place.slug)))
+}
+
+pub async fn edit_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    let (comment, slug) = comments::for_editing(&state.app, &user, id.into_inner()).await?;
+    let deadline = comments::edit_deadline(&state.app, comment.created_at);
+    if crate::store::now() > deadline {
+        return Err(Error::forbidden(format!(
+            "Comments can be edited for {} minutes after posting, and that time has passed.",
+            state.app.settings.edit_window_minutes
+        ))
+        .into());
+    }
+    let ctx = context(&state, &mut viewer, &req);
+    let page = edit_comment(&ctx, comment.id, &slug, &comment.body_raw, deadline, &FormErrors::none());
+    Ok(render(&viewer, StatusCode::OK, page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn edit(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    form: web::Form<EditForm>,
+) -> PageResult {
+    let id = id.into_inner();
+    let user = viewer.require_user()?.clone();
+    let result = match viewer.check_csrf(form.csrf_token.as_deref()) {
+        Ok(()) => comments::edit(&state.app, &user, id, &form.body).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/comments/{id}"))),
+        Err(error) => {
+            let (comment, slug) = comments::for_editing(&state.app, &user, id).await?;
+            let deadline = comments::edit_deadline(&state.app, comment.created_at);
+            let ctx = context(&state, &mut viewer, &req);
+            let page = edit_comment(&ctx, id, &slug, &form.body, deadline, &FormErrors::from_error(&error));
+            Ok(render(&viewer, error.status(), page))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: Option<String>,
+}
+
+pub async fn delete(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfOnly>) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    viewer.check_csrf(form.csrf_token.as_deref())?;
+    let id = id.into_inner();
+    let slug = comments::article_slug_of(&state.app, id).await?;
+    comments::delete(&state.app, &user, id).await?;
+    Ok(see_other(&format!("/articles/{slug}#comments")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VoteForm {
+    csrf_token: Option<String>,
+    value: Option<String>,
+}
+
+pub async fn vote(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<VoteForm>) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    viewer.check_csrf(form.csrf_token.as_deref())?;
+    let up = match form.value.as_deref() {
+        Some("1") => true,
+        Some("0") => false,
+        _ => return Err(crate::domain::Invalid::new("value", "A vote is 1 (upvote) or 0 (take it back).").into()),
+    };
+    let id = id.into_inner();
+    comments::vote(&state.app, &user, id, up).await?;
+    Ok(see_other(&format!("/comments/{id}")))
+}

@@ -1,0 +1,164 @@
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use civil::config::{Settings, SETTINGS_HELP};
+use civil::domain::role::Role;
+use civil::services::accounts::{self, Registration};
+use civil::services::articles::{self, ArticleForm};
+use civil::services::App;
+use civil::startup::Application;
+
+/// Civil: comments, moderation and newsletters for publishers.
+#[derive(Parser)]
+#[command(name = "civil", version, about, after_help = SETTINGS_HELP)]
+struct Cli {
+    /// Configuration file (default ./civil.toml, if present).
+    #[arg(long, global = true, env = "CIVIL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site and the API (the default).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage articles.
+    #[command(subcommand)]
+    Article(ArticleCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// reader, moderator or admin.
+        #[arg(long, default_value = "reader")]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Change an account's role.
+    SetRole {
+        #[arg(long)]
+        username: String,
+        /// reader, moderator or admin.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ArticleCommand {
+    /// Create an article. The markdown body is read from --body-file, or standard input.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        summary: String,
+        #[arg(long)]
+        author: String,
+        #[arg(long)]
+        body_file: Option<PathBuf>,
+        /// Publish at once instead of saving a draft.
+        #[arg(long)]
+        publish: bool,
+        /// Open the article with comments closed.
+        #[arg(long)]
+        comments_closed: bool,
+    },
+    /// Publish a draft now.
+    Publish { slug: String },
+    /// Take an article back to draft.
+    Unpublish { slug: String },
+    /// List every article.
+    List,
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input).context("cannot read standard input")?;
+    Ok(input)
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    civil::telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let application = Application::build(settings).await?;
+            application.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            tokio::task::spawn_blocking(move || App::open(settings)).await??;
+            println!("The database is up to date.");
+        }
+        Command::User(command) => {
+            let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
+            match command {
+                UserCommand::Create { username, email, role, display_name } => {
+                    let role = Role::parse(&role)?;
+                    let password = read_stdin()?;
+                    // A trailing newline from `echo` or a terminal is not part of the password.
+                    let password = password.strip_suffix('\n').unwrap_or(&password);
+                    let password = password.strip_suffix('\r').unwrap_or(password).to_owned();
+                    let user = accounts::register(&app, Registration { username, email, password, display_name }, role).await?;
+                    println!("Created {} ({}) with id {}.", user.username, user.role, user.id);
+                }
+                UserCommand::SetRole { username, role } => {
+                    let user = accounts::set_role(&app, None, &username, Role::parse(&role)?).await?;
+                    println!("{} is now {}.", user.username, user.role);
+                }
+            }
+        }
+        Command::Article(command) => {
+            let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
+            match command {
+                ArticleCommand::Create { slug, title, summary, author, body_file, publish, comments_closed } => {
+                    let body = match body_file {
+                        Some(path) => std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?,
+                        None => read_stdin()?,
+                    };
+                    let form = ArticleForm { slug, title, summary, body, author_name: author, comments_open: !comments_closed };
+                    let article = articles::create(&app, form, publish).await?;
+                    let state = if article.published_at.is_some() { "published" } else { "saved as a draft" };
+                    println!("Article {} {state}: {}/articles/{}", article.id, app.settings.base_url, article.slug);
+                }
+                ArticleCommand::Publish { slug } => {
+                    let article = articles::set_published(&app, slug, true).await?;
+                    println!("Published {}/articles/{}", app.settings.base_url, article.slug);
+                }
+                ArticleCommand::Unpublish { slug } => {
+                    let article = articles::set_published(&app, slug, false).await?;
+                    println!("{} is a draft again.", article.slug);
+                }
+                ArticleCommand::List => {
+                    for a in articles::list_all(&app).await? {
+                        let state = match a.published_at {
+                            Some(at) => format!("published {}", at.format("%Y-%m-%d %H:%M")),
+                            None => "draft".to_owned(),
+                        };
+                        println!("{:>5}  {:<40}  {:<24}  {:>5} comments  {}", a.id, a.slug, state, a.comment_count, a.title);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,366 @@
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::accounts::User;
+use super::App;
+use crate::domain::comment_body::CommentBody;
+use crate::domain::markdown::{self, MASK_PLACEHOLDER};
+use crate::domain::thread::{self, Cursor, Node, Sort, Status, Threaded};
+use crate::domain::Invalid;
+use crate::error::Error;
+use crate::store::articles::{self, ArticleRow};
+use crate::store::comments::{self, CommentRow, NewComment, ThreadRow};
+use crate::store::{self, DbConnection};
+
+/// A comment as readers see it.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub author_id: i64,
+    pub author_username: String,
+    pub author_display_name: Option<String>,
+    /// Sanitised, masked HTML; empty for a placeholder.
+    pub body_html: String,
+    pub status: Status,
+    pub score: i64,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+}
+
+impl Comment {
+    pub fn author_name(&self) -> &str {
+        self.author_display_name.as_deref().unwrap_or(&self.author_username)
+    }
+
+    pub fn is_placeholder(&self) -> bool {
+        self.status != Status::Published
+    }
+}
+
+impl From<ThreadRow> for Comment {
+    fn from(row: ThreadRow) -> Comment {
+        let status = Status::from_db(&row.status);
+        Comment {
+            id: row.id,
+            parent_id: row.parent_id,
+            depth: row.depth,
+            author_id: row.author_id,
+            author_username: row.author_username,
+            author_display_name: row.author_display_name,
+            // The text of a deleted or removed comment never leaves the database in a thread.
+            body_html: if status == Status::Published { row.body_html } else { String::new() },
+            status,
+            score: row.score,
+            created_at: row.created_at,
+            edited_at: row.edited_at,
+        }
+    }
+}
+
+impl Threaded for Comment {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn parent_id(&self) -> Option<i64> {
+        self.parent_id
+    }
+}
+
+/// One page of a thread: top-level comments in the chosen order, each with all its replies.
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    pub comments: Vec<Node<Comment>>,
+    pub next: Option<String>,
+    /// Published comments on the whole article.
+    pub total: i64,
+}
+
+pub struct ThreadQuery {
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+impl ThreadQuery {
+    pub fn parse(sort: Option<&str>, after: Option<&str>, limit: Option<i64>) -> Result<ThreadQuery, Invalid> {
+        let sort = Sort::parse(sort)?;
+        let after = after.filter(|a| !a.is_empty()).map(|a| Cursor::parse(a, sort)).transpose()?;
+        Ok(ThreadQuery { sort, after, limit: thread::page_size(limit)? })
+    }
+}
+
+/// Load a page of the thread: two queries, whatever the number of comments.
+pub fn load_page(conn: &mut DbConnection, article: &ArticleRow, query: &ThreadQuery) -> Result<ThreadPage, Error> {
+    let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit)?;
+    let next = if roots.len() as i64 > query.limit {
+        roots.truncate(query.limit as usize);
+        roots.last().map(|last| Cursor { score: last.score, id: last.id }.encode(query.sort))
+    } else {
+        None
+    };
+    let root_ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
+    let mut by_root: HashMap<i64, Vec<Comment>> = HashMap::new();
+    for reply in comments::replies_under(conn, &root_ids)? {
+        by_root.entry(reply.root_id).or_default().push(Comment::from(reply));
+    }
+    let mut flat = Vec::with_capacity(roots.len() + by_root.values().map(Vec::len).sum::<usize>());
+    for root in roots {
+        let id = root.id;
+        flat.push(Comment::from(root));
+        if let Some(group) = by_root.remove(&id) {
+            flat.extend(group);
+        }
+    }
+    Ok(ThreadPage { comments: thread::nest(flat), next, total: article.comment_count })
+}
+
+pub async fn page(app: &App, article: ArticleRow, query: ThreadQuery) -> Result<ThreadPage, Error> {
+    app.db(move |conn| load_page(conn, &article, &query)).await
+}
+
+/// Which comments on this page the reader has upvoted.
+pub async fn votes_by(app: &App, user_id: i64, page: &ThreadPage) -> Result<HashSet<i64>, Error> {
+    fn collect(nodes: &[Node<Comment>], ids: &mut Vec<i64>) {
+        for node in nodes {
+            ids.push(node.item.id);
+            collect(&node.replies, ids);
+        }
+    }
+    let mut ids = Vec::new();
+    collect(&page.comments, &mut ids);
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    app.db(move |conn| Ok(comments::voted_among(conn, user_id, &ids)?.into_iter().collect())).await
+}
+
+/// The masked, sanitised HTML for a body. Analysed once; markdown runs on the masked text.
+fn render_body(app: &App, body: &CommentBody) -> String {
+    let analysis = app.profanity.analyze(body.as_str(), MASK_PLACEHOLDER);
+    markdown::render_comment(&analysis.masked)
+}
+
+fn find_public_article(conn: &mut DbConnection, slug: &str) -> Result<ArticleRow, Error> {
+    match articles::find_by_slug(conn, slug)? {
+        Some(a) if super::articles::is_public(&a) => Ok(a),
+        _ => Err(Error::not_found("That article")),
+    }
+}
+
+fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
+    comments::find(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
+}
+
+fn find_thread_comment(conn: &mut DbConnection, id: i64) -> Result<Comment, Error> {
+    Ok(comments::find_in_thread(conn, id)?.map(Comment::from).ok_or_else(|| Error::not_found("That comment"))?)
+}
+
+/// Post a comment, or a reply when `parent_id` is given.
+pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id: Option<i64>) -> Result<Comment, Error> {
+    let body = CommentBody::parse(body)?;
+    let body_html = render_body(app, &body);
+    let author_id = author.id;
+    app.write(move |conn| {
+        let article = find_public_article(conn, &slug)?;
+        if !article.comments_open {
+            return Err(Error::Closed);
+        }
+        let parent = match parent_id {
+            None => None,
+            Some(id) => {
+                let not_here = || Invalid::new("parent_id", "The comment you are replying to is not on this article.");
+                let parent = comments::find(conn, id)?.ok_or_else(not_here)?;
+                if parent.article_id != article.id {
+                    return Err(not_here().into());
+                }
+                if Status::from_db(&parent.status) != Status::Published {
+                    return Err(Invalid::new("parent_id", "The comment you are replying to has been taken down.").into());
+                }
+                Some(parent)
+            }
+        };
+        let new = NewComment {
+            article_id: article.id,
+            parent_id,
+            depth: parent.as_ref().map_or(0, |p| p.depth + 1),
+            author_id,
+            body_raw: body.as_str(),
+            body_html: &body_html,
+            status: Status::Published.as_str(),
+            created_at: store::now(),
+        };
+        let id = comments::insert(conn, &new)?;
+        let path = thread::child_path(parent.as_ref().map(|p| p.path.as_str()), id);
+        comments::set_place(conn, id, parent.as_ref().map_or(id, |p| p.root_id), &path)?;
+        if let Some(parent) = &parent {
+            comments::add_live_replies(conn, parent.id, 1)?;
+        }
+        articles::touch_discussion(conn, article.id, 1)?;
+        find_thread_comment(conn, id)
+    })
+    .await
+}
+
+fn own_comment(comment: &CommentRow, user: &User, verb: &str) -> Result<(), Error> {
+    if comment.author_id != user.id {
+        return Err(Error::forbidden(format!("You can only {verb} your own comments.")));
+    }
+    Ok(())
+}
+
+/// Edit one's own comment within the edit window.
+pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comment, Error> {
+    let body = CommentBody::parse(body)?;
+    let body_html = render_body(app, &body);
+    let author = author.clone();
+    let window = app.settings.edit_window_minutes;
+    app.write(move |conn| {
+        let comment = find_comment(conn, id)?;
+        own_comment(&comment, &author, "edit")?;
+        if !matches!(Status::from_db(&comment.status), Status::Published | Status::Pending) {
+            return Err(Error::not_found("That comment"));
+        }
+        let now = store::now();
+        if now > comment.created_at + Duration::minutes(window) {
+            return Err(Error::forbidden(format!(
+                "Comments can be edited for {window} minutes after posting, and that time has passed."
+            )));
+        }
+        comments::update_body(conn, id, body.as_str(), &body_html, now)?;
+        articles::touch_discussion(conn, comment.article_id, 0)?;
+        find_thread_comment(conn, id)
+    })
+    .await
+}
+
+/// When the edit window of a comment closes, for the edit form.
+pub fn edit_deadline(app: &App, created_at: NaiveDateTime) -> NaiveDateTime {
+    created_at + Duration::minutes(app.settings.edit_window_minutes)
+}
+
+/// A comment as its author edits it: the original text.
+pub async fn for_editing(app: &App, author: &User, id: i64) -> Result<(CommentRow, String), Error> {
+    let author = author.clone();
+    app.db(move |conn| {
+        let comment = find_comment(conn, id)?;
+        own_comment(&comment, &author, "edit")?;
+        let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
+        Ok((comment, article.slug))
+    })
+    .await
+}
+
+/// Delete one's own comment. With shown replies it stays as a placeholder; without, it goes,
+/// and so do placeholders above it that no longer hold anything up.
+pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
+    let author = author.clone();
+    app.write(move |conn| {
+        let comment = find_comment(conn, id)?;
+        own_comment(&comment, &author, "delete")?;
+        let status = Status::from_db(&comment.status);
+        if status == Status::Deleted {
+            return Err(Error::not_found("That comment"));
+        }
+        comments::set_status(conn, id, Status::Deleted.as_str())?;
+        if comment.live_replies == 0 && thread::is_shown(status, comment.live_replies) {
+            release_ancestors(conn, &comment.path)?;
+        }
+        let published_delta = if status == Status::Published { -1 } else { 0 };
+        articles::touch_discussion(conn, comment.article_id, published_delta)?;
+        Ok(())
+    })
+    .await
+}
+
+/// A comment stopped being shown: each ancestor holds one shown reply fewer, and a placeholder
+/// left holding none stops being shown too.
+fn release_ancestors(conn: &mut DbConnection, path: &str) -> Result<(), Error> {
+    for ancestor_id in thread::ancestor_ids(path) {
+        comments::add_live_replies(conn, ancestor_id, -1)?;
+        let ancestor = find_comment(conn, ancestor_id)?;
+        if thread::is_shown(Status::from_db(&ancestor.status), ancestor.live_replies) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Upvote (`up = true`) or take the vote back. Idempotent. Returns the new score.
+pub async fn vote(app: &App, voter: &User, id: i64, up: bool) -> Result<i64, Error> {
+    let voter_id = voter.id;
+    app.write(move |conn| {
+        let comment = find_comment(conn, id)?;
+        if Status::from_db(&comment.status) != Status::Published {
+            return Err(Error::not_found("That comment"));
+        }
+        if comment.author_id == voter_id {
+            return Err(Error::forbidden("You cannot vote on your own comment."));
+        }
+        let existing = comments::vote_of(conn, id, voter_id)?;
+        let delta = match (existing, up) {
+            (None, true) => {
+                comments::insert_vote(conn, id, voter_id, 1, store::now())?;
+                1
+            }
+            (Some(value), false) => {
+                comments::delete_vote(conn, id, voter_id)?;
+                -i64::from(value)
+            }
+            _ => 0,
+        };
+        if delta != 0 {
+            comments::add_score(conn, id, delta)?;
+            articles::touch_discussion(conn, comment.article_id, 0)?;
+        }
+        Ok(comment.score + delta)
+    })
+    .await
+}
+
+/// Where a permalink lands: the article, and the page of its thread (in the default order)
+/// that holds the comment.
+pub struct Place {
+    pub slug: String,
+    pub page_after: Option<String>,
+}
+
+pub async fn locate(app: &App, id: i64) -> Result<Place, Error> {
+    app.db(move |conn| {
+        let comment = find_comment(conn, id)?;
+        let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That comment"))?;
+        if !super::articles::is_public(&article) || !thread::is_shown(Status::from_db(&comment.status), comment.live_replies) {
+            return Err(Error::not_found("That comment"));
+        }
+        let earlier_roots = comments::count_shown_roots_before(conn, article.id, comment.root_id)?;
+        // Past the first page, start the page at this comment's top-level comment.
+        let page_after = (earlier_roots >= thread::DEFAULT_PAGE_SIZE)
+            .then(|| Cursor { score: 0, id: comment.root_id - 1 }.encode(Sort::Oldest));
+        Ok(Place { slug: article.slug, page_after })
+    })
+    .await
+}
+
+/// The slug of the article a comment belongs to.
+pub async fn article_slug_of(app: &App, id: i64) -> Result<String, Error> {
+    app.db(move |conn| {
+        let comment = find_comment(conn, id)?;
+        let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That comment"))?;
+        Ok(article.slug)
+    })
+    .await
+}
+
+pub async fn by_author(app: &App, author_id: i64) -> Result<(Vec<comments::ProfileComment>, i64), Error> {
+    app.db(move |conn| {
+        Ok((
+            comments::published_by_author(conn, author_id, store::now(), 100)?,
+            comments::count_published_by_author(conn, author_id)?,
+        ))
+    })
+    .await
+}
+
+pub use crate::store::comments::ProfileComment;

@@ -1,0 +1,60 @@
+//! Use cases. Each runs its writes in one transaction, returns domain values, and knows
+//! nothing about HTTP. Pages, the JSON API and the CLI call the same functions.
+
+pub mod accounts;
+pub mod articles;
+pub mod comments;
+pub mod passwords;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::domain::profanity::{ProfanityFilter, SiteWordLists};
+use crate::error::Error;
+use crate::store::db::{self, DbConnection, DbPool};
+
+/// What every use case needs: the database, the settings and the shared filters.
+#[derive(Clone)]
+pub struct App {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    pub profanity: Arc<ProfanityFilter>,
+    pub passwords: passwords::Passwords,
+}
+
+impl App {
+    /// Connect to the database (migrating it) and build the shared state.
+    pub fn open(settings: Settings) -> anyhow::Result<App> {
+        let pool = db::connect(&settings.backend(), settings.db_pool_size, settings.sqlite_synchronous)?;
+        Ok(App {
+            pool,
+            settings: Arc::new(settings),
+            profanity: Arc::new(ProfanityFilter::new(&SiteWordLists::default())),
+            passwords: passwords::Passwords::new(),
+        })
+    }
+
+    /// Run blocking database work off the async executor, on a pooled connection.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like `db`, inside one write transaction.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| db::write_transaction(conn, work)).await
+    }
+}

@@ -1,0 +1,67 @@
+//! Build the application: open the database, bind the listener (port 0 works, for tests), and
+//! run until stopped.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, App as ActixApp, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::http::cache::ThreadCache;
+use crate::http::{routes, State};
+use crate::services::{accounts, App};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub app: App,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let app = {
+            let settings = settings.clone();
+            tokio::task::spawn_blocking(move || App::open(settings)).await??
+        };
+        app.passwords.warm_up();
+        if let Some(token) = accounts::issue_setup_token(&app).await? {
+            let base = if settings.listen.ends_with(":0") {
+                format!("http://127.0.0.1:{port}")
+            } else {
+                settings.base_url.clone()
+            };
+            tracing::warn!("No admin account exists yet. Create one at {base}/setup?token={token}");
+        }
+        let state = web::Data::new(State { app: app.clone(), thread_cache: ThreadCache::new(settings.thread_cache_size) });
+        let server = HttpServer::new(move || {
+            ActixApp::new()
+                .wrap(TracingLogger::default())
+                .wrap(
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("X-Frame-Options", "SAMEORIGIN")),
+                )
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .configure(routes::configure)
+        })
+        .workers(settings.workers)
+        .listen(listener)?
+        .run();
+        tracing::info!(port, "Civil is serving");
+        Ok(Application { port, server, app })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,119 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::articles;
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = articles)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body_md: String,
+    pub body_html: String,
+    pub author_name: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub comments_open: bool,
+    pub comment_count: i64,
+    pub comment_version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticle<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    pub author_name: &'a str,
+    pub published_at: Option<NaiveDateTime>,
+    pub comments_open: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = articles)]
+pub struct ArticleChanges<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    pub author_name: &'a str,
+    pub comments_open: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewArticle<'_>) -> QueryResult<ArticleRow> {
+    diesel::insert_into(articles::table)
+        .values(new)
+        .returning(articles::all_columns)
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut DbConnection, id: i64, changes: &ArticleChanges<'_>) -> QueryResult<usize> {
+    diesel::update(articles::table.find(id))
+        .set((changes, articles::comment_version.eq(articles::comment_version + 1)))
+        .execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ArticleRow>> {
+    articles::table.find(id).select(ArticleRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<ArticleRow>> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn slug_taken(conn: &mut DbConnection, slug: &str, except_id: Option<i64>) -> QueryResult<bool> {
+    let query = articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(articles::id.ne(except_id.unwrap_or(0)));
+    diesel::select(diesel::dsl::exists(query)).get_result(conn)
+}
+
+/// Published articles, newest first.
+pub fn list_published(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<ArticleRow>> {
+    articles::table
+        .filter(articles::published_at.le(now))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .select(ArticleRow::as_select())
+        .load(conn)
+}
+
+/// Every article, drafts first, then newest first.
+pub fn list_all(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<ArticleRow>> {
+    articles::table
+        .order((articles::published_at.is_null().desc(), articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .select(ArticleRow::as_select())
+        .load(conn)
+}
+
+pub fn set_published_at(conn: &mut DbConnection, id: i64, at: Option<NaiveDateTime>, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(articles::table.find(id))
+        .set((articles::published_at.eq(at), articles::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Record a change to an article's discussion: the count of published comments moves by
+/// `delta`, and the version moves on so every instance's cached thread goes stale.
+pub fn touch_discussion(conn: &mut DbConnection, id: i64, delta: i64) -> QueryResult<usize> {
+    diesel::update(articles::table.find(id))
+        .set((
+            articles::comment_count.eq(articles::comment_count + delta),
+            articles::comment_version.eq(articles::comment_version + 1),
+        ))
+        .execute(conn)
+}

@@ -1,0 +1,281 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{articles, comment_votes, comments, users};
+use super::DbConnection;
+use crate::domain::thread::{Cursor, Sort};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = comments)]
+pub struct CommentRow {
+    pub id: i64,
+    pub article_id: i64,
+    pub parent_id: Option<i64>,
+    pub root_id: i64,
+    pub path: String,
+    pub depth: i32,
+    pub author_id: i64,
+    pub body_raw: String,
+    pub body_html: String,
+    pub status: String,
+    pub score: i64,
+    pub live_replies: i64,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewComment<'a> {
+    pub article_id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub author_id: i64,
+    pub body_raw: &'a str,
+    pub body_html: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+/// A comment as a thread shows it: no raw text, with its author's public names.
+#[derive(Debug, Clone, Queryable)]
+pub struct ThreadRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub root_id: i64,
+    pub depth: i32,
+    pub author_id: i64,
+    pub body_html: String,
+    pub status: String,
+    pub score: i64,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub author_username: String,
+    pub author_display_name: Option<String>,
+}
+
+type ThreadColumns = (
+    comments::id,
+    comments::parent_id,
+    comments::root_id,
+    comments::depth,
+    comments::author_id,
+    comments::body_html,
+    comments::status,
+    comments::score,
+    comments::created_at,
+    comments::edited_at,
+    users::username,
+    users::display_name,
+);
+
+const THREAD_COLUMNS: ThreadColumns = (
+    comments::id,
+    comments::parent_id,
+    comments::root_id,
+    comments::depth,
+    comments::author_id,
+    comments::body_html,
+    comments::status,
+    comments::score,
+    comments::created_at,
+    comments::edited_at,
+    users::username,
+    users::display_name,
+);
+
+pub fn insert(conn: &mut DbConnection, new: &NewComment<'_>) -> QueryResult<i64> {
+    diesel::insert_into(comments::table)
+        .values(new)
+        .returning(comments::id)
+        .get_result(conn)
+}
+
+/// Place a new comment in its thread once its id is known.
+pub fn set_place(conn: &mut DbConnection, id: i64, root_id: i64, path: &str) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set((comments::root_id.eq(root_id), comments::path.eq(path)))
+        .execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CommentRow>> {
+    comments::table.find(id).select(CommentRow::as_select()).first(conn).optional()
+}
+
+pub fn find_in_thread(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ThreadRow>> {
+    comments::table
+        .inner_join(users::table)
+        .filter(comments::id.eq(id))
+        .select(THREAD_COLUMNS)
+        .first(conn)
+        .optional()
+}
+
+/// A comment is shown while published, or as a placeholder while shown replies hang below it.
+macro_rules! shown {
+    () => {
+        comments::status
+            .eq("published")
+            .or(comments::status.eq_any(["deleted", "removed"]).and(comments::live_replies.gt(0)))
+    };
+}
+
+/// One page of shown top-level comments in the sort order, after the cursor. Returns one more
+/// than `limit` when there is a next page.
+pub fn roots_page(
+    conn: &mut DbConnection,
+    article_id: i64,
+    sort: Sort,
+    after: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<ThreadRow>> {
+    let mut query = comments::table
+        .inner_join(users::table)
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::depth.eq(0))
+        .filter(shown!())
+        .select(THREAD_COLUMNS)
+        .into_boxed();
+    query = match (sort, after) {
+        (Sort::Oldest, Some(c)) => query.filter(comments::id.gt(c.id)),
+        (Sort::Newest, Some(c)) => query.filter(comments::id.lt(c.id)),
+        (Sort::Top, Some(c)) => query.filter(
+            comments::score
+                .lt(c.score)
+                .or(comments::score.eq(c.score).and(comments::id.gt(c.id))),
+        ),
+        (_, None) => query,
+    };
+    query = match sort {
+        Sort::Oldest => query.order(comments::id.asc()),
+        Sort::Newest => query.order(comments::id.desc()),
+        Sort::Top => query.order((comments::score.desc(), comments::id.asc())),
+    };
+    query.limit(limit + 1).load(conn)
+}
+
+pub fn count_shown_roots_before(conn: &mut DbConnection, article_id: i64, root_id: i64) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::depth.eq(0))
+        .filter(comments::id.lt(root_id))
+        .filter(shown!())
+        .count()
+        .get_result(conn)
+}
+
+/// Every shown reply under the given top-level comments, in reading order.
+pub fn replies_under(conn: &mut DbConnection, root_ids: &[i64]) -> QueryResult<Vec<ThreadRow>> {
+    if root_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comments::table
+        .inner_join(users::table)
+        .filter(comments::root_id.eq_any(root_ids))
+        .filter(comments::depth.gt(0))
+        .filter(shown!())
+        .order(comments::path.asc())
+        .select(THREAD_COLUMNS)
+        .load(conn)
+}
+
+pub fn update_body(conn: &mut DbConnection, id: i64, body_raw: &str, body_html: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::body_raw.eq(body_raw),
+            comments::body_html.eq(body_html),
+            comments::edited_at.eq(Some(now)),
+        ))
+        .execute(conn)
+}
+
+pub fn set_status(conn: &mut DbConnection, id: i64, status: &str) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id)).set(comments::status.eq(status)).execute(conn)
+}
+
+pub fn add_live_replies(conn: &mut DbConnection, id: i64, delta: i64) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set(comments::live_replies.eq(comments::live_replies + delta))
+        .execute(conn)
+}
+
+/// A reader's published comments, newest first, with the article each belongs to.
+#[derive(Debug, Clone, Queryable)]
+pub struct ProfileComment {
+    pub id: i64,
+    pub body_html: String,
+    pub score: i64,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub article_slug: String,
+    pub article_title: String,
+}
+
+pub fn published_by_author(conn: &mut DbConnection, author_id: i64, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<ProfileComment>> {
+    comments::table
+        .inner_join(articles::table)
+        .filter(comments::author_id.eq(author_id))
+        .filter(comments::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .order(comments::id.desc())
+        .limit(limit)
+        .select((
+            comments::id,
+            comments::body_html,
+            comments::score,
+            comments::created_at,
+            comments::edited_at,
+            articles::slug,
+            articles::title,
+        ))
+        .load(conn)
+}
+
+pub fn count_published_by_author(conn: &mut DbConnection, author_id: i64) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::author_id.eq(author_id))
+        .filter(comments::status.eq("published"))
+        .count()
+        .get_result(conn)
+}
+
+pub fn vote_of(conn: &mut DbConnection, comment_id: i64, user_id: i64) -> QueryResult<Option<i32>> {
+    comment_votes::table
+        .find((comment_id, user_id))
+        .select(comment_votes::value)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_vote(conn: &mut DbConnection, comment_id: i64, user_id: i64, value: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::insert_into(comment_votes::table)
+        .values((
+            comment_votes::comment_id.eq(comment_id),
+            comment_votes::user_id.eq(user_id),
+            comment_votes::value.eq(value),
+            comment_votes::created_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn delete_vote(conn: &mut DbConnection, comment_id: i64, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(comment_votes::table.find((comment_id, user_id))).execute(conn)
+}
+
+pub fn add_score(conn: &mut DbConnection, comment_id: i64, delta: i64) -> QueryResult<usize> {
+    diesel::update(comments::table.find(comment_id))
+        .set(comments::score.eq(comments::score + delta))
+        .execute(conn)
+}
+
+/// Which of these comments the reader has upvoted.
+pub fn voted_among(conn: &mut DbConnection, user_id: i64, comment_ids: &[i64]) -> QueryResult<Vec<i64>> {
+    if comment_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comment_votes::table
+        .filter(comment_votes::user_id.eq(user_id))
+        .filter(comment_votes::comment_id.eq_any(comment_ids))
+        .select(comment_votes::comment_id)
+        .load(conn)
+}

@@ -1,0 +1,180 @@
+//! The database: which backend, the connection pool, SQLite pragmas, and embedded migrations.
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite { path: String },
+    Postgres { url: String },
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres { url: url.to_owned() }
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            let path = path.strip_prefix("sqlite:").unwrap_or(path);
+            Backend::Sqlite { path: path.to_owned() }
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Backend::Sqlite { .. })
+    }
+
+    fn connection_url(&self) -> &str {
+        match self {
+            Backend::Sqlite { path } => path,
+            Backend::Postgres { url } => url,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug)]
+struct SqlitePragmas {
+    synchronous: SqliteSynchronous,
+}
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(conn) = conn {
+            let synchronous = match self.synchronous {
+                SqliteSynchronous::Full => "FULL",
+                SqliteSynchronous::Normal => "NORMAL",
+            };
+            // busy_timeout first, so the other pragmas wait for a lock rather than fail.
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Open (and for SQLite, create) the database, and run pending migrations.
+pub fn connect(
+    backend: &Backend,
+    pool_size: u32,
+    synchronous: SqliteSynchronous,
+) -> anyhow::Result<DbPool> {
+    if let Backend::Sqlite { path } = backend {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create the database directory {}: {e}", dir.display())
+                })?;
+            }
+        }
+    }
+    // The multi-connection only reports "Invalid connection url"; connect directly once so the
+    // operator sees the real cause.
+    check_connect(backend)?;
+    let manager = ConnectionManager::<DbConnection>::new(backend.connection_url());
+    let pool = Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas { synchronous }))
+        .build(manager)?;
+    let mut conn = pool.get()?;
+    run_migrations(&mut conn)?;
+    Ok(pool)
+}
+
+fn check_connect(backend: &Backend) -> anyhow::Result<()> {
+    match backend {
+        Backend::Sqlite { path } => {
+            let mut conn = SqliteConnection::establish(path)
+                .map_err(|e| anyhow::anyhow!("cannot open SQLite database {path}: {e}"))?;
+            // WAL is a property of the database file: set it once, before the pool opens.
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                .map_err(|e| anyhow::anyhow!("cannot switch {path} to WAL mode: {e}"))?;
+        }
+        Backend::Postgres { url } => {
+            PgConnection::establish(url)
+                .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Pg(c) => {
+            // Several instances may start at once against one database; the advisory lock makes
+            // them migrate one after another.
+            c.batch_execute("SELECT pg_advisory_lock(7266871)")?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            c.batch_execute("SELECT pg_advisory_unlock(7266871)")?;
+            result
+        }
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrated");
+    }
+    Ok(())
+}
+
+/// Run `f` in a transaction that takes the write lock up front. On SQLite a deferred transaction
+/// that reads and then writes fails with SQLITE_BUSY when another writer got in between;
+/// `BEGIN IMMEDIATE` waits for the lock instead.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => match <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                Err(commit_error.into())
+            }
+        },
+        Err(error) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+/// `true` when the database answers a trivial query.
+pub fn ping(conn: &mut DbConnection) -> bool {
+    conn.batch_execute("SELECT 1").is_ok()
+}

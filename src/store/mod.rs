@@ -1,0 +1,23 @@
+//! The only place that speaks SQL. Functions take `&mut DbConnection`, so the caller owns the
+//! transaction. Timestamps are always written from Rust, in UTC.
+
+pub mod articles;
+pub mod comments;
+pub mod db;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+pub use db::{DbConnection, DbPool};
+
+/// `true` when the error is a unique-constraint violation.
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

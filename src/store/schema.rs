@@ -1,0 +1,96 @@
+// One schema for both backends: the migrations in migrations/sqlite and migrations/postgres
+// create the same tables with the same column types.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        username_key -> Text,
+        email -> Text,
+        email_key -> Text,
+        display_name -> Nullable<Text>,
+        password_hash -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    setup_tokens (token_hash) {
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        body_md -> Text,
+        body_html -> Text,
+        author_name -> Text,
+        published_at -> Nullable<Timestamp>,
+        comments_open -> Bool,
+        comment_count -> BigInt,
+        comment_version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        root_id -> BigInt,
+        path -> Text,
+        depth -> Integer,
+        author_id -> BigInt,
+        body_raw -> Text,
+        body_html -> Text,
+        status -> Text,
+        score -> BigInt,
+        live_replies -> BigInt,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    comment_votes (comment_id, user_id) {
+        comment_id -> BigInt,
+        user_id -> BigInt,
+        value -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(comment_votes -> comments (comment_id));
+diesel::joinable!(comment_votes -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    setup_tokens,
+    articles,
+    comments,
+    comment_votes,
+);

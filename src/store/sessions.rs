@@ -1,0 +1,68 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{sessions, setup_tokens, users};
+use super::users::UserRow;
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: i64,
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub csrf_token: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usize> {
+    diesel::insert_into(sessions::table).values(new).execute(conn)
+}
+
+/// The live session for a token hash, with its account.
+pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<(SessionRow, UserRow)>> {
+    sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::expires_at.gt(now))
+        .select((SessionRow::as_select(), UserRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn delete_by_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)
+}
+
+pub fn delete_for_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
+
+pub fn delete_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+}
+
+pub fn insert_setup_token(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::insert_into(setup_tokens::table)
+        .values((setup_tokens::token_hash.eq(token_hash), setup_tokens::created_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn setup_token_exists(conn: &mut DbConnection, token_hash: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(setup_tokens::table.filter(setup_tokens::token_hash.eq(token_hash)))).get_result(conn)
+}
+
+pub fn delete_setup_tokens(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(setup_tokens::table).execute(conn)
+}

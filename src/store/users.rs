@@ -1,0 +1,87 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub username_key: String,
+    pub email: String,
+    pub email_key: String,
+    pub display_name: Option<String>,
+    pub password_hash: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+    pub email_verified_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub username_key: &'a str,
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub display_name: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<UserRow> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::all_columns)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_username_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username_key.eq(key))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Sign-in accepts a username or an email address.
+pub fn find_by_login(conn: &mut DbConnection, key: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username_key.eq(key).or(users::email_key.eq(key)))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn username_taken(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::username_key.eq(key)))).get_result(conn)
+}
+
+pub fn email_taken(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::email_key.eq(key)))).get_result(conn)
+}
+
+pub fn admin_exists(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq("admin")))).get_result(conn)
+}
+
+pub fn set_role(conn: &mut DbConnection, id: i64, role: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::role.eq(role)).execute(conn)
+}
+
+/// Accounts in sign-up order, newest first, optionally filtered by a name or email fragment.
+pub fn list(conn: &mut DbConnection, search: Option<&str>, limit: i64) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(fragment) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", fragment.to_lowercase().replace('%', "").replace('_', ""));
+        query = query.filter(users::username_key.like(pattern.clone()).or(users::email_key.like(pattern)));
+    }
+    query.order(users::id.desc()).limit(limit).load(conn)
+}

@@ -1,0 +1,56 @@
+use maud::{html, Markup, DOCTYPE};
+
+use crate::services::accounts::User;
+
+/// What every page knows about the request.
+pub struct PageContext {
+    pub site_name: String,
+    pub user: Option<User>,
+    pub csrf_token: String,
+    /// The current path, so sign-in links can bring the reader back.
+    pub path: String,
+}
+
+pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (ctx.site_name) }
+                link rel="stylesheet" href="/assets/civil.css";
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
+                script src="/assets/civil.js" defer {}
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.site {
+                    div.wrap {
+                        a.brand href="/" { (ctx.site_name) }
+                        nav aria-label="Account" {
+                            @match &ctx.user {
+                                Some(user) => {
+                                    @if user.role >= crate::domain::role::Role::Admin {
+                                        a href="/admin" { "Admin" }
+                                    }
+                                    a href={ "/users/" (user.username) } { (user.name()) }
+                                    form.inline method="post" action="/signout" {
+                                        input type="hidden" name="csrf_token" value=(ctx.csrf_token);
+                                        button.link type="submit" { "Sign out" }
+                                    }
+                                }
+                                None => {
+                                    a href={ "/signin?next=" (urlencoding::encode(&ctx.path)) } { "Sign in" }
+                                    a.button href={ "/register?next=" (urlencoding::encode(&ctx.path)) } { "Register" }
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main.wrap { (content) }
+                footer.site { div.wrap { "Comments powered by Civil." } }
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Pages as functions from view models to `Markup`. One layout wraps every page. User HTML
+//! enters a page only as `PreEscaped` of text the sanitiser produced.
+
+pub mod account;
+pub mod admin;
+pub mod article;
+pub mod components;
+pub mod layout;
+pub mod thread;
+
+pub use layout::{layout, PageContext};
