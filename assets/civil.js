@@ -1,0 +1,242 @@
+/* Civil: progressive enhancement. Every page works without this file. */
+(function () {
+  'use strict';
+
+  var DRAFT_PREFIX = 'civil:draft:';
+  var DRAFT_MAX_AGE = 30 * 24 * 3600 * 1000;
+  var store = (function () {
+    try {
+      var s = window.localStorage;
+      s.setItem('civil:test', '1');
+      s.removeItem('civil:test');
+      return s;
+    } catch (e) { return null; }
+  })();
+  var flushers = [];
+
+  function each(selector, fn, root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(selector), fn);
+  }
+
+  /* Drafts: kept per form action and parent comment. */
+  function draftKey(form) {
+    var parent = form.querySelector('input[name="parent_id"]');
+    return DRAFT_PREFIX + form.getAttribute('action') + '#' + (parent ? parent.value : '');
+  }
+
+  function readDraft(key) {
+    if (!store) return '';
+    try {
+      var d = JSON.parse(store.getItem(key) || 'null');
+      return d && typeof d.v === 'string' ? d.v : '';
+    } catch (e) { return ''; }
+  }
+
+  function writeDraft(key, value, original) {
+    if (!store) return;
+    try {
+      if (!value.trim() || value === original) store.removeItem(key);
+      else store.setItem(key, JSON.stringify({ v: value, t: Date.now() }));
+    } catch (e) { /* storage full or blocked: drafts are a nicety */ }
+  }
+
+  function pruneDrafts() {
+    if (!store) return;
+    try {
+      for (var i = store.length - 1; i >= 0; i--) {
+        var key = store.key(i);
+        if (!key || key.indexOf(DRAFT_PREFIX) !== 0) continue;
+        var d = null;
+        try { d = JSON.parse(store.getItem(key)); } catch (e) { /* corrupt */ }
+        if (!d || !(Date.now() - d.t < DRAFT_MAX_AGE)) store.removeItem(key);
+      }
+    } catch (e) { /* ignore */ }
+  }
+
+  /* A counter that appears when fewer than 1000 characters remain. */
+  function addCounter(textarea) {
+    var max = textarea.maxLength;
+    if (!(max > 0)) return;
+    var out = document.createElement('p');
+    out.className = 'counter';
+    out.id = (textarea.id || 'body') + '-count';
+    out.setAttribute('aria-live', 'polite');
+    textarea.parentNode.insertBefore(out, textarea.nextSibling);
+    var described = textarea.getAttribute('aria-describedby');
+    textarea.setAttribute('aria-describedby', (described ? described + ' ' : '') + out.id);
+    function update() {
+      var left = max - textarea.value.length;
+      out.textContent = left < 1000 ? left + (left === 1 ? ' character left' : ' characters left') : '';
+      out.classList.toggle('low', left < 100);
+    }
+    textarea.addEventListener('input', update);
+    update();
+  }
+
+  function enhanceForm(form) {
+    var textarea = form.querySelector('textarea');
+    if (!textarea || form.hasAttribute('data-enhanced')) return;
+    form.setAttribute('data-enhanced', '');
+    var key = draftKey(form);
+    var original = textarea.value; // what the server filled in, if anything: it wins
+    if (!original) textarea.value = readDraft(key);
+    var timer = null;
+    function flush() {
+      if (timer === null) return;
+      clearTimeout(timer);
+      timer = null;
+      writeDraft(key, textarea.value, original);
+    }
+    textarea.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(flush, 400);
+    });
+    textarea.addEventListener('blur', flush);
+    flushers.push(flush);
+    form.addEventListener('submit', function (e) {
+      if (e.defaultPrevented) return;
+      clearTimeout(timer);
+      timer = null;
+      if (store) { try { store.removeItem(key); } catch (err) { /* ignore */ } }
+    });
+    addCounter(textarea);
+  }
+
+  /* Inline replies: a copy of the main comment form under the comment. */
+  function closeReply(form, link) {
+    form.parentNode.removeChild(form);
+    if (link) {
+      link.setAttribute('aria-expanded', 'false');
+      link.focus();
+    }
+  }
+
+  function buildReply(main, id, link) {
+    var form = main.cloneNode(true);
+    form.id = 'reply-' + id;
+    form.removeAttribute('data-enhanced');
+    each('.error, .counter, input[name="parent_id"]', function (n) { n.parentNode.removeChild(n); }, form);
+    var parent = document.createElement('input');
+    parent.type = 'hidden';
+    parent.name = 'parent_id';
+    parent.value = id;
+    form.insertBefore(parent, form.firstChild);
+    var textarea = form.querySelector('textarea');
+    textarea.id = 'reply-' + id + '-body';
+    textarea.value = textarea.defaultValue = '';
+    textarea.removeAttribute('aria-invalid');
+    textarea.removeAttribute('aria-describedby');
+    var label = form.querySelector('label');
+    if (label) { label.htmlFor = textarea.id; label.textContent = 'Your reply'; }
+    var submit = form.querySelector('button[type="submit"]');
+    if (submit) submit.textContent = 'Post reply';
+    var cancel = document.createElement('button');
+    cancel.type = 'button';
+    cancel.className = 'secondary';
+    cancel.textContent = 'Cancel';
+    cancel.addEventListener('click', function () { closeReply(form, link); });
+    (submit ? submit.parentNode : form).appendChild(cancel);
+    return form;
+  }
+
+  document.addEventListener('click', function (e) {
+    var link = e.target.closest && e.target.closest('a.reply[data-reply]');
+    if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    var id = link.getAttribute('data-reply');
+    var open = document.getElementById('reply-' + id);
+    if (open) { e.preventDefault(); closeReply(open, link); return; }
+    var main = document.getElementById('comment-form');
+    var comment = document.getElementById('comment-' + id);
+    var footer = comment && comment.querySelector('footer.actions');
+    if (!main || !footer) return; // signed out or closed: follow the link
+    e.preventDefault();
+    var form = buildReply(main, id, link);
+    footer.parentNode.insertBefore(form, footer.nextSibling);
+    link.setAttribute('aria-expanded', 'true');
+    link.setAttribute('aria-controls', form.id);
+    enhanceForm(form);
+    form.querySelector('textarea').focus();
+  });
+
+  /* Confirmations run first (capture), so nothing else acts on a cancelled submit. */
+  document.addEventListener('submit', function (e) {
+    var message = e.target.getAttribute('data-confirm');
+    if (message && !window.confirm(message)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+
+  /* Votes without a reload; any failure falls back to the plain form post. */
+  function showVote(form, data) {
+    var button = form.querySelector('button.vote');
+    var score = button.querySelector('.score');
+    score.textContent = String(data.score);
+    var word = score.nextSibling;
+    if (word && word.nodeType === 3) word.nodeValue = data.score === 1 ? ' point' : ' points';
+    button.classList.toggle('voted', data.voted);
+    button.setAttribute('aria-pressed', data.voted ? 'true' : 'false');
+    button.title = data.voted ? 'Take back your upvote' : 'Upvote';
+    form.querySelector('input[name="value"]').value = data.voted ? '0' : '1';
+  }
+
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !form.matches('form.vote') || !window.fetch) return;
+    var action = form.getAttribute('action') || '';
+    var value = form.querySelector('input[name="value"]');
+    var csrf = form.querySelector('input[name="csrf_token"]');
+    if (!/\/comments\/\d+\/vote$/.test(action) || !value || !csrf || !form.querySelector('button.vote .score')) return;
+    e.preventDefault();
+    if (form.getAttribute('aria-busy') === 'true') return;
+    form.setAttribute('aria-busy', 'true');
+    fetch(action.replace(/\/comments\/(\d+)\/vote$/, '/api/v1/comments/$1/vote'), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf.value },
+      body: JSON.stringify({ value: value.value === '0' ? 0 : 1 })
+    }).then(function (response) {
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      return response.json();
+    }).then(function (data) {
+      if (typeof data.score !== 'number' || typeof data.voted !== 'boolean') throw new Error('Unexpected reply');
+      showVote(form, data);
+      form.removeAttribute('aria-busy');
+    }).catch(function () {
+      form.submit(); // skips submit handlers, so no loop
+    });
+  });
+
+  /* "5 minutes ago", with the exact time kept in the title. */
+  function relativeTime(el) {
+    if (!el.hasAttribute('data-absolute')) {
+      el.setAttribute('data-absolute', el.textContent);
+      if (!el.title) el.title = el.textContent;
+    }
+    var text = el.getAttribute('data-absolute');
+    var then = Date.parse(el.getAttribute('datetime'));
+    if (isNaN(then)) return;
+    var secs = (Date.now() - then) / 1000;
+    var yesterday = new Date();
+    yesterday.setDate(yesterday.getDate() - 1);
+    var n;
+    if (secs > -30 && secs < 60) text = 'just now'; // allow a little clock skew
+    else if (secs >= 60 && secs < 3600) { n = Math.floor(secs / 60); text = n + (n === 1 ? ' minute ago' : ' minutes ago'); }
+    else if (secs >= 3600 && secs < 86400) { n = Math.floor(secs / 3600); text = n + (n === 1 ? ' hour ago' : ' hours ago'); }
+    else if (secs >= 86400 && new Date(then).toDateString() === yesterday.toDateString()) text = 'yesterday';
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  function updateTimes() { each('time[datetime]', relativeTime); }
+
+  pruneDrafts();
+  each('form.comment-form', enhanceForm);
+  if (document.getElementById('comment-form')) {
+    each('a.reply[data-reply]', function (link) {
+      link.setAttribute('aria-expanded', document.getElementById('reply-' + link.getAttribute('data-reply')) ? 'true' : 'false');
+    });
+  }
+  updateTimes();
+  setInterval(updateTimes, 60000);
+  window.addEventListener('pagehide', function () { flushers.forEach(function (f) { f(); }); });
+})();

@@ -131,6 +131,18 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The defaults, for a given database, serving on a free port: what tests and tools start from.
+    pub fn for_database(database_url: &str, data_dir: PathBuf) -> Settings {
+        let mut settings =
+            Settings::from_sources(FileSettings::default(), |_| None).expect("the defaults are valid");
+        settings.listen = "127.0.0.1:0".into();
+        settings.database_url = database_url.to_owned();
+        settings.data_dir = data_dir;
+        settings.workers = 2;
+        settings.db_pool_size = 8;
+        settings
+    }
+
     pub fn backend(&self) -> Backend {
         Backend::from_url(&self.database_url)
     }

@@ -101,6 +101,7 @@ pub fn connect(
     let manager = ConnectionManager::<DbConnection>::new(backend.connection_url());
     let pool = Pool::builder()
         .max_size(pool_size)
+        .min_idle(Some(pool_size.min(2)))
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(SqlitePragmas { synchronous }))
         .build(manager)?;

@@ -91,11 +91,14 @@ pub fn article_page(ctx: &PageContext, page: &ArticlePage<'_>) -> Markup {
                 h3 { "Leave a Comment" }
                 @match &ctx.user {
                     Some(_) => (comment_form(&article.slug, &ctx.csrf_token, None, page.form.body, page.form.error, page.sort)),
-                    None => p.signin-prompt {
-                        a href={ "/signin?next=" (urlencoding::encode(&here)) } { "Sign in" }
-                        " or "
-                        a href={ "/register?next=" (urlencoding::encode(&here)) } { "register" }
-                        " to join the discussion."
+                    None => {
+                        @if let Some(error) = page.form.error { p.error role="alert" { (error) } }
+                        p.signin-prompt {
+                            a href={ "/signin?next=" (urlencoding::encode(&here)) } { "Sign in" }
+                            " or "
+                            a href={ "/register?next=" (urlencoding::encode(&here)) } { "register" }
+                            " to join the discussion."
+                        }
                     },
                 }
             }

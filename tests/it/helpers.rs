@@ -1,0 +1,315 @@
+//! Start the real server on port 0 with a fresh database, and drive it over HTTP.
+//!
+//! The backend comes from `CIVIL_TEST_POSTGRES_URL`: unset, each test gets its own SQLite file;
+//! set (to an admin connection URL), each test gets its own PostgreSQL database, dropped after.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use civil::config::Settings;
+use civil::domain::role::Role;
+use civil::services::accounts::{self, Registration};
+use civil::services::articles::{self, ArticleForm};
+use civil::services::App;
+use civil::startup::Application;
+use diesel::{Connection, RunQueryDsl};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{redirect, StatusCode};
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestDatabase {
+    pub url: String,
+    _dir: tempfile::TempDir,
+    drop_pg: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn new() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var("CIVIL_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
+            None => TestDatabase { url: dir.path().join("civil.db").to_string_lossy().into_owned(), _dir: dir, drop_pg: None },
+            Some(admin_url) => {
+                static COUNTER: AtomicU32 = AtomicU32::new(0);
+                let name = format!("civil_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+                let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
+                TestDatabase { url: with_database(&admin_url, &name), _dir: dir, drop_pg: Some((admin_url, name)) }
+            }
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().to_path_buf()
+    }
+}
+
+/// Replace the database name in a PostgreSQL URL, keeping host, port and parameters.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let prefix = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.drop_pg {
+            if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub app: App,
+    pub db: std::sync::Arc<TestDatabase>,
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = std::sync::Arc::new(TestDatabase::new());
+    spawn_on(db, adjust).await
+}
+
+/// Another instance on the same database (scaling out).
+pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings::for_database(&db.url, db.data_dir());
+    settings.log = "warn".into();
+    adjust(&mut settings);
+    let application = Application::build(settings).await.expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let app = application.app.clone();
+    tokio::spawn(application.run_until_stopped());
+    TestApp { address, app, db }
+}
+
+impl TestApp {
+    /// A browser-like client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.address.clone(),
+            csrf: None,
+        }
+    }
+
+    pub async fn create_user(&self, username: &str, role: Role) {
+        accounts::register(
+            &self.app,
+            Registration {
+                username: username.into(),
+                email: format!("{username}@example.com"),
+                password: PASSWORD.into(),
+                display_name: None,
+            },
+            role,
+        )
+        .await
+        .expect("create user");
+    }
+
+    /// A client signed in as a new account with this role.
+    pub async fn signed_in(&self, username: &str, role: Role) -> Client {
+        self.create_user(username, role).await;
+        let mut client = self.client();
+        client.sign_in(username, PASSWORD).await;
+        client
+    }
+
+    pub async fn reader(&self, username: &str) -> Client {
+        self.signed_in(username, Role::Reader).await
+    }
+
+    pub async fn article(&self, slug: &str) {
+        self.article_with(slug, true).await
+    }
+
+    pub async fn article_with(&self, slug: &str, comments_open: bool) {
+        articles::create(
+            &self.app,
+            ArticleForm {
+                slug: slug.into(),
+                title: format!("Title of {slug}"),
+                summary: "A summary.".into(),
+                body: "The article body, with **markdown**.".into(),
+                author_name: "Jo Reporter".into(),
+                comments_open,
+            },
+            true,
+        )
+        .await
+        .expect("create article");
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    /// The CSRF token for API calls (from the session endpoints).
+    pub csrf: Option<String>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The value of the first `name="csrf_token"` hidden input.
+    pub fn csrf(&self) -> String {
+        let marker = r#"name="csrf_token" value=""#;
+        let start = self.text.find(marker).expect("the page has a CSRF field") + marker.len();
+        self.text[start..].split('"').next().unwrap().to_owned()
+    }
+
+    pub fn assert_contains(&self, needle: &str) {
+        assert!(self.text.contains(needle), "expected {needle:?} in page ({}):\n{}", self.status, self.text);
+    }
+
+    pub fn assert_lacks(&self, needle: &str) {
+        assert!(!self.text.contains(needle), "did not expect {needle:?} in page ({}):\n{}", self.status, self.text);
+    }
+}
+
+pub struct Json {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Json {
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error body: {}", self.body))
+    }
+}
+
+impl Client {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let response = self.http.get(self.url(path)).send().await.expect("request");
+        Page { status: response.status(), headers: response.headers().clone(), text: response.text().await.unwrap() }
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let response = self.http.post(self.url(path)).form(form).send().await.expect("request");
+        Page { status: response.status(), headers: response.headers().clone(), text: response.text().await.unwrap() }
+    }
+
+    /// Post a form with the CSRF token taken from a page, as a browser would.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        form.extend_from_slice(fields);
+        self.post_form(action, &form).await
+    }
+
+    async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Json {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = &self.csrf {
+            request = request.header("X-CSRF-Token", HeaderValue::from_str(token).unwrap());
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Json { status, headers, body }
+    }
+
+    pub async fn api_get(&self, path: &str) -> Json {
+        self.api(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn api_post(&self, path: &str, body: Value) -> Json {
+        self.api(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn api_patch(&self, path: &str, body: Value) -> Json {
+        self.api(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn api_delete(&self, path: &str) -> Json {
+        self.api(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Fetch a CSRF token for this client (anonymous or not).
+    pub async fn fetch_csrf(&mut self) {
+        let session = self.api_get("/api/v1/session").await;
+        self.csrf = Some(session.body["csrf_token"].as_str().unwrap().to_owned());
+    }
+
+    pub async fn sign_in(&mut self, login: &str, password: &str) {
+        self.fetch_csrf().await;
+        let response = self.api_post("/api/v1/session", json!({"login": login, "password": password})).await;
+        assert_eq!(response.status, StatusCode::OK, "sign-in failed: {}", response.body);
+        self.csrf = Some(response.body["csrf_token"].as_str().unwrap().to_owned());
+    }
+
+    pub async fn comment(&self, slug: &str, body: &str) -> i64 {
+        self.try_comment(slug, body, None).await.body["id"].as_i64().expect("comment id")
+    }
+
+    pub async fn reply(&self, slug: &str, parent: i64, body: &str) -> i64 {
+        let response = self.try_comment(slug, body, Some(parent)).await;
+        response.body["id"].as_i64().unwrap_or_else(|| panic!("reply failed: {}", response.body))
+    }
+
+    pub async fn try_comment(&self, slug: &str, body: &str, parent: Option<i64>) -> Json {
+        self.api_post(&format!("/api/v1/articles/{slug}/comments"), json!({"body": body, "parent_id": parent})).await
+    }
+
+    pub async fn thread(&self, slug: &str, query: &str) -> Json {
+        self.api_get(&format!("/api/v1/articles/{slug}/comments{query}")).await
+    }
+}
+
+/// Ids of a nested comment list, depth-first.
+pub fn ids(comments: &Value) -> Vec<i64> {
+    let mut out = Vec::new();
+    fn walk(list: &Value, out: &mut Vec<i64>) {
+        for c in list.as_array().unwrap() {
+            out.push(c["id"].as_i64().unwrap());
+            walk(&c["replies"], out);
+        }
+    }
+    walk(comments, &mut out);
+    out
+}
+
+#[test]
+fn database_name_is_replaced() {
+    assert_eq!(
+        with_database("postgresql://postgres@/postgres?host=/tmp/pg&port=5433", "t1"),
+        "postgresql://postgres@/t1?host=/tmp/pg&port=5433"
+    );
+    assert_eq!(with_database("postgres://u:p@localhost:5432/postgres", "t2"), "postgres://u:p@localhost:5432/t2");
+    assert_eq!(with_database("postgres://u@localhost", "t3"), "postgres://u@localhost/t3");
+}

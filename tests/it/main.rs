@@ -1,0 +1,9 @@
+//! Integration tests: the real server on a real socket, a fresh database per test.
+
+mod accounts;
+mod api;
+mod articles;
+mod comments;
+mod helpers;
+mod schema;
+mod scale_out;
