@@ -40,6 +40,18 @@ impl TestDatabase {
         }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        self.drop_pg.is_some()
+    }
+
+    /// Take the database away from under the running server.
+    pub fn drop_now(&self) {
+        if let Some((admin_url, name)) = &self.drop_pg {
+            let mut admin = diesel::PgConnection::establish(admin_url).expect("connect");
+            diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).expect("drop");
+        }
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self._dir.path().to_path_buf()
     }

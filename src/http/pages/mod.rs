@@ -99,11 +99,13 @@ pub async fn not_found(state: web::Data<State>, mut viewer: Viewer, req: HttpReq
 }
 
 pub async fn healthz(state: web::Data<State>) -> HttpResponse {
-    let healthy = state
-        .app
-        .db(|conn| Ok(crate::store::db::ping(conn)))
-        .await
-        .unwrap_or(false);
+    // A short wait for a connection: a health check must answer quickly, not queue.
+    let pool = state.app.pool.clone();
+    let healthy = tokio::task::spawn_blocking(move || {
+        pool.get_timeout(std::time::Duration::from_secs(2)).is_ok_and(|mut conn| crate::store::db::ping(&mut conn))
+    })
+    .await
+    .unwrap_or(false);
     if healthy {
         HttpResponse::Ok().content_type("text/plain").body("ok\n")
     } else {
