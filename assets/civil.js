@@ -2,17 +2,10 @@
 (function () {
   'use strict';
 
-  var DRAFT_PREFIX = 'civil:draft:';
-  var DRAFT_MAX_AGE = 30 * 24 * 3600 * 1000;
+  var DRAFT_PREFIX = 'civil:draft:', DRAFT_MAX_AGE = 30 * 24 * 3600 * 1000, flushers = [];
   var store = (function () {
-    try {
-      var s = window.localStorage;
-      s.setItem('civil:test', '1');
-      s.removeItem('civil:test');
-      return s;
-    } catch (e) { return null; }
+    try { var s = window.localStorage; s.setItem('civil:test', '1'); s.removeItem('civil:test'); return s; } catch (e) { return null; }
   })();
-  var flushers = [];
 
   function each(selector, fn, root) {
     Array.prototype.forEach.call((root || document).querySelectorAll(selector), fn);
@@ -25,44 +18,33 @@
   }
 
   function readDraft(key) {
-    if (!store) return '';
-    try {
-      var d = JSON.parse(store.getItem(key) || 'null');
-      return d && typeof d.v === 'string' ? d.v : '';
-    } catch (e) { return ''; }
+    try { var d = JSON.parse(store.getItem(key)); return d && typeof d.v === 'string' ? d.v : ''; } catch (e) { return ''; }
   }
 
   function writeDraft(key, value, original) {
-    if (!store) return;
     try {
       if (!value.trim() || value === original) store.removeItem(key);
       else store.setItem(key, JSON.stringify({ v: value, t: Date.now() }));
     } catch (e) { /* storage full or blocked: drafts are a nicety */ }
   }
 
-  function pruneDrafts() {
-    if (!store) return;
-    try {
-      for (var i = store.length - 1; i >= 0; i--) {
-        var key = store.key(i);
-        if (!key || key.indexOf(DRAFT_PREFIX) !== 0) continue;
-        var d = null;
-        try { d = JSON.parse(store.getItem(key)); } catch (e) { /* corrupt */ }
-        if (!d || !(Date.now() - d.t < DRAFT_MAX_AGE)) store.removeItem(key);
-      }
-    } catch (e) { /* ignore */ }
+  function pruneDrafts() { // forget drafts older than 30 days
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i), d = null;
+      if (!key || key.indexOf(DRAFT_PREFIX) !== 0) continue;
+      try { d = JSON.parse(store.getItem(key)); } catch (e) { /* corrupt: drop it */ }
+      if (!d || !(Date.now() - d.t < DRAFT_MAX_AGE)) store.removeItem(key);
+    }
   }
 
   /* A counter that appears when fewer than 1000 characters remain. */
   function addCounter(textarea) {
-    var max = textarea.maxLength;
+    var max = textarea.maxLength, described = textarea.getAttribute('aria-describedby');
     if (!(max > 0)) return;
     var out = document.createElement('p');
-    out.className = 'counter';
-    out.id = (textarea.id || 'body') + '-count';
+    out.className = 'counter'; out.id = (textarea.id || 'body') + '-count';
     out.setAttribute('aria-live', 'polite');
     textarea.parentNode.insertBefore(out, textarea.nextSibling);
-    var described = textarea.getAttribute('aria-describedby');
     textarea.setAttribute('aria-describedby', (described ? described + ' ' : '') + out.id);
     function update() {
       var left = max - textarea.value.length;
@@ -77,38 +59,28 @@
     var textarea = form.querySelector('textarea');
     if (!textarea || form.hasAttribute('data-enhanced')) return;
     form.setAttribute('data-enhanced', '');
-    var key = draftKey(form);
+    addCounter(textarea);
+    if (!store) return;
+    var key = draftKey(form), timer = null;
     var original = textarea.value; // what the server filled in, if anything: it wins
-    if (!original) textarea.value = readDraft(key);
-    var timer = null;
+    if (!original && (textarea.value = readDraft(key))) textarea.dispatchEvent(new Event('input'));
     function flush() {
       if (timer === null) return;
-      clearTimeout(timer);
-      timer = null;
+      clearTimeout(timer); timer = null;
       writeDraft(key, textarea.value, original);
     }
-    textarea.addEventListener('input', function () {
-      clearTimeout(timer);
-      timer = setTimeout(flush, 400);
-    });
+    textarea.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(flush, 400); });
     textarea.addEventListener('blur', flush);
     flushers.push(flush);
     form.addEventListener('submit', function (e) {
-      if (e.defaultPrevented) return;
-      clearTimeout(timer);
-      timer = null;
-      if (store) { try { store.removeItem(key); } catch (err) { /* ignore */ } }
+      if (!e.defaultPrevented) { clearTimeout(timer); timer = null; store.removeItem(key); }
     });
-    addCounter(textarea);
   }
 
   /* Inline replies: a copy of the main comment form under the comment. */
   function closeReply(form, link) {
     form.parentNode.removeChild(form);
-    if (link) {
-      link.setAttribute('aria-expanded', 'false');
-      link.focus();
-    }
+    if (link) { link.setAttribute('aria-expanded', 'false'); link.focus(); }
   }
 
   function buildReply(main, id, link) {
@@ -117,9 +89,7 @@
     form.removeAttribute('data-enhanced');
     each('.error, .counter, input[name="parent_id"]', function (n) { n.parentNode.removeChild(n); }, form);
     var parent = document.createElement('input');
-    parent.type = 'hidden';
-    parent.name = 'parent_id';
-    parent.value = id;
+    parent.type = 'hidden'; parent.name = 'parent_id'; parent.value = id;
     form.insertBefore(parent, form.firstChild);
     var textarea = form.querySelector('textarea');
     textarea.id = 'reply-' + id + '-body';
@@ -131,9 +101,7 @@
     var submit = form.querySelector('button[type="submit"]');
     if (submit) submit.textContent = 'Post reply';
     var cancel = document.createElement('button');
-    cancel.type = 'button';
-    cancel.className = 'secondary';
-    cancel.textContent = 'Cancel';
+    cancel.type = 'button'; cancel.className = 'secondary'; cancel.textContent = 'Cancel';
     cancel.addEventListener('click', function () { closeReply(form, link); });
     (submit ? submit.parentNode : form).appendChild(cancel);
     return form;
@@ -161,10 +129,7 @@
   /* Confirmations run first (capture), so nothing else acts on a cancelled submit. */
   document.addEventListener('submit', function (e) {
     var message = e.target.getAttribute('data-confirm');
-    if (message && !window.confirm(message)) {
-      e.preventDefault();
-      e.stopImmediatePropagation();
-    }
+    if (message && !window.confirm(message)) { e.preventDefault(); e.stopImmediatePropagation(); }
   }, true);
 
   /* Votes without a reload; any failure falls back to the plain form post. */
@@ -191,10 +156,8 @@
     if (form.getAttribute('aria-busy') === 'true') return;
     form.setAttribute('aria-busy', 'true');
     fetch(action.replace(/\/comments\/(\d+)\/vote$/, '/api/v1/comments/$1/vote'), {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf.value },
-      body: JSON.stringify({ value: value.value === '0' ? 0 : 1 })
+      method: 'POST', credentials: 'same-origin', body: JSON.stringify({ value: value.value === '0' ? 0 : 1 }),
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf.value }
     }).then(function (response) {
       if (!response.ok) throw new Error('HTTP ' + response.status);
       return response.json();
@@ -202,40 +165,33 @@
       if (typeof data.score !== 'number' || typeof data.voted !== 'boolean') throw new Error('Unexpected reply');
       showVote(form, data);
       form.removeAttribute('aria-busy');
-    }).catch(function () {
-      form.submit(); // skips submit handlers, so no loop
-    });
+    }).catch(function () { form.submit(); }); // submit() skips these handlers: no loop
   });
 
-  /* "5 minutes ago", with the exact time kept in the title. */
+  /* "5 minutes ago", with the exact time kept in the title. Future times stay absolute. */
+  function ago(n, unit) { n = Math.floor(n); return n + ' ' + unit + (n === 1 ? '' : 's') + ' ago'; }
   function relativeTime(el) {
     if (!el.hasAttribute('data-absolute')) {
       el.setAttribute('data-absolute', el.textContent);
       if (!el.title) el.title = el.textContent;
     }
-    var text = el.getAttribute('data-absolute');
-    var then = Date.parse(el.getAttribute('datetime'));
+    var text = el.getAttribute('data-absolute'), then = Date.parse(el.getAttribute('datetime'));
     if (isNaN(then)) return;
-    var secs = (Date.now() - then) / 1000;
-    var yesterday = new Date();
+    var secs = (Date.now() - then) / 1000, yesterday = new Date();
     yesterday.setDate(yesterday.getDate() - 1);
-    var n;
     if (secs > -30 && secs < 60) text = 'just now'; // allow a little clock skew
-    else if (secs >= 60 && secs < 3600) { n = Math.floor(secs / 60); text = n + (n === 1 ? ' minute ago' : ' minutes ago'); }
-    else if (secs >= 3600 && secs < 86400) { n = Math.floor(secs / 3600); text = n + (n === 1 ? ' hour ago' : ' hours ago'); }
+    else if (secs >= 60 && secs < 3600) text = ago(secs / 60, 'minute');
+    else if (secs >= 3600 && secs < 86400) text = ago(secs / 3600, 'hour');
     else if (secs >= 86400 && new Date(then).toDateString() === yesterday.toDateString()) text = 'yesterday';
     if (el.textContent !== text) el.textContent = text;
   }
 
   function updateTimes() { each('time[datetime]', relativeTime); }
-
-  pruneDrafts();
+  if (store) pruneDrafts();
   each('form.comment-form', enhanceForm);
-  if (document.getElementById('comment-form')) {
-    each('a.reply[data-reply]', function (link) {
-      link.setAttribute('aria-expanded', document.getElementById('reply-' + link.getAttribute('data-reply')) ? 'true' : 'false');
-    });
-  }
+  if (document.getElementById('comment-form')) each('a.reply[data-reply]', function (link) {
+    link.setAttribute('aria-expanded', document.getElementById('reply-' + link.getAttribute('data-reply')) ? 'true' : 'false');
+  });
   updateTimes();
   setInterval(updateTimes, 60000);
   window.addEventListener('pagehide', function () { flushers.forEach(function (f) { f(); }); });

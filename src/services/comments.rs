@@ -176,7 +176,9 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
                 if parent.article_id != article.id {
                     return Err(not_here().into());
                 }
-                if Status::from_db(&parent.status) != Status::Published {
+                // Counting the reply on the parent also checks, under the row lock, that the
+                // parent is still there to reply to.
+                if comments::add_reply_to_published(conn, parent.id)? == 0 {
                     return Err(Invalid::new("parent_id", "The comment you are replying to has been taken down.").into());
                 }
                 Some(parent)
@@ -195,9 +197,6 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
         let id = comments::insert(conn, &new)?;
         let path = thread::child_path(parent.as_ref().map(|p| p.path.as_str()), id);
         comments::set_place(conn, id, parent.as_ref().map_or(id, |p| p.root_id), &path)?;
-        if let Some(parent) = &parent {
-            comments::add_live_replies(conn, parent.id, 1)?;
-        }
         articles::touch_discussion(conn, article.id, 1)?;
         find_thread_comment(conn, id)
     })
@@ -258,18 +257,19 @@ pub async fn for_editing(app: &App, author: &User, id: i64) -> Result<(CommentRo
 pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
     let author = author.clone();
     app.write(move |conn| {
-        let comment = find_comment(conn, id)?;
-        own_comment(&comment, &author, "delete")?;
-        let status = Status::from_db(&comment.status);
-        if status == Status::Deleted {
+        let before = find_comment(conn, id)?;
+        own_comment(&before, &author, "delete")?;
+        if comments::change_status(conn, id, Status::Deleted.as_str())? == 0 {
             return Err(Error::not_found("That comment"));
         }
-        comments::set_status(conn, id, Status::Deleted.as_str())?;
-        if comment.live_replies == 0 && thread::is_shown(status, comment.live_replies) {
-            release_ancestors(conn, &comment.path)?;
+        // Read again now that the row is locked: a reply may have arrived meanwhile.
+        let after = find_comment(conn, id)?;
+        let was = Status::from_db(&before.status);
+        if thread::is_shown(was, after.live_replies) && !thread::is_shown(Status::Deleted, after.live_replies) {
+            release_ancestors(conn, &after.path)?;
         }
-        let published_delta = if status == Status::Published { -1 } else { 0 };
-        articles::touch_discussion(conn, comment.article_id, published_delta)?;
+        let published_delta = if was == Status::Published { -1 } else { 0 };
+        articles::touch_discussion(conn, after.article_id, published_delta)?;
         Ok(())
     })
     .await
@@ -299,23 +299,16 @@ pub async fn vote(app: &App, voter: &User, id: i64, up: bool) -> Result<i64, Err
         if comment.author_id == voter_id {
             return Err(Error::forbidden("You cannot vote on your own comment."));
         }
-        let existing = comments::vote_of(conn, id, voter_id)?;
-        let delta = match (existing, up) {
-            (None, true) => {
-                comments::insert_vote(conn, id, voter_id, 1, store::now())?;
-                1
-            }
-            (Some(value), false) => {
-                comments::delete_vote(conn, id, voter_id)?;
-                -i64::from(value)
-            }
-            _ => 0,
+        let delta = if up {
+            comments::insert_vote(conn, id, voter_id, 1, store::now())? as i64
+        } else {
+            -(comments::delete_vote(conn, id, voter_id)? as i64)
         };
         if delta != 0 {
             comments::add_score(conn, id, delta)?;
             articles::touch_discussion(conn, comment.article_id, 0)?;
         }
-        Ok(comment.score + delta)
+        Ok(find_comment(conn, id)?.score)
     })
     .await
 }

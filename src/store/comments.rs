@@ -189,8 +189,20 @@ pub fn update_body(conn: &mut DbConnection, id: i64, body_raw: &str, body_html: 
         .execute(conn)
 }
 
-pub fn set_status(conn: &mut DbConnection, id: i64, status: &str) -> QueryResult<usize> {
-    diesel::update(comments::table.find(id)).set(comments::status.eq(status)).execute(conn)
+/// Change a comment's status unless it already has it; returns the rows changed. The update
+/// takes the row lock, so concurrent changes to one comment happen one after the other.
+pub fn change_status(conn: &mut DbConnection, id: i64, status: &str) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id).filter(comments::status.ne(status)))
+        .set(comments::status.eq(status))
+        .execute(conn)
+}
+
+/// Count a new shown reply on a parent, provided the parent is still published; returns the
+/// rows changed (0: the parent was taken down, perhaps a moment ago).
+pub fn add_reply_to_published(conn: &mut DbConnection, parent_id: i64) -> QueryResult<usize> {
+    diesel::update(comments::table.find(parent_id).filter(comments::status.eq("published")))
+        .set(comments::live_replies.eq(comments::live_replies + 1))
+        .execute(conn)
 }
 
 pub fn add_live_replies(conn: &mut DbConnection, id: i64, delta: i64) -> QueryResult<usize> {
@@ -239,23 +251,18 @@ pub fn count_published_by_author(conn: &mut DbConnection, author_id: i64) -> Que
         .get_result(conn)
 }
 
-pub fn vote_of(conn: &mut DbConnection, comment_id: i64, user_id: i64) -> QueryResult<Option<i32>> {
-    comment_votes::table
-        .find((comment_id, user_id))
-        .select(comment_votes::value)
-        .first(conn)
-        .optional()
-}
-
+/// Record a vote unless the reader already voted; returns 1 when a vote was added. Safe when
+/// the same reader votes twice at once.
 pub fn insert_vote(conn: &mut DbConnection, comment_id: i64, user_id: i64, value: i32, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::insert_into(comment_votes::table)
-        .values((
-            comment_votes::comment_id.eq(comment_id),
-            comment_votes::user_id.eq(user_id),
-            comment_votes::value.eq(value),
-            comment_votes::created_at.eq(now),
-        ))
-        .execute(conn)
+    use diesel::sql_types::{BigInt, Integer, Timestamp};
+    diesel::sql_query(
+        "INSERT INTO comment_votes (comment_id, user_id, value, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(comment_id)
+    .bind::<BigInt, _>(user_id)
+    .bind::<Integer, _>(value)
+    .bind::<Timestamp, _>(now)
+    .execute(conn)
 }
 
 pub fn delete_vote(conn: &mut DbConnection, comment_id: i64, user_id: i64) -> QueryResult<usize> {

@@ -353,3 +353,19 @@ async fn anonymous_readers_cannot_post() {
     assert_eq!(page.status, StatusCode::UNAUTHORIZED);
     page.assert_contains("Sign in to do that.");
 }
+
+#[tokio::test]
+async fn simultaneous_votes_from_one_reader_count_once() {
+    let app = spawn().await;
+    app.article("budget").await;
+    let ada = app.reader("ada").await;
+    let bob = app.reader("bob").await;
+    let id = ada.comment("budget", "Popular").await;
+    let path = format!("/api/v1/comments/{id}/vote");
+    let votes = futures_util::future::join_all((0..8).map(|_| bob.api_post(&path, json!({"value": 1})))).await;
+    for vote in &votes {
+        assert_eq!(vote.status, StatusCode::OK, "{}", vote.body);
+    }
+    let thread = app.client().thread("budget", "").await;
+    assert_eq!(thread.body["comments"][0]["score"], 1);
+}
