@@ -1,0 +1,74 @@
+//! The command line, run as the built binary against a fresh database.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+fn civil(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_civil"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("CIVIL_DATA_DIR", db.data_dir())
+        .env("CIVIL_LOG", "warn")
+        .env_remove("CIVIL_CONFIG")
+        .current_dir(db.data_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run civil");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+#[tokio::test]
+async fn the_cli_manages_users_and_articles() {
+    let db = std::sync::Arc::new(TestDatabase::new());
+    ok(&civil(&db, &["migrate"], ""));
+    let created = ok(&civil(&db, &["user", "create", "--username", "chief", "--email", "chief@example.com", "--role", "admin"], &format!("{PASSWORD}\n")));
+    assert!(created.contains("Created chief (admin)"), "{created}");
+    let weak = civil(&db, &["user", "create", "--username", "weak", "--email", "w@example.com"], "short\n");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 10 characters"));
+    ok(&civil(&db, &["user", "create", "--username", "ada", "--email", "ada@example.com"], PASSWORD));
+    ok(&civil(&db, &["user", "set-role", "--username", "ada", "--role", "moderator"], ""));
+
+    let draft = ok(&civil(&db, &["article", "create", "--slug", "harbour", "--title", "Harbour reopens", "--author", "Sam"], "The **harbour** is open.\n"));
+    assert!(draft.contains("saved as a draft"), "{draft}");
+    let listed = ok(&civil(&db, &["article", "list"], ""));
+    assert!(listed.contains("harbour") && listed.contains("draft"), "{listed}");
+
+    let app = spawn_on(db.clone(), |_| {}).await;
+    assert_eq!(app.client().get("/articles/harbour").await.status, StatusCode::NOT_FOUND);
+    ok(&civil(&db, &["article", "publish", "harbour"], ""));
+    let page = app.client().get("/articles/harbour").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("<strong>harbour</strong>");
+    app.client().get("/users/ada").await.assert_contains("moderator");
+    let mut chief = app.client();
+    chief.sign_in("chief", PASSWORD).await;
+    assert_eq!(chief.get("/admin").await.status, StatusCode::OK);
+}
+
+#[test]
+fn help_documents_every_command_and_setting() {
+    let output = Command::new(env!("CARGO_BIN_EXE_civil")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for word in ["serve", "migrate", "user", "article", "CIVIL_LISTEN", "DATABASE_URL", "CIVIL_BASE_URL", "CIVIL_DATA_DIR", "civil.toml"] {
+        assert!(help.contains(word), "--help mentions {word}:\n{help}");
+    }
+    let article_help = Command::new(env!("CARGO_BIN_EXE_civil")).args(["article", "--help"]).output().unwrap();
+    let article_help = String::from_utf8_lossy(&article_help.stdout);
+    for word in ["create", "publish", "unpublish", "list"] {
+        assert!(article_help.contains(word), "{article_help}");
+    }
+}
