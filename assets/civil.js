@@ -7,9 +7,7 @@
     try { var s = window.localStorage; s.setItem('civil:test', '1'); s.removeItem('civil:test'); return s; } catch (e) { return null; }
   })();
 
-  function each(selector, fn, root) {
-    Array.prototype.forEach.call((root || document).querySelectorAll(selector), fn);
-  }
+  function each(selector, fn, root) { Array.prototype.forEach.call((root || document).querySelectorAll(selector), fn); }
 
   /* Drafts: kept per form action and parent comment. */
   function draftKey(form) {
@@ -102,7 +100,10 @@
     if (submit) submit.textContent = 'Post reply';
     var cancel = document.createElement('button');
     cancel.type = 'button'; cancel.className = 'secondary'; cancel.textContent = 'Cancel';
-    cancel.addEventListener('click', function () { closeReply(form, link); });
+    cancel.addEventListener('click', function () { // Cancel discards the draft; toggling Reply keeps it
+      if (store) store.removeItem(draftKey(form));
+      closeReply(form, link);
+    });
     (submit ? submit.parentNode : form).appendChild(cancel);
     return form;
   }

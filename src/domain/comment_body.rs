@@ -8,7 +8,10 @@ pub struct CommentBody(String);
 
 impl CommentBody {
     pub fn parse(input: &str) -> Result<CommentBody, Invalid> {
-        let body = input.trim();
+        // Browsers send a line break in a form as CRLF but count it as one character against
+        // `maxlength`; count it as they do.
+        let normalized = input.replace("\r\n", "\n");
+        let body = normalized.trim();
         if body.is_empty() {
             return Err(Invalid::new("body", "Write something before posting."));
         }
@@ -44,15 +47,25 @@ mod tests {
         assert!(err.message.contains("10001"), "{}", err.message);
     }
 
+    #[test]
+    fn line_breaks_count_once_as_browsers_count_them() {
+        let body = "line\r\n".repeat(2_000);
+        assert_eq!(body.chars().count(), 12_000);
+        let parsed = CommentBody::parse(&body).unwrap();
+        assert!(!parsed.as_str().contains('\r'));
+        assert_eq!(parsed.as_str().chars().count(), 9_999);
+    }
+
     proptest! {
         #[test]
         fn accepted_bodies_are_trimmed_and_bounded(s in "\\PC{0,200}") {
             match CommentBody::parse(&s) {
                 Ok(b) => {
-                    prop_assert_eq!(b.as_str(), s.trim());
+                    let expected = s.replace("\r\n", "\n");
+                    prop_assert_eq!(b.as_str(), expected.trim());
                     prop_assert!(!b.as_str().is_empty());
                 }
-                Err(_) => prop_assert!(s.trim().is_empty()),
+                Err(_) => prop_assert!(s.trim().is_empty() || s.chars().count() > MAX_CHARS),
             }
         }
     }

@@ -119,7 +119,9 @@ fn actions(view: &ThreadView<'_>, c: &Comment) -> Markup {
                             input type="hidden" name="value" value=(if voted { 0 } else { 1 });
                             button.vote.voted[voted] type="submit" aria-pressed=(voted)
                                 title=(if voted { "Take back your upvote" } else { "Upvote" }) {
-                                "▲ " span.score { (c.score) } " " (points)
+                                span aria-hidden="true" { "▲ " }
+                                span.visually-hidden { "Upvote, " }
+                                span.score { (c.score) } " " (points)
                             }
                         }
                     }
@@ -161,10 +163,10 @@ pub fn comment_form(slug: &str, csrf_token: &str, parent_id: Option<i64>, body: 
             }
             label for={ (id) "-body" } { @if parent_id.is_some() { "Your reply" } @else { "Your comment" } }
             textarea id={ (id) "-body" } name="body" rows="5" maxlength="10000" required
-                aria-invalid=[error.map(|_| "true")]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| format!("{id}-error"))]
                 placeholder="Share your thoughts. Markdown works: *emphasis*, [links](https://…), > quotes, `code`." { (body) }
             @if let Some(error) = error {
-                p.error role="alert" { (error) }
+                p.error id={ (id) "-error" } role="alert" { (error) }
             }
             div.form-actions {
                 button type="submit" { @if parent_id.is_some() { "Post reply" } @else { "Post comment" } }

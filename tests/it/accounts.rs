@@ -119,7 +119,7 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it_in_the_database() {
     let client = app.client();
     let first = client.submit("/signin", "/signin", &[("login", "ada"), ("password", PASSWORD)]).await;
     let first_cookie = first.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
-    let second = client.submit("/signin", "/signin", &[("login", "ada"), ("password", PASSWORD)]).await;
+    let second = client.submit("/", "/signin", &[("login", "ada"), ("password", PASSWORD)]).await;
     let second_cookie = second.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
     assert_ne!(first_cookie, second_cookie, "a new token at every sign-in");
 

@@ -60,6 +60,9 @@ async fn end_previous_session(state: &State, viewer: &Viewer) {
 
 pub async fn register_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<NextQuery>) -> PageResult {
     let next = safe_next(q.next.as_deref());
+    if viewer.user().is_some() {
+        return Ok(super::see_other(&next));
+    }
     let ctx = context(&state, &mut viewer, &req);
     Ok(render(&viewer, StatusCode::OK, view::register(&ctx, &next, &RegistrationDraft::default(), &FormErrors::none())))
 }
@@ -95,6 +98,9 @@ pub async fn register(
 
 pub async fn sign_in_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<NextQuery>) -> PageResult {
     let next = safe_next(q.next.as_deref());
+    if viewer.user().is_some() {
+        return Ok(super::see_other(&next));
+    }
     let ctx = context(&state, &mut viewer, &req);
     Ok(render(&viewer, StatusCode::OK, view::sign_in(&ctx, &next, "", &FormErrors::none())))
 }
