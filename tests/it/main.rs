@@ -3,6 +3,7 @@
 mod accounts;
 mod api;
 mod articles;
+mod browser;
 mod cli;
 mod comments;
 mod helpers;

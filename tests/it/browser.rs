@@ -1,0 +1,116 @@
+//! The reader's path in a real browser: headless Chromium driven through chromedriver.
+//! CI installs both; elsewhere the test is skipped when chromedriver is missing.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use crate::helpers::*;
+
+struct Driver {
+    process: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn chromedriver() -> Option<&'static str> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists())
+}
+
+async fn browser() -> Option<(Client, Driver)> {
+    let Some(path) = chromedriver() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium and chromium-driver");
+        eprintln!("skipped: chromedriver is not installed (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let process = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let driver = Driver { process, port, _profile: profile };
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--window-size=1280,1600",
+            format!("--user-data-dir={}", driver._profile.path().display()),
+        ]}),
+    );
+    for _ in 0..100 {
+        let connected = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await;
+        if let Ok(client) = connected {
+            return Some((client, driver));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let field = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_reader_registers_comments_and_replies_inline_in_a_browser() {
+    let Some((c, _driver)) = browser().await else { return };
+    let app = spawn().await;
+    app.article("budget").await;
+    let article_url = format!("{}/articles/budget", app.address);
+
+    c.goto(&article_url).await.unwrap();
+    assert!(text_of(&c, "#discussion-heading").await.contains("Discussion (0)"));
+    assert!(c.source().await.unwrap().contains("Be the first to comment."));
+    click(&c, ".signin-prompt a[href^='/register']").await;
+    fill(&c, "#username", "ada").await;
+    fill(&c, "#email", "ada@example.com").await;
+    fill(&c, "#password", PASSWORD).await;
+    click(&c, "section.auth button[type=submit]").await;
+    c.wait().for_url(&url::Url::parse(&format!("{article_url}#comment-form")).unwrap()).await.unwrap();
+
+    fill(&c, "#comment-form-body", "Written in a *real* browser.").await;
+    click(&c, "#comment-form button[type=submit]").await;
+    let first = text_of(&c, "ol.thread article.comment .body").await;
+    assert_eq!(first, "Written in a real browser.");
+    assert_eq!(text_of(&c, "#discussion-heading").await, "Discussion (1)");
+
+    // Reply opens inline, without leaving the page.
+    let before = c.current_url().await.unwrap();
+    click(&c, "ol.thread article.comment a.reply").await;
+    let reply_box = c.wait().for_element(Locator::Css("form[id^='reply-'] textarea")).await.unwrap();
+    assert_eq!(c.current_url().await.unwrap(), before, "the reply form opened in place");
+    reply_box.send_keys("And a reply, inline.").await.unwrap();
+    click(&c, "form[id^='reply-'] button[type=submit]").await;
+    let reply = text_of(&c, "ol.replies article.comment .body").await;
+    assert_eq!(reply, "And a reply, inline.");
+    assert_eq!(text_of(&c, "#discussion-heading").await, "Discussion (2)");
+
+    let shot = c.screenshot().await.unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(dir.join("browser-thread.png"), shot).unwrap();
+    c.close().await.unwrap();
+}
