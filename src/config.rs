@@ -25,6 +25,14 @@ SETTINGS (civil.toml key / environment variable, default):
   session_days        CIVIL_SESSION_DAYS        30                how long a sign-in lasts
   thread_cache_size   CIVIL_THREAD_CACHE_SIZE   512               rendered thread pages kept in memory
   log                 CIVIL_LOG (or RUST_LOG)   info              log filter, e.g. civil=debug
+  trusted_proxies     CIVIL_TRUSTED_PROXIES     (none)            comma-separated proxy IPs whose
+                                                                  X-Forwarded-For is believed
+  rate_limits         CIVIL_RATE_LIMITS         on                off turns every rate limit off
+                                                                  (for load tests and benchmarks)
+  [limits] table      CIVIL_LIMIT_<NAME>        see below         rate limit values:
+      post_interval_seconds 5, new_account_post_interval_seconds 30, first_day_comments 10,
+      flags_per_day 20, registrations_per_hour 5 (per IP), sign_in_failures_per_minute 6 (per IP),
+      subscriptions_per_hour 10 (per IP); e.g. CIVIL_LIMIT_FLAGS_PER_DAY=50
 The configuration file is ./civil.toml, or the path in --config or CIVIL_CONFIG.";
 
 #[derive(Debug, Clone)]
@@ -41,6 +49,36 @@ pub struct Settings {
     pub session_days: i64,
     pub thread_cache_size: usize,
     pub log: String,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub rate_limits: bool,
+    pub limits: Limits,
+}
+
+/// Rate limit values. They hold per action and across instances: their state is in the database.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    pub post_interval_seconds: i64,
+    pub new_account_post_interval_seconds: i64,
+    pub first_day_comments: i64,
+    pub flags_per_day: i64,
+    pub registrations_per_hour: i64,
+    pub sign_in_failures_per_minute: i64,
+    pub subscriptions_per_hour: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            post_interval_seconds: 5,
+            new_account_post_interval_seconds: 30,
+            first_day_comments: 10,
+            flags_per_day: 20,
+            registrations_per_hour: 5,
+            sign_in_failures_per_minute: 6,
+            subscriptions_per_hour: 10,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +96,9 @@ struct FileSettings {
     session_days: Option<i64>,
     thread_cache_size: Option<usize>,
     log: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
+    rate_limits: Option<bool>,
+    limits: Option<Limits>,
 }
 
 impl Settings {
@@ -121,6 +162,40 @@ impl Settings {
             session_days: parsed(&env, "CIVIL_SESSION_DAYS")?.or(file.session_days).unwrap_or(30),
             thread_cache_size: parsed(&env, "CIVIL_THREAD_CACHE_SIZE")?.or(file.thread_cache_size).unwrap_or(512),
             log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| "info".into()),
+            trusted_proxies: match env("CIVIL_TRUSTED_PROXIES") {
+                Some(list) => list.split(',').map(str::to_owned).collect::<Vec<_>>(),
+                None => file.trusted_proxies.unwrap_or_default(),
+            }
+            .iter()
+            .map(|ip| ip.trim())
+            .filter(|ip| !ip.is_empty())
+            .map(|ip| ip.parse().map_err(|_| anyhow::anyhow!("trusted proxy {ip:?} is not an IP address")))
+            .collect::<anyhow::Result<_>>()?,
+            rate_limits: match env("CIVIL_RATE_LIMITS") {
+                Some(v) => match v.to_ascii_lowercase().as_str() {
+                    "on" | "true" | "1" => true,
+                    "off" | "false" | "0" => false,
+                    _ => anyhow::bail!("CIVIL_RATE_LIMITS must be on or off, not {v:?}"),
+                },
+                None => file.rate_limits.unwrap_or(true),
+            },
+            limits: {
+                let mut limits = file.limits.unwrap_or_default();
+                for (name, value) in [
+                    ("POST_INTERVAL_SECONDS", &mut limits.post_interval_seconds),
+                    ("NEW_ACCOUNT_POST_INTERVAL_SECONDS", &mut limits.new_account_post_interval_seconds),
+                    ("FIRST_DAY_COMMENTS", &mut limits.first_day_comments),
+                    ("FLAGS_PER_DAY", &mut limits.flags_per_day),
+                    ("REGISTRATIONS_PER_HOUR", &mut limits.registrations_per_hour),
+                    ("SIGN_IN_FAILURES_PER_MINUTE", &mut limits.sign_in_failures_per_minute),
+                    ("SUBSCRIPTIONS_PER_HOUR", &mut limits.subscriptions_per_hour),
+                ] {
+                    if let Some(v) = parsed(&env, &format!("CIVIL_LIMIT_{name}"))? {
+                        *value = v;
+                    }
+                }
+                limits
+            },
         };
         anyhow::ensure!(settings.db_pool_size > 0, "db_pool_size must be at least 1");
         anyhow::ensure!(settings.workers > 0, "workers must be at least 1");
@@ -183,6 +258,18 @@ mod tests {
         assert_eq!(s.database_url, "/srv/civil/civil.db");
         assert_eq!(s.base_url, "https://news.example");
         assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn rate_limits_come_from_file_and_environment() {
+        let file: FileSettings = toml::from_str("trusted_proxies = [\"10.0.0.1\"]\n[limits]\nflags_per_day = 50").unwrap();
+        let s = Settings::from_sources(file, env(&[("CIVIL_RATE_LIMITS", "off"), ("CIVIL_LIMIT_FIRST_DAY_COMMENTS", "3")])).unwrap();
+        assert!(!s.rate_limits);
+        assert_eq!(s.limits.flags_per_day, 50);
+        assert_eq!(s.limits.first_day_comments, 3);
+        assert_eq!(s.limits.post_interval_seconds, 5);
+        assert_eq!(s.trusted_proxies, vec!["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]);
+        assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_TRUSTED_PROXIES", "nonsense")])).is_err());
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub enum Error {
     Csrf,
     #[error("The discussion on this article is closed.")]
     Closed,
+    /// Too many attempts: try again after `retry_after` seconds.
+    #[error("{message}")]
+    RateLimited { retry_after: u64, message: String },
     #[error("The service is unavailable right now. Try again in a moment.")]
     Unavailable(#[source] anyhow::Error),
     #[error("Something went wrong on our side. Try again in a moment.")]
@@ -56,6 +59,7 @@ impl Error {
             Error::Unauthenticated | Error::BadCredentials => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) | Error::Csrf => StatusCode::FORBIDDEN,
             Error::Closed => StatusCode::CONFLICT,
+            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -72,8 +76,17 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::Csrf => "csrf",
             Error::Closed => "closed",
+            Error::RateLimited { .. } => "rate_limited",
             Error::Unavailable(_) => "unavailable",
             Error::Internal(_) => "internal",
+        }
+    }
+
+    /// Seconds to put in `Retry-After`, for a rate limit.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 

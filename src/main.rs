@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
                     // A trailing newline from `echo` or a terminal is not part of the password.
                     let password = password.strip_suffix('\n').unwrap_or(&password);
                     let password = password.strip_suffix('\r').unwrap_or(password).to_owned();
-                    let user = accounts::register(&app, Registration { username, email, password, display_name }, role).await?;
+                    let user = accounts::register(&app, Registration { username, email, password, display_name }, role, None).await?;
                     println!("Created {} ({}) with id {}.", user.username, user.role, user.id);
                 }
                 UserCommand::SetRole { username, role } => {

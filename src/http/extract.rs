@@ -1,6 +1,7 @@
 //! Who is asking: the session behind the cookie, and the CSRF token that goes with it.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -27,6 +28,8 @@ pub struct Viewer {
     /// A CSRF token made for this response, to be set as a cookie with it.
     pub new_anon_csrf: Option<String>,
     pub secure: bool,
+    /// The client's address, for per-IP rate limits.
+    pub ip: String,
 }
 
 impl Viewer {
@@ -129,11 +132,37 @@ impl FromRequest for Viewer {
                 anon_csrf: req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()),
                 new_anon_csrf: None,
                 secure: state.app.settings.secure_cookies(),
+                ip: client_ip(&req, &state.app.settings.trusted_proxies),
             };
             req.extensions_mut().insert(viewer.clone());
             Ok(viewer)
         })
     }
+}
+
+/// The client's IP address. `X-Forwarded-For` is believed only from a configured trusted proxy,
+/// and then the nearest address in it that is not itself a trusted proxy is the client.
+pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".to_owned();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut client = peer;
+    for hop in forwarded.rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client.to_string()
 }
 
 /// Only local paths are followed after sign-in, so a link cannot send readers elsewhere.
@@ -147,6 +176,27 @@ pub fn safe_next(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        use actix_web::test::TestRequest;
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let direct = TestRequest::default()
+            .peer_addr("203.0.113.9:5000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "198.51.100.1"))
+            .to_http_request();
+        assert_eq!(client_ip(&direct, &[proxy]), "203.0.113.9", "an untrusted peer cannot claim another address");
+        let proxied = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "6.6.6.6, 198.51.100.1"))
+            .to_http_request();
+        assert_eq!(client_ip(&proxied, &[proxy]), "198.51.100.1", "the hop the proxy saw, not what the client claimed");
+        let chained = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "198.51.100.1, 10.0.0.2"))
+            .to_http_request();
+        assert_eq!(client_ip(&chained, &[proxy, "10.0.0.2".parse().unwrap()]), "198.51.100.1");
+    }
 
     #[test]
     fn next_stays_on_site() {

@@ -1,5 +1,6 @@
 use chrono::{Duration, NaiveDateTime};
 
+use super::rate_limits::{self, Action, Limit};
 use super::{tokens, App};
 use crate::domain::email::EmailAddress;
 use crate::domain::password::{LoginPassword, NewPassword};
@@ -7,7 +8,7 @@ use crate::domain::role::Role;
 use crate::domain::username::{DisplayName, Username};
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::store::{self, sessions, users, DbConnection};
+use crate::store::{self, rate_events, sessions, users, DbConnection};
 
 /// An account as the rest of Civil sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,12 +116,21 @@ fn insert_user(conn: &mut DbConnection, reg: &ParsedRegistration, hash: &str, ro
     })
 }
 
-/// Create an account with the given role.
-pub async fn register(app: &App, input: Registration, role: Role) -> Result<User, Error> {
+/// Create an account with the given role. `ip` is the client's address, for the per-IP limit
+/// on registrations (the command line passes `None`).
+pub async fn register(app: &App, input: Registration, role: Role, ip: Option<&str>) -> Result<User, Error> {
     let reg = parse_registration(app, input)?;
     // Refuse a taken name before spending 50 ms hashing.
     let (username_key, email_key) = (reg.username.key(), reg.email.key());
+    let limit = ip.filter(|_| app.limits_on()).map(|ip| {
+        (ip.to_owned(), Limit { max: app.settings.limits.registrations_per_hour, window: Duration::hours(1) })
+    });
+    let limit_for_insert = limit.clone();
     app.db(move |conn| {
+        if let Some((ip, limit)) = &limit {
+            let message = "Too many accounts were created from your network in the last hour.";
+            rate_limits::check(conn, Action::Register, ip, *limit, store::now(), message)?;
+        }
         if users::username_taken(conn, &username_key)? {
             return Err(taken_username());
         }
@@ -131,7 +141,14 @@ pub async fn register(app: &App, input: Registration, role: Role) -> Result<User
     })
     .await?;
     let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
-    app.write(move |conn| insert_user(conn, &reg, &hash, role)).await
+    app.write(move |conn| {
+        let user = insert_user(conn, &reg, &hash, role)?;
+        if let Some((ip, _)) = &limit_for_insert {
+            rate_limits::record(conn, Action::Register, ip, store::now())?;
+        }
+        Ok(user)
+    })
+    .await
 }
 
 /// Start a session for an account.
@@ -154,8 +171,10 @@ pub async fn start_session(app: &App, user: User) -> Result<Session, Error> {
                 expires_at: now + Duration::days(days),
             },
         )?;
-        // Expired sessions are swept as new ones start, so the table does not grow forever.
+        // Expired sessions and rate-limit events are swept as sessions start, so the tables
+        // do not grow forever.
         sessions::delete_expired(conn, now)?;
+        rate_events::prune(conn, now - Duration::days(2))?;
         Ok(())
     })
     .await?;
@@ -163,16 +182,42 @@ pub async fn start_session(app: &App, user: User) -> Result<Session, Error> {
 }
 
 /// Check a username-or-email and password, and start a session. Fails the same way, after
-/// the same work, whether or not the account exists.
-pub async fn sign_in(app: &App, login: &str, password: String) -> Result<Session, Error> {
+/// the same work, whether or not the account exists. `ip` feeds the per-IP failure limit.
+pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>) -> Result<Session, Error> {
     let login_key = login.trim().to_lowercase();
     if login_key.is_empty() {
         return Err(Invalid::new("login", "Enter your username or email address.").into());
     }
     let password = LoginPassword::parse(password)?;
-    let row = app.db(move |conn| Ok(users::find_by_login(conn, &login_key)?)).await?;
+    let limits = app.limits_on().then(|| {
+        (ip.unwrap_or("unknown").to_owned(), Limit { max: app.settings.limits.sign_in_failures_per_minute, window: Duration::minutes(1) })
+    });
+    let (key, checked) = (login_key.clone(), limits.clone());
+    let row = app
+        .db(move |conn| {
+            if let Some((ip, limit)) = &checked {
+                let now = store::now();
+                rate_limits::check(conn, Action::SignInFailure, ip, *limit, now, "Too many failed sign-ins from your network.")?;
+                rate_limits::check_account_delay(conn, &key, now)?;
+            }
+            Ok(users::find_by_login(conn, &key)?)
+        })
+        .await?;
     let stored = row.as_ref().map(|r| r.password_hash.clone());
     let ok = app.passwords.verify(password.expose().to_owned(), stored).await?;
+    if let Some((ip, _)) = limits {
+        let key = login_key.clone();
+        app.write(move |conn| {
+            let now = store::now();
+            if ok {
+                rate_limits::clear(conn, Action::SignInFailureForAccount, &key)
+            } else {
+                rate_limits::record(conn, Action::SignInFailure, &ip, now)?;
+                rate_limits::record(conn, Action::SignInFailureForAccount, &key, now)
+            }
+        })
+        .await?;
+    }
     match row {
         Some(row) if ok => start_session(app, User::from(row)).await,
         _ => Err(Error::BadCredentials),

@@ -3,7 +3,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDateTime};
 
 use super::accounts::User;
-use super::App;
+use super::{rate_limits, App};
+use crate::domain::role::Role;
 use crate::domain::comment_body::CommentBody;
 use crate::domain::markdown::{self, MASK_PLACEHOLDER};
 use crate::domain::thread::{self, Cursor, Node, Sort, Status, Threaded};
@@ -82,6 +83,12 @@ pub struct ThreadQuery {
     pub sort: Sort,
     pub after: Option<Cursor>,
     pub limit: i64,
+}
+
+impl Default for ThreadQuery {
+    fn default() -> ThreadQuery {
+        ThreadQuery { sort: Sort::default(), after: None, limit: thread::DEFAULT_PAGE_SIZE }
+    }
 }
 
 impl ThreadQuery {
@@ -163,7 +170,11 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
     let body = CommentBody::parse(body)?;
     let body_html = render_body(app, &body);
     let author_id = author.id;
+    let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, author));
     app.write(move |conn| {
+        if let Some(limits) = &posting_limits {
+            limits.check(conn)?;
+        }
         let article = find_public_article(conn, &slug)?;
         if !article.comments_open {
             return Err(Error::Closed);
@@ -201,6 +212,62 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
         find_thread_comment(conn, id)
     })
     .await
+}
+
+/// How often a reader may post: one comment per interval (longer for accounts less than a day
+/// old), and on an account's first day at most so many comments.
+struct PostingLimits {
+    author_id: i64,
+    author_since: NaiveDateTime,
+    interval: Duration,
+    new_account_interval: Duration,
+    first_day_comments: i64,
+}
+
+impl PostingLimits {
+    fn new(app: &App, author: &User) -> PostingLimits {
+        let limits = &app.settings.limits;
+        PostingLimits {
+            author_id: author.id,
+            author_since: author.created_at,
+            interval: Duration::seconds(limits.post_interval_seconds),
+            new_account_interval: Duration::seconds(limits.new_account_post_interval_seconds),
+            first_day_comments: limits.first_day_comments,
+        }
+    }
+
+    fn check(&self, conn: &mut DbConnection) -> Result<(), Error> {
+        let now = store::now();
+        let first_day_ends = self.author_since + Duration::days(1);
+        let new_account = now < first_day_ends;
+        let interval = if new_account { self.new_account_interval } else { self.interval };
+        if let Some(last) = comments::latest_by_author(conn, self.author_id)? {
+            if last + interval > now {
+                let wait = rate_limits::seconds_until(now, last + interval);
+                return Err(rate_limits::limited(
+                    wait,
+                    format!(
+                        "You are posting too quickly: one comment every {}{}. Try again in {}.",
+                        rate_limits::human_wait(interval.num_seconds().max(1) as u64),
+                        if new_account { " while your account is new" } else { "" },
+                        rate_limits::human_wait(wait)
+                    ),
+                ));
+            }
+        }
+        if new_account && comments::count_by_author_since(conn, self.author_id, self.author_since)? >= self.first_day_comments {
+            let wait = rate_limits::seconds_until(now, first_day_ends);
+            return Err(rate_limits::limited(
+                wait,
+                format!(
+                    "New accounts can post {} comments on their first day. You can post again in {}.",
+                    self.first_day_comments,
+                    rate_limits::human_wait(wait)
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn own_comment(comment: &CommentRow, user: &User, verb: &str) -> Result<(), Error> {

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod articles;
 pub mod comments;
 pub mod passwords;
+pub mod rate_limits;
 pub mod tokens;
 
 use std::sync::Arc;

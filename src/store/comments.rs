@@ -22,6 +22,15 @@ pub struct CommentRow {
     pub live_replies: i64,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
+    pub reported: bool,
+    pub flag_weight: i64,
+    pub system_reasons: String,
+    pub queued_at: Option<NaiveDateTime>,
+    pub removal_reason: Option<String>,
+    pub removal_note: Option<String>,
+    pub moderated_at: Option<NaiveDateTime>,
+    pub moderated_by: Option<i64>,
+    pub featured_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -241,6 +250,21 @@ pub fn published_by_author(conn: &mut DbConnection, author_id: i64, now: NaiveDa
             articles::title,
         ))
         .load(conn)
+}
+
+pub fn latest_by_author(conn: &mut DbConnection, author_id: i64) -> QueryResult<Option<NaiveDateTime>> {
+    comments::table
+        .filter(comments::author_id.eq(author_id))
+        .select(diesel::dsl::max(comments::created_at))
+        .first(conn)
+}
+
+pub fn count_by_author_since(conn: &mut DbConnection, author_id: i64, since: NaiveDateTime) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::author_id.eq(author_id))
+        .filter(comments::created_at.ge(since))
+        .count()
+        .get_result(conn)
 }
 
 pub fn count_published_by_author(conn: &mut DbConnection, author_id: i64) -> QueryResult<i64> {

@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod comments;
 pub mod db;
+pub mod rate_events;
 pub mod schema;
 pub mod sessions;
 pub mod users;

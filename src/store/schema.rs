@@ -13,6 +13,13 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         email_verified_at -> Nullable<Timestamp>,
+        always_review -> Bool,
+        suspended_until -> Nullable<Timestamp>,
+        banned_at -> Nullable<Timestamp>,
+        sanction_reason -> Nullable<Text>,
+        flags_upheld -> BigInt,
+        flags_dismissed -> BigInt,
+        approved_comments -> BigInt,
     }
 }
 
@@ -68,6 +75,61 @@ diesel::table! {
         live_replies -> BigInt,
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
+        reported -> Bool,
+        flag_weight -> BigInt,
+        system_reasons -> Text,
+        queued_at -> Nullable<Timestamp>,
+        removal_reason -> Nullable<Text>,
+        removal_note -> Nullable<Text>,
+        moderated_at -> Nullable<Timestamp>,
+        moderated_by -> Nullable<BigInt>,
+        featured_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    comment_flags (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        user_id -> BigInt,
+        reason -> Text,
+        note -> Nullable<Text>,
+        weight -> BigInt,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    moderation_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        rule -> Nullable<Text>,
+        action -> Text,
+        comment_id -> Nullable<BigInt>,
+        target_user_id -> Nullable<BigInt>,
+        article_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_events (id) {
+        id -> BigInt,
+        action -> Text,
+        subject -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -85,6 +147,9 @@ diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(comment_votes -> comments (comment_id));
 diesel::joinable!(comment_votes -> users (user_id));
+diesel::joinable!(comment_flags -> comments (comment_id));
+diesel::joinable!(comment_flags -> users (user_id));
+diesel::joinable!(moderation_log -> articles (article_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -93,4 +158,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     comments,
     comment_votes,
+    comment_flags,
+    moderation_log,
+    site_settings,
+    rate_events,
 );

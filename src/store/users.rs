@@ -17,6 +17,13 @@ pub struct UserRow {
     pub role: String,
     pub created_at: NaiveDateTime,
     pub email_verified_at: Option<NaiveDateTime>,
+    pub always_review: bool,
+    pub suspended_until: Option<NaiveDateTime>,
+    pub banned_at: Option<NaiveDateTime>,
+    pub sanction_reason: Option<String>,
+    pub flags_upheld: i64,
+    pub flags_dismissed: i64,
+    pub approved_comments: i64,
 }
 
 #[derive(Debug, Insertable)]

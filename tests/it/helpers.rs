@@ -100,6 +100,8 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::for_database(&db.url, db.data_dir());
     settings.log = "warn".into();
+    // Tests post quickly; the rate limits have tests of their own that turn them on.
+    settings.rate_limits = false;
     adjust(&mut settings);
     let application = Application::build(settings).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -132,6 +134,7 @@ impl TestApp {
                 display_name: None,
             },
             role,
+            None,
         )
         .await
         .expect("create user");

@@ -7,5 +7,6 @@ mod browser;
 mod cli;
 mod comments;
 mod helpers;
+mod limits;
 mod schema;
 mod scale_out;

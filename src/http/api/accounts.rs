@@ -33,7 +33,7 @@ pub async fn create_account(state: web::Data<State>, viewer: Viewer, req: HttpRe
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();
     let registration = Registration { username: body.username, email: body.email, password: body.password, display_name: body.display_name };
-    let user = accounts::register(&state.app, registration, Role::Reader).await?;
+    let user = accounts::register(&state.app, registration, Role::Reader, Some(&viewer.ip)).await?;
     let session = accounts::start_session(&state.app, user).await?;
     replace_session(&state, &viewer).await;
     Ok(session_response(&state, StatusCode::CREATED, session))
@@ -62,7 +62,7 @@ pub async fn get_session(mut viewer: Viewer) -> ApiResult {
 pub async fn create_session(state: web::Data<State>, viewer: Viewer, req: HttpRequest, body: web::Json<SessionRequest>) -> ApiResult {
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();
-    let session = accounts::sign_in(&state.app, &body.login, body.password).await?;
+    let session = accounts::sign_in(&state.app, &body.login, body.password, Some(&viewer.ip)).await?;
     replace_session(&state, &viewer).await;
     Ok(session_response(&state, StatusCode::OK, session))
 }

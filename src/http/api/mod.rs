@@ -22,12 +22,19 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     field: Option<&'static str>,
+    retry_after: Option<u64>,
 }
 
 impl From<Error> for ApiError {
     fn from(error: Error) -> ApiError {
         error.log();
-        ApiError { status: error.status(), code: error.code(), message: error.to_string(), field: error.field() }
+        ApiError {
+            status: error.status(),
+            code: error.code(),
+            message: error.to_string(),
+            field: error.field(),
+            retry_after: error.retry_after(),
+        }
     }
 }
 
@@ -49,7 +56,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
+        response.json(ErrorBody {
             error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone(), field: self.field.map(str::to_owned) },
         })
     }
@@ -71,31 +82,34 @@ pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error 
             code: "unsupported_media_type",
             message: "Send the body as JSON, with Content-Type: application/json.".into(),
             field: None,
+            retry_after: None,
         },
         JsonPayloadError::Deserialize(e) => ApiError {
             status: StatusCode::BAD_REQUEST,
             code: "bad_request",
             message: format!("The JSON body is not valid: {e}."),
             field: None,
+            retry_after: None,
         },
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "payload_too_large",
             message: "The request body is too large.".into(),
             field: None,
+            retry_after: None,
         },
-        _ => ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: format!("The request body could not be read: {error}."), field: None },
+        _ => ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: format!("The request body could not be read: {error}."), field: None, retry_after: None },
     };
     actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 
 pub fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let api = ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: format!("The query string is not valid: {error}."), field: None };
+    let api = ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: format!("The query string is not valid: {error}."), field: None, retry_after: None };
     actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 
 pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    let api = ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: "There is nothing at this address.".into(), field: None };
+    let api = ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: "There is nothing at this address.".into(), field: None, retry_after: None };
     actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 

@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{context, render, PageResult};
+use super::{context, render, render_failed, PageResult};
 use crate::domain::role::Role;
 use crate::error::Error;
 use crate::http::extract::{expired_session_cookie, safe_next, session_cookie, Viewer};
@@ -79,7 +79,7 @@ pub async fn register(
     let draft = form.draft();
     let result = async {
         viewer.check_csrf(form.csrf_token.as_deref())?;
-        let user = accounts::register(&state.app, form.registration(), Role::Reader).await?;
+        let user = accounts::register(&state.app, form.registration(), Role::Reader, Some(&viewer.ip)).await?;
         accounts::start_session(&state.app, user).await
     }
     .await;
@@ -91,7 +91,7 @@ pub async fn register(
         Err(error) => {
             error.log();
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, error.status(), view::register(&ctx, &next, &draft, &FormErrors::from_error(&error))))
+            Ok(render_failed(&viewer, &error, view::register(&ctx, &next, &draft, &FormErrors::from_error(&error))))
         }
     }
 }
@@ -125,7 +125,7 @@ pub async fn sign_in(
     let form = form.into_inner();
     let result = async {
         viewer.check_csrf(form.csrf_token.as_deref())?;
-        accounts::sign_in(&state.app, &form.login, form.password).await
+        accounts::sign_in(&state.app, &form.login, form.password, Some(&viewer.ip)).await
     }
     .await;
     match result {
@@ -136,7 +136,7 @@ pub async fn sign_in(
         Err(error) => {
             error.log();
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, error.status(), view::sign_in(&ctx, &next, &form.login, &FormErrors::from_error(&error))))
+            Ok(render_failed(&viewer, &error, view::sign_in(&ctx, &next, &form.login, &FormErrors::from_error(&error))))
         }
     }
 }
@@ -207,7 +207,7 @@ pub async fn setup(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest
         Err(error @ Error::Forbidden(_)) => Err(error.into()),
         Err(error) => {
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, error.status(), view::setup(&ctx, &token, &draft, &FormErrors::from_error(&error))))
+            Ok(render_failed(&viewer, &error, view::setup(&ctx, &token, &draft, &FormErrors::from_error(&error))))
         }
     }
 }

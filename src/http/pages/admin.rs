@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
-use super::{context, render, see_other, PageResult};
+use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::role::Role;
 use crate::http::extract::Viewer;
 use crate::http::State;
@@ -71,7 +71,7 @@ pub async fn create_article(state: web::Data<State>, mut viewer: Viewer, req: Ht
         Ok(article) => Ok(see_other(&format!("/articles/{}", article.slug))),
         Err(error) => {
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, error.status(), view::article_form(&ctx, None, &form, &FormErrors::from_error(&error))))
+            Ok(render_failed(&viewer, &error, view::article_form(&ctx, None, &form, &FormErrors::from_error(&error))))
         }
     }
 }
@@ -109,7 +109,7 @@ pub async fn update_article(
         Ok(article) => Ok(see_other(&format!("/articles/{}", article.slug))),
         Err(error) => {
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, error.status(), view::article_form(&ctx, Some(id), &form, &FormErrors::from_error(&error))))
+            Ok(render_failed(&viewer, &error, view::article_form(&ctx, Some(id), &form, &FormErrors::from_error(&error))))
         }
     }
 }
@@ -172,7 +172,7 @@ pub async fn set_role(
         Err(error) => {
             let list = accounts::list(&state.app, None).await?;
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, error.status(), view::users(&ctx, &list, "", &FormErrors::from_error(&error))))
+            Ok(render_failed(&viewer, &error, view::users(&ctx, &list, "", &FormErrors::from_error(&error))))
         }
     }
 }

@@ -136,6 +136,8 @@ pub async fn reshow_with_error(
         Ok(article) => article,
         Err(_) => return Err(error.into()),
     };
-    let query = ThreadQuery::parse(sort, None, None).unwrap_or(ThreadQuery::parse(None, None, None)?);
-    render_article(state, viewer, req, article, query, draft, status).await
+    let query = ThreadQuery::parse(sort, None, None).unwrap_or_default();
+    let mut response = render_article(state, viewer, req, article, query, draft, status).await?;
+    super::add_retry_after(&mut response, &error);
+    Ok(response)
 }

@@ -3,7 +3,7 @@ use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
 use super::articles::{reshow_with_error, Draft};
-use super::{context, render, see_other, PageResult};
+use super::{context, render, render_failed, see_other, PageResult};
 use crate::error::Error;
 use crate::http::extract::Viewer;
 use crate::http::State;
@@ -113,7 +113,7 @@ pub async fn edit(
             let deadline = comments::edit_deadline(&state.app, comment.created_at);
             let ctx = context(&state, &mut viewer, &req);
             let page = edit_comment(&ctx, id, &slug, &form.body, deadline, &FormErrors::from_error(&error));
-            Ok(render(&viewer, error.status(), page))
+            Ok(render_failed(&viewer, &error, page))
         }
     }
 }

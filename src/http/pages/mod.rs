@@ -53,9 +53,10 @@ impl ResponseError for PageError {
             _ => "That did not work",
         };
         let markup = views::article::error_page(&ctx, self.0.status().as_u16(), title, &self.0.to_string());
-        HttpResponse::build(self.0.status())
-            .content_type("text/html; charset=utf-8")
-            .body(markup.into_string())
+        let mut response =
+            HttpResponse::build(self.0.status()).content_type("text/html; charset=utf-8").body(markup.into_string());
+        add_retry_after(&mut response, &self.0);
+        response
     }
 }
 
@@ -81,13 +82,26 @@ pub fn render(viewer: &Viewer, status: StatusCode, markup: Markup) -> HttpRespon
     response.body(markup.into_string())
 }
 
+/// A form shown again after `error`, with its status (and `Retry-After` for a rate limit).
+pub fn render_failed(viewer: &Viewer, error: &Error, markup: Markup) -> HttpResponse {
+    let mut response = render(viewer, error.status(), markup);
+    add_retry_after(&mut response, error);
+    response
+}
+
+pub fn add_retry_after(response: &mut HttpResponse, error: &Error) {
+    if let Some(seconds) = error.retry_after() {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+}
+
 /// An error page that knows who is looking (the generic `PageError` page does not).
 pub fn error_page(state: &State, viewer: &mut Viewer, req: &HttpRequest, error: Error) -> HttpResponse {
     error.log();
     let ctx = context(state, viewer, req);
     let status = error.status();
     let title = if status == StatusCode::NOT_FOUND { "Not found" } else { "That did not work" };
-    render(viewer, status, views::article::error_page(&ctx, status.as_u16(), title, &error.to_string()))
+    render_failed(viewer, &error, views::article::error_page(&ctx, status.as_u16(), title, &error.to_string()))
 }
 
 pub fn see_other(location: &str) -> HttpResponse {
