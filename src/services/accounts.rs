@@ -19,9 +19,40 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub created_at: NaiveDateTime,
+    pub always_review: bool,
+    pub suspended_until: Option<NaiveDateTime>,
+    pub banned: bool,
+    pub sanction_reason: Option<String>,
 }
 
 impl User {
+    pub fn is_staff(&self) -> bool {
+        self.role >= Role::Moderator
+    }
+
+    /// Why this reader may not post, edit, vote or flag right now, if so.
+    pub fn restriction(&self, now: NaiveDateTime) -> Option<String> {
+        let reason = self.sanction_reason.as_deref().map(|r| format!(" Reason: {r}")).unwrap_or_default();
+        if self.banned {
+            return Some(format!("Your account is banned, so you can read but not take part.{reason}"));
+        }
+        match self.suspended_until {
+            Some(until) if until > now => Some(format!(
+                "Your account is suspended until {}, so until then you can read but not take part.{reason}",
+                until.format("%-d %b %Y, %H:%M UTC")
+            )),
+            _ => None,
+        }
+    }
+
+    /// Refuse an action to a suspended or banned reader, saying why and until when.
+    pub fn ensure_can_participate(&self) -> Result<(), Error> {
+        match self.restriction(store::now()) {
+            Some(message) => Err(Error::Forbidden(message)),
+            None => Ok(()),
+        }
+    }
+
     pub fn name(&self) -> &str {
         self.display_name.as_deref().unwrap_or(&self.username)
     }
@@ -40,6 +71,10 @@ impl From<users::UserRow> for User {
             display_name: row.display_name,
             email: row.email,
             created_at: row.created_at,
+            always_review: row.always_review,
+            suspended_until: row.suspended_until,
+            banned: row.banned_at.is_some(),
+            sanction_reason: row.sanction_reason,
         }
     }
 }

@@ -167,6 +167,7 @@ fn find_thread_comment(conn: &mut DbConnection, id: i64) -> Result<Comment, Erro
 
 /// Post a comment, or a reply when `parent_id` is given.
 pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id: Option<i64>) -> Result<Comment, Error> {
+    author.ensure_can_participate()?;
     let body = CommentBody::parse(body)?;
     let body_html = render_body(app, &body);
     let author_id = author.id;
@@ -279,6 +280,7 @@ fn own_comment(comment: &CommentRow, user: &User, verb: &str) -> Result<(), Erro
 
 /// Edit one's own comment within the edit window.
 pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comment, Error> {
+    author.ensure_can_participate()?;
     let body = CommentBody::parse(body)?;
     let body_html = render_body(app, &body);
     let author = author.clone();
@@ -357,6 +359,7 @@ fn release_ancestors(conn: &mut DbConnection, path: &str) -> Result<(), Error> {
 
 /// Upvote (`up = true`) or take the vote back. Idempotent. Returns the new score.
 pub async fn vote(app: &App, voter: &User, id: i64, up: bool) -> Result<i64, Error> {
+    voter.ensure_can_participate()?;
     let voter_id = voter.id;
     app.write(move |conn| {
         let comment = find_comment(conn, id)?;
