@@ -5,6 +5,7 @@ pub mod article;
 pub mod comment_body;
 pub mod email;
 pub mod markdown;
+pub mod moderation;
 pub mod password;
 pub mod profanity;
 pub mod role;

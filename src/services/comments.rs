@@ -328,29 +328,40 @@ pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
     app.write(move |conn| {
         let before = find_comment(conn, id)?;
         own_comment(&before, &author, "delete")?;
-        if comments::change_status(conn, id, Status::Deleted.as_str())? == 0 {
-            return Err(Error::not_found("That comment"));
-        }
-        // Read again now that the row is locked: a reply may have arrived meanwhile.
-        let after = find_comment(conn, id)?;
-        let was = Status::from_db(&before.status);
-        if thread::is_shown(was, after.live_replies) && !thread::is_shown(Status::Deleted, after.live_replies) {
-            release_ancestors(conn, &after.path)?;
-        }
-        let published_delta = if was == Status::Published { -1 } else { 0 };
-        articles::touch_discussion(conn, after.article_id, published_delta)?;
-        Ok(())
+        change_status(conn, &before, Status::Deleted)
     })
     .await
 }
 
-/// A comment stopped being shown: each ancestor holds one shown reply fewer, and a placeholder
-/// left holding none stops being shown too.
-fn release_ancestors(conn: &mut DbConnection, path: &str) -> Result<(), Error> {
+/// Move a comment to a new status and keep every count right: the article's published count,
+/// and each ancestor's count of shown replies (so a placeholder appears or disappears with the
+/// last reply it holds up). Bumps the article's comment version. `NotFound` when the comment
+/// already had that status.
+pub(crate) fn change_status(conn: &mut DbConnection, before: &CommentRow, status: Status) -> Result<(), Error> {
+    if comments::change_status(conn, before.id, status.as_str())? == 0 {
+        return Err(Error::not_found("That comment"));
+    }
+    // Read again now that the row is locked: a reply may have arrived meanwhile.
+    let after = find_comment(conn, before.id)?;
+    let was = Status::from_db(&before.status);
+    let was_shown = thread::is_shown(was, after.live_replies);
+    let now_shown = thread::is_shown(status, after.live_replies);
+    if was_shown != now_shown {
+        adjust_ancestors(conn, &after.path, if now_shown { 1 } else { -1 })?;
+    }
+    let published_delta = i64::from(status == Status::Published) - i64::from(was == Status::Published);
+    articles::touch_discussion(conn, after.article_id, published_delta)?;
+    Ok(())
+}
+
+/// A comment started or stopped being shown: each ancestor holds one shown reply more or
+/// fewer, and a placeholder whose shown-ness changes with it passes the change further up.
+fn adjust_ancestors(conn: &mut DbConnection, path: &str, delta: i64) -> Result<(), Error> {
     for ancestor_id in thread::ancestor_ids(path) {
-        comments::add_live_replies(conn, ancestor_id, -1)?;
+        comments::add_live_replies(conn, ancestor_id, delta)?;
         let ancestor = find_comment(conn, ancestor_id)?;
-        if thread::is_shown(Status::from_db(&ancestor.status), ancestor.live_replies) {
+        let status = Status::from_db(&ancestor.status);
+        if thread::is_shown(status, ancestor.live_replies) == thread::is_shown(status, ancestor.live_replies - delta) {
             break;
         }
     }
