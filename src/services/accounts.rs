@@ -103,11 +103,14 @@ struct ParsedRegistration {
     display_name: Option<DisplayName>,
 }
 
-fn parse_registration(app: &App, input: Registration) -> Result<ParsedRegistration, Invalid> {
+/// Names are checked against the current site word lists too.
+async fn parse_registration(app: &App, input: Registration) -> Result<ParsedRegistration, Error> {
+    let site = super::settings::current(app).await?;
+    let filter = app.filters.for_lists(&site.words);
     Ok(ParsedRegistration {
-        username: Username::parse(&input.username, &app.profanity)?,
+        username: Username::parse(&input.username, &filter)?,
         email: EmailAddress::parse(&input.email)?,
-        display_name: DisplayName::parse_optional(input.display_name.as_deref(), &app.profanity)?,
+        display_name: DisplayName::parse_optional(input.display_name.as_deref(), &filter)?,
         password: NewPassword::parse(input.password)?,
     })
 }
@@ -154,7 +157,7 @@ fn insert_user(conn: &mut DbConnection, reg: &ParsedRegistration, hash: &str, ro
 /// Create an account with the given role. `ip` is the client's address, for the per-IP limit
 /// on registrations (the command line passes `None`).
 pub async fn register(app: &App, input: Registration, role: Role, ip: Option<&str>) -> Result<User, Error> {
-    let reg = parse_registration(app, input)?;
+    let reg = parse_registration(app, input).await?;
     // Refuse a taken name before spending 50 ms hashing.
     let (username_key, email_key) = (reg.username.key(), reg.email.key());
     let limit = ip.filter(|_| app.limits_on()).map(|ip| {
@@ -345,7 +348,7 @@ pub async fn complete_setup(app: &App, token: String, input: Registration) -> Re
     if !setup_token_valid(app, token.clone()).await? {
         return Err(gone());
     }
-    let reg = parse_registration(app, input)?;
+    let reg = parse_registration(app, input).await?;
     let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
     app.write(move |conn| {
         if users::admin_exists(conn)? || !sessions::setup_token_exists(conn, &tokens::hash(&token))? {

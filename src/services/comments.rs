@@ -3,8 +3,13 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDateTime};
 
 use super::accounts::User;
+use super::settings::{self, SiteSettings};
 use super::{rate_limits, App};
+use crate::domain::moderation::{self, Author, Check, Decision, Submission, Verdict};
+use crate::domain::profanity::TextAnalysis;
 use crate::domain::role::Role;
+use crate::store::moderation_log::{self, NewLogEntry};
+use crate::store::users;
 use crate::domain::comment_body::CommentBody;
 use crate::domain::markdown::{self, MASK_PLACEHOLDER};
 use crate::domain::thread::{self, Cursor, Node, Sort, Status, Threaded};
@@ -144,12 +149,6 @@ pub async fn votes_by(app: &App, user_id: i64, page: &ThreadPage) -> Result<Hash
     app.db(move |conn| Ok(comments::voted_among(conn, user_id, &ids)?.into_iter().collect())).await
 }
 
-/// The masked, sanitised HTML for a body. Analysed once; markdown runs on the masked text.
-fn render_body(app: &App, body: &CommentBody) -> String {
-    let analysis = app.profanity.analyze(body.as_str(), MASK_PLACEHOLDER);
-    markdown::render_comment(&analysis.masked)
-}
-
 fn find_public_article(conn: &mut DbConnection, slug: &str) -> Result<ArticleRow, Error> {
     match articles::find_by_slug(conn, slug)? {
         Some(a) if super::articles::is_public(&a) => Ok(a),
@@ -169,50 +168,161 @@ fn find_thread_comment(conn: &mut DbConnection, id: i64) -> Result<Comment, Erro
 pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id: Option<i64>) -> Result<Comment, Error> {
     author.ensure_can_participate()?;
     let body = CommentBody::parse(body)?;
-    let body_html = render_body(app, &body);
-    let author_id = author.id;
-    let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, author));
-    app.write(move |conn| {
-        if let Some(limits) = &posting_limits {
-            limits.check(conn)?;
-        }
-        let article = find_public_article(conn, &slug)?;
-        if !article.comments_open {
-            return Err(Error::Closed);
-        }
-        let parent = match parent_id {
-            None => None,
-            Some(id) => {
-                let not_here = || Invalid::new("parent_id", "The comment you are replying to is not on this article.");
-                let parent = comments::find(conn, id)?.ok_or_else(not_here)?;
-                if parent.article_id != article.id {
-                    return Err(not_here().into());
+    let site = settings::current(app).await?;
+    let screened = Screened::new(app, &site, body);
+    let author = author.clone();
+    let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
+    let outcome = app
+        .write(move |conn| {
+            if let Some(limits) = &posting_limits {
+                limits.check(conn)?;
+            }
+            let now = store::now();
+            let article = find_public_article(conn, &slug)?;
+            let parent = match parent_id {
+                None => None,
+                Some(id) => {
+                    let not_here = || Invalid::new("parent_id", "The comment you are replying to is not on this article.");
+                    let parent = comments::find(conn, id)?.ok_or_else(not_here)?;
+                    if parent.article_id != article.id {
+                        return Err(not_here().into());
+                    }
+                    Some(parent)
                 }
-                // Counting the reply on the parent also checks, under the row lock, that the
-                // parent is still there to reply to.
-                if comments::add_reply_to_published(conn, parent.id)? == 0 {
+            };
+            let verdict = judge(conn, &site, &author, &article, &screened, None, now)?;
+            if verdict.decision == Decision::Reject {
+                log_rejection(conn, &verdict, author.id, article.id, now)?;
+                return Ok(Err(rejection(&verdict)));
+            }
+            let status = verdict.status().unwrap_or(Status::Published);
+            if let Some(parent) = &parent {
+                // Counting a shown reply on its parent also checks, under the row lock, that
+                // the parent is still there to reply to.
+                let parent_open = if status == Status::Published {
+                    comments::add_reply_to_published(conn, parent.id)? == 1
+                } else {
+                    Status::from_db(&parent.status) == Status::Published
+                };
+                if !parent_open {
                     return Err(Invalid::new("parent_id", "The comment you are replying to has been taken down.").into());
                 }
-                Some(parent)
             }
+            let queued = verdict.needs_moderator();
+            let reasons = encode_reasons(&verdict);
+            let new = NewComment {
+                article_id: article.id,
+                parent_id,
+                depth: parent.as_ref().map_or(0, |p| p.depth + 1),
+                author_id: author.id,
+                body_raw: screened.body.as_str(),
+                body_html: &screened.html,
+                status: status.as_str(),
+                created_at: now,
+                reported: verdict.decision == Decision::PublishAndReport,
+                system_reasons: &reasons,
+                queued_at: queued.then_some(now),
+            };
+            let id = comments::insert(conn, &new)?;
+            let path = thread::child_path(parent.as_ref().map(|p| p.path.as_str()), id);
+            comments::set_place(conn, id, parent.as_ref().map_or(id, |p| p.root_id), &path)?;
+            articles::touch_discussion(conn, article.id, i64::from(status == Status::Published))?;
+            log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
+            Ok(Ok(find_thread_comment(conn, id)?))
+        })
+        .await?;
+    outcome
+}
+
+/// A body analysed and rendered, before the transaction: masking and markdown are CPU work
+/// that need not hold the write lock.
+struct Screened {
+    body: CommentBody,
+    analysis: TextAnalysis,
+    html: String,
+}
+
+impl Screened {
+    fn new(app: &App, site: &SiteSettings, body: CommentBody) -> Screened {
+        let analysis = app.filters.for_lists(&site.words).analyze(body.as_str(), MASK_PLACEHOLDER);
+        let html = markdown::render_comment(&analysis.masked);
+        Screened { body, analysis, html }
+    }
+}
+
+/// Gather what the policy needs about the author and the thread, and run it.
+fn judge(
+    conn: &mut DbConnection,
+    site: &SiteSettings,
+    author: &User,
+    article: &ArticleRow,
+    screened: &Screened,
+    editing: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<Verdict, Error> {
+    // Read the account afresh: a moderator may have set always-review a moment ago.
+    let account = users::find(conn, author.id)?.ok_or(Error::Unauthenticated)?;
+    let standing = Author {
+        is_staff: author.is_staff(),
+        always_review: account.always_review,
+        account_age: now - account.created_at,
+        published_comments: comments::count_published_by_author(conn, author.id)?,
+        approved_comments: account.approved_comments,
+    };
+    let recent = comments::recent_bodies_by_author(conn, author.id, now - site.policy.repeat_window(), editing)?;
+    let submission = Submission {
+        body: screened.body.as_str(),
+        analysis: &screened.analysis,
+        thread_closed: is_closed(article, site, now),
+        author: &standing,
+        recent_bodies: &recent,
+    };
+    Ok(moderation::evaluate(&site.policy, &submission))
+}
+
+/// Closed by a moderator, or automatically some days after publication (a setting).
+pub fn is_closed(article: &ArticleRow, site: &SiteSettings, now: NaiveDateTime) -> bool {
+    !article.comments_open
+        || (site.auto_close_days > 0
+            && article.published_at.is_some_and(|at| at + Duration::days(i64::from(site.auto_close_days)) <= now))
+}
+
+fn rejection(verdict: &Verdict) -> Error {
+    if verdict.reasons.iter().any(|r| r.check == Check::ThreadClosed) {
+        return Error::Closed;
+    }
+    let message = verdict.author_message.clone().unwrap_or_else(|| "This comment cannot be posted.".into());
+    Invalid::new("body", message).into()
+}
+
+/// Reasons are stored one per line as `code<TAB>detail`, for the queue to show.
+fn encode_reasons(verdict: &Verdict) -> String {
+    verdict
+        .reasons
+        .iter()
+        .filter(|r| r.decision >= Decision::PublishAndReport)
+        .map(|r| format!("{}\t{}", r.check.as_str(), r.detail.replace(['\n', '\t'], " ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn log_verdict(conn: &mut DbConnection, verdict: &Verdict, comment: (i64, i64, i64), now: NaiveDateTime) -> Result<(), Error> {
+    for reason in &verdict.reasons {
+        let entry = match reason.decision {
+            Decision::Hold => NewLogEntry::held(reason.check.as_str(), comment, &reason.detail, now),
+            Decision::PublishAndReport => NewLogEntry::reported(reason.check.as_str(), comment, &reason.detail, now),
+            Decision::Publish | Decision::Reject => continue,
         };
-        let new = NewComment {
-            article_id: article.id,
-            parent_id,
-            depth: parent.as_ref().map_or(0, |p| p.depth + 1),
-            author_id,
-            body_raw: body.as_str(),
-            body_html: &body_html,
-            status: Status::Published.as_str(),
-            created_at: store::now(),
-        };
-        let id = comments::insert(conn, &new)?;
-        let path = thread::child_path(parent.as_ref().map(|p| p.path.as_str()), id);
-        comments::set_place(conn, id, parent.as_ref().map_or(id, |p| p.root_id), &path)?;
-        articles::touch_discussion(conn, article.id, 1)?;
-        find_thread_comment(conn, id)
-    })
-    .await
+        moderation_log::write(conn, &entry)?;
+    }
+    Ok(())
+}
+
+fn log_rejection(conn: &mut DbConnection, verdict: &Verdict, author_id: i64, article_id: i64, now: NaiveDateTime) -> Result<(), Error> {
+    if let Some(reason) = verdict.reasons.iter().find(|r| r.decision == Decision::Reject) {
+        moderation_log::write(conn, &NewLogEntry::rejected(reason.check.as_str(), author_id, article_id, &reason.detail, now))?;
+    }
+    Ok(())
 }
 
 /// How often a reader may post: one comment per interval (longer for accounts less than a day
@@ -282,26 +392,45 @@ fn own_comment(comment: &CommentRow, user: &User, verb: &str) -> Result<(), Erro
 pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comment, Error> {
     author.ensure_can_participate()?;
     let body = CommentBody::parse(body)?;
-    let body_html = render_body(app, &body);
+    let site = settings::current(app).await?;
+    let screened = Screened::new(app, &site, body);
     let author = author.clone();
     let window = app.settings.edit_window_minutes;
-    app.write(move |conn| {
-        let comment = find_comment(conn, id)?;
-        own_comment(&comment, &author, "edit")?;
-        if !matches!(Status::from_db(&comment.status), Status::Published | Status::Pending) {
-            return Err(Error::not_found("That comment"));
-        }
-        let now = store::now();
-        if now > comment.created_at + Duration::minutes(window) {
-            return Err(Error::forbidden(format!(
-                "Comments can be edited for {window} minutes after posting, and that time has passed."
-            )));
-        }
-        comments::update_body(conn, id, body.as_str(), &body_html, now)?;
-        articles::touch_discussion(conn, comment.article_id, 0)?;
-        find_thread_comment(conn, id)
-    })
-    .await
+    let outcome = app
+        .write(move |conn| {
+            let comment = find_comment(conn, id)?;
+            own_comment(&comment, &author, "edit")?;
+            let status = Status::from_db(&comment.status);
+            if !matches!(status, Status::Published | Status::Pending) {
+                return Err(Error::not_found("That comment"));
+            }
+            let now = store::now();
+            if now > comment.created_at + Duration::minutes(window) {
+                return Err(Error::forbidden(format!(
+                    "Comments can be edited for {window} minutes after posting, and that time has passed."
+                )));
+            }
+            let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
+            let verdict = judge(conn, &site, &author, &article, &screened, Some(id), now)?;
+            if verdict.decision == Decision::Reject {
+                log_rejection(conn, &verdict, author.id, article.id, now)?;
+                return Ok(Err(rejection(&verdict)));
+            }
+            comments::update_body(conn, id, screened.body.as_str(), &screened.html, now)?;
+            if verdict.needs_moderator() {
+                comments::queue(conn, id, verdict.decision == Decision::PublishAndReport, &encode_reasons(&verdict), now)?;
+                log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
+            }
+            if verdict.decision == Decision::Hold && status == Status::Published {
+                // The edit is held: the comment leaves public view until a moderator decides.
+                change_status(conn, &comment, Status::Pending)?;
+            } else {
+                articles::touch_discussion(conn, comment.article_id, 0)?;
+            }
+            Ok(Ok(find_thread_comment(conn, id)?))
+        })
+        .await?;
+    outcome
 }
 
 /// When the edit window of a comment closes, for the edit form.

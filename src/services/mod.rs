@@ -6,12 +6,12 @@ pub mod articles;
 pub mod comments;
 pub mod passwords;
 pub mod rate_limits;
+pub mod settings;
 pub mod tokens;
 
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::domain::profanity::{ProfanityFilter, SiteWordLists};
 use crate::error::Error;
 use crate::store::db::{self, DbConnection, DbPool};
 
@@ -20,7 +20,8 @@ use crate::store::db::{self, DbConnection, DbPool};
 pub struct App {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
-    pub profanity: Arc<ProfanityFilter>,
+    /// The profanity filter for the current site word lists.
+    pub filters: settings::Filters,
     pub passwords: passwords::Passwords,
 }
 
@@ -31,7 +32,7 @@ impl App {
         Ok(App {
             pool,
             settings: Arc::new(settings),
-            profanity: Arc::new(ProfanityFilter::new(&SiteWordLists::default())),
+            filters: settings::Filters::new(),
             passwords: passwords::Passwords::new(),
         })
     }

@@ -44,6 +44,9 @@ pub struct NewComment<'a> {
     pub body_html: &'a str,
     pub status: &'a str,
     pub created_at: NaiveDateTime,
+    pub reported: bool,
+    pub system_reasons: &'a str,
+    pub queued_at: Option<NaiveDateTime>,
 }
 
 /// A comment as a thread shows it: no raw text, with its author's public names.
@@ -250,6 +253,30 @@ pub fn published_by_author(conn: &mut DbConnection, author_id: i64, now: NaiveDa
             articles::title,
         ))
         .load(conn)
+}
+
+/// The author's own recent comment texts, for the repeated-text check.
+pub fn recent_bodies_by_author(conn: &mut DbConnection, author_id: i64, since: NaiveDateTime, except: Option<i64>) -> QueryResult<Vec<String>> {
+    comments::table
+        .filter(comments::author_id.eq(author_id))
+        .filter(comments::created_at.ge(since))
+        .filter(comments::status.eq_any(["published", "pending", "removed"]))
+        .filter(comments::id.ne(except.unwrap_or(0)))
+        .order(comments::id.desc())
+        .limit(50)
+        .select(comments::body_raw)
+        .load(conn)
+}
+
+/// Put a comment in the moderators' queue (again), with the reasons the rules found.
+pub fn queue(conn: &mut DbConnection, id: i64, reported: bool, reasons: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::reported.eq(reported),
+            comments::system_reasons.eq(reasons),
+            comments::queued_at.eq(Some(now)),
+        ))
+        .execute(conn)
 }
 
 pub fn latest_by_author(conn: &mut DbConnection, author_id: i64) -> QueryResult<Option<NaiveDateTime>> {

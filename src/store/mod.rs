@@ -7,6 +7,7 @@ pub mod db;
 pub mod moderation_log;
 pub mod rate_events;
 pub mod schema;
+pub mod settings;
 pub mod sessions;
 pub mod users;
 

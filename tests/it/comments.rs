@@ -77,6 +77,12 @@ async fn bad_comments_get_a_clear_error_and_keep_the_draft() {
 async fn comments_render_safe_markdown() {
     let app = spawn().await;
     app.article("budget").await;
+    // Links from new commenters are held; this reader is trusted from the start.
+    app.site_settings(|s| {
+        s.policy.new_commenter_comments = 0;
+        s.policy.new_commenter_days = 0;
+    })
+    .await;
     let ada = app.reader("ada").await;
     let id = ada
         .comment("budget", "> quoted\n\n- one\n- two\n\n`code` and [a link](https://example.com)\n\n![img](https://x.example/i.png)<script>alert(1)</script>")

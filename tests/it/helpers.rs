@@ -152,6 +152,15 @@ impl TestApp {
         self.signed_in(username, Role::Reader).await
     }
 
+    /// Change the site settings (the moderation policy and word lists), as an admin would.
+    pub async fn site_settings(&self, change: impl FnOnce(&mut civil::services::settings::SiteSettings)) {
+        let mut site = civil::services::settings::current(&self.app).await.unwrap();
+        change(&mut site);
+        self.create_user("settingsadmin", Role::Admin).await;
+        let admin = accounts::find_by_username(&self.app, "settingsadmin").await.unwrap();
+        civil::services::settings::save(&self.app, admin.id, site).await.unwrap();
+    }
+
     pub async fn article(&self, slug: &str) {
         self.article_with(slug, true).await
     }

@@ -1,0 +1,22 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::site_settings;
+use super::DbConnection;
+
+/// Every stored site setting as (key, value).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    site_settings::table.select((site_settings::key, site_settings::value)).load(conn)
+}
+
+pub fn put(conn: &mut DbConnection, key: &str, value: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let updated = diesel::update(site_settings::table.find(key))
+        .set((site_settings::value.eq(value), site_settings::updated_at.eq(now)))
+        .execute(conn)?;
+    if updated > 0 {
+        return Ok(updated);
+    }
+    diesel::insert_into(site_settings::table)
+        .values((site_settings::key.eq(key), site_settings::value.eq(value), site_settings::updated_at.eq(now)))
+        .execute(conn)
+}
