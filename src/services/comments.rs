@@ -34,6 +34,9 @@ pub struct Comment {
     pub score: i64,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
+    pub featured: bool,
+    /// Why a moderator removed it, with their note: shown only to its author.
+    pub removal: Option<(String, Option<String>)>,
 }
 
 impl Comment {
@@ -48,7 +51,15 @@ impl Comment {
 
 impl From<ThreadRow> for Comment {
     fn from(row: ThreadRow) -> Comment {
+        Comment::seen_by(row, None)
+    }
+}
+
+impl Comment {
+    /// A comment as `viewer` sees it: its author also sees why a moderator removed it.
+    pub fn seen_by(row: ThreadRow, viewer: Option<i64>) -> Comment {
         let status = Status::from_db(&row.status);
+        let own = viewer == Some(row.author_id);
         Comment {
             id: row.id,
             parent_id: row.parent_id,
@@ -56,12 +67,16 @@ impl From<ThreadRow> for Comment {
             author_id: row.author_id,
             author_username: row.author_username,
             author_display_name: row.author_display_name,
-            // The text of a deleted or removed comment never leaves the database in a thread.
-            body_html: if status == Status::Published { row.body_html } else { String::new() },
+            // The text of a deleted or removed comment never leaves the database in a thread; a
+            // held one reaches only its author.
+            body_html: if matches!(status, Status::Published | Status::Pending) { row.body_html } else { String::new() },
             status,
             score: row.score,
             created_at: row.created_at,
             edited_at: row.edited_at,
+            featured: row.featured_at.is_some(),
+            removal: (own && status == Status::Removed)
+                .then(|| (row.removal_reason.unwrap_or_else(|| "other".into()), row.removal_note)),
         }
     }
 }
@@ -79,6 +94,8 @@ impl Threaded for Comment {
 #[derive(Debug, Clone)]
 pub struct ThreadPage {
     pub comments: Vec<Node<Comment>>,
+    /// Comments moderators featured, shown first in their own block.
+    pub featured: Vec<Comment>,
     pub next: Option<String>,
     /// Published comments on the whole article.
     pub total: i64,
@@ -105,8 +122,10 @@ impl ThreadQuery {
 }
 
 /// Load a page of the thread: two queries, whatever the number of comments.
-pub fn load_page(conn: &mut DbConnection, article: &ArticleRow, query: &ThreadQuery) -> Result<ThreadPage, Error> {
-    let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit)?;
+/// Load a page of the thread as `viewer` sees it (their own held comments included): a fixed
+/// number of queries, whatever the number of comments.
+pub fn load_page(conn: &mut DbConnection, article: &ArticleRow, query: &ThreadQuery, viewer: Option<i64>) -> Result<ThreadPage, Error> {
+    let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit, viewer)?;
     let next = if roots.len() as i64 > query.limit {
         roots.truncate(query.limit as usize);
         roots.last().map(|last| Cursor { score: last.score, id: last.id }.encode(query.sort))
@@ -115,22 +134,28 @@ pub fn load_page(conn: &mut DbConnection, article: &ArticleRow, query: &ThreadQu
     };
     let root_ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
     let mut by_root: HashMap<i64, Vec<Comment>> = HashMap::new();
-    for reply in comments::replies_under(conn, &root_ids)? {
-        by_root.entry(reply.root_id).or_default().push(Comment::from(reply));
+    for reply in comments::replies_under(conn, &root_ids, viewer)? {
+        by_root.entry(reply.root_id).or_default().push(Comment::seen_by(reply, viewer));
     }
     let mut flat = Vec::with_capacity(roots.len() + by_root.values().map(Vec::len).sum::<usize>());
     for root in roots {
         let id = root.id;
-        flat.push(Comment::from(root));
+        flat.push(Comment::seen_by(root, viewer));
         if let Some(group) = by_root.remove(&id) {
             flat.extend(group);
         }
     }
-    Ok(ThreadPage { comments: thread::nest(flat), next, total: article.comment_count })
+    // Featured comments head the first page only.
+    let featured = if query.after.is_none() {
+        comments::featured(conn, article.id)?.into_iter().map(Comment::from).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count })
 }
 
-pub async fn page(app: &App, article: ArticleRow, query: ThreadQuery) -> Result<ThreadPage, Error> {
-    app.db(move |conn| load_page(conn, &article, &query)).await
+pub async fn page(app: &App, article: ArticleRow, query: ThreadQuery, viewer: Option<i64>) -> Result<ThreadPage, Error> {
+    app.db(move |conn| load_page(conn, &article, &query, viewer)).await
 }
 
 /// Which comments on this page the reader has upvoted.

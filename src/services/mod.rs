@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod articles;
 pub mod comments;
+pub mod moderation;
 pub mod passwords;
 pub mod rate_limits;
 pub mod settings;

@@ -62,6 +62,9 @@ pub struct ThreadRow {
     pub score: i64,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
+    pub featured_at: Option<NaiveDateTime>,
+    pub removal_reason: Option<String>,
+    pub removal_note: Option<String>,
     pub author_username: String,
     pub author_display_name: Option<String>,
 }
@@ -77,6 +80,9 @@ type ThreadColumns = (
     comments::score,
     comments::created_at,
     comments::edited_at,
+    comments::featured_at,
+    comments::removal_reason,
+    comments::removal_note,
     users::username,
     users::display_name,
 );
@@ -92,6 +98,9 @@ const THREAD_COLUMNS: ThreadColumns = (
     comments::score,
     comments::created_at,
     comments::edited_at,
+    comments::featured_at,
+    comments::removal_reason,
+    comments::removal_note,
     users::username,
     users::display_name,
 );
@@ -130,6 +139,10 @@ macro_rules! shown {
             .eq("published")
             .or(comments::status.eq_any(["deleted", "removed"]).and(comments::live_replies.gt(0)))
     };
+    // What one reader sees: the public thread, plus their own held and removed comments.
+    ($viewer:expr) => {
+        shown!().or(comments::author_id.eq($viewer).and(comments::status.eq_any(["pending", "removed"])))
+    };
 }
 
 /// One page of shown top-level comments in the sort order, after the cursor. Returns one more
@@ -140,12 +153,13 @@ pub fn roots_page(
     sort: Sort,
     after: Option<Cursor>,
     limit: i64,
+    viewer: Option<i64>,
 ) -> QueryResult<Vec<ThreadRow>> {
     let mut query = comments::table
         .inner_join(users::table)
         .filter(comments::article_id.eq(article_id))
         .filter(comments::depth.eq(0))
-        .filter(shown!())
+        .filter(shown!(viewer.unwrap_or(0)))
         .select(THREAD_COLUMNS)
         .into_boxed();
     query = match (sort, after) {
@@ -176,8 +190,21 @@ pub fn count_shown_roots_before(conn: &mut DbConnection, article_id: i64, root_i
         .get_result(conn)
 }
 
+/// Featured comments on an article, in the order they were featured.
+pub fn featured(conn: &mut DbConnection, article_id: i64) -> QueryResult<Vec<ThreadRow>> {
+    comments::table
+        .inner_join(users::table)
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::featured_at.is_not_null())
+        .filter(comments::status.eq("published"))
+        .order(comments::featured_at.asc())
+        .limit(20)
+        .select(THREAD_COLUMNS)
+        .load(conn)
+}
+
 /// Every shown reply under the given top-level comments, in reading order.
-pub fn replies_under(conn: &mut DbConnection, root_ids: &[i64]) -> QueryResult<Vec<ThreadRow>> {
+pub fn replies_under(conn: &mut DbConnection, root_ids: &[i64], viewer: Option<i64>) -> QueryResult<Vec<ThreadRow>> {
     if root_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -185,7 +212,7 @@ pub fn replies_under(conn: &mut DbConnection, root_ids: &[i64]) -> QueryResult<V
         .inner_join(users::table)
         .filter(comments::root_id.eq_any(root_ids))
         .filter(comments::depth.gt(0))
-        .filter(shown!())
+        .filter(shown!(viewer.unwrap_or(0)))
         .order(comments::path.asc())
         .select(THREAD_COLUMNS)
         .load(conn)

@@ -31,7 +31,7 @@ pub async fn list(state: web::Data<State>, viewer: Viewer, slug: web::Path<Strin
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
     let sort = thread_query.sort;
     let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
-    let page = comments::page(&state.app, article, thread_query).await?;
+    let page = comments::page(&state.app, article, thread_query, viewer.user().map(|u| u.id)).await?;
     let voted: HashSet<i64> = match viewer.user() {
         Some(user) => comments::votes_by(&state.app, user.id, &page).await?,
         None => HashSet::new(),

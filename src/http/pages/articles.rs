@@ -93,13 +93,13 @@ async fn thread_markup(
         if let Some(html) = state.thread_cache.get(article.id, sort, after.as_deref(), article.comment_version) {
             return Ok(html);
         }
-        let page = comments::page(&state.app, article.clone(), query).await?;
+        let page = comments::page(&state.app, article.clone(), query, None).await?;
         let view = ThreadView { slug: &slug, sort, reader: None };
         let html: Arc<str> = Arc::from(comment_list(&view, &page.comments, page.next.as_deref()).into_string());
         state.thread_cache.put(article.id, sort, after.as_deref(), article.comment_version, html.clone());
         return Ok(html);
     };
-    let page = comments::page(&state.app, article.clone(), query).await?;
+    let page = comments::page(&state.app, article.clone(), query, Some(user.id)).await?;
     let voted: HashSet<i64> = comments::votes_by(&state.app, user.id, &page).await?;
     let view = ThreadView {
         slug: &slug,

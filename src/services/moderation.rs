@@ -1,0 +1,548 @@
+//! Flags, the moderators' queue and their actions, sanctions, and the audit log. Every action
+//! writes its log entry in the same transaction.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::accounts::User;
+use super::comments::change_status;
+use super::rate_limits;
+use super::settings;
+use super::App;
+use crate::domain::moderation::{self as policy, Check, FlagReason, RemovalReason};
+use crate::domain::role::Role;
+use crate::domain::thread::Status;
+use crate::domain::Invalid;
+use crate::error::Error;
+use crate::store::comments::{self, CommentRow};
+use crate::store::moderation::{self as store_moderation, FlagView, QueueCursor, Tab};
+use crate::store::moderation_log::{self, LogFilter, LogRow, NewLogEntry};
+use crate::store::{self, articles, sessions, users, DbConnection};
+
+pub use crate::store::moderation::Tab as QueueTab;
+
+pub const QUEUE_PAGE_SIZE: i64 = 25;
+
+fn require_moderator(user: &User) -> Result<(), Error> {
+    if !user.is_staff() {
+        return Err(Error::forbidden("Only moderators and admins can do that."));
+    }
+    Ok(())
+}
+
+/// Nobody acts on an account of equal or higher role.
+fn outranks(actor: &User, target_role: &str) -> Result<(), Error> {
+    let target = Role::parse(target_role).unwrap_or(Role::Reader);
+    if target >= actor.role {
+        return Err(Error::forbidden("You cannot act on an account of your rank or higher."));
+    }
+    Ok(())
+}
+
+fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
+    comments::find(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
+}
+
+fn place(comment: &CommentRow) -> (i64, i64, i64) {
+    (comment.id, comment.author_id, comment.article_id)
+}
+
+/// What a reader hears back after flagging.
+pub struct Flagged {
+    pub hidden: bool,
+}
+
+/// A reader flags a comment (not their own, once). When the weighted flags reach the threshold
+/// the comment leaves public view for the queue.
+pub async fn flag(app: &App, reader: &User, comment_id: i64, reason: &str, note: Option<&str>) -> Result<Flagged, Error> {
+    reader.ensure_can_participate()?;
+    let (reason, note) = policy::validate_flag(reason, note)?;
+    let site = settings::current(app).await?;
+    let reader = reader.clone();
+    let limit = app.limits_on().then_some(app.settings.limits.flags_per_day);
+    app.write(move |conn| {
+        let now = store::now();
+        let comment = find_comment(conn, comment_id)?;
+        if Status::from_db(&comment.status) != Status::Published {
+            return Err(Error::not_found("That comment"));
+        }
+        if comment.author_id == reader.id {
+            return Err(Error::forbidden("You cannot flag your own comment."));
+        }
+        if let Some(max) = limit {
+            let (count, earliest) = store_moderation::flags_by_user_since(conn, reader.id, now - Duration::days(1))?;
+            if count >= max {
+                let wait = rate_limits::seconds_until(now, earliest.unwrap_or(now) + Duration::days(1));
+                return Err(rate_limits::limited(
+                    wait,
+                    format!("You can flag {max} comments a day. Try again in {}.", rate_limits::human_wait(wait)),
+                ));
+            }
+        }
+        let account = users::find(conn, reader.id)?.ok_or(Error::Unauthenticated)?;
+        let weight = policy::flag_weight_milli(account.flags_upheld, account.flags_dismissed);
+        if store_moderation::insert_flag(conn, comment_id, reader.id, reason.as_str(), note.as_deref(), weight, now)? == 0 {
+            return Err(Error::Conflict(Invalid::new(
+                "reason",
+                "You have already flagged this comment. Thank you: moderators will look at it.",
+            )));
+        }
+        let queued_at = if comment.reported { comment.queued_at.unwrap_or(now) } else { now };
+        store_moderation::add_flag_weight(conn, comment_id, weight, queued_at)?;
+        let total = comment.flag_weight + weight;
+        let hidden = policy::flags_reach_threshold(total, site.policy.flag_threshold);
+        if hidden {
+            change_status(conn, &comment, Status::Pending)?;
+            let weight_text = format!("flag weight {:.2} reached the threshold {}", total as f64 / 1000.0, site.policy.flag_threshold);
+            moderation_log::write(conn, &NewLogEntry::hidden_by_flags(place(&comment), &weight_text, now))?;
+        }
+        Ok(Flagged { hidden })
+    })
+    .await
+}
+
+/// A moderator's decision on comments in the queue.
+#[derive(Debug, Clone)]
+pub enum CommentAction {
+    Approve,
+    Remove { reason: RemovalReason, note: Option<String> },
+    DismissFlags,
+    RemoveAndBan { reason: RemovalReason, note: Option<String> },
+}
+
+impl CommentAction {
+    /// Parse an action from its name and the form's reason and note.
+    pub fn parse(action: &str, reason: Option<&str>, note: Option<&str>) -> Result<CommentAction, Invalid> {
+        let note = note.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+            return Err(Invalid::new("note", "A note to the author has at most 1000 characters."));
+        }
+        let removal_reason = || -> Result<RemovalReason, Invalid> {
+            RemovalReason::parse(reason.unwrap_or("")).map_err(|_| Invalid::new("reason", "Choose a reason for the removal."))
+        };
+        match action {
+            "approve" => Ok(CommentAction::Approve),
+            "remove" => Ok(CommentAction::Remove { reason: removal_reason()?, note }),
+            "dismiss-flags" | "dismiss_flags" => Ok(CommentAction::DismissFlags),
+            "remove-and-ban" | "remove_and_ban" | "ban" => Ok(CommentAction::RemoveAndBan { reason: removal_reason()?, note }),
+            _ => Err(Invalid::new("action", "Choose approve, remove, dismiss flags, or remove and ban.")),
+        }
+    }
+}
+
+/// Apply one action to comments (one or many, for bulk actions), in one transaction.
+pub async fn act_on_comments(app: &App, moderator: &User, ids: Vec<i64>, action: CommentAction) -> Result<usize, Error> {
+    require_moderator(moderator)?;
+    if ids.is_empty() {
+        return Err(Invalid::new("ids", "Select at least one comment.").into());
+    }
+    if matches!(action, CommentAction::RemoveAndBan { .. }) && !moderator.is_admin() {
+        return Err(Error::forbidden("Only admins can ban readers."));
+    }
+    let moderator = moderator.clone();
+    app.write(move |conn| {
+        let now = store::now();
+        for id in &ids {
+            act_on_comment(conn, &moderator, *id, &action, now)?;
+        }
+        Ok(ids.len())
+    })
+    .await
+}
+
+fn act_on_comment(conn: &mut DbConnection, moderator: &User, id: i64, action: &CommentAction, now: NaiveDateTime) -> Result<(), Error> {
+    let comment = find_comment(conn, id)?;
+    let status = Status::from_db(&comment.status);
+    if status == Status::Deleted {
+        return Err(Error::not_found("That comment"));
+    }
+    let author = users::find(conn, comment.author_id)?.ok_or_else(|| Error::not_found("That comment's author"))?;
+    match action {
+        CommentAction::Approve => {
+            if status != Status::Published {
+                change_status(conn, &comment, Status::Published)?;
+            }
+            if status == Status::Pending {
+                store_moderation::count_approval(conn, comment.author_id)?;
+            }
+            store_moderation::resolve_flags(conn, id, false, now)?;
+            store_moderation::decide(conn, id, moderator.id, None, now)?;
+            store_moderation::clear_reasons(conn, id)?;
+            moderation_log::write(conn, &NewLogEntry::approved(moderator.id, place(&comment), now))?;
+        }
+        CommentAction::DismissFlags => {
+            store_moderation::resolve_flags(conn, id, false, now)?;
+            // Hidden by flags alone, it comes back; held by a rule, it stays for a decision.
+            if status == Status::Pending && comment.system_reasons.is_empty() {
+                change_status(conn, &comment, Status::Published)?;
+            }
+            if comment.system_reasons.is_empty() || status == Status::Published {
+                store_moderation::decide(conn, id, moderator.id, None, now)?;
+            } else {
+                store_moderation::queue_without_report(conn, id)?;
+            }
+            moderation_log::write(conn, &NewLogEntry::flags_dismissed(moderator.id, place(&comment), now))?;
+        }
+        CommentAction::Remove { reason, note } | CommentAction::RemoveAndBan { reason, note } => {
+            outranks(moderator, &author.role)?;
+            if status != Status::Removed {
+                change_status(conn, &comment, Status::Removed)?;
+            }
+            store_moderation::resolve_flags(conn, id, true, now)?;
+            store_moderation::decide(conn, id, moderator.id, Some((reason.as_str(), note.as_deref())), now)?;
+            moderation_log::write(conn, &NewLogEntry::removed(moderator.id, place(&comment), reason.as_str(), note.as_deref(), now))?;
+            if matches!(action, CommentAction::RemoveAndBan { .. }) && author.banned_at.is_none() {
+                ban_in(conn, moderator, &author, reason.label(), now)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn ban_in(conn: &mut DbConnection, admin: &User, target: &users::UserRow, reason: &str, now: NaiveDateTime) -> Result<(), Error> {
+    outranks(admin, &target.role)?;
+    store_moderation::set_ban(conn, target.id, Some(now), Some(reason))?;
+    // The ban takes effect at once, on every instance: sessions live in the database.
+    sessions::delete_for_user(conn, target.id)?;
+    moderation_log::write(conn, &NewLogEntry::banned(admin.id, target.id, reason, now))?;
+    Ok(())
+}
+
+/// A sanction or setting on a reader's account.
+#[derive(Debug, Clone)]
+pub enum UserAction {
+    Suspend { reason: String, days: u32 },
+    Ban { reason: String },
+    Unban,
+    AlwaysReview(bool),
+}
+
+fn sanction_reason(reason: &str) -> Result<String, Invalid> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Invalid::new("reason", "Give a reason: the reader is told it."));
+    }
+    if reason.chars().count() > 500 {
+        return Err(Invalid::new("reason", "A reason has at most 500 characters."));
+    }
+    Ok(reason.to_owned())
+}
+
+impl UserAction {
+    pub fn suspend(reason: &str, days: Option<i64>) -> Result<UserAction, Invalid> {
+        let days = match days {
+            Some(d) if (1..=365).contains(&d) => d as u32,
+            _ => return Err(Invalid::new("days", "Suspend for 1 to 365 days.")),
+        };
+        Ok(UserAction::Suspend { reason: sanction_reason(reason)?, days })
+    }
+
+    pub fn ban(reason: &str) -> Result<UserAction, Invalid> {
+        Ok(UserAction::Ban { reason: sanction_reason(reason)? })
+    }
+}
+
+pub async fn act_on_user(app: &App, moderator: &User, user_id: i64, action: UserAction) -> Result<User, Error> {
+    require_moderator(moderator)?;
+    if matches!(action, UserAction::Ban { .. }) && !moderator.is_admin() {
+        return Err(Error::forbidden("Only admins can ban readers."));
+    }
+    let moderator = moderator.clone();
+    app.write(move |conn| {
+        let now = store::now();
+        let target = users::find(conn, user_id)?.ok_or_else(|| Error::not_found("That reader"))?;
+        outranks(&moderator, &target.role)?;
+        match &action {
+            UserAction::Suspend { reason, days } => {
+                let until = now + Duration::days(i64::from(*days));
+                store_moderation::set_suspension(conn, user_id, Some(until), Some(reason))?;
+                moderation_log::write(conn, &NewLogEntry::suspended(moderator.id, user_id, reason, until, now))?;
+            }
+            UserAction::Ban { reason } => ban_in(conn, &moderator, &target, reason, now)?,
+            UserAction::Unban => {
+                if target.banned_at.is_some() && !moderator.is_admin() {
+                    return Err(Error::forbidden("Only admins can lift a ban."));
+                }
+                store_moderation::lift_sanctions(conn, user_id)?;
+                moderation_log::write(conn, &NewLogEntry::unbanned(moderator.id, user_id, now))?;
+            }
+            UserAction::AlwaysReview(on) => {
+                store_moderation::set_always_review(conn, user_id, *on)?;
+                moderation_log::write(conn, &NewLogEntry::always_review(moderator.id, user_id, *on, now))?;
+            }
+        }
+        Ok(User::from(users::find(conn, user_id)?.expect("the reader exists")))
+    })
+    .await
+}
+
+/// Feature a comment (shown first, in a "Featured" block), or stop featuring it.
+pub async fn feature(app: &App, moderator: &User, comment_id: i64, featured: bool) -> Result<String, Error> {
+    require_moderator(moderator)?;
+    let moderator_id = moderator.id;
+    app.write(move |conn| {
+        let now = store::now();
+        let comment = find_comment(conn, comment_id)?;
+        if featured && Status::from_db(&comment.status) != Status::Published {
+            return Err(Invalid::new("comment", "Only published comments can be featured.").into());
+        }
+        store_moderation::set_featured(conn, comment_id, featured.then_some(now))?;
+        articles::touch_discussion(conn, comment.article_id, 0)?;
+        moderation_log::write(conn, &NewLogEntry::featured(moderator_id, place(&comment), featured, now))?;
+        let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
+        Ok(article.slug)
+    })
+    .await
+}
+
+/// Close or reopen the discussion on an article.
+pub async fn set_thread_open(app: &App, moderator: &User, slug: String, open: bool) -> Result<(), Error> {
+    require_moderator(moderator)?;
+    let moderator_id = moderator.id;
+    app.write(move |conn| {
+        let now = store::now();
+        let article = articles::find_by_slug(conn, &slug)?.ok_or_else(|| Error::not_found("That article"))?;
+        store_moderation::set_comments_open(conn, article.id, open, now)?;
+        moderation_log::write(conn, &NewLogEntry::thread(Some(moderator_id), article.id, open, now))?;
+        Ok(())
+    })
+    .await
+}
+
+/// Everything a moderator needs to decide on one comment.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub comment: CommentRow,
+    pub article_slug: String,
+    pub article_title: String,
+    pub author_id: i64,
+    pub author_username: String,
+    pub author_display_name: Option<String>,
+    pub author_role: Role,
+    pub author_since: NaiveDateTime,
+    pub author_always_review: bool,
+    pub author_suspended_until: Option<NaiveDateTime>,
+    pub author_banned: bool,
+    pub author_published: i64,
+    pub author_removed: i64,
+    /// The parent comment, for context: (author username, masked HTML, status).
+    pub parent: Option<(String, String, Status)>,
+    pub flags: Vec<FlagView>,
+    /// Why the rules held or reported it.
+    pub reasons: Vec<(Option<Check>, String)>,
+}
+
+pub struct QueuePage {
+    pub tab: Tab,
+    pub items: Vec<QueueItem>,
+    pub next: Option<String>,
+    pub counts: [(Tab, i64); 4],
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Pending, Tab::Reported, Tab::Removed, Tab::Approved];
+
+    pub fn parse(s: Option<&str>) -> Result<Tab, Invalid> {
+        match s.unwrap_or("pending") {
+            "pending" | "" => Ok(Tab::Pending),
+            "reported" => Ok(Tab::Reported),
+            "removed" => Ok(Tab::Removed),
+            "approved" => Ok(Tab::Approved),
+            _ => Err(Invalid::new("tab", "The tabs are pending, reported, removed and approved.")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tab::Pending => "pending",
+            Tab::Reported => "reported",
+            Tab::Removed => "removed",
+            Tab::Approved => "approved",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Pending => "Pending",
+            Tab::Reported => "Reported",
+            Tab::Removed => "Removed",
+            Tab::Approved => "Approved",
+        }
+    }
+}
+
+fn encode_cursor(at: NaiveDateTime, id: i64) -> String {
+    format!("{}_{id}", at.and_utc().timestamp_micros())
+}
+
+fn parse_cursor(s: &str) -> Result<QueueCursor, Invalid> {
+    let invalid = || Invalid::new("after", "That page cursor is not valid. Start again from the first page.");
+    let (micros, id) = s.split_once('_').ok_or_else(invalid)?;
+    let micros: i64 = micros.parse().map_err(|_| invalid())?;
+    let at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?.naive_utc();
+    Ok((at, id.parse().map_err(|_| invalid())?))
+}
+
+fn decode_reasons(stored: &str) -> Vec<(Option<Check>, String)> {
+    stored
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| match line.split_once('\t') {
+            Some((code, detail)) => (Check::parse(code), detail.to_owned()),
+            None => (None, line.to_owned()),
+        })
+        .collect()
+}
+
+/// A page of the queue, with counts for every tab. A fixed number of queries, whatever the size.
+pub async fn queue(app: &App, moderator: &User, tab: Tab, after: Option<&str>) -> Result<QueuePage, Error> {
+    require_moderator(moderator)?;
+    let after = after.filter(|a| !a.is_empty()).map(parse_cursor).transpose()?;
+    app.db(move |conn| {
+        let mut rows = store_moderation::queue_page(conn, tab, after, QUEUE_PAGE_SIZE)?;
+        let next = if rows.len() as i64 > QUEUE_PAGE_SIZE {
+            rows.truncate(QUEUE_PAGE_SIZE as usize);
+            rows.last().and_then(|r| {
+                let at = match tab {
+                    Tab::Pending | Tab::Reported => r.comment.queued_at,
+                    Tab::Removed | Tab::Approved => r.comment.moderated_at,
+                };
+                at.map(|at| encode_cursor(at, r.comment.id))
+            })
+        } else {
+            None
+        };
+        let ids: Vec<i64> = rows.iter().map(|r| r.comment.id).collect();
+        let parent_ids: Vec<i64> = rows.iter().filter_map(|r| r.comment.parent_id).collect();
+        let mut author_ids: Vec<i64> = rows.iter().map(|r| r.comment.author_id).collect();
+        author_ids.sort_unstable();
+        author_ids.dedup();
+        let mut flags: HashMap<i64, Vec<FlagView>> = HashMap::new();
+        for flag in store_moderation::flags_on(conn, &ids)? {
+            flags.entry(flag.comment_id).or_default().push(flag);
+        }
+        let parents: HashMap<i64, (String, String, Status)> = store_moderation::parents(conn, &parent_ids)?
+            .into_iter()
+            .map(|(id, author, html, status)| (id, (author, html, Status::from_db(&status))))
+            .collect();
+        let mut records: HashMap<i64, (i64, i64)> = HashMap::new();
+        for (author, status, count) in store_moderation::author_records(conn, &author_ids)? {
+            let entry = records.entry(author).or_default();
+            if status == "published" {
+                entry.0 = count;
+            } else {
+                entry.1 = count;
+            }
+        }
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let (published, removed) = records.get(&r.comment.author_id).copied().unwrap_or_default();
+                QueueItem {
+                    parent: r.comment.parent_id.and_then(|p| parents.get(&p).cloned()),
+                    flags: flags.remove(&r.comment.id).unwrap_or_default(),
+                    reasons: decode_reasons(&r.comment.system_reasons),
+                    author_id: r.comment.author_id,
+                    author_username: r.author_username,
+                    author_display_name: r.author_display_name,
+                    author_role: Role::parse(&r.author_role).unwrap_or(Role::Reader),
+                    author_since: r.author_created_at,
+                    author_always_review: r.author_always_review,
+                    author_suspended_until: r.author_suspended_until,
+                    author_banned: r.author_banned_at.is_some(),
+                    author_published: published,
+                    author_removed: removed,
+                    article_slug: r.article_slug,
+                    article_title: r.article_title,
+                    comment: r.comment,
+                }
+            })
+            .collect();
+        let counts = Tab::ALL.map(|t| (t, 0));
+        let mut counts = counts;
+        for entry in counts.iter_mut() {
+            entry.1 = store_moderation::tab_count(conn, entry.0)?;
+        }
+        Ok(QueuePage { tab, items, next, counts })
+    })
+    .await
+}
+
+/// Counts per tab, for live badges.
+pub async fn queue_counts(app: &App, moderator: &User) -> Result<[(Tab, i64); 4], Error> {
+    require_moderator(moderator)?;
+    app.db(|conn| {
+        let mut counts = Tab::ALL.map(|t| (t, 0));
+        for entry in counts.iter_mut() {
+            entry.1 = store_moderation::tab_count(conn, entry.0)?;
+        }
+        Ok(counts)
+    })
+    .await
+}
+
+/// A log entry with names.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub row: LogRow,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub article: Option<(String, String)>,
+}
+
+pub struct LogPage {
+    pub entries: Vec<LogEntry>,
+    pub next: Option<i64>,
+}
+
+pub const LOG_PAGE_SIZE: i64 = 50;
+
+pub async fn log(app: &App, moderator: &User, filter: LogFilter) -> Result<LogPage, Error> {
+    require_moderator(moderator)?;
+    app.db(move |conn| {
+        let mut rows = moderation_log::list(conn, &filter, LOG_PAGE_SIZE + 1)?;
+        let next = if rows.len() as i64 > LOG_PAGE_SIZE {
+            rows.truncate(LOG_PAGE_SIZE as usize);
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        };
+        let mut user_ids: Vec<i64> = rows.iter().flat_map(|r| [r.actor_id, r.target_user_id]).flatten().collect();
+        user_ids.sort_unstable();
+        user_ids.dedup();
+        let names: HashMap<i64, String> = moderation_log::usernames(conn, &user_ids)?.into_iter().collect();
+        let article_ids: Vec<i64> = rows.iter().filter_map(|r| r.article_id).collect();
+        let titles: HashMap<i64, (String, String)> =
+            moderation_log::article_titles(conn, &article_ids)?.into_iter().map(|(id, slug, title)| (id, (slug, title))).collect();
+        let entries = rows
+            .into_iter()
+            .map(|row| LogEntry {
+                actor: row.actor_id.and_then(|id| names.get(&id).cloned()),
+                target: row.target_user_id.and_then(|id| names.get(&id).cloned()),
+                article: row.article_id.and_then(|id| titles.get(&id).cloned()),
+                row,
+            })
+            .collect();
+        Ok(LogPage { entries, next })
+    })
+    .await
+}
+
+/// "N comments removed: spam ×3, abuse ×1", with no personal data.
+pub async fn removal_summary(app: &App, article_id: i64) -> Result<Option<String>, Error> {
+    let mut counts = app.db(move |conn| Ok(moderation_log::removals_by_reason(conn, article_id)?)).await?;
+    if counts.is_empty() {
+        return Ok(None);
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(reason, n)| {
+            let label = reason.as_deref().and_then(|r| FlagReason::parse(r).ok()).map_or("other", |r| r.as_str());
+            format!("{} ×{n}", label.replace('_', "-"))
+        })
+        .collect();
+    Ok(Some(format!("{total} {} removed: {}", if total == 1 { "comment" } else { "comments" }, parts.join(", "))))
+}
