@@ -169,6 +169,221 @@
     }).catch(function () { form.submit(); }); // submit() skips these handlers: no loop
   });
 
+  /* JSON posts to the API with the form's CSRF token. Resolves with {status, data}. */
+  function postJson(url, form, body) {
+    var csrf = form.querySelector('input[name="csrf_token"]');
+    var options = {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf ? csrf.value : '' }
+    };
+    options.body = JSON.stringify(body || {});
+    return fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        return { status: response.status, ok: response.ok, data: data };
+      });
+    });
+  }
+
+  function errorMessage(data) {
+    return data && data.error && typeof data.error.message === 'string' ? data.error.message : '';
+  }
+
+  function fieldValue(form, name) {
+    var field = form.elements[name];
+    if (!field) return '';
+    return (field.value || '').trim();
+  }
+
+  /* Flags: sent without a reload. A duplicate or an invalid flag says why next to the form. */
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !window.fetch || !form.matches('form[action$="/flag"]')) return;
+    var match = /\/comments\/(\d+)\/flag$/.exec(form.getAttribute('action') || '');
+    if (!match) return;
+    e.preventDefault();
+    if (form.getAttribute('aria-busy') === 'true') return;
+    var body = { reason: fieldValue(form, 'reason') }, note = fieldValue(form, 'note');
+    if (note) body.note = note;
+    var button = form.querySelector('button[type="submit"]');
+    form.setAttribute('aria-busy', 'true');
+    if (button) button.disabled = true;
+    function done() { form.removeAttribute('aria-busy'); if (button) button.disabled = false; }
+    function showError(message) {
+      var out = form.querySelector('.error');
+      if (!out) {
+        out = document.createElement('p');
+        out.className = 'error'; out.setAttribute('role', 'alert');
+        out.id = 'flag-' + match[1] + '-error';
+        var actions = form.querySelector('.form-actions');
+        form.insertBefore(out, actions || null);
+      }
+      out.textContent = message;
+    }
+    postJson('/api/v1/comments/' + match[1] + '/flags', form, body).then(function (r) {
+      if (r.status === 201) {
+        var details = form.closest('details.flag') || form;
+        var thanks = document.createElement('p');
+        thanks.className = 'flagged'; thanks.setAttribute('role', 'status'); thanks.tabIndex = -1;
+        thanks.textContent = 'Thanks — you flagged this comment. Moderators will review it.';
+        var footer = details.closest('footer.actions');
+        details.parentNode.removeChild(details);
+        if (footer) footer.parentNode.insertBefore(thanks, footer.nextSibling);
+        else form.parentNode && form.parentNode.appendChild(thanks);
+        thanks.focus();
+        return;
+      }
+      var message = errorMessage(r.data);
+      if ((r.status === 409 || r.status === 422) && message) { done(); showError(message); return; }
+      throw new Error('HTTP ' + r.status);
+    }).catch(function () { form.submit(); });
+  });
+
+  /* The moderation queue: inline actions, keyboard shortcuts, live counts. */
+  function setupQueue() {
+    var queue = document.querySelector('ol.queue');
+    var tabs = document.querySelector('nav.tabs');
+    if (!tabs || !document.querySelector('span.count[data-tab]')) return;
+    var current = tabs.querySelector('a[aria-current] .count');
+    var bulk = document.getElementById('bulk');
+
+    function items() { return Array.prototype.slice.call(document.querySelectorAll('.queue-item:not(.leaving)')); }
+    function focused() {
+      var el = document.activeElement;
+      return el && el.closest ? el.closest('.queue-item') : null;
+    }
+    function focusItem(item) {
+      if (!item) return;
+      each('.queue-item.current', function (i) { i.classList.remove('current'); });
+      item.classList.add('current');
+      item.focus({ preventScroll: true });
+      item.scrollIntoView({ block: 'nearest', behavior: window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+    }
+    function move(step) {
+      var list = items(), here = focused() || document.querySelector('.queue-item.current');
+      var index = here ? list.indexOf(here) : -1;
+      var next = list[index < 0 ? 0 : Math.max(0, Math.min(list.length - 1, index + step))];
+      focusItem(next);
+    }
+
+    function updateSelected() {
+      var out = bulk && bulk.querySelector('.selected-count');
+      var boxes = document.querySelectorAll('input[name="ids"][form="bulk"]:checked');
+      each('input[name="ids"][form="bulk"]', function (box) {
+        var item = box.closest('.queue-item');
+        if (item) item.classList.toggle('selected', box.checked);
+      });
+      if (out) out.textContent = boxes.length ? boxes.length + (boxes.length === 1 ? ' comment selected' : ' comments selected') : '';
+    }
+    document.addEventListener('change', function (e) {
+      if (e.target.matches && e.target.matches('input[name="ids"][form="bulk"]')) updateSelected();
+    });
+
+    function setCount(span, n) {
+      if (!span || !(n >= 0)) return;
+      span.textContent = String(n);
+    }
+
+    /* Inline actions on one item: fall back to the plain form on any failure. */
+    document.addEventListener('submit', function (e) {
+      var form = e.target;
+      if (e.defaultPrevented || !window.fetch) return;
+      var match = /^\/moderation\/comments\/(\d+)\/(approve|remove|dismiss-flags)$/.exec(form.getAttribute('action') || '');
+      if (!match) return; // remove-and-ban and the rest: submit normally
+      var item = form.closest('.queue-item');
+      if (!item) return;
+      e.preventDefault();
+      if (form.getAttribute('aria-busy') === 'true') return;
+      var body;
+      if (match[2] === 'remove') {
+        body = { reason: fieldValue(form, 'reason') };
+        var note = fieldValue(form, 'note');
+        if (note) body.note = note;
+      }
+      form.setAttribute('aria-busy', 'true');
+      each('button', function (b) { b.disabled = true; }, item);
+      postJson('/api/v1/moderation/comments/' + match[1] + '/' + match[2], form, body).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        var list = items(), index = list.indexOf(item);
+        var next = list[index + 1] || list[index - 1] || null;
+        var box = item.querySelector('input[name="ids"]');
+        if (box) box.checked = false;
+        item.classList.add('leaving');
+        setCount(current, parseInt(current && current.textContent, 10) - 1);
+        var li = item.parentNode;
+        setTimeout(function () {
+          if (li && li.parentNode) li.parentNode.removeChild(li);
+          else if (item.parentNode) item.parentNode.removeChild(item);
+          updateSelected();
+          if (!document.querySelector('.queue-item')) {
+            var empty = document.createElement('p');
+            empty.className = 'empty';
+            empty.textContent = 'Nothing left on this page.';
+            if (queue && queue.parentNode) queue.parentNode.insertBefore(empty, queue);
+          }
+        }, 300);
+        if (next) focusItem(next);
+      }).catch(function () { form.submit(); });
+    });
+
+    /* Shortcuts: not while typing, and not with modifier keys. */
+    document.addEventListener('keydown', function (e) {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+      var t = e.target;
+      if (t && (t.isContentEditable || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' ||
+          (t.tagName === 'INPUT' && !/^(checkbox|radio|submit|button)$/.test(t.type)))) return;
+      var key = e.key, item = focused() || document.querySelector('.queue-item.current');
+      function submit(action) {
+        var form = item && item.querySelector('form[data-action="' + action + '"]');
+        if (!form) return;
+        e.preventDefault();
+        if (form.requestSubmit) form.requestSubmit();
+        else form.dispatchEvent(new Event('submit', { cancelable: true, bubbles: true })) && form.submit();
+      }
+      if (key === 'j') { e.preventDefault(); move(1); }
+      else if (key === 'k') { e.preventDefault(); move(-1); }
+      else if (!item) return;
+      else if (key === 'a') submit('approve');
+      else if (key === 'd') submit('dismiss-flags');
+      else if (key === 'r') {
+        var details = item.querySelector('details.remove:not(.ban)');
+        var select = details && details.querySelector('select[name="reason"]');
+        if (!select) return;
+        e.preventDefault();
+        details.open = true;
+        select.focus();
+      } else if (key === 'x') {
+        var box = item.querySelector('input[name="ids"]');
+        if (!box) return;
+        e.preventDefault();
+        box.checked = !box.checked;
+        updateSelected();
+      }
+    });
+
+    document.addEventListener('focusin', function (e) {
+      var item = e.target.closest && e.target.closest('.queue-item');
+      if (!item) return;
+      each('.queue-item.current', function (i) { if (i !== item) i.classList.remove('current'); });
+      item.classList.add('current');
+    });
+
+    /* Live counts, every 20 seconds while the page is visible. */
+    function refreshCounts() {
+      if (document.hidden) return;
+      fetch('/api/v1/moderation/queue/counts', { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+        .then(function (response) { if (!response.ok) throw new Error('HTTP ' + response.status); return response.json(); })
+        .then(function (counts) {
+          each('span.count[data-tab]', function (span) {
+            var n = counts[span.getAttribute('data-tab')];
+            if (typeof n === 'number') setCount(span, n);
+          });
+        })
+        .catch(function () { /* counts are a nicety */ });
+    }
+    if (window.fetch) setInterval(refreshCounts, 20000);
+    updateSelected();
+  }
+
   /* "5 minutes ago", with the exact time kept in the title. Future times stay absolute. */
   function ago(n, unit) { n = Math.floor(n); return n + ' ' + unit + (n === 1 ? '' : 's') + ' ago'; }
   function relativeTime(el) {
@@ -193,6 +408,7 @@
   if (document.getElementById('comment-form')) each('a.reply[data-reply]', function (link) {
     link.setAttribute('aria-expanded', document.getElementById('reply-' + link.getAttribute('data-reply')) ? 'true' : 'false');
   });
+  setupQueue();
   updateTimes();
   setInterval(updateTimes, 60000);
   window.addEventListener('pagehide', function () { flushers.forEach(function (f) { f(); }); });

@@ -36,6 +36,7 @@ impl Application {
             };
             tracing::warn!("No admin account exists yet. Create one at {base}/setup?token={token}");
         }
+        spawn_housekeeping(app.clone());
         let state = web::Data::new(State { app: app.clone(), thread_cache: ThreadCache::new(settings.thread_cache_size) });
         let server = HttpServer::new(move || {
             ActixApp::new()
@@ -64,4 +65,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Once a minute: close discussions past the auto-close setting.
+fn spawn_housekeeping(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(error) = crate::services::moderation::close_expired_threads(&app).await {
+                tracing::warn!(error = %error, "closing expired threads failed");
+            }
+        }
+    });
 }

@@ -119,3 +119,54 @@ mod tests {
         }
     }
 }
+
+/// The text with markdown emphasis markers (`*`, `_` runs at the edge of a word) turned into
+/// spaces, for profanity analysis: "who *really*" must not read as "whor…". Runs inside a word
+/// ("f**k") are kept, since there they hide letters. Char-aligned with the input.
+pub fn without_emphasis_markers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '*' || chars[i] == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i] == '*' || chars[i] == '_') {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|j| chars[j]);
+            let after = chars.get(i).copied();
+            let inside_word = before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric);
+            for &c in &chars[start..i] {
+                out.push(if inside_word { c } else { ' ' });
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Carry the masking found on a probe (the same text with some characters replaced one for
+/// one) back onto the original text.
+pub fn carry_mask(original: &str, probe: &str, masked_probe: &str) -> String {
+    original
+        .chars()
+        .zip(probe.chars())
+        .zip(masked_probe.chars())
+        .map(|((o, p), m)| if m != p { m } else { o })
+        .collect()
+}
+
+#[cfg(test)]
+mod emphasis_tests {
+    use super::*;
+
+    #[test]
+    fn emphasis_markers_become_spaces_but_hidden_letters_stay() {
+        assert_eq!(without_emphasis_markers("who *really* cares"), "who  really  cares");
+        assert_eq!(without_emphasis_markers("**bold** and __under__"), "  bold   and   under  ");
+        assert_eq!(without_emphasis_markers("f**k and sh_t"), "f**k and sh_t");
+        assert_eq!(carry_mask("a *b* f**k", "a  b  f**k", "a  b  f***"), "a *b* f***");
+    }
+}

@@ -195,6 +195,7 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
     let body = CommentBody::parse(body)?;
     let site = settings::current(app).await?;
     let screened = Screened::new(app, &site, body);
+    let standing = standing(app, &site, author, None).await?;
     let author = author.clone();
     let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
     let outcome = app
@@ -215,7 +216,7 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
                     Some(parent)
                 }
             };
-            let verdict = judge(conn, &site, &author, &article, &screened, None, now)?;
+            let verdict = judge(&site, &standing, &article, &screened, now);
             if verdict.decision == Decision::Reject {
                 log_rejection(conn, &verdict, author.id, article.id, now)?;
                 return Ok(Err(rejection(&verdict)));
@@ -269,40 +270,54 @@ struct Screened {
 
 impl Screened {
     fn new(app: &App, site: &SiteSettings, body: CommentBody) -> Screened {
-        let analysis = app.filters.for_lists(&site.words).analyze(body.as_str(), MASK_PLACEHOLDER);
-        let html = markdown::render_comment(&analysis.masked);
+        // Analyse the words without markdown's emphasis markers, then carry the masking back
+        // onto the text as written, so markdown still renders.
+        let probe = markdown::without_emphasis_markers(body.as_str());
+        let analysis = app.filters.for_lists(&site.words).analyze(&probe, MASK_PLACEHOLDER);
+        let html = markdown::render_comment(&markdown::carry_mask(body.as_str(), &probe, &analysis.masked));
         Screened { body, analysis, html }
     }
 }
 
-/// Gather what the policy needs about the author and the thread, and run it.
-fn judge(
-    conn: &mut DbConnection,
-    site: &SiteSettings,
-    author: &User,
-    article: &ArticleRow,
-    screened: &Screened,
-    editing: Option<i64>,
-    now: NaiveDateTime,
-) -> Result<Verdict, Error> {
-    // Read the account afresh: a moderator may have set always-review a moment ago.
-    let account = users::find(conn, author.id)?.ok_or(Error::Unauthenticated)?;
-    let standing = Author {
-        is_staff: author.is_staff(),
-        always_review: account.always_review,
-        account_age: now - account.created_at,
-        published_comments: comments::count_published_by_author(conn, author.id)?,
-        approved_comments: account.approved_comments,
-    };
-    let recent = comments::recent_bodies_by_author(conn, author.id, now - site.policy.repeat_window(), editing)?;
+/// What the policy needs to know about an author, read before the write transaction so the
+/// write lock is held only for the writes.
+struct Standing {
+    author: Author,
+    recent_bodies: Vec<String>,
+}
+
+async fn standing(app: &App, site: &SiteSettings, author: &User, editing: Option<i64>) -> Result<Standing, Error> {
+    let (author_id, is_staff) = (author.id, author.is_staff());
+    let window = site.policy.repeat_window();
+    // Only "fewer than N" matters to the policy, so counting stops there.
+    let enough = i64::from(site.policy.new_commenter_comments);
+    app.db(move |conn| {
+        let now = store::now();
+        // Read the account afresh: a moderator may have set always-review a moment ago.
+        let account = users::find(conn, author_id)?.ok_or(Error::Unauthenticated)?;
+        Ok(Standing {
+            author: Author {
+                is_staff,
+                always_review: account.always_review,
+                account_age: now - account.created_at,
+                published_comments: comments::count_published_by_author_up_to(conn, author_id, enough)?,
+                approved_comments: account.approved_comments,
+            },
+            recent_bodies: comments::recent_bodies_by_author(conn, author_id, now - window, editing)?,
+        })
+    })
+    .await
+}
+
+fn judge(site: &SiteSettings, standing: &Standing, article: &ArticleRow, screened: &Screened, now: NaiveDateTime) -> Verdict {
     let submission = Submission {
         body: screened.body.as_str(),
         analysis: &screened.analysis,
         thread_closed: is_closed(article, site, now),
-        author: &standing,
-        recent_bodies: &recent,
+        author: &standing.author,
+        recent_bodies: &standing.recent_bodies,
     };
-    Ok(moderation::evaluate(&site.policy, &submission))
+    moderation::evaluate(&site.policy, &submission)
 }
 
 /// Closed by a moderator, or automatically some days after publication (a setting).
@@ -419,6 +434,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
     let body = CommentBody::parse(body)?;
     let site = settings::current(app).await?;
     let screened = Screened::new(app, &site, body);
+    let standing = standing(app, &site, author, Some(id)).await?;
     let author = author.clone();
     let window = app.settings.edit_window_minutes;
     let outcome = app
@@ -436,7 +452,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
                 )));
             }
             let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
-            let verdict = judge(conn, &site, &author, &article, &screened, Some(id), now)?;
+            let verdict = judge(&site, &standing, &article, &screened, now);
             if verdict.decision == Decision::Reject {
                 log_rejection(conn, &verdict, author.id, article.id, now)?;
                 return Ok(Err(rejection(&verdict)));

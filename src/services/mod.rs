@@ -24,13 +24,19 @@ pub struct App {
     /// The profanity filter for the current site word lists.
     pub filters: settings::Filters,
     pub passwords: passwords::Passwords,
+    /// On SQLite, writers in this process queue here in arrival order. SQLite admits one writer
+    /// at a time anyway, and its busy handler retries by sleeping, which under load leaves some
+    /// writers waiting seconds while later ones get in.
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl App {
     /// Connect to the database (migrating it) and build the shared state.
     pub fn open(settings: Settings) -> anyhow::Result<App> {
         let pool = db::connect(&settings.backend(), settings.db_pool_size, settings.sqlite_synchronous)?;
+        let writer = settings.backend().is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(App {
+            writer,
             pool,
             settings: Arc::new(settings),
             filters: settings::Filters::new(),
@@ -58,6 +64,10 @@ impl App {
         F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
+        let _turn = match &self.writer {
+            Some(writer) => Some(writer.clone().lock_owned().await),
+            None => None,
+        };
         self.db(move |conn| db::write_transaction(conn, work)).await
     }
 }

@@ -546,3 +546,23 @@ pub async fn removal_summary(app: &App, article_id: i64) -> Result<Option<String
         .collect();
     Ok(Some(format!("{total} {} removed: {}", if total == 1 { "comment" } else { "comments" }, parts.join(", "))))
 }
+
+/// Close discussions older than the auto-close setting. Each instance runs this every minute;
+/// closing is idempotent, so several instances may race harmlessly.
+pub async fn close_expired_threads(app: &App) -> Result<usize, Error> {
+    let site = settings::current(app).await?;
+    if site.auto_close_days == 0 {
+        return Ok(0);
+    }
+    let days = i64::from(site.auto_close_days);
+    app.write(move |conn| {
+        let now = store::now();
+        let expired = articles::open_published_before(conn, now - Duration::days(days))?;
+        for article_id in &expired {
+            store_moderation::set_comments_open(conn, *article_id, false, now)?;
+            moderation_log::write(conn, &NewLogEntry::thread(None, *article_id, false, now))?;
+        }
+        Ok(expired.len())
+    })
+    .await
+}

@@ -155,7 +155,7 @@ pub async fn current(app: &App) -> Result<SiteSettings, Error> {
 
 /// Save new settings (admins only), logged.
 pub async fn save(app: &App, admin_id: i64, new: SiteSettings) -> Result<SiteSettings, Error> {
-    app.write(move |conn| {
+    let saved = app.write(move |conn| {
         let now = store::now();
         let old = load(conn)?;
         let mut changed = Vec::new();
@@ -170,7 +170,10 @@ pub async fn save(app: &App, admin_id: i64, new: SiteSettings) -> Result<SiteSet
         }
         Ok(new)
     })
-    .await
+    .await?;
+    // A shorter auto-close period applies at once.
+    super::moderation::close_expired_threads(app).await?;
+    Ok(saved)
 }
 
 /// The profanity filter for the current word lists, rebuilt only when they change (a rebuild

@@ -117,3 +117,12 @@ pub fn touch_discussion(conn: &mut DbConnection, id: i64, delta: i64) -> QueryRe
         ))
         .execute(conn)
 }
+
+/// Articles still open for comments that were published before `cutoff`.
+pub fn open_published_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<Vec<i64>> {
+    articles::table
+        .filter(articles::comments_open.eq(true))
+        .filter(articles::published_at.le(cutoff))
+        .select(articles::id)
+        .load(conn)
+}

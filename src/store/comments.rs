@@ -289,7 +289,7 @@ pub fn recent_bodies_by_author(conn: &mut DbConnection, author_id: i64, since: N
         .filter(comments::created_at.ge(since))
         .filter(comments::status.eq_any(["published", "pending", "removed"]))
         .filter(comments::id.ne(except.unwrap_or(0)))
-        .order(comments::id.desc())
+        .order(comments::created_at.desc())
         .limit(50)
         .select(comments::body_raw)
         .load(conn)
@@ -319,6 +319,17 @@ pub fn count_by_author_since(conn: &mut DbConnection, author_id: i64, since: Nai
         .filter(comments::created_at.ge(since))
         .count()
         .get_result(conn)
+}
+
+/// The author's published comments, counting no further than `cap`.
+pub fn count_published_by_author_up_to(conn: &mut DbConnection, author_id: i64, cap: i64) -> QueryResult<i64> {
+    let ids: Vec<i64> = comments::table
+        .filter(comments::author_id.eq(author_id))
+        .filter(comments::status.eq("published"))
+        .select(comments::id)
+        .limit(cap)
+        .load(conn)?;
+    Ok(ids.len() as i64)
 }
 
 pub fn count_published_by_author(conn: &mut DbConnection, author_id: i64) -> QueryResult<i64> {

@@ -199,6 +199,11 @@ pub fn queue_page(conn: &mut DbConnection, tab: Tab, after: Option<QueueCursor>,
         ))
         .into_boxed();
     let query = in_tab!(query, tab);
+    // Say what the partial indexes cover, so the planner can use them.
+    let query = match tab {
+        Tab::Pending | Tab::Reported => query.filter(comments::queued_at.is_not_null()),
+        Tab::Removed | Tab::Approved => query.filter(comments::moderated_at.is_not_null()),
+    };
     let query = match (tab, after) {
         (Tab::Pending | Tab::Reported, Some((at, id))) => {
             query.filter(comments::queued_at.gt(at).or(comments::queued_at.eq(at).and(comments::id.gt(id))))

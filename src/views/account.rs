@@ -76,7 +76,7 @@ pub fn setup(ctx: &PageContext, token: &str, draft: &RegistrationDraft, errors: 
     layout(ctx, "Set up", content)
 }
 
-pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], total: i64) -> Markup {
+pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], total: i64, staff_view: bool) -> Markup {
     let content = html! {
         section.profile {
             h1 { (user.name()) }
@@ -86,6 +86,7 @@ pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], tota
                 " · joined " (time(user.created_at))
                 " · " (total) (if total == 1 { " comment" } else { " comments" })
             }
+            @if staff_view { (staff_panel(ctx, user)) }
             h2 { "Comments" }
             @if comments.is_empty() {
                 p.empty { "No comments yet." }
@@ -105,6 +106,82 @@ pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], tota
         }
     };
     layout(ctx, user.name(), content)
+}
+
+/// For a moderator or admin who outranks the reader: their sanctions, and the forms to change them.
+fn staff_panel(ctx: &PageContext, user: &User) -> Markup {
+    let now = chrono::Utc::now().naive_utc();
+    let suspended = user.suspended_until.filter(|until| *until > now);
+    let admin = ctx.user.as_ref().is_some_and(|u| u.is_admin());
+    let id = user.id;
+    html! {
+        section.staff-panel aria-labelledby="staff-heading" {
+            h2 #staff-heading { "Moderation" }
+            ul.sanctions {
+                @if user.banned {
+                    li { span.badge.danger { "Banned" } }
+                } @else if let Some(until) = suspended {
+                    li { span.badge.warn { "Suspended" } " until " (time(until)) }
+                } @else {
+                    li { "No ban or suspension." }
+                }
+                @if let Some(reason) = user.sanction_reason.as_ref().filter(|_| user.banned || suspended.is_some()) {
+                    li { "Reason given: " q { (reason) } }
+                }
+                li {
+                    @if user.always_review {
+                        span.badge.warn { "Always review" } " Every comment they write is held for a moderator."
+                    } @else {
+                        "Their comments go through the usual checks."
+                    }
+                }
+            }
+            div.staff-actions {
+                form.inline method="post" action={ "/moderation/users/" (id) "/review" } {
+                    (csrf_field(&ctx.csrf_token))
+                    input type="hidden" name="on" value=(if user.always_review { "0" } else { "1" });
+                    button.small.secondary type="submit" {
+                        @if user.always_review { "Stop always reviewing" } @else { "Always review this reader" }
+                    }
+                }
+                @if user.banned || suspended.is_some() {
+                    form.inline method="post" action={ "/moderation/users/" (id) "/unban" }
+                        data-confirm=(if user.banned { "Lift the ban?" } else { "Lift the suspension?" }) {
+                        (csrf_field(&ctx.csrf_token))
+                        button.small.secondary type="submit" { @if user.banned { "Lift the ban" } @else { "Lift the suspension" } }
+                    }
+                }
+            }
+            @if !user.banned {
+                form.sanction-form method="post" action={ "/moderation/users/" (id) "/suspend" } {
+                    (csrf_field(&ctx.csrf_token))
+                    h3 { @if suspended.is_some() { "Change the suspension" } @else { "Suspend" } }
+                    div.field {
+                        label for="suspend-days" { "Days" }
+                        input #suspend-days type="number" name="days" min="1" max="365" step="1" value="7" required inputmode="numeric";
+                    }
+                    div.field {
+                        label for="suspend-reason" { "Reason (the reader is told it)" }
+                        input #suspend-reason type="text" name="reason" maxlength="500" required;
+                    }
+                    button.small type="submit" { "Suspend" }
+                }
+                @if admin {
+                    form.sanction-form method="post" action={ "/moderation/users/" (id) "/ban" }
+                        data-confirm={ "Ban @" (user.username) "? They will be signed out everywhere." } {
+                        (csrf_field(&ctx.csrf_token))
+                        h3 { "Ban" }
+                        div.field {
+                            label for="ban-reason" { "Reason (the reader is told it)" }
+                            input #ban-reason type="text" name="reason" maxlength="500" required;
+                        }
+                        button.small.danger type="submit" { "Ban" }
+                    }
+                }
+            }
+            p { a href={ "/moderation/log?user=" (urlencoding::encode(&user.username)) } { "Their entries in the moderation log" } }
+        }
+    }
 }
 
 pub fn edit_comment(ctx: &PageContext, id: i64, slug: &str, body: &str, deadline: chrono::NaiveDateTime, errors: &FormErrors) -> Markup {

@@ -1,6 +1,6 @@
 use maud::{html, Markup, PreEscaped};
 
-use super::components::time;
+use super::components::{csrf_field, time};
 use super::layout::{layout, PageContext};
 use super::thread::comment_form;
 use crate::domain::thread::Sort;
@@ -47,6 +47,10 @@ pub struct ArticlePage<'a> {
     pub thread: &'a str,
     pub form: CommentFormState<'a>,
     pub is_draft: bool,
+    /// A moderator or admin: may close or reopen the discussion.
+    pub is_staff: bool,
+    /// Why the signed-in reader cannot take part (suspended or banned), shown instead of the form.
+    pub restriction: Option<String>,
 }
 
 pub fn article_page(ctx: &PageContext, page: &ArticlePage<'_>) -> Markup {
@@ -80,6 +84,18 @@ pub fn article_page(ctx: &PageContext, page: &ArticlePage<'_>) -> Markup {
                         }
                     }
                 }
+                @if page.is_staff {
+                    @let (action, label) = if article.comments_open { ("close", "Close discussion") } else { ("reopen", "Reopen discussion") };
+                    div.staff-tools {
+                        form.inline method="post" action={ "/moderation/articles/" (article.slug) "/" (action) }
+                            data-confirm=[article.comments_open.then_some("Close the discussion on this article? Readers will no longer be able to comment.")] {
+                            (csrf_field(&ctx.csrf_token))
+                            button.small.secondary type="submit" { (label) }
+                        }
+                        " "
+                        a href="/moderation" { "Moderation queue" }
+                    }
+                }
             }
             @if article.comment_count == 0 {
                 p.empty { "Be the first to comment." }
@@ -90,6 +106,9 @@ pub fn article_page(ctx: &PageContext, page: &ArticlePage<'_>) -> Markup {
             } @else {
                 h3 { "Leave a Comment" }
                 @match &ctx.user {
+                    Some(_) if page.restriction.is_some() => {
+                        p.restriction role="note" { (page.restriction.as_deref().unwrap_or_default()) }
+                    },
                     Some(_) => (comment_form(&article.slug, &ctx.csrf_token, None, page.form.body, page.form.error, page.sort)),
                     None => {
                         @if let Some(error) = page.form.error { p.error role="alert" { (error) } }

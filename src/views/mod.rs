@@ -6,6 +6,7 @@ pub mod admin;
 pub mod article;
 pub mod components;
 pub mod layout;
+pub mod moderation;
 pub mod thread;
 
 pub use layout::{layout, PageContext};

@@ -7,8 +7,9 @@ use chrono::NaiveDateTime;
 use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_field, time};
+use crate::domain::moderation::FlagReason;
 use crate::domain::thread::{Node, Sort, Status, MAX_DISPLAY_DEPTH};
-use crate::services::comments::Comment;
+use crate::services::comments::{Comment, ThreadPage};
 
 /// What a signed-in reader sees that others do not.
 pub struct ReaderControls<'a> {
@@ -20,6 +21,12 @@ pub struct ReaderControls<'a> {
     pub comments_open: bool,
     /// The comment whose inline reply form is open (no-JS flow), with the draft and error.
     pub replying: Option<ReplyForm<'a>>,
+    /// A moderator or admin: feature and moderate controls on published comments.
+    pub is_staff: bool,
+    /// False for a suspended or banned reader: no vote, reply, flag or edit controls.
+    pub can_participate: bool,
+    /// The comment this reader has just flagged (no-JS flow), to thank them under it.
+    pub flagged: Option<i64>,
 }
 
 pub struct ReplyForm<'a> {
@@ -32,6 +39,53 @@ pub struct ThreadView<'a> {
     pub slug: &'a str,
     pub sort: Sort,
     pub reader: Option<ReaderControls<'a>>,
+}
+
+/// What follows the discussion header: the featured comments, the thread with its pager, and the
+/// public count of removals.
+pub fn discussion_body(view: &ThreadView<'_>, page: &ThreadPage, removal_summary: Option<&str>) -> Markup {
+    html! {
+        @if !page.featured.is_empty() {
+            (featured_block(page))
+        }
+        (comment_list(view, &page.comments, page.next.as_deref()))
+        @if let Some(summary) = removal_summary {
+            p.removal-summary { (summary) }
+        }
+    }
+}
+
+fn contains(nodes: &[Node<Comment>], id: i64) -> bool {
+    nodes.iter().any(|n| n.item.id == id || contains(&n.replies, id))
+}
+
+/// Comments moderators chose, shown compactly, each linking to its place in the thread (or to
+/// its permalink when it is on another page).
+fn featured_block(page: &ThreadPage) -> Markup {
+    html! {
+        section.featured aria-labelledby="featured-heading" {
+            h3 #featured-heading { "Featured" }
+            ol.featured-list {
+                @for c in &page.featured {
+                    li.featured-comment {
+                        p.meta {
+                            a.author href={ "/users/" (c.author_username) } { (c.author_name()) }
+                            @if c.author_display_name.is_some() { " " span.handle { "@" (c.author_username) } }
+                            " · " (time(c.created_at))
+                        }
+                        div.body { (PreEscaped(&c.body_html)) }
+                        p.goto {
+                            @if contains(&page.comments, c.id) {
+                                a href={ "#comment-" (c.id) } { "Read in the thread" }
+                            } @else {
+                                a href={ "/comments/" (c.id) } { "Read in the thread" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option<&str>) -> Markup {
@@ -74,12 +128,29 @@ fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, visual_depth: usize
 }
 
 fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<&Comment>) -> Markup {
-    let placeholder = c.status != Status::Published;
+    let own = view.reader.as_ref().is_some_and(|r| r.user_id == c.author_id);
+    // A held comment reaches the page only for its author: it shows, marked as waiting.
+    let held = c.status == Status::Pending && own;
+    let placeholder = c.status != Status::Published && !held;
     html! {
-        article.comment.placeholder[placeholder] id={ "comment-" (c.id) } data-id=(c.id) {
+        article.comment.placeholder[placeholder].held[held].is-featured[c.featured && !placeholder && !held]
+            id={ "comment-" (c.id) } data-id=(c.id) {
             @if placeholder {
-                p.gone {
-                    @if c.status == Status::Removed { "Removed by a moderator" } @else { "[deleted]" }
+                @if c.status == Status::Removed {
+                    p.gone { "Removed by a moderator" }
+                    @if let Some((reason, note)) = c.removal.as_ref().filter(|_| own) {
+                        div.removal-notice {
+                            p { "Reason: " (FlagReason::parse(reason).map(|r| r.label()).unwrap_or("Something else")) }
+                            @if let Some(note) = note {
+                                p { "Note from the moderator: " span.note { (note) } }
+                            }
+                            p.hint { "Only you can see why it was removed." }
+                        }
+                    }
+                } @else if c.status == Status::Pending {
+                    p.gone { "Awaiting moderation" }
+                } @else {
+                    p.gone { "[deleted]" }
                 }
             } @else {
                 header {
@@ -91,15 +162,20 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<&Comment>) -> M
                     @if let Some(parent) = answering {
                         " · " a.reply-to href={ "#comment-" (parent.id) } { "in reply to " (if parent.is_placeholder() { "[deleted]" } else { parent.author_name() }) }
                     }
+                    @if c.featured && !held { " " span.badge.featured-badge { "Featured" } }
+                    @if held { " " span.pending-label { "Awaiting moderation" } }
+                }
+                @if held {
+                    p.pending-note { "Only you can see this until a moderator approves it." }
                 }
                 div.body { (PreEscaped(&c.body_html)) }
-                (actions(view, c))
+                (actions(view, c, held))
             }
         }
     }
 }
 
-fn actions(view: &ThreadView<'_>, c: &Comment) -> Markup {
+fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
     let points = if c.score == 1 { "point" } else { "points" };
     html! {
         footer.actions {
@@ -111,7 +187,8 @@ fn actions(view: &ThreadView<'_>, c: &Comment) -> Markup {
                 Some(reader) => {
                     @let own = c.author_id == reader.user_id;
                     @let voted = reader.voted.contains(&c.id);
-                    @if own {
+                    @let takes_part = reader.can_participate;
+                    @if own || held || !takes_part {
                         span.score { (c.score) " " (points) }
                     } @else {
                         form.inline.vote method="post" action={ "/comments/" (c.id) "/vote" } {
@@ -125,11 +202,11 @@ fn actions(view: &ThreadView<'_>, c: &Comment) -> Markup {
                             }
                         }
                     }
-                    @if reader.comments_open {
+                    @if reader.comments_open && takes_part && !held {
                         a.reply href={ "/articles/" (view.slug) "?reply=" (c.id) "#reply-" (c.id) } data-reply=(c.id) { "Reply" }
                     }
                     @if own {
-                        @if c.created_at > reader.editable_after {
+                        @if takes_part && c.created_at > reader.editable_after {
                             a href={ "/comments/" (c.id) "/edit" } { "Edit" }
                         }
                         form.inline method="post" action={ "/comments/" (c.id) "/delete" } data-confirm="Delete this comment?" {
@@ -137,12 +214,55 @@ fn actions(view: &ThreadView<'_>, c: &Comment) -> Markup {
                             button.link type="submit" { "Delete" }
                         }
                     }
+                    @if reader.is_staff && !held {
+                        form.inline.feature method="post" action={ "/moderation/comments/" (c.id) "/feature" } {
+                            (csrf_field(reader.csrf_token))
+                            input type="hidden" name="featured" value=(if c.featured { "0" } else { "1" });
+                            button.link type="submit" { @if c.featured { "Unfeature" } @else { "Feature" } }
+                        }
+                        a.moderate href="/moderation?tab=reported" { "Moderate" }
+                    }
+                    @if !own && !held && takes_part && reader.flagged != Some(c.id) {
+                        (flag_control(reader, c))
+                    }
                 }
             }
         }
         @if let Some(reader) = &view.reader {
-            @if let Some(form) = reader.replying.as_ref().filter(|f| f.parent_id == c.id) {
+            @if reader.flagged == Some(c.id) {
+                p.flagged role="status" { "Thanks — you flagged this comment. Moderators will review it." }
+            }
+            @if let Some(form) = reader.replying.as_ref().filter(|f| f.parent_id == c.id && reader.can_participate) {
                 (comment_form(view.slug, reader.csrf_token, Some(c.id), form.body, form.error, view.sort))
+            }
+        }
+    }
+}
+
+/// Flag a comment for moderators: a reason, and a note (needed for "Something else").
+fn flag_control(reader: &ReaderControls<'_>, c: &Comment) -> Markup {
+    let id = c.id;
+    html! {
+        details.flag {
+            summary { "Flag" }
+            form.flag-form method="post" action={ "/comments/" (id) "/flag" } {
+                (csrf_field(reader.csrf_token))
+                fieldset {
+                    legend { "Why should moderators look at this comment?" }
+                    @for reason in FlagReason::ALL {
+                        div.field.radio {
+                            input type="radio" id={ "flag-" (id) "-" (reason.as_str()) } name="reason" value=(reason.as_str()) required;
+                            label for={ "flag-" (id) "-" (reason.as_str()) } { (reason.label()) }
+                        }
+                    }
+                }
+                div.field {
+                    label for={ "flag-" (id) "-note" } { "Note (needed for “" (FlagReason::Other.label()) "”)" }
+                    textarea id={ "flag-" (id) "-note" } name="note" rows="2" maxlength="500" {}
+                }
+                div.form-actions {
+                    button.small type="submit" { "Send flag" }
+                }
             }
         }
     }
@@ -172,5 +292,127 @@ pub fn comment_form(slug: &str, csrf_token: &str, parent_id: Option<i64>, body: 
                 button type="submit" { @if parent_id.is_some() { "Post reply" } @else { "Post comment" } }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2024, 5, day).unwrap().and_hms_opt(12, 0, 0).unwrap()
+    }
+
+    fn comment(id: i64, author_id: i64, status: Status) -> Comment {
+        Comment {
+            id,
+            parent_id: None,
+            depth: 0,
+            author_id,
+            author_username: format!("user{author_id}"),
+            author_display_name: None,
+            body_html: if matches!(status, Status::Published | Status::Pending) { format!("<p>Body {id}</p>") } else { String::new() },
+            status,
+            score: 1,
+            created_at: at(9),
+            edited_at: None,
+            featured: false,
+            removal: None,
+        }
+    }
+
+    fn node(c: Comment) -> Node<Comment> {
+        Node { item: c, replies: Vec::new() }
+    }
+
+    fn render(reader: Option<ReaderControls<'_>>, page: &ThreadPage, summary: Option<&str>) -> String {
+        let view = ThreadView { slug: "story", sort: Sort::Oldest, reader };
+        discussion_body(&view, page, summary).into_string()
+    }
+
+    fn reader(voted: &HashSet<i64>, is_staff: bool, can_participate: bool, flagged: Option<i64>) -> ReaderControls<'_> {
+        ReaderControls {
+            user_id: 1,
+            csrf_token: "tok",
+            voted,
+            editable_after: at(1),
+            comments_open: true,
+            replying: None,
+            is_staff,
+            can_participate,
+            flagged,
+        }
+    }
+
+    fn page() -> ThreadPage {
+        let mut featured = comment(2, 2, Status::Published);
+        featured.featured = true;
+        let mut held = comment(3, 1, Status::Pending);
+        held.body_html = "<p>Held body</p>".into();
+        let mut removed = comment(4, 1, Status::Removed);
+        removed.removal = Some(("off_topic".into(), Some("<b>stay on topic</b>".into())));
+        ThreadPage {
+            comments: vec![node(featured.clone()), node(held), node(removed), node(comment(5, 3, Status::Removed))],
+            featured: vec![featured, comment(99, 3, Status::Published)],
+            next: None,
+            total: 2,
+        }
+    }
+
+    #[test]
+    fn anonymous_readers_see_featured_and_the_summary_but_no_controls() {
+        let html = render(None, &page(), Some("2 comments removed: spam ×2"));
+        if std::env::var("SHOW_HTML").is_ok() {
+            println!("{html}");
+        }
+        assert!(html.contains("<section class=\"featured\""));
+        assert!(html.contains("href=\"#comment-2\""), "on this page");
+        assert!(html.contains("href=\"/comments/99\">Read in the thread"), "on another page");
+        assert!(html.contains("<p class=\"removal-summary\">2 comments removed: spam ×2</p>"));
+        assert!(!html.contains("/flag\""));
+        assert!(!html.contains("/feature\""));
+    }
+
+    #[test]
+    fn authors_see_their_held_and_removed_comments() {
+        let voted = HashSet::new();
+        let html = render(Some(reader(&voted, false, true, Some(2))), &page(), None);
+        if std::env::var("SHOW_HTML").is_ok() {
+            println!("{html}");
+        }
+        assert!(html.contains("<span class=\"pending-label\">Awaiting moderation</span>"));
+        assert!(html.contains("Only you can see this until a moderator approves it."));
+        assert!(html.contains("<p>Held body</p>"));
+        assert!(html.contains("Reason: Off topic"));
+        assert!(html.contains("&lt;b&gt;stay on topic&lt;/b&gt;"));
+        assert!(html.contains("Thanks — you flagged this comment. Moderators will review it."));
+        // Flagged already: no second flag form on comment 2; nothing to flag on own comments.
+        assert!(!html.contains("action=\"/comments/2/flag\""));
+        assert!(!html.contains("action=\"/comments/3/flag\""));
+        assert!(html.contains("Featured</span>"));
+        assert!(!html.contains("/moderation/comments/"));
+    }
+
+    #[test]
+    fn readers_flag_staff_feature_and_restricted_readers_only_read() {
+        let voted = HashSet::new();
+        let mut p = page();
+        p.comments.push(node(comment(6, 3, Status::Published)));
+        let html = render(Some(reader(&voted, true, true, None)), &p, None);
+        if std::env::var("SHOW_HTML").is_ok() {
+            println!("{html}");
+        }
+        assert!(html.contains("action=\"/comments/6/flag\""));
+        assert!(html.contains("name=\"reason\" value=\"off_topic\""));
+        assert!(html.contains("action=\"/moderation/comments/6/feature\""));
+        assert!(html.contains("name=\"featured\" value=\"0\""), "unfeature comment 2");
+        assert!(html.contains("href=\"/moderation?tab=reported\""));
+
+        let html = render(Some(reader(&voted, false, false, None)), &p, None);
+        assert!(!html.contains("/flag\""));
+        assert!(!html.contains("/vote\""));
+        assert!(!html.contains("class=\"reply\""));
+        assert!(!html.contains("/edit\""));
+        assert!(html.contains("<span class=\"score\">1 point</span>"));
     }
 }

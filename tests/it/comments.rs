@@ -375,3 +375,16 @@ async fn simultaneous_votes_from_one_reader_count_once() {
     let thread = app.client().thread("budget", "").await;
     assert_eq!(thread.body["comments"][0]["score"], 1);
 }
+
+#[tokio::test]
+async fn emphasis_next_to_a_word_is_not_mistaken_for_profanity() {
+    let app = spawn().await;
+    app.article("budget").await;
+    let ada = app.reader("ada").await;
+    let created = ada.try_comment("budget", "Students who *really* care should come, and **shit** happens.", None).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.body["status"], "published", "{}", created.body);
+    let html = created.body["body_html"].as_str().unwrap();
+    assert!(html.contains("who <em>really</em> care"), "{html}");
+    assert!(html.contains("<strong>s***</strong>"), "{html}");
+}

@@ -15,8 +15,8 @@ ALTER TABLE comments ADD COLUMN removal_note TEXT;
 ALTER TABLE comments ADD COLUMN moderated_at TIMESTAMP;
 ALTER TABLE comments ADD COLUMN moderated_by BIGINT;
 ALTER TABLE comments ADD COLUMN featured_at TIMESTAMP;
-CREATE INDEX comments_queue ON comments (status, reported, queued_at, id);
-CREATE INDEX comments_decided ON comments (moderated_at, id);
+CREATE INDEX comments_queue ON comments (queued_at, id) WHERE queued_at IS NOT NULL;
+CREATE INDEX comments_decided ON comments (moderated_at, id) WHERE moderated_at IS NOT NULL;
 
 CREATE TABLE comment_flags (
     id BIGSERIAL PRIMARY KEY,

@@ -161,7 +161,9 @@ pub async fn profile(state: web::Data<State>, mut viewer: Viewer, req: HttpReque
     let user = accounts::find_by_username(&state.app, &username).await?;
     let (list, total) = comments::by_author(&state.app, user.id).await?;
     let ctx = context(&state, &mut viewer, &req);
-    Ok(render(&viewer, StatusCode::OK, view::profile(&ctx, &user, &list, total)))
+    // Moderators see the sanctions panel for accounts they outrank.
+    let staff_view = viewer.user().is_some_and(|me| me.is_staff() && me.role > user.role);
+    Ok(render(&viewer, StatusCode::OK, view::profile(&ctx, &user, &list, total, staff_view)))
 }
 
 #[derive(Debug, Deserialize)]

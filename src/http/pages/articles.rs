@@ -11,9 +11,10 @@ use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles::{self, Article};
 use crate::services::comments::{self, ThreadQuery};
+use crate::services::moderation;
 use crate::store;
 use crate::views::article::{article_page, ArticlePage, CommentFormState};
-use crate::views::thread::{comment_list, ReaderControls, ReplyForm, ThreadView};
+use crate::views::thread::{discussion_body, ReaderControls, ReplyForm, ThreadView};
 
 pub async fn home(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
     let list = articles::list_published(&state.app, 50).await?;
@@ -27,6 +28,8 @@ pub struct ArticleQuery {
     after: Option<String>,
     /// Open the reply form under this comment (the no-JavaScript reply flow).
     reply: Option<i64>,
+    /// The comment this reader just flagged, to thank them under it.
+    flagged: Option<i64>,
 }
 
 pub async fn show(
@@ -38,7 +41,7 @@ pub async fn show(
 ) -> PageResult {
     let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
-    let draft = Draft { body: String::new(), error: None, parent_id: query.reply };
+    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
     render_article(&state, &mut viewer, &req, article, thread_query, draft, StatusCode::OK).await
 }
 
@@ -48,6 +51,8 @@ pub struct Draft {
     pub error: Option<String>,
     /// Set when the draft is a reply, so its form opens under that comment.
     pub parent_id: Option<i64>,
+    /// The comment the reader just flagged, if any.
+    pub flagged: Option<i64>,
 }
 
 pub async fn render_article(
@@ -63,7 +68,10 @@ pub async fn render_article(
     let sort = query.sort;
     let thread = thread_markup(state, viewer, &ctx.csrf_token, &article, query, &draft).await?;
     let top_level_draft = draft.parent_id.is_none();
+    let user = viewer.user();
     let page = ArticlePage {
+        is_staff: user.is_some_and(|u| u.is_staff()),
+        restriction: user.and_then(|u| u.restriction(store::now())),
         is_draft: !articles::is_public(&article),
         article: &article,
         sort,
@@ -94,13 +102,15 @@ async fn thread_markup(
             return Ok(html);
         }
         let page = comments::page(&state.app, article.clone(), query, None).await?;
+        let summary = moderation::removal_summary(&state.app, article.id).await?;
         let view = ThreadView { slug: &slug, sort, reader: None };
-        let html: Arc<str> = Arc::from(comment_list(&view, &page.comments, page.next.as_deref()).into_string());
+        let html: Arc<str> = Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string());
         state.thread_cache.put(article.id, sort, after.as_deref(), article.comment_version, html.clone());
         return Ok(html);
     };
     let page = comments::page(&state.app, article.clone(), query, Some(user.id)).await?;
     let voted: HashSet<i64> = comments::votes_by(&state.app, user.id, &page).await?;
+    let summary = moderation::removal_summary(&state.app, article.id).await?;
     let view = ThreadView {
         slug: &slug,
         sort,
@@ -115,9 +125,12 @@ async fn thread_markup(
                 body: &draft.body,
                 error: draft.error.as_deref(),
             }),
+            is_staff: user.is_staff(),
+            can_participate: user.restriction(store::now()).is_none(),
+            flagged: draft.flagged,
         }),
     };
-    Ok(Arc::from(comment_list(&view, &page.comments, page.next.as_deref()).into_string()))
+    Ok(Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string()))
 }
 
 /// Show a failed post again with the reader's text and the reason, or an error page when

@@ -53,6 +53,7 @@ pub async fn post(
                 body: form.body,
                 error: Some(error.to_string()),
                 parent_id: parent_id.and_then(Result::ok).filter(|_| reply_form_shown),
+                flagged: None,
             };
             reshow_with_error(&state, &mut viewer, &req, slug, form.sort.as_deref(), draft, error).await
         }

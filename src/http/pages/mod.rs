@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod articles;
 pub mod comments;
+pub mod moderation;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};

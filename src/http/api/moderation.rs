@@ -1,0 +1,356 @@
+//! Moderation over JSON: flags, the queue, actions, sanctions and the log. The same services
+//! and permissions as the pages.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::types::{utc, ErrorBody, UserJson};
+use super::{check_csrf, ApiResult};
+use crate::error::Error;
+use crate::http::extract::Viewer;
+use crate::http::State;
+use crate::services::accounts;
+use crate::services::moderation::{self, CommentAction, QueueItem, QueueTab, UserAction};
+use crate::store::moderation_log::LogFilter;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlagRequest {
+    /// spam, abuse, hate, off_topic, misinformation or other (which needs a note).
+    pub reason: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlagResponse {
+    /// True when this flag took the comment out of public view for review.
+    pub hidden: bool,
+    pub message: String,
+}
+
+/// Flag a comment (not your own, once).
+#[utoipa::path(post, path = "/api/v1/comments/{id}/flags", tag = "moderation", request_body = FlagRequest,
+    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
+    responses((status = 201, body = FlagResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Already flagged", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn flag(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>, body: web::Json<FlagRequest>) -> ApiResult {
+    let user = viewer.require_user()?;
+    check_csrf(&viewer, &req)?;
+    let flagged = moderation::flag(&state.app, user, id.into_inner(), &body.reason, body.note.as_deref()).await?;
+    Ok(HttpResponse::Created().json(FlagResponse {
+        hidden: flagged.hidden,
+        message: "Thanks — you flagged this comment. Moderators will review it.".into(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueCounts {
+    pub pending: i64,
+    pub reported: i64,
+    pub removed: i64,
+    pub approved: i64,
+}
+
+impl QueueCounts {
+    fn from(counts: &[(QueueTab, i64); 4]) -> QueueCounts {
+        let get = |tab: QueueTab| counts.iter().find(|(t, _)| *t == tab).map_or(0, |(_, n)| *n);
+        QueueCounts {
+            pending: get(QueueTab::Pending),
+            reported: get(QueueTab::Reported),
+            removed: get(QueueTab::Removed),
+            approved: get(QueueTab::Approved),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueFlagJson {
+    pub reason: String,
+    pub note: Option<String>,
+    pub flagger: String,
+    pub status: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueItemJson {
+    pub comment_id: i64,
+    pub status: String,
+    /// The original, unmasked text.
+    pub body_raw: String,
+    /// What the public sees (masked, sanitised).
+    pub body_html: String,
+    pub article_slug: String,
+    pub article_title: String,
+    pub parent_id: Option<i64>,
+    pub author: QueueAuthorJson,
+    pub flags: Vec<QueueFlagJson>,
+    /// Why the rules held or reported it: `code: detail`.
+    pub reasons: Vec<String>,
+    pub removal_reason: Option<String>,
+    pub queued_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueAuthorJson {
+    pub id: i64,
+    pub username: String,
+    pub joined_at: chrono::DateTime<chrono::Utc>,
+    pub published_comments: i64,
+    pub removed_comments: i64,
+    pub always_review: bool,
+    pub suspended_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub banned: bool,
+}
+
+impl From<&QueueItem> for QueueItemJson {
+    fn from(item: &QueueItem) -> QueueItemJson {
+        let c = &item.comment;
+        QueueItemJson {
+            comment_id: c.id,
+            status: c.status.clone(),
+            body_raw: c.body_raw.clone(),
+            body_html: c.body_html.clone(),
+            article_slug: item.article_slug.clone(),
+            article_title: item.article_title.clone(),
+            parent_id: c.parent_id,
+            author: QueueAuthorJson {
+                id: item.author_id,
+                username: item.author_username.clone(),
+                joined_at: utc(item.author_since),
+                published_comments: item.author_published,
+                removed_comments: item.author_removed,
+                always_review: item.author_always_review,
+                suspended_until: item.author_suspended_until.map(utc),
+                banned: item.author_banned,
+            },
+            flags: item
+                .flags
+                .iter()
+                .map(|f| QueueFlagJson {
+                    reason: f.reason.clone(),
+                    note: f.note.clone(),
+                    flagger: f.flagger.clone(),
+                    status: f.status.clone(),
+                    created_at: utc(f.created_at),
+                })
+                .collect(),
+            reasons: item
+                .reasons
+                .iter()
+                .map(|(check, detail)| format!("{}: {detail}", check.map_or("other", |c| c.as_str())))
+                .collect(),
+            removal_reason: c.removal_reason.clone(),
+            queued_at: c.queued_at.map(utc),
+            created_at: utc(c.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueJson {
+    pub tab: String,
+    pub items: Vec<QueueItemJson>,
+    pub next_cursor: Option<String>,
+    pub counts: QueueCounts,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    /// pending (default), reported, removed or approved.
+    tab: Option<String>,
+    after: Option<String>,
+}
+
+/// A page of the moderation queue (moderators and admins).
+#[utoipa::path(get, path = "/api/v1/moderation/queue", tag = "moderation", params(QueueQuery),
+    responses((status = 200, body = QueueJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn queue(state: web::Data<State>, viewer: Viewer, query: web::Query<QueueQuery>) -> ApiResult {
+    let user = viewer.require_user()?;
+    let tab = QueueTab::parse(query.tab.as_deref())?;
+    let page = moderation::queue(&state.app, user, tab, query.after.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(QueueJson {
+        tab: tab.as_str().into(),
+        items: page.items.iter().map(QueueItemJson::from).collect(),
+        next_cursor: page.next,
+        counts: QueueCounts::from(&page.counts),
+    }))
+}
+
+/// Counts per queue tab.
+#[utoipa::path(get, path = "/api/v1/moderation/queue/counts", tag = "moderation",
+    responses((status = 200, body = QueueCounts), (status = 403, body = ErrorBody)))]
+pub async fn queue_counts(state: web::Data<State>, viewer: Viewer) -> ApiResult {
+    let user = viewer.require_user()?;
+    let counts = moderation::queue_counts(&state.app, user).await?;
+    Ok(HttpResponse::Ok().json(QueueCounts::from(&counts)))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModerationRequest {
+    /// For remove: spam, abuse, hate, off_topic, misinformation or other.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// For remove: an optional note to the author.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionResponse {
+    pub done: usize,
+}
+
+/// Approve, remove or dismiss the flags of a comment.
+#[utoipa::path(post, path = "/api/v1/moderation/comments/{id}/{action}", tag = "moderation",
+    request_body(content = ModerationRequest, description = "remove takes {reason, note?}; the others an empty object or no body"),
+    params(("id" = i64, Path), ("action" = String, Path, description = "approve, remove or dismiss-flags"), ("X-CSRF-Token" = String, Header)),
+    responses((status = 200, body = ActionResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act_on_comment(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    body: Option<web::Json<ModerationRequest>>,
+) -> ApiResult {
+    let user = viewer.require_user()?;
+    check_csrf(&viewer, &req)?;
+    let (id, action) = path.into_inner();
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    if !matches!(action.as_str(), "approve" | "remove" | "dismiss-flags") {
+        return Err(Error::NotFound("There is no such moderation action.".into()).into());
+    }
+    let action = CommentAction::parse(&action, body.reason.as_deref(), body.note.as_deref())?;
+    let done = moderation::act_on_comments(&state.app, user, vec![id], action).await?;
+    Ok(HttpResponse::Ok().json(ActionResponse { done }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserActionRequest {
+    /// For suspend and ban: shown to the reader.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// For suspend: 1 to 365.
+    #[serde(default)]
+    pub days: Option<i64>,
+    /// For review: true (the default) to always review the reader's comments, false to stop.
+    #[serde(default)]
+    pub on: Option<bool>,
+}
+
+/// Suspend, ban, lift sanctions, or set a reader to always review.
+#[utoipa::path(post, path = "/api/v1/moderation/users/{id}/{action}", tag = "moderation",
+    request_body(content = UserActionRequest, description = "suspend takes {reason, days}; ban {reason}; review {on?}; unban nothing"),
+    params(("id" = i64, Path), ("action" = String, Path, description = "suspend, ban, unban or review"), ("X-CSRF-Token" = String, Header)),
+    responses((status = 200, body = UserJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act_on_user(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    body: Option<web::Json<UserActionRequest>>,
+) -> ApiResult {
+    let user = viewer.require_user()?;
+    check_csrf(&viewer, &req)?;
+    let (id, action) = path.into_inner();
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let action = user_action(&action, body.reason.as_deref(), body.days, body.on)?;
+    let target = moderation::act_on_user(&state.app, user, id, action).await?;
+    Ok(HttpResponse::Ok().json(UserJson::from(&target)))
+}
+
+pub fn user_action(action: &str, reason: Option<&str>, days: Option<i64>, on: Option<bool>) -> Result<UserAction, Error> {
+    Ok(match action {
+        "suspend" => UserAction::suspend(reason.unwrap_or(""), days)?,
+        "ban" => UserAction::ban(reason.unwrap_or(""))?,
+        "unban" => UserAction::Unban,
+        "review" => UserAction::AlwaysReview(on.unwrap_or(true)),
+        _ => return Err(Error::NotFound("There is no such moderation action.".into())),
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LogQueryParams {
+    action: Option<String>,
+    /// The moderator's username.
+    actor: Option<String>,
+    /// The reader acted on.
+    user: Option<String>,
+    /// The article's slug.
+    article: Option<String>,
+    /// Entries older than this id.
+    before: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogEntryJson {
+    pub id: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub action: String,
+    /// The moderator, or null for a rule.
+    pub actor: Option<String>,
+    pub rule: Option<String>,
+    pub comment_id: Option<i64>,
+    pub target_user: Option<String>,
+    pub article_slug: Option<String>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogJson {
+    pub entries: Vec<LogEntryJson>,
+    pub next_before: Option<i64>,
+}
+
+/// Resolve usernames and slugs in a log query to ids. An unknown name matches nothing.
+pub async fn log_filter(state: &State, action: Option<&str>, actor: Option<&str>, user: Option<&str>, article: Option<&str>, before: Option<i64>) -> Result<LogFilter, Error> {
+    let mut filter = LogFilter { action: action.filter(|a| !a.is_empty()).map(str::to_owned), before, ..LogFilter::default() };
+    let id_of = |name: Option<&str>| name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+    if let Some(name) = id_of(actor) {
+        filter.actor_id = Some(accounts::find_by_username(&state.app, &name).await.map_or(-1, |u| u.id));
+    }
+    if let Some(name) = id_of(user) {
+        filter.target_user_id = Some(accounts::find_by_username(&state.app, &name).await.map_or(-1, |u| u.id));
+    }
+    if let Some(slug) = id_of(article) {
+        filter.article_id = Some(crate::services::articles::find_by_slug(&state.app, slug, true).await.map_or(-1, |a| a.id));
+    }
+    Ok(filter)
+}
+
+/// The moderation log, newest first.
+#[utoipa::path(get, path = "/api/v1/moderation/log", tag = "moderation", params(LogQueryParams),
+    responses((status = 200, body = LogJson), (status = 403, body = ErrorBody)))]
+pub async fn log(state: web::Data<State>, viewer: Viewer, query: web::Query<LogQueryParams>) -> ApiResult {
+    let user = viewer.require_user()?;
+    let q = query.into_inner();
+    let filter = log_filter(&state, q.action.as_deref(), q.actor.as_deref(), q.user.as_deref(), q.article.as_deref(), q.before).await?;
+    let page = moderation::log(&state.app, user, filter).await?;
+    Ok(HttpResponse::Ok().json(LogJson {
+        entries: page
+            .entries
+            .iter()
+            .map(|e| LogEntryJson {
+                id: e.row.id,
+                created_at: utc(e.row.created_at),
+                action: e.row.action.clone(),
+                actor: e.actor.clone(),
+                rule: e.row.rule.clone(),
+                comment_id: e.row.comment_id,
+                target_user: e.target.clone(),
+                article_slug: e.article.as_ref().map(|(slug, _)| slug.clone()),
+                reason: e.row.reason.clone(),
+                note: e.row.note.clone(),
+            })
+            .collect(),
+        next_before: page.next,
+    }))
+}

@@ -1,0 +1,339 @@
+//! The moderators' pages: the queue, its actions, sanctions, featuring, closing threads, the
+//! log, and the admins' settings page. Every action works as a plain form post.
+
+use std::ops::Range;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
+use serde::Deserialize;
+
+use super::{context, render, render_failed, see_other, PageResult};
+use crate::domain::profanity::ProfanityFilter;
+use crate::domain::role::Role;
+use crate::domain::Invalid;
+use crate::error::Error;
+use crate::http::api::moderation::{log_filter, user_action};
+use crate::http::extract::{safe_next, Viewer};
+use crate::http::State;
+use crate::services::accounts::User;
+use crate::services::moderation::{self, CommentAction, QueueItem, QueueTab};
+use crate::services::settings::{self, SettingsForm};
+use crate::store;
+use crate::views::components::FormErrors;
+use crate::views::moderation::{self as view, HighlightKind, LogQuery, QueueItemView};
+
+#[derive(Debug, Deserialize)]
+pub struct QueueQuery {
+    tab: Option<String>,
+    after: Option<String>,
+}
+
+/// Mark what the filter masked and which site words it matched in the original text.
+fn highlights(filter: &ProfanityFilter, raw: &str) -> Vec<(Range<usize>, HighlightKind)> {
+    let analysis = filter.analyze(&crate::domain::markdown::without_emphasis_markers(raw), '*');
+    let mut marks: Vec<(Range<usize>, HighlightKind)> =
+        analysis.masked_spans.iter().cloned().map(|span| (span, HighlightKind::Masked)).collect();
+    let lowered = raw.to_ascii_lowercase();
+    for word in analysis.banned_words.iter().chain(&analysis.suspect_words) {
+        let word = word.to_ascii_lowercase();
+        if word.is_empty() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(at) = lowered[from..].find(&word) {
+            let start = from + at;
+            marks.push((start..start + word.len(), HighlightKind::Matched));
+            from = start + word.len();
+        }
+    }
+    marks.sort_by_key(|(span, _)| (span.start, span.end));
+    let mut merged: Vec<(Range<usize>, HighlightKind)> = Vec::with_capacity(marks.len());
+    for (span, kind) in marks {
+        if merged.last().is_some_and(|(last, _)| span.start < last.end) {
+            continue;
+        }
+        merged.push((span, kind));
+    }
+    merged
+}
+
+async fn show_queue(state: &State, viewer: &mut Viewer, req: &HttpRequest, tab: QueueTab, after: Option<&str>, error: Option<Error>) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    let page = moderation::queue(&state.app, &user, tab, after).await?;
+    let site = settings::current(&state.app).await?;
+    let filter = state.app.filters.for_lists(&site.words);
+    let items: Vec<QueueItemView<'_>> = page
+        .items
+        .iter()
+        .map(|item: &QueueItem| QueueItemView { item, highlights: highlights(&filter, &item.comment.body_raw) })
+        .collect();
+    let ctx = context(state, viewer, req);
+    let errors = error.as_ref().map(FormErrors::from_error).unwrap_or_default();
+    let markup = view::queue_page(&ctx, &page, &items, store::now(), &errors);
+    Ok(match &error {
+        Some(error) => render_failed(viewer, error, markup),
+        None => render(viewer, StatusCode::OK, markup),
+    })
+}
+
+pub async fn queue(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, query: web::Query<QueueQuery>) -> PageResult {
+    let tab = QueueTab::parse(query.tab.as_deref())?;
+    show_queue(&state, &mut viewer, &req, tab, query.after.as_deref(), None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    csrf_token: Option<String>,
+    tab: Option<String>,
+    reason: Option<String>,
+    note: Option<String>,
+}
+
+fn back_to_queue(tab: Option<&str>) -> String {
+    let tab = QueueTab::parse(tab).unwrap_or(QueueTab::Pending);
+    format!("/moderation?tab={}", tab.as_str())
+}
+
+pub async fn act_on_comment(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    form: web::Form<ActionForm>,
+) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    viewer.check_csrf(form.csrf_token.as_deref())?;
+    let (id, action) = path.into_inner();
+    let result = async {
+        let action = CommentAction::parse(&action, form.reason.as_deref(), form.note.as_deref())?;
+        moderation::act_on_comments(&state.app, &user, vec![id], action).await
+    }
+    .await;
+    finish_queue_action(&state, &mut viewer, &req, form.tab.as_deref(), result).await
+}
+
+async fn finish_queue_action(state: &State, viewer: &mut Viewer, req: &HttpRequest, tab: Option<&str>, result: Result<usize, Error>) -> PageResult {
+    match result {
+        Ok(_) => Ok(see_other(&back_to_queue(tab))),
+        Err(error @ (Error::Invalid(_) | Error::NotFound(_) | Error::Conflict(_))) => {
+            let tab = QueueTab::parse(tab).unwrap_or(QueueTab::Pending);
+            show_queue(state, viewer, req, tab, None, Some(error)).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Bulk actions: the form repeats `ids`, which the usual form extractor cannot collect.
+pub async fn bulk(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, body: web::Bytes) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    let mut ids = Vec::new();
+    let (mut csrf, mut action, mut reason, mut note, mut tab) = (None, None, None, None, None);
+    for (key, value) in form_urlencoded::parse(&body) {
+        match key.as_ref() {
+            "ids" => ids.push(value.parse::<i64>().map_err(|_| Invalid::new("ids", "Those selections are not valid."))?),
+            "csrf_token" => csrf = Some(value.into_owned()),
+            "action" => action = Some(value.into_owned()),
+            "reason" => reason = Some(value.into_owned()),
+            "note" => note = Some(value.into_owned()),
+            "tab" => tab = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    viewer.check_csrf(csrf.as_deref())?;
+    let result = async {
+        let action = CommentAction::parse(action.as_deref().unwrap_or(""), reason.as_deref(), note.as_deref())?;
+        moderation::act_on_comments(&state.app, &user, ids, action).await
+    }
+    .await;
+    finish_queue_action(&state, &mut viewer, &req, tab.as_deref(), result).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserActionForm {
+    csrf_token: Option<String>,
+    reason: Option<String>,
+    days: Option<String>,
+    on: Option<String>,
+    /// Where to go afterwards (a local path).
+    back: Option<String>,
+}
+
+pub async fn act_on_user(state: web::Data<State>, viewer: Viewer, path: web::Path<(i64, String)>, form: web::Form<UserActionForm>) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    viewer.check_csrf(form.csrf_token.as_deref())?;
+    let (id, action) = path.into_inner();
+    let days = match form.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => Some(d.parse::<i64>().map_err(|_| Invalid::new("days", "Suspend for 1 to 365 days."))?),
+        None => None,
+    };
+    let on = form.on.as_deref().map(|v| matches!(v, "1" | "on" | "true"));
+    let action = user_action(&action, form.reason.as_deref(), days, on)?;
+    let target = moderation::act_on_user(&state.app, &user, id, action).await?;
+    let back = form.back.as_deref().map(|b| safe_next(Some(b))).unwrap_or_else(|| format!("/users/{}", target.username));
+    Ok(see_other(&back))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeatureForm {
+    csrf_token: Option<String>,
+    featured: Option<String>,
+}
+
+pub async fn feature(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<FeatureForm>) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    viewer.check_csrf(form.csrf_token.as_deref())?;
+    let id = id.into_inner();
+    let featured = form.featured.as_deref() != Some("0");
+    let slug = moderation::feature(&state.app, &user, id, featured).await?;
+    Ok(see_other(&format!("/articles/{slug}#comment-{id}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf_token: Option<String>,
+}
+
+pub async fn close_thread(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>, form: web::Form<CsrfForm>) -> PageResult {
+    set_thread(state, viewer, slug.into_inner(), form.csrf_token.as_deref(), false).await
+}
+
+pub async fn reopen_thread(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>, form: web::Form<CsrfForm>) -> PageResult {
+    set_thread(state, viewer, slug.into_inner(), form.csrf_token.as_deref(), true).await
+}
+
+async fn set_thread(state: web::Data<State>, viewer: Viewer, slug: String, csrf: Option<&str>, open: bool) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    viewer.check_csrf(csrf)?;
+    moderation::set_thread_open(&state.app, &user, slug.clone(), open).await?;
+    Ok(see_other(&format!("/articles/{slug}#comments")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogParams {
+    action: Option<String>,
+    actor: Option<String>,
+    user: Option<String>,
+    article: Option<String>,
+    before: Option<i64>,
+}
+
+pub async fn log(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, params: web::Query<LogParams>) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    let p = params.into_inner();
+    let filter = log_filter(&state, p.action.as_deref(), p.actor.as_deref(), p.user.as_deref(), p.article.as_deref(), p.before).await?;
+    let page = moderation::log(&state.app, &user, filter).await?;
+    let query = LogQuery {
+        action: p.action.unwrap_or_default(),
+        actor: p.actor.unwrap_or_default(),
+        user: p.user.unwrap_or_default(),
+        article: p.article.unwrap_or_default(),
+    };
+    let ctx = context(&state, &mut viewer, &req);
+    Ok(render(&viewer, StatusCode::OK, view::log_page(&ctx, &page, &query)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FlagForm {
+    csrf_token: Option<String>,
+    reason: Option<String>,
+    note: Option<String>,
+}
+
+/// A reader flags a comment without JavaScript; the article thanks them under it.
+pub async fn flag(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<FlagForm>) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    viewer.check_csrf(form.csrf_token.as_deref())?;
+    let id = id.into_inner();
+    let slug = crate::services::comments::article_slug_of(&state.app, id).await?;
+    moderation::flag(&state.app, &user, id, form.reason.as_deref().unwrap_or(""), form.note.as_deref()).await?;
+    Ok(see_other(&format!("/articles/{slug}?flagged={id}#comment-{id}")))
+}
+
+fn require_admin(viewer: &Viewer) -> Result<User, Error> {
+    viewer.require_role(Role::Admin).cloned()
+}
+
+pub async fn settings_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
+    require_admin(&viewer)?;
+    let site = settings::current(&state.app).await?;
+    let ctx = context(&state, &mut viewer, &req);
+    let saved = req.query_string().contains("saved=1");
+    let page = crate::views::admin::settings_page(&ctx, &SettingsForm::from_settings(&site), &FormErrors::none(), saved);
+    Ok(render(&viewer, StatusCode::OK, page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsFormData {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    premoderation: String,
+    #[serde(default)]
+    premoderation_approvals: String,
+    #[serde(default)]
+    masked_words_threshold: String,
+    #[serde(default)]
+    new_commenter_comments: String,
+    #[serde(default)]
+    new_commenter_days: String,
+    #[serde(default)]
+    repeat_window_hours: String,
+    #[serde(default)]
+    flag_threshold: String,
+    #[serde(default)]
+    auto_close_days: String,
+    #[serde(default)]
+    banned_words: String,
+    #[serde(default)]
+    suspect_words: String,
+    #[serde(default)]
+    allowed_words: String,
+}
+
+pub async fn save_settings(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, data: web::Form<SettingsFormData>) -> PageResult {
+    let admin = require_admin(&viewer)?;
+    let data = data.into_inner();
+    let form = SettingsForm {
+        premoderation: data.premoderation,
+        premoderation_approvals: data.premoderation_approvals,
+        masked_words_threshold: data.masked_words_threshold,
+        new_commenter_comments: data.new_commenter_comments,
+        new_commenter_days: data.new_commenter_days,
+        repeat_window_hours: data.repeat_window_hours,
+        flag_threshold: data.flag_threshold,
+        auto_close_days: data.auto_close_days,
+        banned_words: data.banned_words,
+        suspect_words: data.suspect_words,
+        allowed_words: data.allowed_words,
+    };
+    let result = async {
+        viewer.check_csrf(data.csrf_token.as_deref())?;
+        let parsed = form.parse()?;
+        settings::save(&state.app, admin.id, parsed).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(see_other("/admin/settings?saved=1")),
+        Err(error) => {
+            let ctx = context(&state, &mut viewer, &req);
+            Ok(render_failed(&viewer, &error, crate::views::admin::settings_page(&ctx, &form, &FormErrors::from_error(&error), false)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::profanity::SiteWordLists;
+
+    #[test]
+    fn highlights_are_sorted_and_do_not_overlap() {
+        let filter = ProfanityFilter::new(&SiteWordLists { banned: vec!["gammon".into()], suspect: vec!["snowflake".into()], allowed: vec![] });
+        let raw = "What a shit take, you gammon. Snowflake!";
+        let marks = highlights(&filter, raw);
+        assert!(marks.windows(2).all(|w| w[0].0.end <= w[1].0.start));
+        let marked: Vec<&str> = marks.iter().map(|(r, _)| &raw[r.clone()]).collect();
+        assert!(marked.contains(&"shit"), "{marked:?}");
+        assert!(marked.iter().any(|m| m.eq_ignore_ascii_case("snowflake")), "{marked:?}");
+        assert!(marked.iter().any(|m| m.starts_with("gammon")), "{marked:?}");
+    }
+}
