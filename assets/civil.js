@@ -224,7 +224,8 @@
         var details = form.closest('details.flag') || form;
         var thanks = document.createElement('p');
         thanks.className = 'flagged'; thanks.setAttribute('role', 'status'); thanks.tabIndex = -1;
-        thanks.textContent = 'Thanks — you flagged this comment. Moderators will review it.';
+        thanks.textContent = r.data && typeof r.data.message === 'string' && r.data.message
+          ? r.data.message : 'Thanks — you flagged this comment. Moderators will review it.';
         var footer = details.closest('footer.actions');
         details.parentNode.removeChild(details);
         if (footer) footer.parentNode.insertBefore(thanks, footer.nextSibling);

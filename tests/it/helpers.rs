@@ -156,8 +156,13 @@ impl TestApp {
     pub async fn site_settings(&self, change: impl FnOnce(&mut civil::services::settings::SiteSettings)) {
         let mut site = civil::services::settings::current(&self.app).await.unwrap();
         change(&mut site);
-        self.create_user("settingsadmin", Role::Admin).await;
-        let admin = accounts::find_by_username(&self.app, "settingsadmin").await.unwrap();
+        let admin = match accounts::find_by_username(&self.app, "settingsadmin").await {
+            Ok(admin) => admin,
+            Err(_) => {
+                self.create_user("settingsadmin", Role::Admin).await;
+                accounts::find_by_username(&self.app, "settingsadmin").await.unwrap()
+            }
+        };
         civil::services::settings::save(&self.app, admin.id, site).await.unwrap();
     }
 

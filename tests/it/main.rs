@@ -8,5 +8,6 @@ mod cli;
 mod comments;
 mod helpers;
 mod limits;
+mod moderation;
 mod schema;
 mod scale_out;
