@@ -31,7 +31,10 @@ pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
                         nav aria-label="Account" {
                             @match &ctx.user {
                                 Some(user) => {
-                                    @if user.role >= crate::domain::role::Role::Admin {
+                                    @if user.is_staff() {
+                                        a href="/moderation" { "Moderation" }
+                                    }
+                                    @if user.is_admin() {
                                         a href="/admin" { "Admin" }
                                     }
                                     a href={ "/users/" (user.username) } { (user.name()) }
