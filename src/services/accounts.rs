@@ -8,6 +8,7 @@ use crate::domain::role::Role;
 use crate::domain::username::{DisplayName, Username};
 use crate::domain::Invalid;
 use crate::error::Error;
+use crate::store::moderation_log::{self, NewLogEntry};
 use crate::store::{self, rate_events, sessions, users, DbConnection};
 
 /// An account as the rest of Civil sees it.
@@ -303,7 +304,7 @@ pub async fn set_role(app: &App, actor: Option<&User>, username: &str, role: Rol
     let key = Username::key_of(username);
     app.write(move |conn| {
         let target = users::find_by_username_key(conn, &key)?.map(User::from).ok_or_else(|| Error::not_found("That reader"))?;
-        if let Some(actor) = actor {
+        if let Some(actor) = &actor {
             if actor.id == target.id {
                 return Err(Error::forbidden("You cannot change your own role."));
             }
@@ -312,6 +313,8 @@ pub async fn set_role(app: &App, actor: Option<&User>, username: &str, role: Rol
             }
         }
         users::set_role(conn, target.id, role.as_str())?;
+        let entry = NewLogEntry::role_changed(actor.as_ref().map(|a| a.id), target.id, role.as_str(), store::now());
+        moderation_log::write(conn, &entry)?;
         if role < target.role {
             // A demotion takes effect at once: the account signs in again with its new role.
             sessions::delete_for_user(conn, target.id)?;

@@ -127,8 +127,15 @@ impl NewLogEntry {
         NewLogEntry::on_user(moderator, if on { "review_on" } else { "review_off" }, user_id, None, None, now)
     }
 
-    pub fn role_changed(admin: i64, user_id: i64, role: &str, now: NaiveDateTime) -> NewLogEntry {
-        NewLogEntry::on_user(admin, "set_role", user_id, Some(role), None, now)
+    /// `admin: None` is the operator at the command line.
+    pub fn role_changed(admin: Option<i64>, user_id: i64, role: &str, now: NaiveDateTime) -> NewLogEntry {
+        let actor = match admin {
+            Some(id) => Actor::Moderator(id),
+            None => Actor::Rule("command_line".into()),
+        };
+        let mut entry = NewLogEntry::new(actor, "set_role", now).because(Some(role), None);
+        entry.target_user_id = Some(user_id);
+        entry
     }
 
     pub fn thread(moderator: Option<i64>, article_id: i64, open: bool, now: NaiveDateTime) -> NewLogEntry {

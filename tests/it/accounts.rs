@@ -200,6 +200,9 @@ async fn admins_change_roles_in_the_ui_and_readers_cannot() {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
     let profile = app.client().get("/users/ada").await;
     profile.assert_contains("moderator");
+    let log = admin.api_get("/api/v1/moderation/log?action=set_role").await;
+    assert_eq!(log.body["entries"][0]["target_user"], "ada", "{}", log.body);
+    assert_eq!(log.body["entries"][0]["reason"], "moderator");
     // Nobody changes their own role or an equal's.
     let own = admin.submit("/admin/users", "/admin/users/chief/role", &[("role", "reader")]).await;
     assert_eq!(own.status, StatusCode::FORBIDDEN);
