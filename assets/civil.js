@@ -385,6 +385,70 @@
     updateSelected();
   }
 
+  /* A newsletter issue being sent: its numbers every 2 seconds, until every message is out. */
+  function setupProgress() {
+    var dl = document.getElementById('progress');
+    if (!dl || !window.fetch) return;
+    var id = dl.getAttribute('data-issue'), note = document.getElementById('progress-note');
+    var bar = document.getElementById('progress-bar'), failures = 0;
+    var FIELDS = ['recipients', 'queued', 'sending', 'sent', 'failed', 'unknown'];
+    function dd(field) { return dl.querySelector('dd[data-field="' + field + '"]'); }
+    function shown(field) { var el = dd(field); return el ? parseInt(el.textContent, 10) || 0 : 0; }
+    function say(text) { if (note && note.textContent !== text) note.textContent = text; }
+    if (!/^\d+$/.test(id || '') || shown('queued') + shown('sending') === 0) return;
+
+    function show(data) {
+      FIELDS.forEach(function (field) {
+        var el = dd(field);
+        if (el && typeof data[field] === 'number') el.textContent = String(data[field]);
+      });
+      var rate = dd('rate_per_second');
+      if (rate && typeof data.rate_per_second === 'number') rate.textContent = data.rate_per_second.toFixed(1) + ' per second';
+      var done = (data.sent || 0) + (data.failed || 0) + (data.unknown || 0), total = data.recipients || 0;
+      var max = Math.max(total, 1), percent = total > 0 ? Math.min(100, Math.floor(done * 100 / total)) : 100;
+      if (bar) { bar.max = max; bar.value = total > 0 ? Math.min(done, max) : max; bar.textContent = percent + '%'; }
+      each('[data-field="percent"]', function (el) { el.textContent = percent + '%'; });
+      if (typeof data.status === 'string') {
+        dl.setAttribute('data-status', data.status);
+        each('[data-issue-status]', function (badge) {
+          badge.textContent = data.status;
+          badge.className = 'badge' + (data.status === 'sent' ? ' ok' : data.status === 'sending' ? ' warn' : '');
+        });
+      }
+    }
+
+    function finished(data) {
+      var trouble = [];
+      if (data.failed > 0) trouble.push(data.failed + ' failed');
+      if (data.unknown > 0) trouble.push(data.unknown + ' in doubt');
+      say(trouble.length
+        ? 'Sending has finished: ' + trouble.join(' and ') + '. Refresh the page to send them again.'
+        : 'Sending has finished: every message is out.');
+    }
+
+    function poll() {
+      if (document.hidden) { setTimeout(poll, 2000); return; } // no requests from a tab nobody looks at
+      fetch('/admin/newsletter/issues/' + id + '/progress.json', {
+        credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'application/json' }
+      }).then(function (response) {
+        if (!response.ok) throw new Error('HTTP ' + response.status);
+        return response.json();
+      }).then(function (data) {
+        if (!data || typeof data.sent !== 'number') throw new Error('Unexpected reply');
+        failures = 0;
+        show(data);
+        if (data.status === 'sent' && !(data.queued > 0 || data.sending > 0)) { finished(data); return; }
+        setTimeout(poll, 2000);
+      }).catch(function () {
+        if (++failures >= 5) { say('Live updates stopped. Use Refresh to see the latest numbers.'); return; }
+        setTimeout(poll, 2000 * failures);
+      });
+    }
+
+    say('Sending. These numbers update every 2 seconds.');
+    setTimeout(poll, 2000);
+  }
+
   /* "5 minutes ago", with the exact time kept in the title. Future times stay absolute. */
   function ago(n, unit) { n = Math.floor(n); return n + ' ' + unit + (n === 1 ? '' : 's') + ' ago'; }
   function relativeTime(el) {
@@ -410,6 +474,7 @@
     link.setAttribute('aria-expanded', document.getElementById('reply-' + link.getAttribute('data-reply')) ? 'true' : 'false');
   });
   setupQueue();
+  setupProgress();
   updateTimes();
   setInterval(updateTimes, 60000);
   window.addEventListener('pagehide', function () { flushers.forEach(function (f) { f(); }); });

@@ -29,6 +29,14 @@ SETTINGS (civil.toml key / environment variable, default):
                                                                   X-Forwarded-For is believed
   rate_limits         CIVIL_RATE_LIMITS         on                off turns every rate limit off
                                                                   (for load tests and benchmarks)
+  smtp_url            CIVIL_SMTP_URL            (none)            smtp://user:pass@host:587?tls=required,
+                                                                  smtps://host; none writes .eml files
+                                                                  under <data_dir>/mail instead
+  mail_from           CIVIL_MAIL_FROM           Civil <civil@localhost>  the From address
+  mail_rate           CIVIL_MAIL_RATE           200               messages per second, at most
+  mail_max_attempts   CIVIL_MAIL_MAX_ATTEMPTS   6                 tries before a message is failed
+  worker              CIVIL_WORKER              on                off: `civil serve` sends no mail
+                                                                  (run `civil worker` separately)
   [limits] table      CIVIL_LIMIT_<NAME>        see below         rate limit values:
       post_interval_seconds 5, new_account_post_interval_seconds 30, first_day_comments 10,
       flags_per_day 20, registrations_per_hour 5 (per IP), sign_in_failures_per_minute 6 (per IP),
@@ -52,6 +60,11 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub rate_limits: bool,
     pub limits: Limits,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub mail_rate: u32,
+    pub mail_max_attempts: i32,
+    pub worker: bool,
 }
 
 /// Rate limit values. They hold per action and across instances: their state is in the database.
@@ -99,6 +112,11 @@ struct FileSettings {
     trusted_proxies: Option<Vec<String>>,
     rate_limits: Option<bool>,
     limits: Option<Limits>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    mail_rate: Option<u32>,
+    mail_max_attempts: Option<i32>,
+    worker: Option<bool>,
 }
 
 impl Settings {
@@ -179,6 +197,14 @@ impl Settings {
                 },
                 None => file.rate_limits.unwrap_or(true),
             },
+            smtp_url: env("CIVIL_SMTP_URL").or(file.smtp_url).filter(|u| !u.trim().is_empty()),
+            mail_from: env("CIVIL_MAIL_FROM").or(file.mail_from).unwrap_or_else(|| "Civil <civil@localhost>".into()),
+            mail_rate: parsed(&env, "CIVIL_MAIL_RATE")?.or(file.mail_rate).unwrap_or(200),
+            mail_max_attempts: parsed(&env, "CIVIL_MAIL_MAX_ATTEMPTS")?.or(file.mail_max_attempts).unwrap_or(6),
+            worker: match env("CIVIL_WORKER") {
+                Some(v) => !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0"),
+                None => file.worker.unwrap_or(true),
+            },
             limits: {
                 let mut limits = file.limits.unwrap_or_default();
                 for (name, value) in [
@@ -199,6 +225,7 @@ impl Settings {
         };
         anyhow::ensure!(settings.db_pool_size > 0, "db_pool_size must be at least 1");
         anyhow::ensure!(settings.workers > 0, "workers must be at least 1");
+        anyhow::ensure!(settings.mail_max_attempts > 0, "mail_max_attempts must be at least 1");
         anyhow::ensure!(
             settings.base_url.starts_with("http://") || settings.base_url.starts_with("https://"),
             "base_url must start with http:// or https://"

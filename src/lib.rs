@@ -1,7 +1,9 @@
 pub mod config;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod http;
+pub mod outbox;
 pub mod services;
 pub mod startup;
 pub mod store;

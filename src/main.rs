@@ -28,6 +28,8 @@ enum Command {
     Serve,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Run only the e-mail delivery worker (`civil serve` runs one too unless CIVIL_WORKER=off).
+    Worker,
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -104,6 +106,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => {
             let application = Application::build(settings).await?;
             application.run_until_stopped().await?;
+        }
+        Command::Worker => {
+            let mailer = civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir)?;
+            let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
+            let worker = std::sync::Arc::new(civil::outbox::Worker::new(app, std::sync::Arc::new(mailer)));
+            worker.run().await;
         }
         Command::Migrate => {
             tokio::task::spawn_blocking(move || App::open(settings)).await??;

@@ -1,6 +1,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::rate_limits::{self, Action, Limit};
+use super::account_emails::{self, Site};
 use super::{tokens, App};
 use crate::domain::email::EmailAddress;
 use crate::domain::password::{LoginPassword, NewPassword};
@@ -180,11 +181,14 @@ pub async fn register(app: &App, input: Registration, role: Role, ip: Option<&st
     })
     .await?;
     let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
+    let site = Site::of(app);
     app.write(move |conn| {
         let user = insert_user(conn, &reg, &hash, role)?;
+        let now = store::now();
         if let Some((ip, _)) = &limit_for_insert {
-            rate_limits::record(conn, Action::Register, ip, store::now())?;
+            rate_limits::record(conn, Action::Register, ip, now)?;
         }
+        account_emails::queue_verification(conn, &site, user.id, &user.email, now)?;
         Ok(user)
     })
     .await
@@ -353,13 +357,25 @@ pub async fn complete_setup(app: &App, token: String, input: Registration) -> Re
     }
     let reg = parse_registration(app, input).await?;
     let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
+    let site = Site::of(app);
     app.write(move |conn| {
         if users::admin_exists(conn)? || !sessions::setup_token_exists(conn, &tokens::hash(&token))? {
             return Err(gone());
         }
         let user = insert_user(conn, &reg, &hash, Role::Admin)?;
         sessions::delete_setup_tokens(conn)?;
+        account_emails::queue_verification(conn, &site, user.id, &user.email, store::now())?;
         Ok(user)
+    })
+    .await
+}
+
+/// What a reader's own settings show: whether their address is verified, and whether they
+/// asked for reply notifications.
+pub async fn email_status(app: &App, user_id: i64) -> Result<(bool, bool), Error> {
+    app.db(move |conn| {
+        let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
+        Ok((row.email_verified_at.is_some(), row.notify_replies))
     })
     .await
 }

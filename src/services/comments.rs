@@ -3,6 +3,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDateTime};
 
 use super::accounts::User;
+use super::account_emails;
 use super::settings::{self, SiteSettings};
 use super::{rate_limits, App};
 use crate::domain::moderation::{self, Author, Check, Decision, Submission, Verdict};
@@ -196,6 +197,7 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
     let site = settings::current(app).await?;
     let screened = Screened::new(app, &site, body);
     let standing = standing(app, &site, author, None).await?;
+    let site_links = account_emails::Site::of(app);
     let author = author.clone();
     let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
     let outcome = app
@@ -254,6 +256,9 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
             comments::set_place(conn, id, parent.as_ref().map_or(id, |p| p.root_id), &path)?;
             articles::touch_discussion(conn, article.id, i64::from(status == Status::Published))?;
             log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
+            if let (Status::Published, Some(parent)) = (status, &parent) {
+                account_emails::queue_reply_notification(conn, &site_links, id, author.id, parent.author_id, &article.title, now)?;
+            }
             Ok(Ok(find_thread_comment(conn, id)?))
         })
         .await?;

@@ -1,10 +1,12 @@
 //! Use cases. Each runs its writes in one transaction, returns domain values, and knows
 //! nothing about HTTP. Pages, the JSON API and the CLI call the same functions.
 
+pub mod account_emails;
 pub mod accounts;
 pub mod articles;
 pub mod comments;
 pub mod moderation;
+pub mod newsletter;
 pub mod passwords;
 pub mod rate_limits;
 pub mod settings;

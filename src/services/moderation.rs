@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 
+use super::account_emails::{self, Site};
 use super::accounts::User;
 use super::comments::change_status;
 use super::rate_limits;
@@ -141,17 +142,18 @@ pub async fn act_on_comments(app: &App, moderator: &User, ids: Vec<i64>, action:
         return Err(Error::forbidden("Only admins can ban readers."));
     }
     let moderator = moderator.clone();
+    let site = Site::of(app);
     app.write(move |conn| {
         let now = store::now();
         for id in &ids {
-            act_on_comment(conn, &moderator, *id, &action, now)?;
+            act_on_comment(conn, &site, &moderator, *id, &action, now)?;
         }
         Ok(ids.len())
     })
     .await
 }
 
-fn act_on_comment(conn: &mut DbConnection, moderator: &User, id: i64, action: &CommentAction, now: NaiveDateTime) -> Result<(), Error> {
+fn act_on_comment(conn: &mut DbConnection, site: &Site, moderator: &User, id: i64, action: &CommentAction, now: NaiveDateTime) -> Result<(), Error> {
     let comment = find_comment(conn, id)?;
     let status = Status::from_db(&comment.status);
     if status == Status::Deleted {
@@ -165,6 +167,11 @@ fn act_on_comment(conn: &mut DbConnection, moderator: &User, id: i64, action: &C
             }
             if status == Status::Pending {
                 store_moderation::count_approval(conn, comment.author_id)?;
+                // A held reply is news to its parent's author only now that it is published.
+                if let Some(parent) = comment.parent_id.map(|p| find_comment(conn, p)).transpose()? {
+                    let title = articles::find(conn, comment.article_id)?.map(|a| a.title).unwrap_or_default();
+                    account_emails::queue_reply_notification(conn, site, id, comment.author_id, parent.author_id, &title, now)?;
+                }
             }
             store_moderation::resolve_flags(conn, id, false, now)?;
             store_moderation::decide(conn, id, moderator.id, None, now)?;

@@ -6,6 +6,8 @@ pub mod comments;
 pub mod db;
 pub mod moderation;
 pub mod moderation_log;
+pub mod newsletter;
+pub mod outbox;
 pub mod rate_events;
 pub mod schema;
 pub mod settings;

@@ -20,6 +20,84 @@ diesel::table! {
         flags_upheld -> BigInt,
         flags_dismissed -> BigInt,
         approved_comments -> BigInt,
+        notify_replies -> Bool,
+        notify_token -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    subscribers (id) {
+        id -> BigInt,
+        email -> Text,
+        email_key -> Text,
+        status -> Text,
+        user_id -> Nullable<BigInt>,
+        confirm_token_hash -> Nullable<Text>,
+        confirm_expires_at -> Nullable<Timestamp>,
+        confirm_sent_at -> Nullable<Timestamp>,
+        unsubscribe_token -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        unsubscribed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    newsletter_issues (id) {
+        id -> BigInt,
+        subject -> Text,
+        body_md -> Text,
+        body_html -> Text,
+        body_text -> Text,
+        kind -> Text,
+        status -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        queued_at -> Nullable<Timestamp>,
+        recipients -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        purpose -> Text,
+        dedup_key -> Text,
+        recipient -> Text,
+        issue_id -> Nullable<BigInt>,
+        subscriber_id -> Nullable<BigInt>,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        unsubscribe_url -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    email_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workers (id) {
+        id -> Text,
+        heartbeat_at -> Timestamp,
     }
 }
 
@@ -150,6 +228,8 @@ diesel::joinable!(comment_votes -> users (user_id));
 diesel::joinable!(comment_flags -> comments (comment_id));
 diesel::joinable!(comment_flags -> users (user_id));
 diesel::joinable!(moderation_log -> articles (article_id));
+diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(outbox -> newsletter_issues (issue_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -162,4 +242,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderation_log,
     site_settings,
     rate_events,
+    subscribers,
+    newsletter_issues,
+    outbox,
+    email_tokens,
+    workers,
 );

@@ -24,6 +24,8 @@ pub struct UserRow {
     pub flags_upheld: i64,
     pub flags_dismissed: i64,
     pub approved_comments: i64,
+    pub notify_replies: bool,
+    pub notify_token: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -91,4 +93,26 @@ pub fn list(conn: &mut DbConnection, search: Option<&str>, limit: i64) -> QueryR
         query = query.filter(users::username_key.like(pattern.clone()).or(users::email_key.like(pattern)));
     }
     query.order(users::id.desc()).limit(limit).load(conn)
+}
+
+pub fn find_by_email_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::email_key.eq(key)).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn set_email_verified(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::email_verified_at.eq(Some(at))).execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)
+}
+
+pub fn set_notify_replies(conn: &mut DbConnection, id: i64, on: bool, token: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::notify_replies.eq(on), users::notify_token.eq(Some(token))))
+        .execute(conn)
+}
+
+pub fn find_by_notify_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::notify_token.eq(token)).select(UserRow::as_select()).first(conn).optional()
 }

@@ -53,6 +53,7 @@ pub fn sign_in(ctx: &PageContext, next: &str, login: &str, errors: &FormErrors) 
                 (text_input(errors, "password", "Password", "password", "", "current-password", true))
                 button type="submit" { "Sign in" }
             }
+            p { a href="/password/forgot" { "Forgot your password?" } }
             p { "New here? " a href={ "/register?next=" (urlencoding::encode(next)) } { "Create an account" } }
         }
     };
@@ -76,7 +77,17 @@ pub fn setup(ctx: &PageContext, token: &str, draft: &RegistrationDraft, errors: 
     layout(ctx, "Set up", content)
 }
 
-pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], total: i64, staff_view: bool) -> Markup {
+/// What only the reader sees on their own profile.
+#[derive(Debug, Clone)]
+pub struct OwnProfile {
+    pub email: String,
+    pub email_verified: bool,
+    pub subscribed: bool,
+    pub notify_replies: bool,
+}
+
+/// A reader's profile. `own` is set when the reader views their own, and adds their settings.
+pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], total: i64, staff_view: bool, own: Option<&OwnProfile>) -> Markup {
     let content = html! {
         section.profile {
             h1 { (user.name()) }
@@ -87,6 +98,7 @@ pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], tota
                 " · " (total) (if total == 1 { " comment" } else { " comments" })
             }
             @if staff_view { (staff_panel(ctx, user)) }
+            @if let Some(own) = own { (own_settings(ctx, own)) }
             h2 { "Comments" }
             @if comments.is_empty() {
                 p.empty { "No comments yet." }
@@ -106,6 +118,59 @@ pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], tota
         }
     };
     layout(ctx, user.name(), content)
+}
+
+/// The reader's own e-mail settings: their address, the newsletter, reply notifications.
+fn own_settings(ctx: &PageContext, own: &OwnProfile) -> Markup {
+    html! {
+        section #settings.own-settings aria-labelledby="settings-heading" {
+            h2 #settings-heading { "Your settings" }
+            div.setting {
+                h3 { "E-mail address" }
+                p {
+                    span.address { (own.email) }
+                    @if own.email_verified { " " span.badge.ok { "verified" } }
+                }
+                @if !own.email_verified {
+                    p { "Your address is not verified yet." }
+                    form.inline method="post" action="/account/verify/resend" {
+                        (csrf_field(&ctx.csrf_token))
+                        button.small.secondary type="submit" { "Send the link again" }
+                    }
+                }
+            }
+            div.setting {
+                h3 { "Newsletter" }
+                @if own.subscribed {
+                    p { "You receive the newsletter." }
+                } @else if own.email_verified {
+                    form.inline method="post" action="/newsletter/me" {
+                        (csrf_field(&ctx.csrf_token))
+                        button.small type="submit" { "Subscribe to the newsletter" }
+                    }
+                } @else {
+                    p { "Verify your address to subscribe with one click, or use " a href="/newsletter" { "the form on the newsletter page" } "." }
+                }
+            }
+            div.setting {
+                h3 { "Replies to your comments" }
+                p {
+                    @if own.notify_replies {
+                        "We e-mail you when someone replies to one of your comments."
+                    } @else {
+                        "We do not e-mail you about replies."
+                    }
+                }
+                form.inline method="post" action="/account/notifications" {
+                    (csrf_field(&ctx.csrf_token))
+                    input type="hidden" name="on" value=(if own.notify_replies { "0" } else { "1" });
+                    button.small.secondary type="submit" {
+                        @if own.notify_replies { "Stop e-mails about replies" } @else { "E-mail me when someone replies to me" }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// For a moderator or admin who outranks the reader: their sanctions, and the forms to change them.
@@ -203,4 +268,78 @@ pub fn edit_comment(ctx: &PageContext, id: i64, slug: &str, body: &str, deadline
         }
     };
     layout(ctx, "Edit comment", content)
+}
+
+/// POST /password/forgot asks for the address of the account.
+pub fn forgot_password(ctx: &PageContext, email: &str, errors: &FormErrors) -> Markup {
+    let content = html! {
+        section.auth {
+            h1 { "Forgot your password?" }
+            p { "Enter the e-mail address of your account and we will send you a link to choose a new password." }
+            (general_error(errors, &["email"]))
+            form method="post" action="/password/forgot" {
+                (csrf_field(&ctx.csrf_token))
+                (text_input(errors, "email", "Email", "email", email, "email", true))
+                button type="submit" { "Send me a reset link" }
+            }
+            p { a href="/signin" { "Back to sign in" } }
+        }
+    };
+    layout(ctx, "Forgot your password", content)
+}
+
+/// The same answer whether or not an account uses the address.
+pub fn reset_sent(ctx: &PageContext) -> Markup {
+    let content = html! {
+        section.auth {
+            h1 { "Check your inbox" }
+            p { "If an account uses that address, a link to choose a new password is on its way. It works for one hour." }
+            p.hint.after { "Nothing arrived? Look in your spam folder, or " a href="/password/forgot" { "ask again" } " in a few minutes." }
+        }
+    };
+    layout(ctx, "Check your inbox", content)
+}
+
+pub fn reset_form(ctx: &PageContext, token: &str, errors: &FormErrors) -> Markup {
+    let content = html! {
+        section.auth {
+            h1 { "Choose a new password" }
+            (general_error(errors, &["password"]))
+            form method="post" action={ "/password/reset/" (urlencoding::encode(token)) } {
+                (csrf_field(&ctx.csrf_token))
+                (text_input(errors, "password", "New password", "password", "", "new-password", true))
+                p.hint { "At least 10 characters. A few words in a row make a strong, memorable password." }
+                button type="submit" { "Set new password" }
+            }
+        }
+    };
+    layout(ctx, "New password", content)
+}
+
+/// GET /account/verify/{token}: nothing changes until the button, so mail scanners cannot verify.
+pub fn verify_page(ctx: &PageContext, token: &str) -> Markup {
+    let content = html! {
+        section.auth {
+            h1 { "Verify your e-mail address" }
+            form method="post" action={ "/account/verify/" (urlencoding::encode(token)) } {
+                (csrf_field(&ctx.csrf_token))
+                button type="submit" { "Verify my address" }
+            }
+        }
+    };
+    layout(ctx, "Verify your address", content)
+}
+
+pub fn verified(ctx: &PageContext) -> Markup {
+    let content = html! {
+        section.auth {
+            h1 { "Your address is verified." }
+            @match &ctx.user {
+                Some(user) => p { "Your e-mail settings, including a one-click newsletter subscription, are in " a href={ "/users/" (user.username) "#settings" } { "your profile" } "." },
+                None => p { a href="/signin" { "Sign in" } " to take part in the discussions." },
+            }
+            p { a href="/" { "Back to the articles" } }
+        }
+    };
+    layout(ctx, "Address verified", content)
 }

@@ -8,12 +8,13 @@ use crate::domain::moderation::FLAG_WEIGHT_EXPLAINED;
 use crate::services::articles::{Article, ArticleForm};
 use crate::services::settings::SettingsForm;
 
-fn admin_nav() -> Markup {
+pub(crate) fn admin_nav() -> Markup {
     html! {
         nav.admin-nav aria-label="Admin" {
             a href="/admin" { "Articles" }
             a href="/admin/articles/new" { "New article" }
             a href="/admin/users" { "Readers and roles" }
+            a href="/admin/newsletter" { "Newsletter" }
             a href="/admin/settings" { "Settings" }
             a href="/moderation" { "Moderation" }
         }

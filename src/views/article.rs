@@ -29,7 +29,7 @@ pub fn home(ctx: &PageContext, articles: &[Article]) -> Markup {
                 }
             }
         }
-        (join_the_conversation())
+        (crate::views::newsletter::join_block(&ctx.csrf_token, &ctx.path))
     };
     layout(ctx, "Latest", content)
 }
@@ -122,20 +122,9 @@ pub fn article_page(ctx: &PageContext, page: &ArticlePage<'_>) -> Markup {
                 }
             }
         }
-        (join_the_conversation())
+        (crate::views::newsletter::join_block(&ctx.csrf_token, &ctx.path))
     };
     layout(ctx, &article.title, content)
-}
-
-/// The newsletter block under every discussion. Its sign-up form arrives with the newsletter.
-pub fn join_the_conversation() -> Markup {
-    html! {
-        aside #newsletter.join {
-            h2 { "Join the Conversation" }
-            p { "Share your thoughts below, or subscribe to our newsletter for weekly deep dives." }
-            p.muted { "Newsletter sign-up opens soon." }
-        }
-    }
 }
 
 pub fn error_page(ctx: &PageContext, status: u16, title: &str, message: &str) -> Markup {

@@ -3,10 +3,12 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_newsletter;
 pub mod article;
 pub mod components;
 pub mod layout;
 pub mod moderation;
+pub mod newsletter;
 pub mod thread;
 
 pub use layout::{layout, PageContext};

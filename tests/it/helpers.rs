@@ -85,6 +85,10 @@ pub struct TestApp {
     pub address: String,
     pub app: App,
     pub db: std::sync::Arc<TestDatabase>,
+    /// Every test has a real SMTP receiver; the server's own worker is off so tests drive
+    /// delivery with `deliver()`.
+    pub smtp: std::sync::Arc<crate::smtp::SmtpSink>,
+    pub worker: std::sync::Arc<civil::outbox::Worker>,
 }
 
 pub async fn spawn() -> TestApp {
@@ -98,19 +102,30 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Another instance on the same database (scaling out).
 pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let smtp = std::sync::Arc::new(crate::smtp::SmtpSink::start());
     let mut settings = Settings::for_database(&db.url, db.data_dir());
     settings.log = "warn".into();
     // Tests post quickly; the rate limits have tests of their own that turn them on.
     settings.rate_limits = false;
+    settings.worker = false;
+    settings.smtp_url = Some(smtp.url());
     adjust(&mut settings);
+    let mailer = civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir).unwrap();
     let application = Application::build(settings).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let app = application.app.clone();
     tokio::spawn(application.run_until_stopped());
-    TestApp { address, app, db }
+    let worker = std::sync::Arc::new(civil::outbox::Worker::new(app.clone(), std::sync::Arc::new(mailer)));
+    TestApp { address, app, db, smtp, worker }
 }
 
 impl TestApp {
+    /// Run the delivery worker until nothing is due.
+    pub async fn deliver(&self) -> Vec<civil::outbox::Step> {
+        let worker = self.worker.clone();
+        tokio::task::spawn_blocking(move || worker.drain()).await.unwrap().expect("delivery")
+    }
+
     /// A browser-like client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> Client {
         Client {

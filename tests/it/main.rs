@@ -10,4 +10,6 @@ mod helpers;
 mod limits;
 mod moderation;
 mod schema;
+mod newsletter;
 mod scale_out;
+mod smtp;

@@ -163,7 +163,15 @@ pub async fn profile(state: web::Data<State>, mut viewer: Viewer, req: HttpReque
     let ctx = context(&state, &mut viewer, &req);
     // Moderators see the sanctions panel for accounts they outrank.
     let staff_view = viewer.user().is_some_and(|me| me.is_staff() && me.role > user.role);
-    Ok(render(&viewer, StatusCode::OK, view::profile(&ctx, &user, &list, total, staff_view)))
+    let own = match viewer.user().filter(|me| me.id == user.id) {
+        Some(me) => {
+            let (email_verified, notify_replies) = accounts::email_status(&state.app, me.id).await?;
+            let subscribed = crate::services::newsletter::is_subscribed(&state.app, &me.email).await?;
+            Some(view::OwnProfile { email: me.email.clone(), email_verified, subscribed, notify_replies })
+        }
+        None => None,
+    };
+    Ok(render(&viewer, StatusCode::OK, view::profile(&ctx, &user, &list, total, staff_view, own.as_ref())))
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod articles;
 pub mod comments;
 pub mod moderation;
+pub mod newsletter;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};

@@ -1,0 +1,228 @@
+//! Account e-mails: verifying the address after sign-up, resetting a password, and opt-in
+//! notifications of replies (sent only for published replies). Each is written to the outbox in
+//! the same transaction as the change that causes it.
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::accounts::User;
+use super::newsletter::{LinkState, RESET_VALID, VERIFY_VALID};
+use super::{tokens, App};
+use crate::domain::email::EmailAddress;
+use crate::domain::password::NewPassword;
+use crate::error::Error;
+use crate::store::newsletter as tokens_store;
+use crate::store::outbox::{self, NewMessage};
+use crate::store::{self, sessions, users, DbConnection};
+
+/// Where links in e-mails point, and what the site is called.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub base_url: String,
+    pub name: String,
+}
+
+impl Site {
+    pub fn of(app: &App) -> Site {
+        Site { base_url: app.settings.base_url.clone(), name: app.settings.site_name.clone() }
+    }
+}
+
+fn plain(purpose: &'static str, dedup_key: String, to: &str, subject: String, text: String, now: NaiveDateTime) -> NewMessage {
+    NewMessage {
+        purpose,
+        dedup_key,
+        recipient: to.to_owned(),
+        issue_id: None,
+        subscriber_id: None,
+        subject,
+        body_text: text,
+        body_html: None,
+        unsubscribe_url: None,
+        status: "queued",
+        next_attempt_at: now,
+        created_at: now,
+    }
+}
+
+/// Queue the link that verifies a new account's address.
+pub fn queue_verification(conn: &mut DbConnection, site: &Site, user_id: i64, email: &str, now: NaiveDateTime) -> Result<(), Error> {
+    let token = tokens::random_token();
+    let hash = tokens::hash(&token);
+    tokens_store::insert_email_token(conn, user_id, "verify", &hash, now + VERIFY_VALID, now)?;
+    let text = format!(
+        "Welcome to {}.\n\nPlease verify your e-mail address: {}/account/verify/{token}\n\n\
+         The link works for 48 hours. If you did not create an account, ignore this e-mail.\n",
+        site.name, site.base_url
+    );
+    outbox::enqueue(conn, &plain("verify", format!("verify:{user_id}:{}", &hash[..16]), email, format!("Verify your address for {}", site.name), text, now))?;
+    Ok(())
+}
+
+fn token_state(conn: &mut DbConnection, purpose: &str, token: &str, now: NaiveDateTime) -> Result<Option<(i64, i64)>, Error> {
+    Ok(tokens_store::live_email_token(conn, purpose, &tokens::hash(token), now)?)
+}
+
+pub async fn check_verification(app: &App, token: String) -> Result<LinkState, Error> {
+    app.db(move |conn| {
+        Ok(match token_state(conn, "verify", &token, store::now())? {
+            Some((_, user_id)) => LinkState::Valid { email: users::find(conn, user_id)?.map(|u| u.email).unwrap_or_default() },
+            None => LinkState::Invalid,
+        })
+    })
+    .await
+}
+
+pub async fn verify(app: &App, token: String) -> Result<LinkState, Error> {
+    app.write(move |conn| {
+        let now = store::now();
+        let Some((token_id, user_id)) = token_state(conn, "verify", &token, now)? else {
+            return Ok(LinkState::Invalid);
+        };
+        if tokens_store::use_email_token(conn, token_id, now)? == 0 {
+            return Ok(LinkState::Invalid);
+        }
+        users::set_email_verified(conn, user_id, now)?;
+        Ok(LinkState::Valid { email: users::find(conn, user_id)?.map(|u| u.email).unwrap_or_default() })
+    })
+    .await
+}
+
+/// Send the verification link again, at most once per 10 minutes.
+pub async fn resend_verification(app: &App, user: &User) -> Result<(), Error> {
+    let site = Site::of(app);
+    let user_id = user.id;
+    app.write(move |conn| {
+        let now = store::now();
+        let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
+        if row.email_verified_at.is_some() {
+            return Ok(());
+        }
+        if tokens_store::latest_email_token_at(conn, user_id, "verify")?.is_some_and(|at| at + Duration::minutes(10) > now) {
+            return Ok(());
+        }
+        queue_verification(conn, &site, user_id, &row.email, now)
+    })
+    .await
+}
+
+/// Ask for a password reset. The answer is the same whether or not an account uses the address.
+pub async fn forgot_password(app: &App, email: &str) -> Result<(), Error> {
+    let email = EmailAddress::parse(email)?;
+    let site = Site::of(app);
+    app.write(move |conn| {
+        let now = store::now();
+        let Some(user) = users::find_by_email_key(conn, &email.key())? else {
+            return Ok(());
+        };
+        if tokens_store::latest_email_token_at(conn, user.id, "reset")?.is_some_and(|at| at + Duration::minutes(2) > now) {
+            return Ok(());
+        }
+        let token = tokens::random_token();
+        let hash = tokens::hash(&token);
+        tokens_store::insert_email_token(conn, user.id, "reset", &hash, now + RESET_VALID, now)?;
+        let text = format!(
+            "Someone, probably you, asked to reset the password of {} on {}.\n\n\
+             Choose a new password: {}/password/reset/{token}\n\n\
+             The link works once, for one hour. If you did not ask, ignore this e-mail: your password stays as it is.\n",
+            user.username, site.name, site.base_url
+        );
+        outbox::enqueue(conn, &plain("reset", format!("reset:{}:{}", user.id, &hash[..16]), &user.email, format!("Reset your {} password", site.name), text, now))?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn check_reset(app: &App, token: String) -> Result<LinkState, Error> {
+    app.db(move |conn| {
+        Ok(match token_state(conn, "reset", &token, store::now())? {
+            Some(_) => LinkState::Valid { email: String::new() },
+            None => LinkState::Invalid,
+        })
+    })
+    .await
+}
+
+/// Set a new password with a reset link. The link works once; every session of the account
+/// ends (the caller starts a fresh one).
+pub async fn reset_password(app: &App, token: String, password: String) -> Result<Option<User>, Error> {
+    let password = NewPassword::parse(password)?;
+    if check_reset(app, token.clone()).await? != (LinkState::Valid { email: String::new() }) {
+        return Ok(None);
+    }
+    let hash = app.passwords.hash(password.expose().to_owned()).await?;
+    app.write(move |conn| {
+        let now = store::now();
+        let Some((token_id, user_id)) = token_state(conn, "reset", &token, now)? else {
+            return Ok(None);
+        };
+        if tokens_store::use_email_token(conn, token_id, now)? == 0 {
+            return Ok(None);
+        }
+        users::set_password_hash(conn, user_id, &hash)?;
+        sessions::delete_for_user(conn, user_id)?;
+        // The link reached the inbox, so the address is proven too.
+        users::set_email_verified(conn, user_id, now)?;
+        Ok(users::find(conn, user_id)?.map(User::from))
+    })
+    .await
+}
+
+/// Turn reply notifications on or off.
+pub async fn set_reply_notifications(app: &App, user: &User, on: bool) -> Result<(), Error> {
+    let user_id = user.id;
+    app.write(move |conn| {
+        let token = users::find(conn, user_id)?.and_then(|u| u.notify_token).unwrap_or_else(tokens::random_token);
+        users::set_notify_replies(conn, user_id, on, &token)?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn check_notifications_token(app: &App, token: String) -> Result<bool, Error> {
+    app.db(move |conn| Ok(users::find_by_notify_token(conn, &token)?.is_some())).await
+}
+
+/// One click from a notification e-mail turns them off.
+pub async fn stop_reply_notifications(app: &App, token: String) -> Result<bool, Error> {
+    app.write(move |conn| {
+        let Some(user) = users::find_by_notify_token(conn, &token)? else {
+            return Ok(false);
+        };
+        users::set_notify_replies(conn, user.id, false, &token)?;
+        Ok(true)
+    })
+    .await
+}
+
+/// A reply was published: tell the parent's author, if they asked to be told, their address
+/// is verified, and it is not their own reply. Call only for published replies.
+pub fn queue_reply_notification(
+    conn: &mut DbConnection,
+    site: &Site,
+    reply_id: i64,
+    reply_author_id: i64,
+    parent_author_id: i64,
+    article_title: &str,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    if reply_author_id == parent_author_id {
+        return Ok(());
+    }
+    let Some(parent_author) = users::find(conn, parent_author_id)? else {
+        return Ok(());
+    };
+    let (true, Some(_), Some(token)) = (parent_author.notify_replies, parent_author.email_verified_at, parent_author.notify_token.clone()) else {
+        return Ok(());
+    };
+    let replier = users::find(conn, reply_author_id)?.map(|u| u.display_name.unwrap_or(u.username)).unwrap_or_default();
+    let unsubscribe = format!("{}/notifications/unsubscribe/{token}", site.base_url);
+    let text = format!(
+        "{replier} replied to your comment on \"{article_title}\":\n{}/comments/{reply_id}\n\n\
+         To stop these e-mails: {unsubscribe}\n",
+        site.base_url
+    );
+    let mut message = plain("reply", format!("reply:{reply_id}"), &parent_author.email, format!("{replier} replied to you on {}", site.name), text, now);
+    message.unsubscribe_url = Some(unsubscribe);
+    outbox::enqueue(conn, &message)?;
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The outbox: every e-mail, written in the same transaction as the change that causes it, then
+//! claimed atomically by a worker, sent, and retried with backoff.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::schema::{outbox, workers};
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub purpose: String,
+    pub dedup_key: String,
+    pub recipient: String,
+    pub issue_id: Option<i64>,
+    pub subscriber_id: Option<i64>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub unsubscribe_url: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// A message to queue. `dedup_key` makes each (purpose, recipient, cause) go out at most once.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewMessage {
+    pub purpose: &'static str,
+    pub dedup_key: String,
+    pub recipient: String,
+    pub issue_id: Option<i64>,
+    pub subscriber_id: Option<i64>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub unsubscribe_url: Option<String>,
+    pub status: &'static str,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Queue a message; returns 0 when one with the same key was already queued.
+pub fn enqueue(conn: &mut DbConnection, message: &NewMessage) -> QueryResult<usize> {
+    let exists = diesel::select(diesel::dsl::exists(outbox::table.filter(outbox::dedup_key.eq(&message.dedup_key)))).get_result::<bool>(conn)?;
+    if exists {
+        return Ok(0);
+    }
+    diesel::insert_into(outbox::table).values(message).execute(conn)
+}
+
+/// Queue one message of an issue for every confirmed subscriber, in one statement. The unique
+/// key on (issue, subscriber) makes a second call add nothing.
+pub fn enqueue_issue(conn: &mut DbConnection, issue_id: i64, subject: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO outbox (purpose, dedup_key, recipient, issue_id, subscriber_id, subject, body_text, status, attempts, next_attempt_at, created_at) \
+         SELECT 'newsletter', 'issue:' || CAST($1 AS TEXT) || ':' || CAST(s.id AS TEXT), s.email, $1, s.id, $2, '', 'queued', 0, $3, $3 \
+         FROM subscribers s WHERE s.status = 'confirmed' \
+         ON CONFLICT (dedup_key) DO NOTHING",
+    )
+    .bind::<BigInt, _>(issue_id)
+    .bind::<Text, _>(subject)
+    .bind::<Timestamp, _>(now)
+    .execute(conn)
+}
+
+/// Claim the next due message for `worker`, atomically: on PostgreSQL with `FOR UPDATE SKIP
+/// LOCKED`, so instances never take the same row; on SQLite with one claiming `UPDATE`, which
+/// SQLite's single writer makes atomic.
+pub fn claim_next(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> QueryResult<Option<OutboxRow>> {
+    let lock = match conn {
+        DbConnection::Pg(_) => " FOR UPDATE SKIP LOCKED",
+        DbConnection::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2, attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 \
+                     ORDER BY next_attempt_at, id LIMIT 1{lock}) \
+         RETURNING *"
+    );
+    let mut rows: Vec<OutboxRow> = diesel::sql_query(sql).bind::<Text, _>(worker).bind::<Timestamp, _>(now).load(conn)?;
+    Ok(rows.pop())
+}
+
+pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq("sending")))
+        .set((outbox::status.eq("sent"), outbox::sent_at.eq(Some(now)), outbox::last_error.eq(None::<String>)))
+        .execute(conn)
+}
+
+pub fn mark_retry(conn: &mut DbConnection, id: i64, error: &str, next: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq("sending")))
+        .set((outbox::status.eq("queued"), outbox::next_attempt_at.eq(next), outbox::last_error.eq(Some(error))))
+        .execute(conn)
+}
+
+pub fn mark_failed(conn: &mut DbConnection, id: i64, error: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq("sending")))
+        .set((outbox::status.eq("failed"), outbox::last_error.eq(Some(error))))
+        .execute(conn)
+}
+
+/// Let an admin send a message in doubt (or failed) again.
+pub fn requeue(conn: &mut DbConnection, ids_of_issue: Option<i64>, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let query = diesel::update(outbox::table.filter(outbox::status.eq(status)).filter(outbox::issue_id.eq(ids_of_issue)));
+    query.set((outbox::status.eq("queued"), outbox::next_attempt_at.eq(now), outbox::attempts.eq(0))).execute(conn)
+}
+
+pub fn heartbeat(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let updated = diesel::update(workers::table.find(worker)).set(workers::heartbeat_at.eq(now)).execute(conn)?;
+    if updated > 0 {
+        return Ok(updated);
+    }
+    diesel::insert_into(workers::table).values((workers::id.eq(worker), workers::heartbeat_at.eq(now))).execute(conn)
+}
+
+/// Messages claimed by a worker that stopped beating (killed in the middle of sending) were in
+/// an SMTP conversation: they may or may not have arrived. Mark them `unknown` for an admin.
+pub fn abandon_dead_claims(conn: &mut DbConnection, alive_since: NaiveDateTime) -> QueryResult<usize> {
+    let live_workers = workers::table.filter(workers::heartbeat_at.ge(alive_since)).select(workers::id);
+    let abandoned = diesel::update(
+        outbox::table
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::claimed_by.is_null().or(outbox::claimed_by.ne_all(live_workers.nullable()))),
+    )
+    .set((outbox::status.eq("unknown"), outbox::last_error.eq(Some("the worker stopped while sending; delivery unknown"))))
+    .execute(conn)?;
+    diesel::delete(workers::table.filter(workers::heartbeat_at.lt(alive_since))).execute(conn)?;
+    Ok(abandoned)
+}
+
+/// Messages of an issue by status, and how many were sent since `since`.
+pub fn issue_progress(conn: &mut DbConnection, issue_id: i64) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .filter(outbox::issue_id.eq(issue_id))
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+pub fn sent_since(conn: &mut DbConnection, issue_id: i64, since: NaiveDateTime) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::issue_id.eq(issue_id))
+        .filter(outbox::status.eq("sent"))
+        .filter(outbox::sent_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {
+    outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
+}
+
+/// Messages to one address, newest first (for tests and the admin's view).
+pub fn for_recipient(conn: &mut DbConnection, recipient: &str) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table.filter(outbox::recipient.eq(recipient)).order(outbox::id.desc()).select(OutboxRow::as_select()).load(conn)
+}
