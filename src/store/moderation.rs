@@ -165,18 +165,15 @@ pub struct QueueRow {
 /// Where a queue page starts: after this (time, id) in the tab's order.
 pub type QueueCursor = (NaiveDateTime, i64);
 
-macro_rules! in_tab {
-    ($query:expr, $tab:expr) => {
-        match $tab {
-            Tab::Pending => $query.filter(comments::status.eq("pending")).filter(comments::reported.eq(false)),
-            Tab::Reported => $query.filter(comments::reported.eq(true)).filter(comments::status.eq_any(["published", "pending"])),
-            Tab::Removed => $query.filter(comments::status.eq("removed")).filter(comments::reported.eq(false)),
-            Tab::Approved => $query
-                .filter(comments::status.eq("published"))
-                .filter(comments::reported.eq(false))
-                .filter(comments::moderated_at.is_not_null()),
-        }
-    };
+/// The tabs, written as literal SQL matching the partial indexes in the migration: SQLite uses
+/// a partial index only when the query's condition is spelled out, not bound as a parameter.
+fn tab_condition(tab: Tab) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(match tab {
+        Tab::Pending => "comments.status = 'pending' AND NOT comments.reported",
+        Tab::Reported => "comments.reported AND comments.status IN ('published', 'pending')",
+        Tab::Removed => "comments.status = 'removed'",
+        Tab::Approved => "comments.status = 'published' AND NOT comments.reported AND comments.moderated_at IS NOT NULL",
+    })
 }
 
 /// A page of a tab: Pending and Reported oldest first (by when they entered the queue); Removed
@@ -198,12 +195,7 @@ pub fn queue_page(conn: &mut DbConnection, tab: Tab, after: Option<QueueCursor>,
             users::banned_at,
         ))
         .into_boxed();
-    let query = in_tab!(query, tab);
-    // Say what the partial indexes cover, so the planner can use them.
-    let query = match tab {
-        Tab::Pending | Tab::Reported => query.filter(comments::queued_at.is_not_null()),
-        Tab::Removed | Tab::Approved => query.filter(comments::moderated_at.is_not_null()),
-    };
+    let query = query.filter(tab_condition(tab));
     let query = match (tab, after) {
         (Tab::Pending | Tab::Reported, Some((at, id))) => {
             query.filter(comments::queued_at.gt(at).or(comments::queued_at.eq(at).and(comments::id.gt(id))))
@@ -221,8 +213,7 @@ pub fn queue_page(conn: &mut DbConnection, tab: Tab, after: Option<QueueCursor>,
 }
 
 pub fn tab_count(conn: &mut DbConnection, tab: Tab) -> QueryResult<i64> {
-    let query = comments::table.into_boxed();
-    in_tab!(query, tab).count().get_result(conn)
+    comments::table.filter(tab_condition(tab)).count().get_result(conn)
 }
 
 /// For each author: published comments and comments removed by moderators.
