@@ -35,6 +35,8 @@ SETTINGS (civil.toml key / environment variable, default):
   mail_from           CIVIL_MAIL_FROM           Civil <civil@localhost>  the From address
   mail_rate           CIVIL_MAIL_RATE           200               messages per second, at most
   mail_max_attempts   CIVIL_MAIL_MAX_ATTEMPTS   6                 tries before a message is failed
+  digest_schedule     CIVIL_DIGEST_SCHEDULE     off               send the weekly digest by itself, e.g.
+                                                                  mon 08:00 (UTC)
   worker              CIVIL_WORKER              on                off: `civil serve` sends no mail
                                                                   (run `civil worker` separately)
   [limits] table      CIVIL_LIMIT_<NAME>        see below         rate limit values:
@@ -65,6 +67,7 @@ pub struct Settings {
     pub mail_rate: u32,
     pub mail_max_attempts: i32,
     pub worker: bool,
+    pub digest_schedule: Option<crate::services::newsletter::DigestSchedule>,
 }
 
 /// Rate limit values. They hold per action and across instances: their state is in the database.
@@ -117,6 +120,7 @@ struct FileSettings {
     mail_rate: Option<u32>,
     mail_max_attempts: Option<i32>,
     worker: Option<bool>,
+    digest_schedule: Option<String>,
 }
 
 impl Settings {
@@ -201,6 +205,10 @@ impl Settings {
             mail_from: env("CIVIL_MAIL_FROM").or(file.mail_from).unwrap_or_else(|| "Civil <civil@localhost>".into()),
             mail_rate: parsed(&env, "CIVIL_MAIL_RATE")?.or(file.mail_rate).unwrap_or(200),
             mail_max_attempts: parsed(&env, "CIVIL_MAIL_MAX_ATTEMPTS")?.or(file.mail_max_attempts).unwrap_or(6),
+            digest_schedule: crate::services::newsletter::DigestSchedule::parse(
+                &env("CIVIL_DIGEST_SCHEDULE").or(file.digest_schedule).unwrap_or_default(),
+            )
+            .map_err(anyhow::Error::msg)?,
             worker: match env("CIVIL_WORKER") {
                 Some(v) => !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0"),
                 None => file.worker.unwrap_or(true),

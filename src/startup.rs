@@ -72,7 +72,8 @@ impl Application {
     }
 }
 
-/// Once a minute: close discussions past the auto-close setting.
+/// Once a minute: close discussions past the auto-close setting, and send the weekly digest
+/// when its time has come.
 fn spawn_housekeeping(app: App) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -80,6 +81,13 @@ fn spawn_housekeeping(app: App) {
             tick.tick().await;
             if let Err(error) = crate::services::moderation::close_expired_threads(&app).await {
                 tracing::warn!(error = %error, "closing expired threads failed");
+            }
+            if let Some(schedule) = app.settings.digest_schedule {
+                match crate::services::newsletter::send_scheduled_digest(&app, schedule).await {
+                    Ok(Some(issue)) => tracing::info!(issue, "weekly digest queued"),
+                    Ok(None) => {}
+                    Err(error) => tracing::warn!(error = %error, "sending the weekly digest failed"),
+                }
             }
         }
     });

@@ -473,3 +473,19 @@ async fn a_worker_killed_mid_send_resumes_without_duplicates_or_loss() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_weekly_digest_goes_out_once_on_schedule() {
+    use chrono::Datelike;
+    let app = spawn().await;
+    app.article("budget").await;
+    confirmed_subscriber(&app, "digest@example.com").await;
+    let today = chrono::Utc::now().weekday();
+    let schedule = civil::services::newsletter::DigestSchedule { weekday: today, hour: 0, minute: 0 };
+    let first = civil::services::newsletter::send_scheduled_digest(&app.app, schedule).await.unwrap();
+    assert!(first.is_some(), "due since midnight");
+    assert_eq!(civil::services::newsletter::send_scheduled_digest(&app.app, schedule).await.unwrap(), None, "once a week");
+    app.deliver().await;
+    let digest = app.smtp.to("digest@example.com").into_iter().find(|m| m.data.contains("the week in review")).expect("the digest arrived");
+    assert!(digest.data.contains("Title of budget"));
+}
