@@ -126,9 +126,8 @@ struct FileSettings {
 impl Settings {
     /// Load settings from the file (if any) and the process environment.
     pub fn load(config_path: Option<&Path>) -> anyhow::Result<Settings> {
-        let explicit = config_path
-            .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("CIVIL_CONFIG").map(PathBuf::from));
+        let explicit =
+            config_path.map(Path::to_path_buf).or_else(|| std::env::var_os("CIVIL_CONFIG").map(PathBuf::from));
         let path = explicit.clone().unwrap_or_else(|| PathBuf::from("civil.toml"));
         let file = match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str::<FileSettings>(&text)
@@ -243,8 +242,7 @@ impl Settings {
 
     /// The defaults, for a given database, serving on a free port: what tests and tools start from.
     pub fn for_database(database_url: &str, data_dir: PathBuf) -> Settings {
-        let mut settings =
-            Settings::from_sources(FileSettings::default(), |_| None).expect("the defaults are valid");
+        let mut settings = Settings::from_sources(FileSettings::default(), |_| None).expect("the defaults are valid");
         settings.listen = "127.0.0.1:0".into();
         settings.database_url = database_url.to_owned();
         settings.data_dir = data_dir;
@@ -286,8 +284,13 @@ mod tests {
 
     #[test]
     fn environment_beats_file_beats_default() {
-        let file: FileSettings = toml::from_str("listen = \"0.0.0.0:9000\"\nsite_name = \"The Herald\"\ndata_dir = \"/srv/civil\"").unwrap();
-        let s = Settings::from_sources(file, env(&[("CIVIL_LISTEN", "0.0.0.0:9999"), ("CIVIL_BASE_URL", "https://news.example/")])).unwrap();
+        let file: FileSettings =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nsite_name = \"The Herald\"\ndata_dir = \"/srv/civil\"").unwrap();
+        let s = Settings::from_sources(
+            file,
+            env(&[("CIVIL_LISTEN", "0.0.0.0:9999"), ("CIVIL_BASE_URL", "https://news.example/")]),
+        )
+        .unwrap();
         assert_eq!(s.listen, "0.0.0.0:9999");
         assert_eq!(s.site_name, "The Herald");
         assert_eq!(s.database_url, "/srv/civil/civil.db");
@@ -297,8 +300,11 @@ mod tests {
 
     #[test]
     fn rate_limits_come_from_file_and_environment() {
-        let file: FileSettings = toml::from_str("trusted_proxies = [\"10.0.0.1\"]\n[limits]\nflags_per_day = 50").unwrap();
-        let s = Settings::from_sources(file, env(&[("CIVIL_RATE_LIMITS", "off"), ("CIVIL_LIMIT_FIRST_DAY_COMMENTS", "3")])).unwrap();
+        let file: FileSettings =
+            toml::from_str("trusted_proxies = [\"10.0.0.1\"]\n[limits]\nflags_per_day = 50").unwrap();
+        let s =
+            Settings::from_sources(file, env(&[("CIVIL_RATE_LIMITS", "off"), ("CIVIL_LIMIT_FIRST_DAY_COMMENTS", "3")]))
+                .unwrap();
         assert!(!s.rate_limits);
         assert_eq!(s.limits.flags_per_day, 50);
         assert_eq!(s.limits.first_day_comments, 3);
@@ -309,7 +315,9 @@ mod tests {
 
     #[test]
     fn postgres_url_selects_postgres() {
-        let s = Settings::from_sources(FileSettings::default(), env(&[("DATABASE_URL", "postgres://u@localhost/civil")])).unwrap();
+        let s =
+            Settings::from_sources(FileSettings::default(), env(&[("DATABASE_URL", "postgres://u@localhost/civil")]))
+                .unwrap();
         assert!(!s.backend().is_sqlite());
     }
 

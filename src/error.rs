@@ -116,9 +116,7 @@ impl From<diesel::result::Error> for Error {
             D::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
                 Error::Unavailable(error.into())
             }
-            D::DatabaseError(DatabaseErrorKind::Unknown, ref info)
-                if info.message().contains("database is locked") =>
-            {
+            D::DatabaseError(DatabaseErrorKind::Unknown, ref info) if info.message().contains("database is locked") => {
                 Error::Unavailable(error.into())
             }
             other => Error::Internal(other.into()),

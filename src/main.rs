@@ -108,7 +108,8 @@ async fn main() -> anyhow::Result<()> {
             application.run_until_stopped().await?;
         }
         Command::Worker => {
-            let mailer = civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir)?;
+            let mailer =
+                civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir)?;
             let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
             let worker = std::sync::Arc::new(civil::outbox::Worker::new(app, std::sync::Arc::new(mailer)));
             worker.run().await;
@@ -126,7 +127,9 @@ async fn main() -> anyhow::Result<()> {
                     // A trailing newline from `echo` or a terminal is not part of the password.
                     let password = password.strip_suffix('\n').unwrap_or(&password);
                     let password = password.strip_suffix('\r').unwrap_or(password).to_owned();
-                    let user = accounts::register(&app, Registration { username, email, password, display_name }, role, None).await?;
+                    let user =
+                        accounts::register(&app, Registration { username, email, password, display_name }, role, None)
+                            .await?;
                     println!("Created {} ({}) with id {}.", user.username, user.role, user.id);
                 }
                 UserCommand::SetRole { username, role } => {
@@ -140,10 +143,19 @@ async fn main() -> anyhow::Result<()> {
             match command {
                 ArticleCommand::Create { slug, title, summary, author, body_file, publish, comments_closed } => {
                     let body = match body_file {
-                        Some(path) => std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?,
+                        Some(path) => {
+                            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?
+                        }
                         None => read_stdin()?,
                     };
-                    let form = ArticleForm { slug, title, summary, body, author_name: author, comments_open: !comments_closed };
+                    let form = ArticleForm {
+                        slug,
+                        title,
+                        summary,
+                        body,
+                        author_name: author,
+                        comments_open: !comments_closed,
+                    };
                     let article = articles::create(&app, form, publish).await?;
                     let state = if article.published_at.is_some() { "published" } else { "saved as a draft" };
                     println!("Article {} {state}: {}/articles/{}", article.id, app.settings.base_url, article.slug);
@@ -162,7 +174,10 @@ async fn main() -> anyhow::Result<()> {
                             Some(at) => format!("published {}", at.format("%Y-%m-%d %H:%M")),
                             None => "draft".to_owned(),
                         };
-                        println!("{:>5}  {:<40}  {:<24}  {:>5} comments  {}", a.id, a.slug, state, a.comment_count, a.title);
+                        println!(
+                            "{:>5}  {:<40}  {:<24}  {:>5} comments  {}",
+                            a.id, a.slug, state, a.comment_count, a.title
+                        );
                     }
                 }
             }

@@ -38,11 +38,13 @@ impl Application {
         }
         spawn_housekeeping(app.clone());
         if settings.worker {
-            let mailer = crate::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir)?;
+            let mailer =
+                crate::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir)?;
             let worker = std::sync::Arc::new(crate::outbox::Worker::new(app.clone(), std::sync::Arc::new(mailer)));
             tokio::spawn(worker.run());
         }
-        let state = web::Data::new(State { app: app.clone(), thread_cache: ThreadCache::new(settings.thread_cache_size) });
+        let state =
+            web::Data::new(State { app: app.clone(), thread_cache: ThreadCache::new(settings.thread_cache_size) });
         let server = HttpServer::new(move || {
             ActixApp::new()
                 .wrap(TracingLogger::default())

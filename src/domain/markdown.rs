@@ -14,14 +14,12 @@ fn comment_sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let mut b = ammonia::Builder::empty();
-        b.add_tags([
-            "p", "br", "em", "strong", "del", "a", "code", "pre", "blockquote", "ul", "ol", "li",
-        ])
-        .add_tag_attributes("a", ["href"])
-        .add_tag_attributes("ol", ["start"])
-        .url_schemes(HashSet::from(["http", "https", "mailto"]))
-        .link_rel(Some("nofollow ugc noopener"))
-        .strip_comments(true);
+        b.add_tags(["p", "br", "em", "strong", "del", "a", "code", "pre", "blockquote", "ul", "ol", "li"])
+            .add_tag_attributes("a", ["href"])
+            .add_tag_attributes("ol", ["start"])
+            .url_schemes(HashSet::from(["http", "https", "mailto"]))
+            .link_rel(Some("nofollow ugc noopener"))
+            .strip_comments(true);
         b
     })
 }
@@ -88,7 +86,9 @@ mod tests {
 
     #[test]
     fn refuses_images_raw_html_and_script_links() {
-        let html = render_comment("![alt text](https://evil.example/x.png) <script>alert(1)</script> <b>bold</b> [x](javascript:alert(1))");
+        let html = render_comment(
+            "![alt text](https://evil.example/x.png) <script>alert(1)</script> <b>bold</b> [x](javascript:alert(1))",
+        );
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<b>"), "{html}");

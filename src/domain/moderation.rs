@@ -66,9 +66,7 @@ use super::Invalid;
 // ---------------------------------------------------------------------------------------------
 
 /// What happens to a comment. Ordered by severity, so the verdict is the maximum.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Publish,
@@ -176,10 +174,7 @@ impl Check {
             | Check::Premoderation
             | Check::AlwaysReview
             | Check::RepeatedText => true,
-            Check::BannedWords
-            | Check::SuspectWords
-            | Check::SevereContent
-            | Check::ManyMaskedWords => false,
+            Check::BannedWords | Check::SuspectWords | Check::SevereContent | Check::ManyMaskedWords => false,
         }
     }
 
@@ -187,32 +182,22 @@ impl Check {
     fn run(self, settings: &PolicySettings, s: &Submission) -> Option<String> {
         let a = s.analysis;
         match self {
-            Check::ThreadClosed => s
-                .thread_closed
-                .then(|| "Posted after the discussion closed".to_owned()),
+            Check::ThreadClosed => s.thread_closed.then(|| "Posted after the discussion closed".to_owned()),
             Check::BannedWords => (!a.banned_words.is_empty()).then(|| a.banned_words.join(", ")),
-            Check::SuspectWords => {
-                (!a.suspect_words.is_empty()).then(|| a.suspect_words.join(", "))
-            }
+            Check::SuspectWords => (!a.suspect_words.is_empty()).then(|| a.suspect_words.join(", ")),
             Check::SevereContent => a.severe.then(|| severe_detail(a.detected).to_owned()),
             Check::ManyMaskedWords => {
                 let threshold = settings.masked_words_threshold;
-                (threshold > 0 && a.masked_words >= threshold as usize).then(|| {
-                    format!(
-                        "{} (threshold {threshold})",
-                        plural(a.masked_words as i64, "masked word")
-                    )
-                })
+                (threshold > 0 && a.masked_words >= threshold as usize)
+                    .then(|| format!("{} (threshold {threshold})", plural(a.masked_words as i64, "masked word")))
             }
-            Check::NewCommenterLinks => {
-                (s.author.is_new(settings) && contains_link(s.body)).then(|| {
-                    format!(
-                        "A link from a new commenter: {}, account {} old",
-                        plural(s.author.published_comments, "published comment"),
-                        age(s.author.account_age)
-                    )
-                })
-            }
+            Check::NewCommenterLinks => (s.author.is_new(settings) && contains_link(s.body)).then(|| {
+                format!(
+                    "A link from a new commenter: {}, account {} old",
+                    plural(s.author.published_comments, "published comment"),
+                    age(s.author.account_age)
+                )
+            }),
             Check::Premoderation => match settings.premoderation {
                 Premoderation::Off => None,
                 Premoderation::Everyone => Some("Every comment is pre-moderated".to_owned()),
@@ -225,10 +210,7 @@ impl Check {
                     })
                 }
             },
-            Check::AlwaysReview => s
-                .author
-                .always_review
-                .then(|| "The author is on always-review".to_owned()),
+            Check::AlwaysReview => s.author.always_review.then(|| "The author is on always-review".to_owned()),
             Check::RepeatedText => repeated_text(settings, s.body, s.recent_bodies),
         }
     }
@@ -300,12 +282,7 @@ fn rejection_message(check: Check, s: &Submission) -> String {
         Check::ThreadClosed => THREAD_CLOSED_MESSAGE.to_owned(),
         // The author sees only their own words, so naming them hides nothing and saves guessing.
         Check::BannedWords => {
-            let words: Vec<String> = s
-                .analysis
-                .banned_words
-                .iter()
-                .map(|w| format!("“{w}”"))
-                .collect();
+            let words: Vec<String> = s.analysis.banned_words.iter().map(|w| format!("“{w}”")).collect();
             let noun = if words.len() == 1 { "word" } else { "words" };
             format!(
                 "This site does not accept the {noun} {} in comments. Please rephrase your comment \
@@ -337,29 +314,13 @@ pub fn evaluate(settings: &PolicySettings, submission: &Submission) -> Verdict {
             continue;
         };
         let decision = check.decision();
-        reasons.push(Reason {
-            check,
-            decision,
-            detail,
-        });
+        reasons.push(Reason { check, decision, detail });
         if decision == Decision::Reject {
-            return Verdict {
-                decision,
-                reasons,
-                author_message: Some(rejection_message(check, submission)),
-            };
+            return Verdict { decision, reasons, author_message: Some(rejection_message(check, submission)) };
         }
     }
-    let decision = reasons
-        .iter()
-        .map(|r| r.decision)
-        .max()
-        .unwrap_or(Decision::Publish);
-    Verdict {
-        decision,
-        reasons,
-        author_message: (decision == Decision::Hold).then(|| HELD_MESSAGE.to_owned()),
-    }
+    let decision = reasons.iter().map(|r| r.decision).max().unwrap_or(Decision::Publish);
+    Verdict { decision, reasons, author_message: (decision == Decision::Hold).then(|| HELD_MESSAGE.to_owned()) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,10 +372,9 @@ impl Premoderation {
     pub fn label(self) -> String {
         match self {
             Premoderation::Off => "Off".to_owned(),
-            Premoderation::NewCommenters { approvals_needed } => format!(
-                "New commenters, until {} approved",
-                plural(i64::from(approvals_needed), "comment")
-            ),
+            Premoderation::NewCommenters { approvals_needed } => {
+                format!("New commenters, until {} approved", plural(i64::from(approvals_needed), "comment"))
+            }
             Premoderation::Everyone => "Everyone".to_owned(),
         }
     }
@@ -540,11 +500,8 @@ pub const REPEAT_SIMILARITY_PERCENT: usize = 90;
 /// Lowercase words, punctuation and spacing ignored. A text with no letters or digits at all
 /// ("👍", "!!!") is one word, itself, so that it can still be compared.
 fn repeat_words(text: &str) -> Vec<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
     if words.is_empty() {
         let rest = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if rest.is_empty() {
@@ -560,17 +517,11 @@ fn repeated_text(settings: &PolicySettings, body: &str, recent: &[String]) -> Op
     let hours = plural(i64::from(settings.repeat_window_hours), "hour");
     if words.len() < REPEAT_SHORT_WORDS {
         let earlier = recent.iter().filter(|r| repeat_words(r) == words).count();
-        return (earlier >= REPEAT_SHORT_EARLIER).then(|| {
-            format!(
-                "The same short text for the {} time in {hours}",
-                ordinal(earlier + 1)
-            )
-        });
+        return (earlier >= REPEAT_SHORT_EARLIER)
+            .then(|| format!("The same short text for the {} time in {hours}", ordinal(earlier + 1)));
     }
-    let best = recent
-        .iter()
-        .filter_map(|r| similarity_percent(&words, &repeat_words(r), REPEAT_SIMILARITY_PERCENT))
-        .max()?;
+    let best =
+        recent.iter().filter_map(|r| similarity_percent(&words, &repeat_words(r), REPEAT_SIMILARITY_PERCENT)).max()?;
     Some(if best == 100 {
         format!("The same words as another of their comments in the last {hours}")
     } else {
@@ -643,10 +594,10 @@ fn bounded_edit_distance<T: PartialEq>(a: &[T], b: &[T], k: usize) -> Option<usi
 /// "in", "is", "me", "so", "to", "be", "us", "at", "no") are left out, since "home.It was" is a
 /// missing space far more often than a link; a path ("example.me/page") still counts.
 const LINK_TLDS: &[&str] = &[
-    "com", "net", "org", "info", "biz", "edu", "gov", "io", "co", "uk", "eu", "de", "fr", "nl",
-    "es", "ru", "cn", "jp", "ca", "au", "nz", "ie", "ch", "se", "pl", "br", "ly", "tv", "gg", "cc",
-    "ws", "tk", "ml", "ga", "cf", "gq", "pw", "su", "xyz", "top", "online", "site", "shop",
-    "store", "club", "icu", "vip", "app", "dev", "ai", "link", "click", "buzz", "mobi", "asia",
+    "com", "net", "org", "info", "biz", "edu", "gov", "io", "co", "uk", "eu", "de", "fr", "nl", "es", "ru", "cn", "jp",
+    "ca", "au", "nz", "ie", "ch", "se", "pl", "br", "ly", "tv", "gg", "cc", "ws", "tk", "ml", "ga", "cf", "gq", "pw",
+    "su", "xyz", "top", "online", "site", "shop", "store", "club", "icu", "vip", "app", "dev", "ai", "link", "click",
+    "buzz", "mobi", "asia",
 ];
 
 /// Whether a comment body contains a link (see the module doc for what counts).
@@ -659,20 +610,14 @@ pub fn contains_link(body: &str) -> bool {
 fn has_scheme(text: &str) -> bool {
     let b = text.as_bytes();
     text.match_indices("://").any(|(i, _)| {
-        i > 0
-            && b[i - 1].is_ascii_alphabetic()
-            && b.get(i + 3)
-                .is_some_and(|&c| !c.is_ascii_whitespace() && c != b'/')
+        i > 0 && b[i - 1].is_ascii_alphabetic() && b.get(i + 3).is_some_and(|&c| !c.is_ascii_whitespace() && c != b'/')
     })
 }
 
 /// `[text](destination)`: clickable, whatever the destination looks like.
 fn has_markdown_link(text: &str) -> bool {
     let b = text.as_bytes();
-    text.match_indices("](").any(|(i, _)| {
-        b.get(i + 2)
-            .is_some_and(|&c| !c.is_ascii_whitespace() && c != b')')
-    })
+    text.match_indices("](").any(|(i, _)| b.get(i + 2).is_some_and(|&c| !c.is_ascii_whitespace() && c != b')'))
 }
 
 fn is_host_byte(c: u8) -> bool {
@@ -709,9 +654,7 @@ fn looks_like_host(run: &str, has_path: bool) -> bool {
     let host = run.trim_matches(|c| c == '.' || c == '-');
     let labels: Vec<&str> = host.split('.').collect();
     let valid_labels = labels.len() >= 2
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'));
+        && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'));
     if !valid_labels {
         return false;
     }
@@ -798,31 +741,21 @@ impl fmt::Display for FlagReason {
 
 /// A reader's flag as submitted: the reason code and an optional note (required for "other").
 /// The note is trimmed, and an empty one is no note.
-pub fn validate_flag(
-    reason: &str,
-    note: Option<&str>,
-) -> Result<(FlagReason, Option<String>), Invalid> {
+pub fn validate_flag(reason: &str, note: Option<&str>) -> Result<(FlagReason, Option<String>), Invalid> {
     let reason = FlagReason::parse(reason)?;
     // Counted as browsers count `maxlength`, a line break once (as comment bodies are).
-    let note = note
-        .map(|n| n.replace("\r\n", "\n").trim().to_owned())
-        .filter(|n| !n.is_empty());
+    let note = note.map(|n| n.replace("\r\n", "\n").trim().to_owned()).filter(|n| !n.is_empty());
     if let Some(n) = &note {
         let chars = n.chars().count();
         if chars > MAX_FLAG_NOTE_CHARS {
             return Err(Invalid::new(
                 "note",
-                format!(
-                    "A note has at most {MAX_FLAG_NOTE_CHARS} characters; this one has {chars}."
-                ),
+                format!("A note has at most {MAX_FLAG_NOTE_CHARS} characters; this one has {chars}."),
             ));
         }
     }
     if reason == FlagReason::Other && note.is_none() {
-        return Err(Invalid::new(
-            "note",
-            "Say briefly what is wrong with this comment.",
-        ));
+        return Err(Invalid::new("note", "Say briefly what is wrong with this comment."));
     }
     Ok((reason, note))
 }
@@ -894,19 +827,11 @@ mod tests {
     }
 
     fn newcomer() -> Author {
-        Author {
-            account_age: TimeDelta::hours(3),
-            published_comments: 0,
-            approved_comments: 0,
-            ..regular()
-        }
+        Author { account_age: TimeDelta::hours(3), published_comments: 0, approved_comments: 0, ..regular() }
     }
 
     fn staff() -> Author {
-        Author {
-            is_staff: true,
-            ..newcomer()
-        }
+        Author { is_staff: true, ..newcomer() }
     }
 
     /// Everything a test may vary, with harmless defaults.
@@ -1021,10 +946,7 @@ mod tests {
     fn a_closed_thread_rejects_readers_and_stops_there() {
         let mut case = Case::new("Visit https://spam.example now");
         case.closed = true;
-        case.author = Author {
-            always_review: true,
-            ..newcomer()
-        };
+        case.author = Author { always_review: true, ..newcomer() };
         case.analysis.banned_words = vec!["gammon".into()];
         case.settings.premoderation = Premoderation::Everyone;
         let v = case.run();
@@ -1070,10 +992,7 @@ mod tests {
         let v = case.run();
         assert_eq!(v.reasons[0].detail, "gammon, remoaner, x y");
         let message = v.author_message.unwrap();
-        assert!(
-            message.contains("the words “gammon”, “remoaner” and “x y” in comments"),
-            "{message}"
-        );
+        assert!(message.contains("the words “gammon”, “remoaner” and “x y” in comments"), "{message}");
     }
 
     #[test]
@@ -1084,19 +1003,13 @@ mod tests {
         case.analysis.severe = true;
         case.analysis.masked_words = 9;
         case.settings.premoderation = Premoderation::Everyone;
-        case.author = Author {
-            always_review: true,
-            ..newcomer()
-        };
+        case.author = Author { always_review: true, ..newcomer() };
         case.recent = vec![case.body.clone(); 3];
         assert_eq!(checks(&case.run()), [Check::BannedWords]);
 
         case.author = staff();
         let v = case.run();
-        assert_eq!(
-            (v.decision, checks(&v)),
-            (Decision::Reject, vec![Check::BannedWords])
-        );
+        assert_eq!((v.decision, checks(&v)), (Decision::Reject, vec![Check::BannedWords]));
     }
 
     // --- suspect words, severe content, masked words ------------------------------------------
@@ -1123,10 +1036,7 @@ mod tests {
         let cases = [
             (Type::OFFENSIVE & Type::SEVERE, "A slur or hate speech"),
             (Type::PROFANE & Type::SEVERE, "Severe profanity"),
-            (
-                Type::OFFENSIVE & Type::SEVERE | Type::PROFANE & Type::SEVERE,
-                "A slur and severe profanity",
-            ),
+            (Type::OFFENSIVE & Type::SEVERE | Type::PROFANE & Type::SEVERE, "A slur and severe profanity"),
             (Type::NONE, "Severe profanity or hate"),
         ];
         for author in [regular(), staff()] {
@@ -1178,46 +1088,27 @@ mod tests {
     #[test]
     fn new_commenter_boundaries() {
         let s = PolicySettings::default();
-        let old = |published| Author {
-            published_comments: published,
-            ..regular()
-        };
+        let old = |published| Author { published_comments: published, ..regular() };
         assert!(old(0).is_new(&s) && old(2).is_new(&s));
         assert!(!old(3).is_new(&s) && !old(100).is_new(&s));
 
-        let aged = |age| Author {
-            account_age: age,
-            ..regular()
-        };
+        let aged = |age| Author { account_age: age, ..regular() };
         assert!(aged(TimeDelta::days(2) - TimeDelta::seconds(1)).is_new(&s));
         assert!(!aged(TimeDelta::days(2)).is_new(&s));
-        assert!(
-            aged(TimeDelta::seconds(-5)).is_new(&s),
-            "clock skew is not seniority"
-        );
+        assert!(aged(TimeDelta::seconds(-5)).is_new(&s), "clock skew is not seniority");
 
-        let never = PolicySettings {
-            new_commenter_comments: 0,
-            new_commenter_days: 0,
-            ..s
-        };
+        let never = PolicySettings { new_commenter_comments: 0, new_commenter_days: 0, ..s };
         assert!(!newcomer().is_new(&never));
     }
 
     #[test]
     fn links_from_new_commenters_are_held() {
         let mut case = Case::new("Read more at www.example.org");
-        case.author = Author {
-            published_comments: 2,
-            ..regular()
-        };
+        case.author = Author { published_comments: 2, ..regular() };
         let v = case.run();
         assert_eq!(v.decision, Decision::Hold);
         assert_eq!(checks(&v), [Check::NewCommenterLinks]);
-        assert_eq!(
-            v.reasons[0].detail,
-            "A link from a new commenter: 2 published comments, account 400 days old"
-        );
+        assert_eq!(v.reasons[0].detail, "A link from a new commenter: 2 published comments, account 400 days old");
 
         case.author = newcomer();
         assert_eq!(
@@ -1225,16 +1116,10 @@ mod tests {
             "A link from a new commenter: 0 published comments, account 3 hours old"
         );
 
-        case.author = Author {
-            account_age: TimeDelta::days(1),
-            ..regular()
-        };
+        case.author = Author { account_age: TimeDelta::days(1), ..regular() };
         assert_eq!(case.run().decision, Decision::Hold, "young account");
 
-        case.author = Author {
-            published_comments: 3,
-            ..regular()
-        };
+        case.author = Author { published_comments: 3, ..regular() };
         assert_eq!(case.run().decision, Decision::Publish, "no longer new");
 
         case.author = staff();
@@ -1255,10 +1140,7 @@ mod tests {
 
         case.settings.premoderation = Premoderation::Everyone;
         let v = case.run();
-        assert_eq!(
-            (v.decision, checks(&v)),
-            (Decision::Hold, vec![Check::Premoderation])
-        );
+        assert_eq!((v.decision, checks(&v)), (Decision::Hold, vec![Check::Premoderation]));
         assert_eq!(v.reasons[0].detail, "Every comment is pre-moderated");
         assert_eq!(v.author_message.as_deref(), Some(HELD_MESSAGE));
 
@@ -1269,25 +1151,14 @@ mod tests {
     #[test]
     fn premoderation_of_new_commenters_ends_at_n_approvals() {
         let mut case = Case::new(LONG);
-        case.settings.premoderation = Premoderation::NewCommenters {
-            approvals_needed: 3,
-        };
+        case.settings.premoderation = Premoderation::NewCommenters { approvals_needed: 3 };
         for (approved, held) in [(0, true), (1, true), (2, true), (3, false), (4, false)] {
-            case.author = Author {
-                approved_comments: approved,
-                ..regular()
-            };
+            case.author = Author { approved_comments: approved, ..regular() };
             let v = case.run();
             assert_eq!(v.decision == Decision::Hold, held, "{approved} approved");
         }
-        case.author = Author {
-            approved_comments: 1,
-            ..regular()
-        };
-        assert_eq!(
-            case.run().reasons[0].detail,
-            "New commenters are pre-moderated: 1 comment of 3 approved"
-        );
+        case.author = Author { approved_comments: 1, ..regular() };
+        assert_eq!(case.run().reasons[0].detail, "New commenters are pre-moderated: 1 comment of 3 approved");
         case.author = staff();
         assert_eq!(case.run().decision, Decision::Publish);
     }
@@ -1295,20 +1166,11 @@ mod tests {
     #[test]
     fn always_review_holds_readers_only() {
         let mut case = Case::new(LONG);
-        case.author = Author {
-            always_review: true,
-            ..regular()
-        };
+        case.author = Author { always_review: true, ..regular() };
         let v = case.run();
-        assert_eq!(
-            (v.decision, checks(&v)),
-            (Decision::Hold, vec![Check::AlwaysReview])
-        );
+        assert_eq!((v.decision, checks(&v)), (Decision::Hold, vec![Check::AlwaysReview]));
 
-        case.author = Author {
-            always_review: true,
-            ..staff()
-        };
+        case.author = Author { always_review: true, ..staff() };
         assert_eq!(case.run().decision, Decision::Publish);
     }
 
@@ -1317,24 +1179,13 @@ mod tests {
         for p in [
             Premoderation::Off,
             Premoderation::Everyone,
-            Premoderation::NewCommenters {
-                approvals_needed: 1,
-            },
-            Premoderation::NewCommenters {
-                approvals_needed: MAX_APPROVALS_NEEDED,
-            },
+            Premoderation::NewCommenters { approvals_needed: 1 },
+            Premoderation::NewCommenters { approvals_needed: MAX_APPROVALS_NEEDED },
         ] {
             assert_eq!(Premoderation::parse(&p.to_string()).unwrap(), p);
         }
-        assert_eq!(
-            Premoderation::parse(" NEW:5 ").unwrap(),
-            Premoderation::NewCommenters {
-                approvals_needed: 5
-            }
-        );
-        for bad in [
-            "", "on", "new", "new:", "new:0", "new:-1", "new:x", "new:101", "everyone",
-        ] {
+        assert_eq!(Premoderation::parse(" NEW:5 ").unwrap(), Premoderation::NewCommenters { approvals_needed: 5 });
+        for bad in ["", "on", "new", "new:", "new:0", "new:-1", "new:x", "new:101", "everyone"] {
             let err = Premoderation::parse(bad).unwrap_err();
             assert_eq!(err.field, "premoderation", "{bad}");
         }
@@ -1342,17 +1193,11 @@ mod tests {
         assert_eq!(Premoderation::Off.label(), "Off");
         assert_eq!(Premoderation::Everyone.label(), "Everyone");
         assert_eq!(
-            Premoderation::NewCommenters {
-                approvals_needed: 1
-            }
-            .label(),
+            Premoderation::NewCommenters { approvals_needed: 1 }.label(),
             "New commenters, until 1 comment approved"
         );
         assert_eq!(
-            Premoderation::NewCommenters {
-                approvals_needed: 3
-            }
-            .label(),
+            Premoderation::NewCommenters { approvals_needed: 3 }.label(),
             "New commenters, until 3 comments approved"
         );
     }
@@ -1386,22 +1231,13 @@ mod tests {
     fn identical_long_text_is_held_the_second_time() {
         assert_eq!(repeat(LONG, &[]).decision, Decision::Publish);
         let v = repeat(LONG, &["Something else entirely.", LONG]);
-        assert_eq!(
-            (v.decision, checks(&v)),
-            (Decision::Hold, vec![Check::RepeatedText])
-        );
-        assert_eq!(
-            v.reasons[0].detail,
-            "The same words as another of their comments in the last 24 hours"
-        );
+        assert_eq!((v.decision, checks(&v)), (Decision::Hold, vec![Check::RepeatedText]));
+        assert_eq!(v.reasons[0].detail, "The same words as another of their comments in the last 24 hours");
     }
 
     #[test]
     fn case_punctuation_and_spacing_do_not_hide_a_repeat() {
-        let shouted = LONG
-            .to_uppercase()
-            .replace(", ", " ... ")
-            .replace(' ', "\n  ");
+        let shouted = LONG.to_uppercase().replace(", ", " ... ").replace(' ', "\n  ");
         let v = repeat(&shouted, &[LONG]);
         assert_eq!(v.decision, Decision::Hold);
     }
@@ -1415,15 +1251,9 @@ mod tests {
         assert_eq!(repeat_words(base).len(), 20);
         let v = repeat(&two_changed, &[base]);
         assert_eq!(v.decision, Decision::Hold, "{two_changed}");
-        assert_eq!(
-            v.reasons[0].detail,
-            "90% the same words as another of their comments in the last 24 hours"
-        );
+        assert_eq!(v.reasons[0].detail, "90% the same words as another of their comments in the last 24 hours");
 
-        let three_changed = base
-            .replace("three", "3")
-            .replace("nine", "9")
-            .replace("fifteen", "15");
+        let three_changed = base.replace("three", "3").replace("nine", "9").replace("fifteen", "15");
         assert_eq!(repeat(&three_changed, &[base]).decision, Decision::Publish);
 
         let appended = format!("{base} twentyone twentytwo");
@@ -1434,50 +1264,28 @@ mod tests {
 
     #[test]
     fn short_texts_are_held_only_the_third_time() {
-        for short in [
-            "+1",
-            "Agreed.",
-            "Great article, thanks!",
-            "👍",
-            "I could not agree more here",
-        ] {
+        for short in ["+1", "Agreed.", "Great article, thanks!", "👍", "I could not agree more here"] {
             assert_eq!(repeat(short, &[]).decision, Decision::Publish, "{short}");
-            assert_eq!(
-                repeat(short, &[short]).decision,
-                Decision::Publish,
-                "{short}"
-            );
+            assert_eq!(repeat(short, &[short]).decision, Decision::Publish, "{short}");
             let v = repeat(short, &[short, "other", short]);
             assert_eq!(v.decision, Decision::Hold, "{short}");
-            assert_eq!(
-                v.reasons[0].detail,
-                "The same short text for the 3rd time in 24 hours"
-            );
+            assert_eq!(v.reasons[0].detail, "The same short text for the 3rd time in 24 hours");
         }
         // Only the very same words count for short texts.
         assert_eq!(
             repeat("Agreed.", &["Agreed!!", "agreed", "AGREED"]).reasons[0].detail,
             "The same short text for the 4th time in 24 hours"
         );
-        assert_eq!(
-            repeat("Agreed.", &["Agreed, mostly.", "Not agreed."]).decision,
-            Decision::Publish
-        );
+        assert_eq!(repeat("Agreed.", &["Agreed, mostly.", "Not agreed."]).decision, Decision::Publish);
         // A short text is not a near copy of the long text it starts.
-        assert_eq!(
-            repeat("The council should", &[LONG, LONG]).decision,
-            Decision::Publish
-        );
+        assert_eq!(repeat("The council should", &[LONG, LONG]).decision, Decision::Publish);
     }
 
     #[test]
     fn different_texts_are_not_repeats() {
         let other = "I disagree: the budget was published last month and nobody read it, \
                      which says more about us than about the council.";
-        assert_eq!(
-            repeat(LONG, &[other, other, other]).decision,
-            Decision::Publish
-        );
+        assert_eq!(repeat(LONG, &[other, other, other]).decision, Decision::Publish);
     }
 
     #[test]
@@ -1493,24 +1301,13 @@ mod tests {
         let mut case = Case::new(LONG);
         case.recent = vec![LONG.to_owned()];
         case.settings.repeat_window_hours = 1;
-        assert_eq!(
-            case.run().reasons[0].detail,
-            "The same words as another of their comments in the last 1 hour"
-        );
+        assert_eq!(case.run().reasons[0].detail, "The same words as another of their comments in the last 1 hour");
     }
 
     #[test]
     fn ordinals() {
-        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111]
-            .map(ordinal)
-            .into();
-        assert_eq!(
-            got,
-            [
-                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd",
-                "101st", "111th"
-            ]
-        );
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111].map(ordinal).into();
+        assert_eq!(got, ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th"]);
     }
 
     fn edit_distance(a: &[u8], b: &[u8]) -> usize {
@@ -1518,9 +1315,7 @@ mod tests {
         for i in 1..=a.len() {
             let mut cur = vec![i; b.len() + 1];
             for j in 1..=b.len() {
-                cur[j] = (prev[j - 1] + usize::from(a[i - 1] != b[j - 1]))
-                    .min(prev[j] + 1)
-                    .min(cur[j - 1] + 1);
+                cur[j] = (prev[j - 1] + usize::from(a[i - 1] != b[j - 1])).min(prev[j] + 1).min(cur[j - 1] + 1);
             }
             prev = cur;
         }
@@ -1554,10 +1349,7 @@ mod tests {
     #[test]
     fn the_strongest_decision_wins_and_every_reason_is_kept() {
         let mut case = Case::new("Buy at https://pills.example/cheap now, snowflakes");
-        case.author = Author {
-            always_review: true,
-            ..newcomer()
-        };
+        case.author = Author { always_review: true, ..newcomer() };
         case.analysis.suspect_words = vec!["snowflake".into()];
         case.analysis.severe = true;
         case.analysis.masked_words = 3;
@@ -1588,10 +1380,7 @@ mod tests {
     fn a_report_and_a_hold_make_a_hold() {
         let mut case = Case::new(LONG);
         case.analysis.suspect_words = vec!["globalist".into()];
-        case.author = Author {
-            always_review: true,
-            ..regular()
-        };
+        case.author = Author { always_review: true, ..regular() };
         let v = case.run();
         assert_eq!(v.decision, Decision::Hold);
         assert_eq!(checks(&v), [Check::SuspectWords, Check::AlwaysReview]);
@@ -1611,20 +1400,14 @@ mod tests {
             case.run()
         };
         let v = judge("Typical gammon response.");
-        assert_eq!(
-            (v.decision, checks(&v)),
-            (Decision::Reject, vec![Check::BannedWords])
-        );
+        assert_eq!((v.decision, checks(&v)), (Decision::Reject, vec![Check::BannedWords]));
         let v = judge("Another snowflake take.");
         assert_eq!(checks(&v), [Check::SuspectWords]);
         let v = judge("typical faggot");
         assert_eq!(checks(&v), [Check::SevereContent]);
         assert_eq!(v.reasons[0].detail, "A slur or hate speech");
         let v = judge("oh fuck, the bastard, what a shit show");
-        assert_eq!(
-            (v.decision, checks(&v)),
-            (Decision::PublishAndReport, vec![Check::ManyMaskedWords])
-        );
+        assert_eq!((v.decision, checks(&v)), (Decision::PublishAndReport, vec![Check::ManyMaskedWords]));
         assert_eq!(judge(LONG).decision, Decision::Publish);
     }
 
@@ -1774,10 +1557,7 @@ mod tests {
             assert_eq!(r.to_string(), r.as_str());
             assert!(!r.label().is_empty());
         }
-        assert_eq!(
-            FlagReason::parse(" Off_Topic ").unwrap(),
-            FlagReason::OffTopic
-        );
+        assert_eq!(FlagReason::parse(" Off_Topic ").unwrap(), FlagReason::OffTopic);
         let err = FlagReason::parse("boring").unwrap_err();
         assert_eq!(err.field, "reason");
         let removal: RemovalReason = FlagReason::Spam;
@@ -1786,33 +1566,21 @@ mod tests {
 
     #[test]
     fn flag_validation() {
-        assert_eq!(
-            validate_flag("spam", None).unwrap(),
-            (FlagReason::Spam, None)
-        );
-        assert_eq!(
-            validate_flag("hate", Some("   ")).unwrap(),
-            (FlagReason::Hate, None)
-        );
+        assert_eq!(validate_flag("spam", None).unwrap(), (FlagReason::Spam, None));
+        assert_eq!(validate_flag("hate", Some("   ")).unwrap(), (FlagReason::Hate, None));
         assert_eq!(
             validate_flag("abuse", Some("  targets another reader \r\n")).unwrap(),
             (FlagReason::Abuse, Some("targets another reader".to_owned()))
         );
         assert_eq!(
             validate_flag("other", Some("copied from another site")).unwrap(),
-            (
-                FlagReason::Other,
-                Some("copied from another site".to_owned())
-            )
+            (FlagReason::Other, Some("copied from another site".to_owned()))
         );
         for note in [None, Some(""), Some(" \n ")] {
             let err = validate_flag("other", note).unwrap_err();
             assert_eq!(err.field, "note");
         }
-        assert_eq!(
-            validate_flag("nope", Some("x")).unwrap_err().field,
-            "reason"
-        );
+        assert_eq!(validate_flag("nope", Some("x")).unwrap_err().field, "reason");
 
         let longest = "é".repeat(MAX_FLAG_NOTE_CHARS);
         assert!(validate_flag("other", Some(&longest)).is_ok());
@@ -1836,11 +1604,7 @@ mod tests {
         assert_eq!(flag_weight_milli(0, 7), 286);
         assert_eq!(flag_weight_milli(0, 8), 250);
         assert_eq!(flag_weight_milli(0, 1_000), 250, "the floor");
-        assert_eq!(
-            flag_weight_milli(-3, -3),
-            1000,
-            "nonsense counts as no history"
-        );
+        assert_eq!(flag_weight_milli(-3, -3), 1000, "nonsense counts as no history");
         assert_eq!(flag_weight_milli(i64::MAX, i64::MAX), 1000);
         assert_eq!(flag_weight_milli(0, i64::MAX), 250);
     }

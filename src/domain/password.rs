@@ -20,10 +20,7 @@ impl NewPassword {
             ));
         }
         if chars > MAX_CHARS {
-            return Err(Invalid::new(
-                "password",
-                format!("Use a password of at most {MAX_CHARS} characters."),
-            ));
+            return Err(Invalid::new("password", format!("Use a password of at most {MAX_CHARS} characters.")));
         }
         if is_common(&input) {
             return Err(Invalid::new(
@@ -67,10 +64,7 @@ impl LoginPassword {
 
 fn is_common(password: &str) -> bool {
     let lowered = password.to_lowercase();
-    COMMON_PASSWORDS
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .any(|line| line == lowered)
+    COMMON_PASSWORDS.lines().filter(|line| !line.starts_with('#')).any(|line| line == lowered)
 }
 
 #[cfg(test)]

@@ -104,8 +104,7 @@ impl fmt::Display for NameRejected {
 impl std::error::Error for NameRejected {}
 
 /// Written as a clause so that callers can prefix it ("That username is not allowed: ...").
-const NAME_REJECTED_MESSAGE: &str =
-    "it contains a word or phrase this site does not accept; please choose another.";
+const NAME_REJECTED_MESSAGE: &str = "it contains a word or phrase this site does not accept; please choose another.";
 
 /// Built once (it builds rustrict tries), shared behind an `Arc` across threads.
 pub struct ProfanityFilter {
@@ -132,9 +131,7 @@ struct SiteWord {
 
 impl fmt::Debug for ProfanityFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProfanityFilter")
-            .field("site_lists", &self.lists)
-            .finish_non_exhaustive()
+        f.debug_struct("ProfanityFilter").field("site_lists", &self.lists).finish_non_exhaustive()
     }
 }
 
@@ -359,10 +356,7 @@ fn retyped() -> Vec<(&'static str, Type)> {
         ("buggers", profane),
         // "Ho" as a whole word is too often a name (Ho Chi Minh) or "land ho", and rustrict also
         // matches it as the start of any name it does not know (Hounslow, Hokkaido, Hoskins).
-        (
-            " ho",
-            Type::OFFENSIVE & Type::MILD | Type::SEXUAL & Type::MILD,
-        ),
+        (" ho", Type::OFFENSIVE & Type::MILD | Type::SEXUAL & Type::MILD),
         // Ethnic slurs that rustrict rates only mildly offensive, below the masking threshold.
         (" paki", slur),
         (" pakis", slur),
@@ -421,12 +415,7 @@ impl ProfanityFilter {
         }
 
         let site = SiteMatcher::new(&lists);
-        Self {
-            prose: Box::new(prose),
-            names: Box::new(names),
-            site,
-            lists,
-        }
+        Self { prose: Box::new(prose), names: Box::new(names), site, lists }
     }
 
     /// The (cleaned) site lists this filter was built with.
@@ -441,13 +430,7 @@ impl SiteMatcher {
             .banned
             .iter()
             .map(|w| (w.clone(), true))
-            .chain(
-                lists
-                    .suspect
-                    .iter()
-                    .filter(|w| !lists.banned.contains(w))
-                    .map(|w| (w.clone(), false)),
-            )
+            .chain(lists.suspect.iter().filter(|w| !lists.banned.contains(w)).map(|w| (w.clone(), false)))
             .filter(|(w, _)| !lists.allowed.contains(w))
             .collect();
         if words.is_empty() {
@@ -475,19 +458,12 @@ impl SiteMatcher {
             any.set(&key, site_word_type());
             let mut trie = exemptions();
             trie.set(&key, site_word_type());
-            site_words.push(SiteWord {
-                word,
-                banned,
-                trie: Box::new(trie),
-            });
+            site_words.push(SiteWord { word, banned, trie: Box::new(trie) });
         }
         if site_words.is_empty() {
             return None;
         }
-        Some(Self {
-            any: Box::new(any),
-            words: site_words,
-        })
+        Some(Self { any: Box::new(any), words: site_words })
     }
 }
 
@@ -506,11 +482,7 @@ fn trie_key(word: &str) -> String {
 fn clean_list(words: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     for word in words {
-        let word = word
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
+        let word = word.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
         if !word.is_empty() && !out.contains(&word) {
             out.push(word);
         }
@@ -534,19 +506,14 @@ impl ProfanityFilter {
         let mut words = find_words(&doc, &shadow, &marks, &self.prose, finding_threshold());
         words.retain(|w| {
             let (s, e) = w.span;
-            !EXACT_IN_PROSE
-                .iter()
-                .any(|x| x.chars().eq(doc.chars[s..e].iter().map(|c| c.1)))
+            !EXACT_IN_PROSE.iter().any(|x| x.chars().eq(doc.chars[s..e].iter().map(|c| c.1)))
         });
         let found = words.iter().fold(Type::NONE, |acc, w| acc | w.typ);
         // Below-threshold detections, spam and evasion come from the whole-text verdict.
         let typ = found | (pass.typ & !finding_threshold());
 
-        let mut spans: Vec<(usize, usize)> = words
-            .iter()
-            .filter(|w| w.typ.is(mask_threshold()))
-            .map(|w| w.span)
-            .collect();
+        let mut spans: Vec<(usize, usize)> =
+            words.iter().filter(|w| w.typ.is(mask_threshold())).map(|w| w.span).collect();
 
         let site = self.site_hits(&doc, &shadow);
         spans.extend(site.banned_spans.iter().copied());
@@ -650,10 +617,7 @@ fn is_whole_word(doc: &Doc, word: &Word) -> bool {
     if word.span.1 <= word.raw.1 {
         return true;
     }
-    let suffix: String = doc.chars[word.raw.1..word.span.1]
-        .iter()
-        .flat_map(|&(_, c)| c.to_lowercase())
-        .collect();
+    let suffix: String = doc.chars[word.raw.1..word.span.1].iter().flat_map(|&(_, c)| c.to_lowercase()).collect();
     SITE_SUFFIXES.contains(&suffix.as_str())
 }
 
@@ -666,10 +630,7 @@ struct Doc<'a> {
 
 impl<'a> Doc<'a> {
     fn new(text: &'a str) -> Self {
-        Self {
-            text,
-            chars: text.char_indices().collect(),
-        }
+        Self { text, chars: text.char_indices().collect() }
     }
 
     fn byte_range(&self, start: usize, end: usize) -> Range<usize> {
@@ -789,25 +750,17 @@ fn number_in_token(token: &[char]) -> Option<Range<usize>> {
         )
     };
     let lead = token.iter().take_while(|c| is_wrapper(c)).count();
-    let trail = token[lead..]
-        .iter()
-        .rev()
-        .take_while(|c| is_wrapper(c))
-        .count();
+    let trail = token[lead..].iter().rev().take_while(|c| is_wrapper(c)).count();
     let core = &token[lead..token.len() - trail];
-    let letters = core
-        .iter()
-        .rev()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .count();
+    let letters = core.iter().rev().take_while(|c| c.is_ascii_alphabetic()).count();
     let number = &core[..core.len() - letters];
     let digits = number.iter().filter(|c| c.is_ascii_digit()).count();
     let is_number = digits >= 2
         && letters <= 3
         && number.first().is_some_and(char::is_ascii_digit)
-        && number.iter().all(|&c| {
-            c.is_ascii_digit() || matches!(c, ',' | '.' | ':' | '/' | '%' | '-' | '–' | '—' | '\'')
-        });
+        && number
+            .iter()
+            .all(|&c| c.is_ascii_digit() || matches!(c, ',' | '.' | ':' | '/' | '%' | '-' | '–' | '—' | '\''));
     is_number.then(|| lead..lead + number.len())
 }
 
@@ -899,10 +852,8 @@ fn run_pass_repairing(trie: &Trie, shadow: &mut Shadow, threshold: Type) -> Pass
     for c in shadow.chars.iter_mut().filter(|c| !c.is_ascii()) {
         *c = PLACEHOLDER;
     }
-    run_pass(trie, &shadow.chars, threshold).unwrap_or_else(|| Pass {
-        masked: vec![false; shadow.chars.len()],
-        typ: Type::NONE,
-    })
+    run_pass(trie, &shadow.chars, threshold)
+        .unwrap_or_else(|| Pass { masked: vec![false; shadow.chars.len()], typ: Type::NONE })
 }
 
 /// A masked word: `span` is the word as shown masked, `raw` the stretch rustrict actually matched
@@ -921,13 +872,7 @@ struct Word {
 /// of "this" for a stutter. So a masked stretch is widened to whole words and then, where it spans
 /// several pieces (words, or letters of "f.u.c.k"), each piece is kept only if it is needed for the
 /// detection, which is re-checked with the same trie on the piece alone.
-fn find_words(
-    doc: &Doc,
-    shadow: &Shadow,
-    marks: &[Mark],
-    trie: &Trie,
-    threshold: Type,
-) -> Vec<Word> {
+fn find_words(doc: &Doc, shadow: &Shadow, marks: &[Mark], trie: &Trie, threshold: Type) -> Vec<Word> {
     let n = marks.len();
     let mut stretches: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -998,16 +943,13 @@ fn find_words(
                 // exemption for "cummings" (which starts later) cannot cancel the match.
                 let stutter = p < last && {
                     let next = doc.char(pieces[p + 1].0);
-                    let tail = (ps..pe)
-                        .rev()
-                        .take_while(|&k| same_letter(doc.char(k), next));
+                    let tail = (ps..pe).rev().take_while(|&k| same_letter(doc.char(k), next));
                     let tail_start = tail.last().unwrap_or(pe);
                     tail_start > ps && (ps..tail_start).all(|k| marks[k] != Mark::Masked)
                 };
                 // Letters spelled out one by one ("N i g g e r") belong together even when the
                 // tail alone is also a match ("igger").
-                let spelled_out =
-                    pe - ps == 1 && p < last && pieces[p + 1].1 - pieces[p + 1].0 == 1;
+                let spelled_out = pe - ps == 1 && p < last && pieces[p + 1].1 - pieces[p + 1].0 == 1;
                 if stutter {
                     p += 1;
                 } else if spelled_out {
@@ -1050,11 +992,7 @@ fn find_words(
                 (Some(a), Some(b)) => (a, b + 1),
                 _ => (gs, ge),
             };
-            words.push(Word {
-                span: (gs, ge),
-                raw,
-                typ,
-            });
+            words.push(Word { span: (gs, ge), raw, typ });
         }
     }
     words
@@ -1191,11 +1129,7 @@ mod tests {
         static FILTER: OnceLock<ProfanityFilter> = OnceLock::new();
         FILTER.get_or_init(|| {
             ProfanityFilter::new(&SiteWordLists {
-                banned: vec![
-                    "gammon".into(),
-                    "Remoaner".into(),
-                    "go back to africa".into(),
-                ],
+                banned: vec!["gammon".into(), "Remoaner".into(), "go back to africa".into()],
                 suspect: vec!["snowflake".into(), "globalist".into()],
                 allowed: vec!["bugger".into(), "cock pheasant".into()],
             })
@@ -1207,9 +1141,7 @@ mod tests {
     }
 
     fn corpus(text: &'static str) -> impl Iterator<Item = &'static str> {
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
     }
 
     /// Every invariant of `TextAnalysis` that holds for any input.
@@ -1238,14 +1170,9 @@ mod tests {
                 None if out != c => return Err(format!("unmasked char {i} {c:?} became {out:?}")),
                 None => {}
                 Some(span) => {
-                    let keeps_first = byte == span.start
-                        && c.is_alphanumeric()
-                        && text[span.clone()].chars().nth(1).is_some();
-                    let want = if keeps_first || matches!(c, '\n' | '\r') {
-                        c
-                    } else {
-                        replacement
-                    };
+                    let keeps_first =
+                        byte == span.start && c.is_alphanumeric() && text[span.clone()].chars().nth(1).is_some();
+                    let want = if keeps_first || matches!(c, '\n' | '\r') { c } else { replacement };
                     if out != want {
                         return Err(format!("char {i} {c:?} in a masked word became {out:?}"));
                     }
@@ -1287,9 +1214,7 @@ mod tests {
                 if a.masked == *line || a.masked_words == 0 {
                     return Some(format!("{line}  (not masked; {:?})", a.detected));
                 }
-                check_invariants(line, '*', &a)
-                    .err()
-                    .map(|e| format!("{line}  ({e})"))
+                check_invariants(line, '*', &a).err().map(|e| format!("{line}  ({e})"))
             })
             .collect();
         assert!(
@@ -1303,10 +1228,7 @@ mod tests {
 
     #[test]
     fn masked_word_keeps_first_letter_and_stars_the_rest() {
-        assert_eq!(
-            masked("What the fuck is this shit"),
-            "What the f*** is this s***"
-        );
+        assert_eq!(masked("What the fuck is this shit"), "What the f*** is this s***");
         assert_eq!(masked("Shit!"), "S***!");
         assert_eq!(masked("FUCKING hell"), "F****** hell");
         // The whole word goes, not only the part rustrict matched.
@@ -1348,10 +1270,7 @@ mod tests {
     #[test]
     fn markdown_around_a_masked_word_survives() {
         let p = '\u{E000}';
-        let a = filter().analyze(
-            "**fuck** this, _shit_ and [bastard](https://example.com)\n",
-            p,
-        );
+        let a = filter().analyze("**fuck** this, _shit_ and [bastard](https://example.com)\n", p);
         assert_eq!(
             a.masked,
             format!("**f{p}{p}{p}** this, _s{p}{p}{p}_ and [b{p}{p}{p}{p}{p}{p}](https://example.com)\n")
@@ -1367,12 +1286,7 @@ mod tests {
         assert_eq!(a.masked_words, 3);
         for span in &a.masked_spans {
             // The same bytes in the output are the first char followed by stars.
-            let start = a
-                .masked
-                .char_indices()
-                .nth(text[..span.start].chars().count())
-                .unwrap()
-                .0;
+            let start = a.masked.char_indices().nth(text[..span.start].chars().count()).unwrap().0;
             let n = text[span.clone()].chars().count();
             let shown: String = a.masked[start..].chars().take(n).collect();
             assert_eq!(shown.chars().skip(1).collect::<String>(), "*".repeat(n - 1));
@@ -1383,21 +1297,10 @@ mod tests {
 
     #[test]
     fn clean_text_and_empty_text_pass_through() {
-        for text in [
-            "",
-            " ",
-            "\n\n",
-            "Scunthorpe",
-            "in 1939",
-            "Ho Chi Minh City",
-            "ｈｅｌｌｏ",
-        ] {
+        for text in ["", " ", "\n\n", "Scunthorpe", "in 1939", "Ho Chi Minh City", "ｈｅｌｌｏ"] {
             let a = filter().analyze(text, '*');
             assert_eq!(a.masked, text);
-            assert!(
-                a.masked_spans.is_empty() && a.masked_words == 0 && !a.severe,
-                "{text:?}"
-            );
+            assert!(a.masked_spans.is_empty() && a.masked_words == 0 && !a.severe, "{text:?}");
         }
     }
 
@@ -1431,14 +1334,8 @@ mod tests {
         assert_eq!(a.masked_words, 0);
         // A phrase allows only itself.
         assert_eq!(masked("a cock pheasant"), "a c*** pheasant");
-        assert_eq!(
-            site_filter().analyze("a cock pheasant", '*').masked,
-            "a cock pheasant"
-        );
-        assert_eq!(
-            site_filter().analyze("what a cock", '*').masked,
-            "what a c***"
-        );
+        assert_eq!(site_filter().analyze("a cock pheasant", '*').masked, "a cock pheasant");
+        assert_eq!(site_filter().analyze("what a cock", '*').masked, "what a c***");
     }
 
     #[test]
@@ -1467,16 +1364,8 @@ mod tests {
         assert_eq!(a.masked_words, 0);
         assert_eq!(a.suspect_words, ["snowflake", "globalist"]);
         assert!(a.banned_words.is_empty());
-        assert!(
-            site_filter()
-                .analyze("Snowflakes fell on Glossop.", '*')
-                .suspect_words
-                == ["snowflake"]
-        );
-        assert!(site_filter()
-            .analyze("a globalisation story", '*')
-            .suspect_words
-            .is_empty());
+        assert!(site_filter().analyze("Snowflakes fell on Glossop.", '*').suspect_words == ["snowflake"]);
+        assert!(site_filter().analyze("a globalisation story", '*').suspect_words.is_empty());
     }
 
     #[test]
@@ -1513,28 +1402,15 @@ mod tests {
 
     #[test]
     fn identity_terms_are_not_flagged() {
-        for text in [
-            "gay marriage",
-            "a lesbian couple",
-            "transgender athletes",
-            "the Jewish community",
-        ] {
+        for text in ["gay marriage", "a lesbian couple", "transgender athletes", "the Jewish community"] {
             let a = filter().analyze(text, '*');
-            assert!(
-                !a.sexual && !a.mean && !a.severe && a.masked_words == 0,
-                "{text}: {:?}",
-                a.detected
-            );
+            assert!(!a.sexual && !a.mean && !a.severe && a.masked_words == 0, "{text}: {:?}", a.detected);
         }
     }
 
     #[test]
     fn niger_the_country_is_not_a_slur() {
-        for text in [
-            "The election in Niger was postponed.",
-            "Niger's capital is Niamey.",
-            "Nigerien troops",
-        ] {
+        for text in ["The election in Niger was postponed.", "Niger's capital is Niamey.", "Nigerien troops"] {
             let a = filter().analyze(text, '*');
             assert_eq!(a.masked, text);
             assert!(!a.severe, "{text}");
@@ -1552,12 +1428,7 @@ mod tests {
         assert_eq!(masked("son of a bitch"), "son of a b****");
         // A neighbouring word ending in the same letter is not part of the match.
         assert_eq!(masked("this shit"), "this s***");
-        for text in [
-            "Dominic Cummings",
-            "a brass sextant",
-            "music Cockermouth",
-            "this Shitterton",
-        ] {
+        for text in ["Dominic Cummings", "a brass sextant", "music Cockermouth", "this Shitterton"] {
             let a = filter().analyze(text, '*');
             assert_eq!(a.masked, text);
             assert!(!a.sexual && !a.mean, "{text}: {:?}", a.detected);
@@ -1566,14 +1437,7 @@ mod tests {
 
     #[test]
     fn years_are_not_read_as_leetspeak() {
-        for text in [
-            "in 1939",
-            "on 1933",
-            "between 1993 and 1999",
-            "in the 1930s",
-            "£1,933",
-            "9/11",
-        ] {
+        for text in ["in 1939", "on 1933", "between 1993 and 1999", "in the 1930s", "£1,933", "9/11"] {
             let a = filter().analyze(text, '*');
             assert_eq!(a.masked, text);
             assert!(!a.severe, "{text}");
@@ -1649,12 +1513,7 @@ mod tests {
     #[test]
     fn site_lists_are_cleaned() {
         let f = ProfanityFilter::new(&SiteWordLists {
-            banned: vec![
-                "  Gammon ".into(),
-                "gammon".into(),
-                "".into(),
-                "Café  Crème".into(),
-            ],
+            banned: vec!["  Gammon ".into(), "gammon".into(), "".into(), "Café  Crème".into()],
             suspect: vec![],
             allowed: vec![],
         });
@@ -1747,10 +1606,7 @@ mod tests {
             suspect: (0..50).map(|i| format!("suspectword{i}")).collect(),
             allowed: (0..50).map(|i| format!("allowedword{i}")).collect(),
         });
-        println!(
-            "ProfanityFilter::new with 150 site words: {:?}",
-            start.elapsed()
-        );
+        println!("ProfanityFilter::new with 150 site words: {:?}", start.elapsed());
         let start = std::time::Instant::now();
         let mut n = 0;
         while start.elapsed().as_secs_f64() < 2.0 {
@@ -1759,10 +1615,7 @@ mod tests {
                 n += 1;
             }
         }
-        println!(
-            "baseline, rustrict's own censor_and_analyze: {:.0}/s",
-            n as f64 / start.elapsed().as_secs_f64()
-        );
+        println!("baseline, rustrict's own censor_and_analyze: {:.0}/s", n as f64 / start.elapsed().as_secs_f64());
         for (name, f) in [("no site lists", &f), ("150 site words", &f2)] {
             let start = std::time::Instant::now();
             let mut n = 0;

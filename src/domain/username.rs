@@ -7,8 +7,23 @@ const DISPLAY_NAME_MAX_CHARS: usize = 50;
 
 /// Names that would let an account pass itself off as the site or its staff.
 const RESERVED: &[&str] = &[
-    "admin", "administrator", "moderator", "mod", "civil", "staff", "system", "root", "support",
-    "setup", "api", "deleted", "removed", "anonymous", "null", "editor", "newsletter",
+    "admin",
+    "administrator",
+    "moderator",
+    "mod",
+    "civil",
+    "staff",
+    "system",
+    "root",
+    "support",
+    "setup",
+    "api",
+    "deleted",
+    "removed",
+    "anonymous",
+    "null",
+    "editor",
+    "newsletter",
 ];
 
 /// A username: 3 to 30 ASCII letters, digits, `_` or `-`, starting with a letter or digit, and
@@ -25,16 +40,10 @@ impl Username {
         }
         let chars = name.chars().count();
         if !(MIN_CHARS..=MAX_CHARS).contains(&chars) {
-            return Err(Invalid::new(
-                field,
-                format!("A username has {MIN_CHARS} to {MAX_CHARS} characters."),
-            ));
+            return Err(Invalid::new(field, format!("A username has {MIN_CHARS} to {MAX_CHARS} characters.")));
         }
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            return Err(Invalid::new(
-                field,
-                "A username may use only letters a to z, digits, '_' and '-'.",
-            ));
+            return Err(Invalid::new(field, "A username may use only letters a to z, digits, '_' and '-'."));
         }
         if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err(Invalid::new(field, "A username starts with a letter or a digit."));

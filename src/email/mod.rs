@@ -67,7 +67,8 @@ impl Mailer {
     }
 
     pub fn build(&self, email: &Email) -> Result<Message, SendError> {
-        let to: Mailbox = email.to.parse().map_err(|e| SendError::Permanent(format!("bad recipient {:?}: {e}", email.to)))?;
+        let to: Mailbox =
+            email.to.parse().map_err(|e| SendError::Permanent(format!("bad recipient {:?}: {e}", email.to)))?;
         let mut builder = Message::builder().from(self.from().clone()).to(to).subject(email.subject.clone());
         if let Some(url) = &email.unsubscribe_url {
             builder = builder
@@ -99,8 +100,13 @@ impl Mailer {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let name = format!("{}-{}-{n}.eml", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"), std::process::id());
                 let path = dir.join(name);
-                std::fs::write(&path, message.formatted()).map_err(|e| SendError::Transient(format!("cannot write {}: {e}", path.display())))?;
-                let links: Vec<&str> = email.text.split_whitespace().filter(|w| w.starts_with("http://") || w.starts_with("https://")).collect();
+                std::fs::write(&path, message.formatted())
+                    .map_err(|e| SendError::Transient(format!("cannot write {}: {e}", path.display())))?;
+                let links: Vec<&str> = email
+                    .text
+                    .split_whitespace()
+                    .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+                    .collect();
                 tracing::info!(to = %email.to, subject = %email.subject, file = %path.display(), links = ?links, "e-mail written (no SMTP server configured)");
                 Ok(())
             }
@@ -138,7 +144,13 @@ mod tests {
     #[test]
     fn without_smtp_messages_become_files() {
         let (dir, mailer) = files();
-        let email = Email { to: "a@example.com".into(), subject: "Hi".into(), text: "Go to https://x.example/y".into(), html: None, unsubscribe_url: None };
+        let email = Email {
+            to: "a@example.com".into(),
+            subject: "Hi".into(),
+            text: "Go to https://x.example/y".into(),
+            html: None,
+            unsubscribe_url: None,
+        };
         mailer.send(&email).unwrap();
         let files: Vec<_> = std::fs::read_dir(dir.path().join("mail")).unwrap().collect();
         assert_eq!(files.len(), 1);

@@ -84,12 +84,7 @@ impl Viewer {
 }
 
 fn base_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(name, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .finish()
+    Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).finish()
 }
 
 pub fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
@@ -122,9 +117,9 @@ impl FromRequest for Viewer {
             let state = req.app_data::<web::Data<State>>().expect("state is registered").clone();
             let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty());
             let session = match token {
-                Some(token) => accounts::session_for_token(&state.app, token)
-                    .await
-                    .map_err(super::pages::PageError::from)?,
+                Some(token) => {
+                    accounts::session_for_token(&state.app, token).await.map_err(super::pages::PageError::from)?
+                }
                 None => None,
             };
             let viewer = Viewer {

@@ -48,7 +48,8 @@ pub fn backoff(attempts: i32) -> chrono::TimeDelta {
 
 impl Worker {
     pub fn new(app: App, mailer: Arc<Mailer>) -> Worker {
-        let id = format!("{}-{}", std::process::id(), crate::services::tokens::random_token().get(..8).unwrap_or("worker"));
+        let id =
+            format!("{}-{}", std::process::id(), crate::services::tokens::random_token().get(..8).unwrap_or("worker"));
         Worker { app, mailer, id, issues: Default::default() }
     }
 

@@ -27,7 +27,14 @@ impl Site {
     }
 }
 
-fn plain(purpose: &'static str, dedup_key: String, to: &str, subject: String, text: String, now: NaiveDateTime) -> NewMessage {
+fn plain(
+    purpose: &'static str,
+    dedup_key: String,
+    to: &str,
+    subject: String,
+    text: String,
+    now: NaiveDateTime,
+) -> NewMessage {
     NewMessage {
         purpose,
         dedup_key,
@@ -45,7 +52,13 @@ fn plain(purpose: &'static str, dedup_key: String, to: &str, subject: String, te
 }
 
 /// Queue the link that verifies a new account's address.
-pub fn queue_verification(conn: &mut DbConnection, site: &Site, user_id: i64, email: &str, now: NaiveDateTime) -> Result<(), Error> {
+pub fn queue_verification(
+    conn: &mut DbConnection,
+    site: &Site,
+    user_id: i64,
+    email: &str,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
     let token = tokens::random_token();
     let hash = tokens::hash(&token);
     tokens_store::insert_email_token(conn, user_id, "verify", &hash, now + VERIFY_VALID, now)?;
@@ -54,18 +67,35 @@ pub fn queue_verification(conn: &mut DbConnection, site: &Site, user_id: i64, em
          The link works for 48 hours. If you did not create an account, ignore this e-mail.\n",
         site.name, site.base_url
     );
-    outbox::enqueue(conn, &plain("verify", format!("verify:{user_id}:{}", &hash[..16]), email, format!("Verify your address for {}", site.name), text, now))?;
+    outbox::enqueue(
+        conn,
+        &plain(
+            "verify",
+            format!("verify:{user_id}:{}", &hash[..16]),
+            email,
+            format!("Verify your address for {}", site.name),
+            text,
+            now,
+        ),
+    )?;
     Ok(())
 }
 
-fn token_state(conn: &mut DbConnection, purpose: &str, token: &str, now: NaiveDateTime) -> Result<Option<(i64, i64)>, Error> {
+fn token_state(
+    conn: &mut DbConnection,
+    purpose: &str,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(i64, i64)>, Error> {
     Ok(tokens_store::live_email_token(conn, purpose, &tokens::hash(token), now)?)
 }
 
 pub async fn check_verification(app: &App, token: String) -> Result<LinkState, Error> {
     app.db(move |conn| {
         Ok(match token_state(conn, "verify", &token, store::now())? {
-            Some((_, user_id)) => LinkState::Valid { email: users::find(conn, user_id)?.map(|u| u.email).unwrap_or_default() },
+            Some((_, user_id)) => {
+                LinkState::Valid { email: users::find(conn, user_id)?.map(|u| u.email).unwrap_or_default() }
+            }
             None => LinkState::Invalid,
         })
     })
@@ -97,7 +127,9 @@ pub async fn resend_verification(app: &App, user: &User) -> Result<(), Error> {
         if row.email_verified_at.is_some() {
             return Ok(());
         }
-        if tokens_store::latest_email_token_at(conn, user_id, "verify")?.is_some_and(|at| at + Duration::minutes(10) > now) {
+        if tokens_store::latest_email_token_at(conn, user_id, "verify")?
+            .is_some_and(|at| at + Duration::minutes(10) > now)
+        {
             return Ok(());
         }
         queue_verification(conn, &site, user_id, &row.email, now)
@@ -211,7 +243,9 @@ pub fn queue_reply_notification(
     let Some(parent_author) = users::find(conn, parent_author_id)? else {
         return Ok(());
     };
-    let (true, Some(_), Some(token)) = (parent_author.notify_replies, parent_author.email_verified_at, parent_author.notify_token.clone()) else {
+    let (true, Some(_), Some(token)) =
+        (parent_author.notify_replies, parent_author.email_verified_at, parent_author.notify_token.clone())
+    else {
         return Ok(());
     };
     let replier = users::find(conn, reply_author_id)?.map(|u| u.display_name.unwrap_or(u.username)).unwrap_or_default();
@@ -221,7 +255,14 @@ pub fn queue_reply_notification(
          To stop these e-mails: {unsubscribe}\n",
         site.base_url
     );
-    let mut message = plain("reply", format!("reply:{reply_id}"), &parent_author.email, format!("{replier} replied to you on {}", site.name), text, now);
+    let mut message = plain(
+        "reply",
+        format!("reply:{reply_id}"),
+        &parent_author.email,
+        format!("{replier} replied to you on {}", site.name),
+        text,
+        now,
+    );
     message.unsubscribe_url = Some(unsubscribe);
     outbox::enqueue(conn, &message)?;
     Ok(())

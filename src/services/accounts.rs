@@ -1,7 +1,7 @@
 use chrono::{Duration, NaiveDateTime};
 
-use super::rate_limits::{self, Action, Limit};
 use super::account_emails::{self, Site};
+use super::rate_limits::{self, Action, Limit};
 use super::{tokens, App};
 use crate::domain::email::EmailAddress;
 use crate::domain::password::{LoginPassword, NewPassword};
@@ -233,14 +233,24 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
     }
     let password = LoginPassword::parse(password)?;
     let limits = app.limits_on().then(|| {
-        (ip.unwrap_or("unknown").to_owned(), Limit { max: app.settings.limits.sign_in_failures_per_minute, window: Duration::minutes(1) })
+        (
+            ip.unwrap_or("unknown").to_owned(),
+            Limit { max: app.settings.limits.sign_in_failures_per_minute, window: Duration::minutes(1) },
+        )
     });
     let (key, checked) = (login_key.clone(), limits.clone());
     let row = app
         .db(move |conn| {
             if let Some((ip, limit)) = &checked {
                 let now = store::now();
-                rate_limits::check(conn, Action::SignInFailure, ip, *limit, now, "Too many failed sign-ins from your network.")?;
+                rate_limits::check(
+                    conn,
+                    Action::SignInFailure,
+                    ip,
+                    *limit,
+                    now,
+                    "Too many failed sign-ins from your network.",
+                )?;
                 rate_limits::check_account_delay(conn, &key, now)?;
             }
             Ok(users::find_by_login(conn, &key)?)
@@ -270,9 +280,7 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
 /// The live session behind a cookie token, if any.
 pub async fn session_for_token(app: &App, token: String) -> Result<Option<Session>, Error> {
     let token_hash = tokens::hash(&token);
-    let found = app
-        .db(move |conn| Ok(sessions::find_live(conn, &token_hash, store::now())?))
-        .await?;
+    let found = app.db(move |conn| Ok(sessions::find_live(conn, &token_hash, store::now())?)).await?;
     Ok(found.map(|(session, user)| Session { token, csrf_token: session.csrf_token, user: User::from(user) }))
 }
 
@@ -287,13 +295,14 @@ pub async fn sign_out(app: &App, token: &str) -> Result<(), Error> {
 
 pub async fn find_by_username(app: &App, username: &str) -> Result<User, Error> {
     let key = Username::key_of(username);
-    app.db(move |conn| users::find_by_username_key(conn, &key)?.map(User::from).ok_or_else(|| Error::not_found("That reader")))
-        .await
+    app.db(move |conn| {
+        users::find_by_username_key(conn, &key)?.map(User::from).ok_or_else(|| Error::not_found("That reader"))
+    })
+    .await
 }
 
 pub async fn list(app: &App, search: Option<String>) -> Result<Vec<User>, Error> {
-    app.db(move |conn| Ok(users::list(conn, search.as_deref(), 200)?.into_iter().map(User::from).collect()))
-        .await
+    app.db(move |conn| Ok(users::list(conn, search.as_deref(), 200)?.into_iter().map(User::from).collect())).await
 }
 
 /// Change an account's role. Admins may change the role of readers and moderators, but not
@@ -307,7 +316,8 @@ pub async fn set_role(app: &App, actor: Option<&User>, username: &str, role: Rol
     let actor = actor.cloned();
     let key = Username::key_of(username);
     app.write(move |conn| {
-        let target = users::find_by_username_key(conn, &key)?.map(User::from).ok_or_else(|| Error::not_found("That reader"))?;
+        let target =
+            users::find_by_username_key(conn, &key)?.map(User::from).ok_or_else(|| Error::not_found("That reader"))?;
         if let Some(actor) = &actor {
             if actor.id == target.id {
                 return Err(Error::forbidden("You cannot change your own role."));

@@ -2,22 +2,22 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::accounts::User;
 use super::account_emails;
+use super::accounts::User;
 use super::settings::{self, SiteSettings};
 use super::{rate_limits, App};
+use crate::domain::comment_body::CommentBody;
+use crate::domain::markdown::{self, MASK_PLACEHOLDER};
 use crate::domain::moderation::{self, Author, Check, Decision, Submission, Verdict};
 use crate::domain::profanity::TextAnalysis;
 use crate::domain::role::Role;
-use crate::store::moderation_log::{self, NewLogEntry};
-use crate::store::users;
-use crate::domain::comment_body::CommentBody;
-use crate::domain::markdown::{self, MASK_PLACEHOLDER};
 use crate::domain::thread::{self, Cursor, Node, Sort, Status, Threaded};
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
 use crate::store::comments::{self, CommentRow, NewComment, ThreadRow};
+use crate::store::moderation_log::{self, NewLogEntry};
+use crate::store::users;
 use crate::store::{self, DbConnection};
 
 /// A comment as readers see it.
@@ -70,7 +70,11 @@ impl Comment {
             author_display_name: row.author_display_name,
             // The text of a deleted or removed comment never leaves the database in a thread; a
             // held one reaches only its author.
-            body_html: if matches!(status, Status::Published | Status::Pending) { row.body_html } else { String::new() },
+            body_html: if matches!(status, Status::Published | Status::Pending) {
+                row.body_html
+            } else {
+                String::new()
+            },
             status,
             score: row.score,
             created_at: row.created_at,
@@ -125,7 +129,12 @@ impl ThreadQuery {
 /// Load a page of the thread: two queries, whatever the number of comments.
 /// Load a page of the thread as `viewer` sees it (their own held comments included): a fixed
 /// number of queries, whatever the number of comments.
-pub fn load_page(conn: &mut DbConnection, article: &ArticleRow, query: &ThreadQuery, viewer: Option<i64>) -> Result<ThreadPage, Error> {
+pub fn load_page(
+    conn: &mut DbConnection,
+    article: &ArticleRow,
+    query: &ThreadQuery,
+    viewer: Option<i64>,
+) -> Result<ThreadPage, Error> {
     let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit, viewer)?;
     let next = if roots.len() as i64 > query.limit {
         roots.truncate(query.limit as usize);
@@ -155,7 +164,12 @@ pub fn load_page(conn: &mut DbConnection, article: &ArticleRow, query: &ThreadQu
     Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count })
 }
 
-pub async fn page(app: &App, article: ArticleRow, query: ThreadQuery, viewer: Option<i64>) -> Result<ThreadPage, Error> {
+pub async fn page(
+    app: &App,
+    article: ArticleRow,
+    query: ThreadQuery,
+    viewer: Option<i64>,
+) -> Result<ThreadPage, Error> {
     app.db(move |conn| load_page(conn, &article, &query, viewer)).await
 }
 
@@ -191,7 +205,13 @@ fn find_thread_comment(conn: &mut DbConnection, id: i64) -> Result<Comment, Erro
 }
 
 /// Post a comment, or a reply when `parent_id` is given.
-pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id: Option<i64>) -> Result<Comment, Error> {
+pub async fn post(
+    app: &App,
+    author: &User,
+    slug: String,
+    body: &str,
+    parent_id: Option<i64>,
+) -> Result<Comment, Error> {
     author.ensure_can_participate()?;
     let body = CommentBody::parse(body)?;
     let site = settings::current(app).await?;
@@ -210,7 +230,8 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
             let parent = match parent_id {
                 None => None,
                 Some(id) => {
-                    let not_here = || Invalid::new("parent_id", "The comment you are replying to is not on this article.");
+                    let not_here =
+                        || Invalid::new("parent_id", "The comment you are replying to is not on this article.");
                     let parent = comments::find(conn, id)?.ok_or_else(not_here)?;
                     if parent.article_id != article.id {
                         return Err(not_here().into());
@@ -233,7 +254,9 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
                     Status::from_db(&parent.status) == Status::Published
                 };
                 if !parent_open {
-                    return Err(Invalid::new("parent_id", "The comment you are replying to has been taken down.").into());
+                    return Err(
+                        Invalid::new("parent_id", "The comment you are replying to has been taken down.").into()
+                    );
                 }
             }
             let queued = verdict.needs_moderator();
@@ -257,7 +280,15 @@ pub async fn post(app: &App, author: &User, slug: String, body: &str, parent_id:
             articles::touch_discussion(conn, article.id, i64::from(status == Status::Published))?;
             log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
             if let (Status::Published, Some(parent)) = (status, &parent) {
-                account_emails::queue_reply_notification(conn, &site_links, id, author.id, parent.author_id, &article.title, now)?;
+                account_emails::queue_reply_notification(
+                    conn,
+                    &site_links,
+                    id,
+                    author.id,
+                    parent.author_id,
+                    &article.title,
+                    now,
+                )?;
             }
             Ok(Ok(find_thread_comment(conn, id)?))
         })
@@ -314,7 +345,13 @@ async fn standing(app: &App, site: &SiteSettings, author: &User, editing: Option
     .await
 }
 
-fn judge(site: &SiteSettings, standing: &Standing, article: &ArticleRow, screened: &Screened, now: NaiveDateTime) -> Verdict {
+fn judge(
+    site: &SiteSettings,
+    standing: &Standing,
+    article: &ArticleRow,
+    screened: &Screened,
+    now: NaiveDateTime,
+) -> Verdict {
     let submission = Submission {
         body: screened.body.as_str(),
         analysis: &screened.analysis,
@@ -351,7 +388,12 @@ fn encode_reasons(verdict: &Verdict) -> String {
         .join("\n")
 }
 
-fn log_verdict(conn: &mut DbConnection, verdict: &Verdict, comment: (i64, i64, i64), now: NaiveDateTime) -> Result<(), Error> {
+fn log_verdict(
+    conn: &mut DbConnection,
+    verdict: &Verdict,
+    comment: (i64, i64, i64),
+    now: NaiveDateTime,
+) -> Result<(), Error> {
     for reason in &verdict.reasons {
         let entry = match reason.decision {
             Decision::Hold => NewLogEntry::held(reason.check.as_str(), comment, &reason.detail, now),
@@ -363,9 +405,18 @@ fn log_verdict(conn: &mut DbConnection, verdict: &Verdict, comment: (i64, i64, i
     Ok(())
 }
 
-fn log_rejection(conn: &mut DbConnection, verdict: &Verdict, author_id: i64, article_id: i64, now: NaiveDateTime) -> Result<(), Error> {
+fn log_rejection(
+    conn: &mut DbConnection,
+    verdict: &Verdict,
+    author_id: i64,
+    article_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
     if let Some(reason) = verdict.reasons.iter().find(|r| r.decision == Decision::Reject) {
-        moderation_log::write(conn, &NewLogEntry::rejected(reason.check.as_str(), author_id, article_id, &reason.detail, now))?;
+        moderation_log::write(
+            conn,
+            &NewLogEntry::rejected(reason.check.as_str(), author_id, article_id, &reason.detail, now),
+        )?;
     }
     Ok(())
 }
@@ -411,7 +462,9 @@ impl PostingLimits {
                 ));
             }
         }
-        if new_account && comments::count_by_author_since(conn, self.author_id, self.author_since)? >= self.first_day_comments {
+        if new_account
+            && comments::count_by_author_since(conn, self.author_id, self.author_since)? >= self.first_day_comments
+        {
             let wait = rate_limits::seconds_until(now, first_day_ends);
             return Err(rate_limits::limited(
                 wait,
@@ -464,7 +517,13 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
             }
             comments::update_body(conn, id, screened.body.as_str(), &screened.html, now)?;
             if verdict.needs_moderator() {
-                comments::queue(conn, id, verdict.decision == Decision::PublishAndReport, &encode_reasons(&verdict), now)?;
+                comments::queue(
+                    conn,
+                    id,
+                    verdict.decision == Decision::PublishAndReport,
+                    &encode_reasons(&verdict),
+                    now,
+                )?;
                 log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
             }
             if verdict.decision == Decision::Hold && status == Status::Published {
@@ -580,7 +639,9 @@ pub async fn locate(app: &App, id: i64) -> Result<Place, Error> {
     app.db(move |conn| {
         let comment = find_comment(conn, id)?;
         let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That comment"))?;
-        if !super::articles::is_public(&article) || !thread::is_shown(Status::from_db(&comment.status), comment.live_replies) {
+        if !super::articles::is_public(&article)
+            || !thread::is_shown(Status::from_db(&comment.status), comment.live_replies)
+        {
             return Err(Error::not_found("That comment"));
         }
         let earlier_roots = comments::count_shown_roots_before(conn, article.id, comment.root_id)?;

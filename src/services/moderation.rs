@@ -56,7 +56,13 @@ pub struct Flagged {
 
 /// A reader flags a comment (not their own, once). When the weighted flags reach the threshold
 /// the comment leaves public view for the queue.
-pub async fn flag(app: &App, reader: &User, comment_id: i64, reason: &str, note: Option<&str>) -> Result<Flagged, Error> {
+pub async fn flag(
+    app: &App,
+    reader: &User,
+    comment_id: i64,
+    reason: &str,
+    note: Option<&str>,
+) -> Result<Flagged, Error> {
     reader.ensure_can_participate()?;
     let (reason, note) = policy::validate_flag(reason, note)?;
     let site = settings::current(app).await?;
@@ -83,7 +89,9 @@ pub async fn flag(app: &App, reader: &User, comment_id: i64, reason: &str, note:
         }
         let account = users::find(conn, reader.id)?.ok_or(Error::Unauthenticated)?;
         let weight = policy::flag_weight_milli(account.flags_upheld, account.flags_dismissed);
-        if store_moderation::insert_flag(conn, comment_id, reader.id, reason.as_str(), note.as_deref(), weight, now)? == 0 {
+        if store_moderation::insert_flag(conn, comment_id, reader.id, reason.as_str(), note.as_deref(), weight, now)?
+            == 0
+        {
             return Err(Error::Conflict(Invalid::new(
                 "reason",
                 "You have already flagged this comment. Thank you: moderators will look at it.",
@@ -95,7 +103,11 @@ pub async fn flag(app: &App, reader: &User, comment_id: i64, reason: &str, note:
         let hidden = policy::flags_reach_threshold(total, site.policy.flag_threshold);
         if hidden {
             change_status(conn, &comment, Status::Pending)?;
-            let weight_text = format!("flag weight {:.2} reached the threshold {}", total as f64 / 1000.0, site.policy.flag_threshold);
+            let weight_text = format!(
+                "flag weight {:.2} reached the threshold {}",
+                total as f64 / 1000.0,
+                site.policy.flag_threshold
+            );
             moderation_log::write(conn, &NewLogEntry::hidden_by_flags(place(&comment), &weight_text, now))?;
         }
         Ok(Flagged { hidden })
@@ -120,20 +132,28 @@ impl CommentAction {
             return Err(Invalid::new("note", "A note to the author has at most 1000 characters."));
         }
         let removal_reason = || -> Result<RemovalReason, Invalid> {
-            RemovalReason::parse(reason.unwrap_or("")).map_err(|_| Invalid::new("reason", "Choose a reason for the removal."))
+            RemovalReason::parse(reason.unwrap_or(""))
+                .map_err(|_| Invalid::new("reason", "Choose a reason for the removal."))
         };
         match action {
             "approve" => Ok(CommentAction::Approve),
             "remove" => Ok(CommentAction::Remove { reason: removal_reason()?, note }),
             "dismiss-flags" | "dismiss_flags" => Ok(CommentAction::DismissFlags),
-            "remove-and-ban" | "remove_and_ban" | "ban" => Ok(CommentAction::RemoveAndBan { reason: removal_reason()?, note }),
+            "remove-and-ban" | "remove_and_ban" | "ban" => {
+                Ok(CommentAction::RemoveAndBan { reason: removal_reason()?, note })
+            }
             _ => Err(Invalid::new("action", "Choose approve, remove, dismiss flags, or remove and ban.")),
         }
     }
 }
 
 /// Apply one action to comments (one or many, for bulk actions), in one transaction.
-pub async fn act_on_comments(app: &App, moderator: &User, ids: Vec<i64>, action: CommentAction) -> Result<usize, Error> {
+pub async fn act_on_comments(
+    app: &App,
+    moderator: &User,
+    ids: Vec<i64>,
+    action: CommentAction,
+) -> Result<usize, Error> {
     require_moderator(moderator)?;
     if ids.is_empty() {
         return Err(Invalid::new("ids", "Select at least one comment.").into());
@@ -153,7 +173,14 @@ pub async fn act_on_comments(app: &App, moderator: &User, ids: Vec<i64>, action:
     .await
 }
 
-fn act_on_comment(conn: &mut DbConnection, site: &Site, moderator: &User, id: i64, action: &CommentAction, now: NaiveDateTime) -> Result<(), Error> {
+fn act_on_comment(
+    conn: &mut DbConnection,
+    site: &Site,
+    moderator: &User,
+    id: i64,
+    action: &CommentAction,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
     let comment = find_comment(conn, id)?;
     let status = Status::from_db(&comment.status);
     if status == Status::Deleted {
@@ -170,7 +197,15 @@ fn act_on_comment(conn: &mut DbConnection, site: &Site, moderator: &User, id: i6
                 // A held reply is news to its parent's author only now that it is published.
                 if let Some(parent) = comment.parent_id.map(|p| find_comment(conn, p)).transpose()? {
                     let title = articles::find(conn, comment.article_id)?.map(|a| a.title).unwrap_or_default();
-                    account_emails::queue_reply_notification(conn, site, id, comment.author_id, parent.author_id, &title, now)?;
+                    account_emails::queue_reply_notification(
+                        conn,
+                        site,
+                        id,
+                        comment.author_id,
+                        parent.author_id,
+                        &title,
+                        now,
+                    )?;
                 }
             }
             store_moderation::resolve_flags(conn, id, false, now)?;
@@ -198,7 +233,10 @@ fn act_on_comment(conn: &mut DbConnection, site: &Site, moderator: &User, id: i6
             }
             store_moderation::resolve_flags(conn, id, true, now)?;
             store_moderation::decide(conn, id, moderator.id, Some((reason.as_str(), note.as_deref())), now)?;
-            moderation_log::write(conn, &NewLogEntry::removed(moderator.id, place(&comment), reason.as_str(), note.as_deref(), now))?;
+            moderation_log::write(
+                conn,
+                &NewLogEntry::removed(moderator.id, place(&comment), reason.as_str(), note.as_deref(), now),
+            )?;
             if matches!(action, CommentAction::RemoveAndBan { .. }) && author.banned_at.is_none() {
                 ban_in(conn, moderator, &author, reason.label(), now)?;
             }
@@ -207,7 +245,13 @@ fn act_on_comment(conn: &mut DbConnection, site: &Site, moderator: &User, id: i6
     Ok(())
 }
 
-fn ban_in(conn: &mut DbConnection, admin: &User, target: &users::UserRow, reason: &str, now: NaiveDateTime) -> Result<(), Error> {
+fn ban_in(
+    conn: &mut DbConnection,
+    admin: &User,
+    target: &users::UserRow,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
     outranks(admin, &target.role)?;
     store_moderation::set_ban(conn, target.id, Some(now), Some(reason))?;
     // The ban takes effect at once, on every instance: sessions live in the database.
@@ -520,8 +564,10 @@ pub async fn log(app: &App, moderator: &User, filter: LogFilter) -> Result<LogPa
         user_ids.dedup();
         let names: HashMap<i64, String> = moderation_log::usernames(conn, &user_ids)?.into_iter().collect();
         let article_ids: Vec<i64> = rows.iter().filter_map(|r| r.article_id).collect();
-        let titles: HashMap<i64, (String, String)> =
-            moderation_log::article_titles(conn, &article_ids)?.into_iter().map(|(id, slug, title)| (id, (slug, title))).collect();
+        let titles: HashMap<i64, (String, String)> = moderation_log::article_titles(conn, &article_ids)?
+            .into_iter()
+            .map(|(id, slug, title)| (id, (slug, title)))
+            .collect();
         let entries = rows
             .into_iter()
             .map(|row| LogEntry {

@@ -23,7 +23,14 @@ pub const VERIFY_VALID: Duration = Duration::hours(48);
 pub type Subscriber = SubscriberRow;
 pub type Issue = IssueRow;
 
-fn message(purpose: &'static str, dedup_key: String, to: &str, subject: String, text: String, now: NaiveDateTime) -> NewMessage {
+fn message(
+    purpose: &'static str,
+    dedup_key: String,
+    to: &str,
+    subject: String,
+    text: String,
+    now: NaiveDateTime,
+) -> NewMessage {
     NewMessage {
         purpose,
         dedup_key,
@@ -50,20 +57,38 @@ fn site_name(app: &App) -> &str {
 pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option<i64>) -> Result<(), Error> {
     let email = EmailAddress::parse(email)?;
     let limit = ip.filter(|_| app.limits_on()).map(|ip| {
-        (ip.to_owned(), rate_limits::Limit { max: app.settings.limits.subscriptions_per_hour, window: Duration::hours(1) })
+        (
+            ip.to_owned(),
+            rate_limits::Limit { max: app.settings.limits.subscriptions_per_hour, window: Duration::hours(1) },
+        )
     });
     let base = app.settings.base_url.clone();
     let site = site_name(app).to_owned();
     app.write(move |conn| {
         let now = store::now();
         if let Some((ip, limit)) = &limit {
-            rate_limits::check(conn, rate_limits::Action::Subscribe, ip, *limit, now, "Too many subscriptions from your network.")?;
+            rate_limits::check(
+                conn,
+                rate_limits::Action::Subscribe,
+                ip,
+                *limit,
+                now,
+                "Too many subscriptions from your network.",
+            )?;
             rate_limits::record(conn, rate_limits::Action::Subscribe, ip, now)?;
         }
         let key = email.key();
         let subscriber = match newsletter::find_subscriber_by_key(conn, &key)? {
             Some(existing) => existing,
-            None => newsletter::insert_subscriber(conn, email.as_str(), &key, "pending", user_id, &tokens::random_token(), now)?,
+            None => newsletter::insert_subscriber(
+                conn,
+                email.as_str(),
+                &key,
+                "pending",
+                user_id,
+                &tokens::random_token(),
+                now,
+            )?,
         };
         // A pending or confirmed address hears from us at most once per 10 minutes; coming
         // back after unsubscribing is a new opt-in and gets its confirmation at once.
@@ -80,7 +105,17 @@ pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option
                 subscriber.email
             );
             let key = format!("already:{}:{}", subscriber.id, now.and_utc().timestamp());
-            outbox::enqueue(conn, &message("already_subscribed", key, &subscriber.email, format!("You are subscribed to {site}"), text, now))?;
+            outbox::enqueue(
+                conn,
+                &message(
+                    "already_subscribed",
+                    key,
+                    &subscriber.email,
+                    format!("You are subscribed to {site}"),
+                    text,
+                    now,
+                ),
+            )?;
             return Ok(());
         }
         let token = tokens::random_token();
@@ -97,7 +132,14 @@ pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option
              The link works for 48 hours. If you did not ask for this, ignore this e-mail and nothing will happen.\n",
             subscriber.email
         );
-        let mut confirmation = message("confirm", format!("confirm:{}:{}", subscriber.id, &hash[..16]), &subscriber.email, format!("Confirm your subscription to {site}"), text, now);
+        let mut confirmation = message(
+            "confirm",
+            format!("confirm:{}:{}", subscriber.id, &hash[..16]),
+            &subscriber.email,
+            format!("Confirm your subscription to {site}"),
+            text,
+            now,
+        );
         confirmation.subscriber_id = Some(subscriber.id);
         outbox::enqueue(conn, &confirmation)?;
         Ok(())
@@ -121,7 +163,11 @@ pub fn link_problem(state: &LinkState) -> Option<&'static str> {
     }
 }
 
-fn confirm_state(conn: &mut DbConnection, token: &str, now: NaiveDateTime) -> Result<(LinkState, Option<SubscriberRow>), Error> {
+fn confirm_state(
+    conn: &mut DbConnection,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<(LinkState, Option<SubscriberRow>), Error> {
     let Some(subscriber) = newsletter::find_subscriber_by_confirm_hash(conn, &tokens::hash(token))? else {
         return Ok((LinkState::Invalid, None));
     };
@@ -193,7 +239,15 @@ pub async fn subscribe_verified(app: &App, user: &User) -> Result<(), Error> {
                 newsletter::set_subscriber_status(conn, s.id, "confirmed", now)?;
             }
             None => {
-                newsletter::insert_subscriber(conn, &row.email, &row.email_key, "confirmed", Some(user_id), &tokens::random_token(), now)?;
+                newsletter::insert_subscriber(
+                    conn,
+                    &row.email,
+                    &row.email_key,
+                    "confirmed",
+                    Some(user_id),
+                    &tokens::random_token(),
+                    now,
+                )?;
             }
         }
         Ok(())
@@ -204,7 +258,8 @@ pub async fn subscribe_verified(app: &App, user: &User) -> Result<(), Error> {
 /// Whether a reader's address is on the list.
 pub async fn is_subscribed(app: &App, email: &str) -> Result<bool, Error> {
     let key = email.to_lowercase();
-    app.db(move |conn| Ok(newsletter::find_subscriber_by_key(conn, &key)?.is_some_and(|s| s.status == "confirmed"))).await
+    app.db(move |conn| Ok(newsletter::find_subscriber_by_key(conn, &key)?.is_some_and(|s| s.status == "confirmed")))
+        .await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -232,7 +287,12 @@ pub async fn counts(app: &App) -> Result<SubscriberCounts, Error> {
     .await
 }
 
-pub async fn subscribers(app: &App, search: Option<String>, status: Option<String>, limit: Option<i64>) -> Result<Vec<Subscriber>, Error> {
+pub async fn subscribers(
+    app: &App,
+    search: Option<String>,
+    status: Option<String>,
+    limit: Option<i64>,
+) -> Result<Vec<Subscriber>, Error> {
     app.db(move |conn| Ok(newsletter::list_subscribers(conn, search.as_deref(), status.as_deref(), limit)?)).await
 }
 
@@ -297,7 +357,12 @@ pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'stat
     let rendered = form.render()?;
     let admin_id = admin.id;
     app.write(move |conn| {
-        let content = IssueContent { subject: &rendered.subject, body_md: &rendered.body_md, body_html: &rendered.body_html, body_text: &rendered.body_text };
+        let content = IssueContent {
+            subject: &rendered.subject,
+            body_md: &rendered.body_md,
+            body_html: &rendered.body_html,
+            body_text: &rendered.body_text,
+        };
         Ok(newsletter::insert_issue(conn, &content, kind, Some(admin_id), store::now())?)
     })
     .await
@@ -306,9 +371,17 @@ pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'stat
 pub async fn update_issue(app: &App, id: i64, form: IssueForm) -> Result<Issue, Error> {
     let rendered = form.render()?;
     app.write(move |conn| {
-        let content = IssueContent { subject: &rendered.subject, body_md: &rendered.body_md, body_html: &rendered.body_html, body_text: &rendered.body_text };
+        let content = IssueContent {
+            subject: &rendered.subject,
+            body_md: &rendered.body_md,
+            body_html: &rendered.body_html,
+            body_text: &rendered.body_text,
+        };
         if newsletter::update_issue(conn, id, &content, store::now())? == 0 {
-            return Err(Error::Conflict(Invalid::new("subject", "This issue has been sent and can no longer be changed.")));
+            return Err(Error::Conflict(Invalid::new(
+                "subject",
+                "This issue has been sent and can no longer be changed.",
+            )));
         }
         Ok(newsletter::find_issue(conn, id)?.expect("the issue exists"))
     })
@@ -327,7 +400,9 @@ pub async fn issues(app: &App) -> Result<Vec<Issue>, Error> {
 /// one-click unsubscribe link.
 pub fn issue_email(issue: &Issue, to: &str, unsubscribe_url: Option<&str>, base_url: &str) -> Email {
     let footer_text = match unsubscribe_url {
-        Some(url) => format!("\n\n--\nYou receive this because you subscribed at {base_url}.\nUnsubscribe with one click: {url}\n"),
+        Some(url) => format!(
+            "\n\n--\nYou receive this because you subscribed at {base_url}.\nUnsubscribe with one click: {url}\n"
+        ),
         None => format!("\n\n--\nA test of this issue, sent from {base_url}.\n"),
     };
     let footer_html = match unsubscribe_url {
@@ -363,7 +438,14 @@ pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
         let now = store::now();
         let email = issue_email(&issue, &to, None, &base);
-        let mut test = message("newsletter_test", format!("test:{id}:{}", now.and_utc().timestamp_micros()), &to, format!("[Test] {}", email.subject), email.text, now);
+        let mut test = message(
+            "newsletter_test",
+            format!("test:{id}:{}", now.and_utc().timestamp_micros()),
+            &to,
+            format!("[Test] {}", email.subject),
+            email.text,
+            now,
+        );
         test.body_html = email.html;
         outbox::enqueue(conn, &test)?;
         Ok(())
@@ -431,7 +513,13 @@ pub async fn compose_digest(app: &App, admin: Option<&User>) -> Result<Issue, Er
     app.write(move |conn| compose_digest_in(conn, &base, &site, admin_id, store::now())).await
 }
 
-fn compose_digest_in(conn: &mut DbConnection, base: &str, site: &str, admin_id: Option<i64>, now: NaiveDateTime) -> Result<Issue, Error> {
+fn compose_digest_in(
+    conn: &mut DbConnection,
+    base: &str,
+    site: &str,
+    admin_id: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<Issue, Error> {
     let recent: Vec<_> = articles::list_published(conn, now, 200)?
         .into_iter()
         .filter(|a| a.published_at.is_some_and(|at| at >= now - Duration::days(7)))
@@ -448,7 +536,10 @@ fn compose_digest_in(conn: &mut DbConnection, base: &str, site: &str, admin_id: 
     if !discussed.is_empty() {
         body.push_str("\n## Most discussed\n\n");
         for a in discussed.iter().take(5) {
-            body.push_str(&format!("- [{}]({base}/articles/{}#comments): {} comments\n", a.title, a.slug, a.comment_count));
+            body.push_str(&format!(
+                "- [{}]({base}/articles/{}#comments): {} comments\n",
+                a.title, a.slug, a.comment_count
+            ));
         }
     }
     let subject = format!("{site}: the week in review, {}", now.format("%-d %B %Y"));
@@ -472,7 +563,8 @@ impl DigestSchedule {
         if input.is_empty() || input == "off" {
             return Ok(None);
         }
-        let invalid = || format!("the digest schedule is \"off\" or a weekday and a UTC time like \"mon 08:00\", not {input:?}");
+        let invalid =
+            || format!("the digest schedule is \"off\" or a weekday and a UTC time like \"mon 08:00\", not {input:?}");
         let (day, time) = input.split_once(' ').ok_or_else(invalid)?;
         let weekday: chrono::Weekday = day.parse().map_err(|_| invalid())?;
         let (hour, minute) = time.trim().split_once(':').ok_or_else(invalid)?;
@@ -486,10 +578,15 @@ impl DigestSchedule {
     /// The most recent scheduled moment at or before `now`.
     pub fn last_slot(&self, now: NaiveDateTime) -> NaiveDateTime {
         use chrono::Datelike;
-        let days_back = (7 + now.weekday().num_days_from_monday() as i64 - self.weekday.num_days_from_monday() as i64) % 7;
+        let days_back =
+            (7 + now.weekday().num_days_from_monday() as i64 - self.weekday.num_days_from_monday() as i64) % 7;
         let day = now.date() - Duration::days(days_back);
         let slot = day.and_hms_opt(self.hour, self.minute, 0).expect("a valid time");
-        if slot > now { slot - Duration::days(7) } else { slot }
+        if slot > now {
+            slot - Duration::days(7)
+        } else {
+            slot
+        }
     }
 }
 
@@ -533,7 +630,10 @@ mod tests {
         assert!(DigestSchedule::parse("mon 25:00").is_err());
         // Sunday 22 November 2026, 12:00: the last Monday 08:30 was the 16th.
         let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap().and_hms_opt(12, 0, 0).unwrap();
-        assert_eq!(monday.last_slot(now), chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap().and_hms_opt(8, 30, 0).unwrap());
+        assert_eq!(
+            monday.last_slot(now),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap().and_hms_opt(8, 30, 0).unwrap()
+        );
         let sunday = DigestSchedule::parse("sun 12:00").unwrap().unwrap();
         assert_eq!(sunday.last_slot(now), now);
     }
@@ -556,6 +656,9 @@ mod tests {
             unsubscribed_at: None,
         };
         let csv = to_csv(&[row]);
-        assert!(csv.contains("\"odd,\"\"name\"\"@example.com\",confirmed,2026-11-22T12:00:00Z,2026-11-22T12:00:00Z,"), "{csv}");
+        assert!(
+            csv.contains("\"odd,\"\"name\"\"@example.com\",confirmed,2026-11-22T12:00:00Z,2026-11-22T12:00:00Z,"),
+            "{csv}"
+        );
     }
 }

@@ -20,10 +20,7 @@ fn argon2() -> Argon2<'static> {
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        argon2()
-            .hash_password(b"no account has this password")
-            .expect("hashing a constant works")
-            .to_string()
+        argon2().hash_password(b"no account has this password").expect("hashing a constant works").to_string()
     })
 }
 

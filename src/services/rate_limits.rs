@@ -43,7 +43,14 @@ pub fn limited(retry_after: u64, message: impl Into<String>) -> Error {
 }
 
 /// Refuse when `subject` already did `action` `limit.max` times within the window.
-pub fn check(conn: &mut DbConnection, action: Action, subject: &str, limit: Limit, now: NaiveDateTime, message: &str) -> Result<(), Error> {
+pub fn check(
+    conn: &mut DbConnection,
+    action: Action,
+    subject: &str,
+    limit: Limit,
+    now: NaiveDateTime,
+    message: &str,
+) -> Result<(), Error> {
     let (count, earliest) = rate_events::count_since(conn, action.key(), subject, now - limit.window)?;
     if count >= limit.max {
         let free_at = earliest.unwrap_or(now) + limit.window;

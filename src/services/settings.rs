@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::App;
-use crate::domain::moderation::{Premoderation, PolicySettings};
+use crate::domain::moderation::{PolicySettings, Premoderation};
 use crate::domain::profanity::{ProfanityFilter, SiteWordLists};
 use crate::domain::Invalid;
 use crate::error::Error;
@@ -26,11 +26,8 @@ fn words_to_text(words: &[String]) -> String {
 }
 
 fn text_to_words(text: &str) -> Vec<String> {
-    let mut words: Vec<String> = text
-        .split(['\n', ','])
-        .map(|w| w.trim().to_lowercase())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let mut words: Vec<String> =
+        text.split(['\n', ',']).map(|w| w.trim().to_lowercase()).filter(|w| !w.is_empty()).collect();
     words.sort();
     words.dedup();
     words
@@ -43,7 +40,10 @@ impl SiteSettings {
         let number = |key: &str, default: u32| map.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
         SiteSettings {
             policy: PolicySettings {
-                premoderation: map.get("premoderation").and_then(|v| Premoderation::parse(v).ok()).unwrap_or(defaults.premoderation),
+                premoderation: map
+                    .get("premoderation")
+                    .and_then(|v| Premoderation::parse(v).ok())
+                    .unwrap_or(defaults.premoderation),
                 masked_words_threshold: number("masked_words_threshold", defaults.masked_words_threshold),
                 new_commenter_comments: number("new_commenter_comments", defaults.new_commenter_comments),
                 new_commenter_days: number("new_commenter_days", defaults.new_commenter_days),
@@ -129,10 +129,30 @@ impl SettingsForm {
         Ok(SiteSettings {
             policy: PolicySettings {
                 premoderation,
-                masked_words_threshold: number("masked_words_threshold", "The masked-word threshold", &self.masked_words_threshold, 1000)?,
-                new_commenter_comments: number("new_commenter_comments", "The comment count for new commenters", &self.new_commenter_comments, 1000)?,
-                new_commenter_days: number("new_commenter_days", "The account age for new commenters", &self.new_commenter_days, 3650)?,
-                repeat_window_hours: number("repeat_window_hours", "The repeat window", &self.repeat_window_hours, 24 * 365)?,
+                masked_words_threshold: number(
+                    "masked_words_threshold",
+                    "The masked-word threshold",
+                    &self.masked_words_threshold,
+                    1000,
+                )?,
+                new_commenter_comments: number(
+                    "new_commenter_comments",
+                    "The comment count for new commenters",
+                    &self.new_commenter_comments,
+                    1000,
+                )?,
+                new_commenter_days: number(
+                    "new_commenter_days",
+                    "The account age for new commenters",
+                    &self.new_commenter_days,
+                    3650,
+                )?,
+                repeat_window_hours: number(
+                    "repeat_window_hours",
+                    "The repeat window",
+                    &self.repeat_window_hours,
+                    24 * 365,
+                )?,
                 flag_threshold: number("flag_threshold", "The flag threshold", &self.flag_threshold, 1000)?,
             },
             auto_close_days: number("auto_close_days", "Auto-close", &self.auto_close_days, 3650)?,
@@ -155,22 +175,23 @@ pub async fn current(app: &App) -> Result<SiteSettings, Error> {
 
 /// Save new settings (admins only), logged.
 pub async fn save(app: &App, admin_id: i64, new: SiteSettings) -> Result<SiteSettings, Error> {
-    let saved = app.write(move |conn| {
-        let now = store::now();
-        let old = load(conn)?;
-        let mut changed = Vec::new();
-        for ((key, value), (_, old_value)) in new.to_pairs().into_iter().zip(old.to_pairs()) {
-            if value != old_value {
-                settings::put(conn, key, &value, now)?;
-                changed.push(key);
+    let saved = app
+        .write(move |conn| {
+            let now = store::now();
+            let old = load(conn)?;
+            let mut changed = Vec::new();
+            for ((key, value), (_, old_value)) in new.to_pairs().into_iter().zip(old.to_pairs()) {
+                if value != old_value {
+                    settings::put(conn, key, &value, now)?;
+                    changed.push(key);
+                }
             }
-        }
-        if !changed.is_empty() {
-            moderation_log::write(conn, &NewLogEntry::settings_changed(admin_id, &changed.join(", "), now))?;
-        }
-        Ok(new)
-    })
-    .await?;
+            if !changed.is_empty() {
+                moderation_log::write(conn, &NewLogEntry::settings_changed(admin_id, &changed.join(", "), now))?;
+            }
+            Ok(new)
+        })
+        .await?;
     // A shorter auto-close period applies at once.
     super::moderation::close_expired_threads(app).await?;
     Ok(saved)

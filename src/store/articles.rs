@@ -51,10 +51,7 @@ pub struct ArticleChanges<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewArticle<'_>) -> QueryResult<ArticleRow> {
-    diesel::insert_into(articles::table)
-        .values(new)
-        .returning(articles::all_columns)
-        .get_result(conn)
+    diesel::insert_into(articles::table).values(new).returning(articles::all_columns).get_result(conn)
 }
 
 pub fn update(conn: &mut DbConnection, id: i64, changes: &ArticleChanges<'_>) -> QueryResult<usize> {
@@ -68,17 +65,11 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ArticleRow>>
 }
 
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<ArticleRow>> {
-    articles::table
-        .filter(articles::slug.eq(slug))
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()
+    articles::table.filter(articles::slug.eq(slug)).select(ArticleRow::as_select()).first(conn).optional()
 }
 
 pub fn slug_taken(conn: &mut DbConnection, slug: &str, except_id: Option<i64>) -> QueryResult<bool> {
-    let query = articles::table
-        .filter(articles::slug.eq(slug))
-        .filter(articles::id.ne(except_id.unwrap_or(0)));
+    let query = articles::table.filter(articles::slug.eq(slug)).filter(articles::id.ne(except_id.unwrap_or(0)));
     diesel::select(diesel::dsl::exists(query)).get_result(conn)
 }
 
@@ -101,7 +92,12 @@ pub fn list_all(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<ArticleR
         .load(conn)
 }
 
-pub fn set_published_at(conn: &mut DbConnection, id: i64, at: Option<NaiveDateTime>, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_published_at(
+    conn: &mut DbConnection,
+    id: i64,
+    at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(articles::table.find(id))
         .set((articles::published_at.eq(at), articles::updated_at.eq(now)))
         .execute(conn)

@@ -106,17 +106,12 @@ const THREAD_COLUMNS: ThreadColumns = (
 );
 
 pub fn insert(conn: &mut DbConnection, new: &NewComment<'_>) -> QueryResult<i64> {
-    diesel::insert_into(comments::table)
-        .values(new)
-        .returning(comments::id)
-        .get_result(conn)
+    diesel::insert_into(comments::table).values(new).returning(comments::id).get_result(conn)
 }
 
 /// Place a new comment in its thread once its id is known.
 pub fn set_place(conn: &mut DbConnection, id: i64, root_id: i64, path: &str) -> QueryResult<usize> {
-    diesel::update(comments::table.find(id))
-        .set((comments::root_id.eq(root_id), comments::path.eq(path)))
-        .execute(conn)
+    diesel::update(comments::table.find(id)).set((comments::root_id.eq(root_id), comments::path.eq(path))).execute(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CommentRow>> {
@@ -124,12 +119,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CommentRow>>
 }
 
 pub fn find_in_thread(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ThreadRow>> {
-    comments::table
-        .inner_join(users::table)
-        .filter(comments::id.eq(id))
-        .select(THREAD_COLUMNS)
-        .first(conn)
-        .optional()
+    comments::table.inner_join(users::table).filter(comments::id.eq(id)).select(THREAD_COLUMNS).first(conn).optional()
 }
 
 /// A comment is shown while published, or as a placeholder while shown replies hang below it.
@@ -165,11 +155,9 @@ pub fn roots_page(
     query = match (sort, after) {
         (Sort::Oldest, Some(c)) => query.filter(comments::id.gt(c.id)),
         (Sort::Newest, Some(c)) => query.filter(comments::id.lt(c.id)),
-        (Sort::Top, Some(c)) => query.filter(
-            comments::score
-                .lt(c.score)
-                .or(comments::score.eq(c.score).and(comments::id.gt(c.id))),
-        ),
+        (Sort::Top, Some(c)) => {
+            query.filter(comments::score.lt(c.score).or(comments::score.eq(c.score).and(comments::id.gt(c.id))))
+        }
         (_, None) => query,
     };
     query = match sort {
@@ -218,13 +206,15 @@ pub fn replies_under(conn: &mut DbConnection, root_ids: &[i64], viewer: Option<i
         .load(conn)
 }
 
-pub fn update_body(conn: &mut DbConnection, id: i64, body_raw: &str, body_html: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn update_body(
+    conn: &mut DbConnection,
+    id: i64,
+    body_raw: &str,
+    body_html: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(comments::table.find(id))
-        .set((
-            comments::body_raw.eq(body_raw),
-            comments::body_html.eq(body_html),
-            comments::edited_at.eq(Some(now)),
-        ))
+        .set((comments::body_raw.eq(body_raw), comments::body_html.eq(body_html), comments::edited_at.eq(Some(now))))
         .execute(conn)
 }
 
@@ -262,7 +252,12 @@ pub struct ProfileComment {
     pub article_title: String,
 }
 
-pub fn published_by_author(conn: &mut DbConnection, author_id: i64, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<ProfileComment>> {
+pub fn published_by_author(
+    conn: &mut DbConnection,
+    author_id: i64,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<ProfileComment>> {
     comments::table
         .inner_join(articles::table)
         .filter(comments::author_id.eq(author_id))
@@ -283,7 +278,12 @@ pub fn published_by_author(conn: &mut DbConnection, author_id: i64, now: NaiveDa
 }
 
 /// The author's own recent comment texts, for the repeated-text check.
-pub fn recent_bodies_by_author(conn: &mut DbConnection, author_id: i64, since: NaiveDateTime, except: Option<i64>) -> QueryResult<Vec<String>> {
+pub fn recent_bodies_by_author(
+    conn: &mut DbConnection,
+    author_id: i64,
+    since: NaiveDateTime,
+    except: Option<i64>,
+) -> QueryResult<Vec<String>> {
     comments::table
         .filter(comments::author_id.eq(author_id))
         .filter(comments::created_at.ge(since))
@@ -296,21 +296,20 @@ pub fn recent_bodies_by_author(conn: &mut DbConnection, author_id: i64, since: N
 }
 
 /// Put a comment in the moderators' queue (again), with the reasons the rules found.
-pub fn queue(conn: &mut DbConnection, id: i64, reported: bool, reasons: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn queue(
+    conn: &mut DbConnection,
+    id: i64,
+    reported: bool,
+    reasons: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(comments::table.find(id))
-        .set((
-            comments::reported.eq(reported),
-            comments::system_reasons.eq(reasons),
-            comments::queued_at.eq(Some(now)),
-        ))
+        .set((comments::reported.eq(reported), comments::system_reasons.eq(reasons), comments::queued_at.eq(Some(now))))
         .execute(conn)
 }
 
 pub fn latest_by_author(conn: &mut DbConnection, author_id: i64) -> QueryResult<Option<NaiveDateTime>> {
-    comments::table
-        .filter(comments::author_id.eq(author_id))
-        .select(diesel::dsl::max(comments::created_at))
-        .first(conn)
+    comments::table.filter(comments::author_id.eq(author_id)).select(diesel::dsl::max(comments::created_at)).first(conn)
 }
 
 pub fn count_by_author_since(conn: &mut DbConnection, author_id: i64, since: NaiveDateTime) -> QueryResult<i64> {
@@ -342,7 +341,13 @@ pub fn count_published_by_author(conn: &mut DbConnection, author_id: i64) -> Que
 
 /// Record a vote unless the reader already voted; returns 1 when a vote was added. Safe when
 /// the same reader votes twice at once.
-pub fn insert_vote(conn: &mut DbConnection, comment_id: i64, user_id: i64, value: i32, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn insert_vote(
+    conn: &mut DbConnection,
+    comment_id: i64,
+    user_id: i64,
+    value: i32,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     use diesel::sql_types::{BigInt, Integer, Timestamp};
     diesel::sql_query(
         "INSERT INTO comment_votes (comment_id, user_id, value, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -359,9 +364,7 @@ pub fn delete_vote(conn: &mut DbConnection, comment_id: i64, user_id: i64) -> Qu
 }
 
 pub fn add_score(conn: &mut DbConnection, comment_id: i64, delta: i64) -> QueryResult<usize> {
-    diesel::update(comments::table.find(comment_id))
-        .set(comments::score.eq(comments::score + delta))
-        .execute(conn)
+    diesel::update(comments::table.find(comment_id)).set(comments::score.eq(comments::score + delta)).execute(conn)
 }
 
 /// Which of these comments the reader has upvoted.

@@ -81,17 +81,12 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
 }
 
 /// Open (and for SQLite, create) the database, and run pending migrations.
-pub fn connect(
-    backend: &Backend,
-    pool_size: u32,
-    synchronous: SqliteSynchronous,
-) -> anyhow::Result<DbPool> {
+pub fn connect(backend: &Backend, pool_size: u32, synchronous: SqliteSynchronous) -> anyhow::Result<DbPool> {
     if let Backend::Sqlite { path } = backend {
         if let Some(dir) = std::path::Path::new(path).parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    anyhow::anyhow!("cannot create the database directory {}: {e}", dir.display())
-                })?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| anyhow::anyhow!("cannot create the database directory {}: {e}", dir.display()))?;
             }
         }
     }
@@ -120,8 +115,7 @@ fn check_connect(backend: &Backend) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("cannot switch {path} to WAL mode: {e}"))?;
         }
         Backend::Postgres { url } => {
-            PgConnection::establish(url)
-                .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
+            PgConnection::establish(url).map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
         }
     }
     Ok(())

@@ -10,18 +10,15 @@ pub mod newsletter;
 pub mod outbox;
 pub mod rate_events;
 pub mod schema;
-pub mod settings;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 pub use db::{DbConnection, DbPool};
 
 /// `true` when the error is a unique-constraint violation.
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
 
 pub fn now() -> chrono::NaiveDateTime {

@@ -31,8 +31,13 @@ pub fn insert_flag(
     .execute(conn)
 }
 
-pub fn flags_by_user_since(conn: &mut DbConnection, user_id: i64, since: NaiveDateTime) -> QueryResult<(i64, Option<NaiveDateTime>)> {
-    let recent = comment_flags::table.filter(comment_flags::user_id.eq(user_id)).filter(comment_flags::created_at.gt(since));
+pub fn flags_by_user_since(
+    conn: &mut DbConnection,
+    user_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    let recent =
+        comment_flags::table.filter(comment_flags::user_id.eq(user_id)).filter(comment_flags::created_at.gt(since));
     let count = recent.count().get_result(conn)?;
     let earliest = recent.select(diesel::dsl::min(comment_flags::created_at)).first(conn)?;
     Ok((count, earliest))
@@ -92,9 +97,14 @@ pub fn resolve_flags(conn: &mut DbConnection, comment_id: i64, upheld: bool, now
     if flaggers.is_empty() {
         return Ok(0);
     }
-    diesel::update(comment_flags::table.filter(comment_flags::comment_id.eq(comment_id)).filter(comment_flags::status.eq("open")))
-        .set((comment_flags::status.eq(if upheld { "upheld" } else { "dismissed" }), comment_flags::resolved_at.eq(Some(now))))
-        .execute(conn)?;
+    diesel::update(
+        comment_flags::table.filter(comment_flags::comment_id.eq(comment_id)).filter(comment_flags::status.eq("open")),
+    )
+    .set((
+        comment_flags::status.eq(if upheld { "upheld" } else { "dismissed" }),
+        comment_flags::resolved_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
     let flaggers = users::table.filter(users::id.eq_any(&flaggers));
     if upheld {
         diesel::update(flaggers).set(users::flags_upheld.eq(users::flags_upheld + 1)).execute(conn)
@@ -172,13 +182,20 @@ fn tab_condition(tab: Tab) -> diesel::expression::SqlLiteral<diesel::sql_types::
         Tab::Pending => "comments.status = 'pending' AND NOT comments.reported",
         Tab::Reported => "comments.reported AND comments.status IN ('published', 'pending')",
         Tab::Removed => "comments.status = 'removed'",
-        Tab::Approved => "comments.status = 'published' AND NOT comments.reported AND comments.moderated_at IS NOT NULL",
+        Tab::Approved => {
+            "comments.status = 'published' AND NOT comments.reported AND comments.moderated_at IS NOT NULL"
+        }
     })
 }
 
 /// A page of a tab: Pending and Reported oldest first (by when they entered the queue); Removed
 /// and Approved newest decision first. Returns one more than `limit` when there is more.
-pub fn queue_page(conn: &mut DbConnection, tab: Tab, after: Option<QueueCursor>, limit: i64) -> QueryResult<Vec<QueueRow>> {
+pub fn queue_page(
+    conn: &mut DbConnection,
+    tab: Tab,
+    after: Option<QueueCursor>,
+    limit: i64,
+) -> QueryResult<Vec<QueueRow>> {
     let query = comments::table
         .inner_join(articles::table)
         .inner_join(users::table)
@@ -241,13 +258,23 @@ pub fn parents(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, St
         .load(conn)
 }
 
-pub fn set_suspension(conn: &mut DbConnection, user_id: i64, until: Option<NaiveDateTime>, reason: Option<&str>) -> QueryResult<usize> {
+pub fn set_suspension(
+    conn: &mut DbConnection,
+    user_id: i64,
+    until: Option<NaiveDateTime>,
+    reason: Option<&str>,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id))
         .set((users::suspended_until.eq(until), users::sanction_reason.eq(reason)))
         .execute(conn)
 }
 
-pub fn set_ban(conn: &mut DbConnection, user_id: i64, at: Option<NaiveDateTime>, reason: Option<&str>) -> QueryResult<usize> {
+pub fn set_ban(
+    conn: &mut DbConnection,
+    user_id: i64,
+    at: Option<NaiveDateTime>,
+    reason: Option<&str>,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id))
         .set((users::banned_at.eq(at), users::sanction_reason.eq(reason)))
         .execute(conn)
@@ -268,10 +295,17 @@ pub fn set_always_review(conn: &mut DbConnection, user_id: i64, on: bool) -> Que
 }
 
 pub fn count_approval(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
-    diesel::update(users::table.find(user_id)).set(users::approved_comments.eq(users::approved_comments + 1)).execute(conn)
+    diesel::update(users::table.find(user_id))
+        .set(users::approved_comments.eq(users::approved_comments + 1))
+        .execute(conn)
 }
 
-pub fn set_comments_open(conn: &mut DbConnection, article_id: i64, open: bool, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_comments_open(
+    conn: &mut DbConnection,
+    article_id: i64,
+    open: bool,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(articles::table.find(article_id))
         .set((
             articles::comments_open.eq(open),

@@ -89,7 +89,13 @@ impl NewLogEntry {
         NewLogEntry::new(Actor::Moderator(moderator), "approve", now).on_comment(comment.0, comment.1, comment.2)
     }
 
-    pub fn removed(moderator: i64, comment: (i64, i64, i64), reason: &str, note: Option<&str>, now: NaiveDateTime) -> NewLogEntry {
+    pub fn removed(
+        moderator: i64,
+        comment: (i64, i64, i64),
+        reason: &str,
+        note: Option<&str>,
+        now: NaiveDateTime,
+    ) -> NewLogEntry {
         NewLogEntry::new(Actor::Moderator(moderator), "remove", now)
             .on_comment(comment.0, comment.1, comment.2)
             .because(Some(reason), note)
@@ -104,13 +110,26 @@ impl NewLogEntry {
             .on_comment(comment.0, comment.1, comment.2)
     }
 
-    fn on_user(moderator: i64, action: &'static str, user_id: i64, reason: Option<&str>, note: Option<&str>, now: NaiveDateTime) -> NewLogEntry {
+    fn on_user(
+        moderator: i64,
+        action: &'static str,
+        user_id: i64,
+        reason: Option<&str>,
+        note: Option<&str>,
+        now: NaiveDateTime,
+    ) -> NewLogEntry {
         let mut entry = NewLogEntry::new(Actor::Moderator(moderator), action, now).because(reason, note);
         entry.target_user_id = Some(user_id);
         entry
     }
 
-    pub fn suspended(moderator: i64, user_id: i64, reason: &str, until: NaiveDateTime, now: NaiveDateTime) -> NewLogEntry {
+    pub fn suspended(
+        moderator: i64,
+        user_id: i64,
+        reason: &str,
+        until: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> NewLogEntry {
         let until = format!("until {}", until.format("%Y-%m-%d %H:%M UTC"));
         NewLogEntry::on_user(moderator, "suspend", user_id, Some(reason), Some(&until), now)
     }

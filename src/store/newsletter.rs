@@ -24,15 +24,30 @@ pub struct SubscriberRow {
 }
 
 pub fn find_subscriber_by_key(conn: &mut DbConnection, email_key: &str) -> QueryResult<Option<SubscriberRow>> {
-    subscribers::table.filter(subscribers::email_key.eq(email_key)).select(SubscriberRow::as_select()).first(conn).optional()
+    subscribers::table
+        .filter(subscribers::email_key.eq(email_key))
+        .select(SubscriberRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_subscriber_by_confirm_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<SubscriberRow>> {
-    subscribers::table.filter(subscribers::confirm_token_hash.eq(hash)).select(SubscriberRow::as_select()).first(conn).optional()
+    subscribers::table
+        .filter(subscribers::confirm_token_hash.eq(hash))
+        .select(SubscriberRow::as_select())
+        .first(conn)
+        .optional()
 }
 
-pub fn find_subscriber_by_unsubscribe_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<SubscriberRow>> {
-    subscribers::table.filter(subscribers::unsubscribe_token.eq(token)).select(SubscriberRow::as_select()).first(conn).optional()
+pub fn find_subscriber_by_unsubscribe_token(
+    conn: &mut DbConnection,
+    token: &str,
+) -> QueryResult<Option<SubscriberRow>> {
+    subscribers::table
+        .filter(subscribers::unsubscribe_token.eq(token))
+        .select(SubscriberRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn unsubscribe_token_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
@@ -63,7 +78,13 @@ pub fn insert_subscriber(
 }
 
 /// Start (or restart) double opt-in: a new confirmation token, valid until `expires`.
-pub fn set_confirmation(conn: &mut DbConnection, id: i64, token_hash: &str, expires: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_confirmation(
+    conn: &mut DbConnection,
+    id: i64,
+    token_hash: &str,
+    expires: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(subscribers::table.find(id))
         .set((
             subscribers::confirm_token_hash.eq(Some(token_hash)),
@@ -106,16 +127,19 @@ pub fn set_subscriber_status(conn: &mut DbConnection, id: i64, status: &str, now
 }
 
 pub fn subscriber_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
-    subscribers::table
-        .group_by(subscribers::status)
-        .select((subscribers::status, diesel::dsl::count_star()))
-        .load(conn)
+    subscribers::table.group_by(subscribers::status).select((subscribers::status, diesel::dsl::count_star())).load(conn)
 }
 
-pub fn list_subscribers(conn: &mut DbConnection, search: Option<&str>, status: Option<&str>, limit: Option<i64>) -> QueryResult<Vec<SubscriberRow>> {
+pub fn list_subscribers(
+    conn: &mut DbConnection,
+    search: Option<&str>,
+    status: Option<&str>,
+    limit: Option<i64>,
+) -> QueryResult<Vec<SubscriberRow>> {
     let mut query = subscribers::table.select(SubscriberRow::as_select()).into_boxed();
     if let Some(fragment) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        query = query.filter(subscribers::email_key.like(format!("%{}%", fragment.to_lowercase().replace(['%', '_'], ""))));
+        query =
+            query.filter(subscribers::email_key.like(format!("%{}%", fragment.to_lowercase().replace(['%', '_'], ""))));
     }
     if let Some(status) = status.filter(|s| !s.is_empty()) {
         query = query.filter(subscribers::status.eq(status.to_owned()));
@@ -151,7 +175,13 @@ pub struct IssueContent<'a> {
     pub body_text: &'a str,
 }
 
-pub fn insert_issue(conn: &mut DbConnection, content: &IssueContent<'_>, kind: &str, created_by: Option<i64>, now: NaiveDateTime) -> QueryResult<IssueRow> {
+pub fn insert_issue(
+    conn: &mut DbConnection,
+    content: &IssueContent<'_>,
+    kind: &str,
+    created_by: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<IssueRow> {
     diesel::insert_into(newsletter_issues::table)
         .values((
             newsletter_issues::subject.eq(content.subject),
@@ -168,7 +198,12 @@ pub fn insert_issue(conn: &mut DbConnection, content: &IssueContent<'_>, kind: &
         .get_result(conn)
 }
 
-pub fn update_issue(conn: &mut DbConnection, id: i64, content: &IssueContent<'_>, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn update_issue(
+    conn: &mut DbConnection,
+    id: i64,
+    content: &IssueContent<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(newsletter_issues::table.find(id).filter(newsletter_issues::status.eq("draft")))
         .set((
             newsletter_issues::subject.eq(content.subject),
@@ -214,12 +249,23 @@ pub fn finish_sent_issues(conn: &mut DbConnection) -> QueryResult<usize> {
     let busy = outbox::table
         .filter(outbox::issue_id.eq(newsletter_issues::id.nullable()))
         .filter(outbox::status.eq_any(["queued", "sending"]));
-    diesel::update(newsletter_issues::table.filter(newsletter_issues::status.eq("sending")).filter(diesel::dsl::not(diesel::dsl::exists(busy))))
-        .set(newsletter_issues::status.eq("sent"))
-        .execute(conn)
+    diesel::update(
+        newsletter_issues::table
+            .filter(newsletter_issues::status.eq("sending"))
+            .filter(diesel::dsl::not(diesel::dsl::exists(busy))),
+    )
+    .set(newsletter_issues::status.eq("sent"))
+    .execute(conn)
 }
 
-pub fn insert_email_token(conn: &mut DbConnection, user_id: i64, purpose: &str, token_hash: &str, expires: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn insert_email_token(
+    conn: &mut DbConnection,
+    user_id: i64,
+    purpose: &str,
+    token_hash: &str,
+    expires: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::insert_into(email_tokens::table)
         .values((
             email_tokens::user_id.eq(user_id),
@@ -232,7 +278,12 @@ pub fn insert_email_token(conn: &mut DbConnection, user_id: i64, purpose: &str, 
 }
 
 /// A live (unused, unexpired) token: its user.
-pub fn live_email_token(conn: &mut DbConnection, purpose: &str, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<(i64, i64)>> {
+pub fn live_email_token(
+    conn: &mut DbConnection,
+    purpose: &str,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(i64, i64)>> {
     email_tokens::table
         .filter(email_tokens::purpose.eq(purpose))
         .filter(email_tokens::token_hash.eq(token_hash))
@@ -250,7 +301,11 @@ pub fn use_email_token(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> 
         .execute(conn)
 }
 
-pub fn latest_email_token_at(conn: &mut DbConnection, user_id: i64, purpose: &str) -> QueryResult<Option<NaiveDateTime>> {
+pub fn latest_email_token_at(
+    conn: &mut DbConnection,
+    user_id: i64,
+    purpose: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
     email_tokens::table
         .filter(email_tokens::user_id.eq(user_id))
         .filter(email_tokens::purpose.eq(purpose))

@@ -51,7 +51,8 @@ pub struct NewMessage {
 
 /// Queue a message; returns 0 when one with the same key was already queued.
 pub fn enqueue(conn: &mut DbConnection, message: &NewMessage) -> QueryResult<usize> {
-    let exists = diesel::select(diesel::dsl::exists(outbox::table.filter(outbox::dedup_key.eq(&message.dedup_key)))).get_result::<bool>(conn)?;
+    let exists = diesel::select(diesel::dsl::exists(outbox::table.filter(outbox::dedup_key.eq(&message.dedup_key))))
+        .get_result::<bool>(conn)?;
     if exists {
         return Ok(0);
     }
@@ -87,7 +88,8 @@ pub fn claim_next(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> 
                      ORDER BY next_attempt_at, id LIMIT 1{lock}) \
          RETURNING *"
     );
-    let mut rows: Vec<OutboxRow> = diesel::sql_query(sql).bind::<Text, _>(worker).bind::<Timestamp, _>(now).load(conn)?;
+    let mut rows: Vec<OutboxRow> =
+        diesel::sql_query(sql).bind::<Text, _>(worker).bind::<Timestamp, _>(now).load(conn)?;
     Ok(rows.pop())
 }
 
@@ -110,8 +112,14 @@ pub fn mark_failed(conn: &mut DbConnection, id: i64, error: &str) -> QueryResult
 }
 
 /// Let an admin send a message in doubt (or failed) again.
-pub fn requeue(conn: &mut DbConnection, ids_of_issue: Option<i64>, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    let query = diesel::update(outbox::table.filter(outbox::status.eq(status)).filter(outbox::issue_id.eq(ids_of_issue)));
+pub fn requeue(
+    conn: &mut DbConnection,
+    ids_of_issue: Option<i64>,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let query =
+        diesel::update(outbox::table.filter(outbox::status.eq(status)).filter(outbox::issue_id.eq(ids_of_issue)));
     query.set((outbox::status.eq("queued"), outbox::next_attempt_at.eq(now), outbox::attempts.eq(0))).execute(conn)
 }
 
@@ -132,7 +140,10 @@ pub fn abandon_dead_claims(conn: &mut DbConnection, alive_since: NaiveDateTime) 
             .filter(outbox::status.eq("sending"))
             .filter(outbox::claimed_by.is_null().or(outbox::claimed_by.ne_all(live_workers.nullable()))),
     )
-    .set((outbox::status.eq("unknown"), outbox::last_error.eq(Some("the worker stopped while sending; delivery unknown"))))
+    .set((
+        outbox::status.eq("unknown"),
+        outbox::last_error.eq(Some("the worker stopped while sending; delivery unknown")),
+    ))
     .execute(conn)?;
     diesel::delete(workers::table.filter(workers::heartbeat_at.lt(alive_since))).execute(conn)?;
     Ok(abandoned)
@@ -162,5 +173,9 @@ pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64
 
 /// Messages to one address, newest first (for tests and the admin's view).
 pub fn for_recipient(conn: &mut DbConnection, recipient: &str) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table.filter(outbox::recipient.eq(recipient)).order(outbox::id.desc()).select(OutboxRow::as_select()).load(conn)
+    outbox::table
+        .filter(outbox::recipient.eq(recipient))
+        .order(outbox::id.desc())
+        .select(OutboxRow::as_select())
+        .load(conn)
 }

@@ -5,17 +5,19 @@ use super::schema::rate_events;
 use super::DbConnection;
 
 /// How many times `subject` did `action` since `since`, and when the earliest of those was.
-pub fn count_since(conn: &mut DbConnection, action: &str, subject: &str, since: NaiveDateTime) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+pub fn count_since(
+    conn: &mut DbConnection,
+    action: &str,
+    subject: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, Option<NaiveDateTime>)> {
     let filtered = rate_events::table
         .filter(rate_events::action.eq(action))
         .filter(rate_events::subject.eq(subject))
         .filter(rate_events::created_at.gt(since));
     let count = filtered.count().get_result(conn)?;
-    let earliest = if count > 0 {
-        filtered.select(diesel::dsl::min(rate_events::created_at)).first(conn)?
-    } else {
-        None
-    };
+    let earliest =
+        if count > 0 { filtered.select(diesel::dsl::min(rate_events::created_at)).first(conn)? } else { None };
     Ok((count, earliest))
 }
 
@@ -35,7 +37,8 @@ pub fn record(conn: &mut DbConnection, action: &str, subject: &str, at: NaiveDat
 }
 
 pub fn clear(conn: &mut DbConnection, action: &str, subject: &str) -> QueryResult<usize> {
-    diesel::delete(rate_events::table.filter(rate_events::action.eq(action)).filter(rate_events::subject.eq(subject))).execute(conn)
+    diesel::delete(rate_events::table.filter(rate_events::action.eq(action)).filter(rate_events::subject.eq(subject)))
+        .execute(conn)
 }
 
 /// Forget events older than any window looks back.

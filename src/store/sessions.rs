@@ -31,7 +31,11 @@ pub fn insert(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usiz
 }
 
 /// The live session for a token hash, with its account.
-pub fn find_live(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<(SessionRow, UserRow)>> {
+pub fn find_live(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(SessionRow, UserRow)>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
@@ -60,7 +64,8 @@ pub fn insert_setup_token(conn: &mut DbConnection, token_hash: &str, now: NaiveD
 }
 
 pub fn setup_token_exists(conn: &mut DbConnection, token_hash: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(setup_tokens::table.filter(setup_tokens::token_hash.eq(token_hash)))).get_result(conn)
+    diesel::select(diesel::dsl::exists(setup_tokens::table.filter(setup_tokens::token_hash.eq(token_hash))))
+        .get_result(conn)
 }
 
 pub fn delete_setup_tokens(conn: &mut DbConnection) -> QueryResult<usize> {

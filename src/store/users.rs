@@ -42,10 +42,7 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<UserRow> {
-    diesel::insert_into(users::table)
-        .values(new)
-        .returning(users::all_columns)
-        .get_result(conn)
+    diesel::insert_into(users::table).values(new).returning(users::all_columns).get_result(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
@@ -53,11 +50,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
 }
 
 pub fn find_by_username_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::username_key.eq(key))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(users::username_key.eq(key)).select(UserRow::as_select()).first(conn).optional()
 }
 
 /// Sign-in accepts a username or an email address.

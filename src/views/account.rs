@@ -87,7 +87,14 @@ pub struct OwnProfile {
 }
 
 /// A reader's profile. `own` is set when the reader views their own, and adds their settings.
-pub fn profile(ctx: &PageContext, user: &User, comments: &[ProfileComment], total: i64, staff_view: bool, own: Option<&OwnProfile>) -> Markup {
+pub fn profile(
+    ctx: &PageContext,
+    user: &User,
+    comments: &[ProfileComment],
+    total: i64,
+    staff_view: bool,
+    own: Option<&OwnProfile>,
+) -> Markup {
     let content = html! {
         section.profile {
             h1 { (user.name()) }
@@ -249,7 +256,14 @@ fn staff_panel(ctx: &PageContext, user: &User) -> Markup {
     }
 }
 
-pub fn edit_comment(ctx: &PageContext, id: i64, slug: &str, body: &str, deadline: chrono::NaiveDateTime, errors: &FormErrors) -> Markup {
+pub fn edit_comment(
+    ctx: &PageContext,
+    id: i64,
+    slug: &str,
+    body: &str,
+    deadline: chrono::NaiveDateTime,
+    errors: &FormErrors,
+) -> Markup {
     let content = html! {
         section.edit {
             h1 { "Edit your comment" }

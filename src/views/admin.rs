@@ -2,9 +2,9 @@ use maud::{html, Markup};
 
 use super::components::{csrf_field, general_error, text_input, time, FormErrors};
 use super::layout::{layout, PageContext};
+use crate::domain::moderation::FLAG_WEIGHT_EXPLAINED;
 use crate::domain::role::Role;
 use crate::services::accounts::User;
-use crate::domain::moderation::FLAG_WEIGHT_EXPLAINED;
 use crate::services::articles::{Article, ArticleForm};
 use crate::services::settings::SettingsForm;
 
@@ -149,7 +149,14 @@ const SETTINGS_FIELDS: &[&str] = &[
 ];
 
 /// A labelled whole-number input with its hint and error.
-fn number_input(errors: &FormErrors, name: &str, label: &str, value: &str, (min, max): (u32, u32), hint: &str) -> Markup {
+fn number_input(
+    errors: &FormErrors,
+    name: &str,
+    label: &str,
+    value: &str,
+    (min, max): (u32, u32),
+    hint: &str,
+) -> Markup {
     let invalid = errors.get(name).is_some();
     let hint_id = format!("{name}-hint");
     let described = if invalid { format!("{hint_id} {name}-error") } else { hint_id.clone() };
@@ -181,7 +188,9 @@ fn word_list(errors: &FormErrors, name: &str, label: &str, value: &str, hint: &s
 }
 
 pub fn settings_page(ctx: &PageContext, form: &SettingsForm, errors: &FormErrors, saved: bool) -> Markup {
-    let premoderation = |mode: &str| form.premoderation == mode || (mode == "off" && !["new", "all"].contains(&form.premoderation.as_str()));
+    let premoderation = |mode: &str| {
+        form.premoderation == mode || (mode == "off" && !["new", "all"].contains(&form.premoderation.as_str()))
+    };
     let premoderation_invalid = errors.get("premoderation").is_some();
     let content = html! {
         h1 { "Moderation settings" }

@@ -39,7 +39,14 @@ fn issue_url(id: i64) -> String {
 }
 
 /// /admin/newsletter. `status` is "" for every status (the "All" option submits "").
-pub fn dashboard(ctx: &PageContext, counts: &SubscriberCounts, subscribers: &[Subscriber], q: &str, status: &str, issues: &[Issue]) -> Markup {
+pub fn dashboard(
+    ctx: &PageContext,
+    counts: &SubscriberCounts,
+    subscribers: &[Subscriber],
+    q: &str,
+    status: &str,
+    issues: &[Issue],
+) -> Markup {
     let total = counts.pending + counts.confirmed + counts.unsubscribed + counts.bounced;
     let all = status.is_empty() || status == "all";
     let export = format!(
@@ -251,7 +258,14 @@ fn progress_block(ctx: &PageContext, issue: &Issue, progress: &Progress) -> Mark
 
 /// /admin/newsletter/issues/{id}: the issue, a preview of what subscribers get, and once it is
 /// being sent, its progress.
-pub fn issue_page(ctx: &PageContext, issue: &Issue, preview: &Email, progress: &Progress, confirmed: i64, notice: Option<&str>) -> Markup {
+pub fn issue_page(
+    ctx: &PageContext,
+    issue: &Issue,
+    preview: &Email,
+    progress: &Progress,
+    confirmed: i64,
+    notice: Option<&str>,
+) -> Markup {
     let url = issue_url(issue.id);
     let draft = issue.status == "draft";
     let content = html! {

@@ -64,7 +64,15 @@ pub fn general_error(errors: &FormErrors, fields: &[&str]) -> Markup {
 }
 
 /// A labelled input, with its error message if any.
-pub fn text_input(errors: &FormErrors, name: &str, label: &str, kind: &str, value: &str, autocomplete: &str, required: bool) -> Markup {
+pub fn text_input(
+    errors: &FormErrors,
+    name: &str,
+    label: &str,
+    kind: &str,
+    value: &str,
+    autocomplete: &str,
+    required: bool,
+) -> Markup {
     let invalid = errors.get(name).is_some();
     html! {
         div.field {

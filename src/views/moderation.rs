@@ -169,7 +169,13 @@ fn hidden_tab(tab: Tab) -> Markup {
     html! { input type="hidden" name="tab" value=(tab.as_str()); }
 }
 
-pub fn queue_page(ctx: &PageContext, page: &QueuePage, items: &[QueueItemView<'_>], now: NaiveDateTime, errors: &FormErrors) -> Markup {
+pub fn queue_page(
+    ctx: &PageContext,
+    page: &QueuePage,
+    items: &[QueueItemView<'_>],
+    now: NaiveDateTime,
+    errors: &FormErrors,
+) -> Markup {
     let admin = is_admin(ctx);
     let content = html! {
         section.moderation {
@@ -328,7 +334,14 @@ fn author_box(item: &QueueItem, now: NaiveDateTime) -> Markup {
     }
 }
 
-fn item_actions(ctx: &PageContext, tab: Tab, item: &QueueItem, status: Status, has_open_flags: bool, admin: bool) -> Markup {
+fn item_actions(
+    ctx: &PageContext,
+    tab: Tab,
+    item: &QueueItem,
+    status: Status,
+    has_open_flags: bool,
+    admin: bool,
+) -> Markup {
     let id = item.comment.id;
     let action = |name: &str| format!("/moderation/comments/{id}/{name}");
     html! {
@@ -431,7 +444,9 @@ fn log_reason(code: &str) -> String {
 
 fn log_url(query: &LogQuery, before: i64) -> String {
     let mut url = String::from("/moderation/log?");
-    for (key, value) in [("action", &query.action), ("actor", &query.actor), ("user", &query.user), ("article", &query.article)] {
+    for (key, value) in
+        [("action", &query.action), ("actor", &query.actor), ("user", &query.user), ("article", &query.article)]
+    {
         if !value.is_empty() {
             url.push_str(&format!("{key}={}&", urlencoding::encode(value)));
         }
@@ -441,7 +456,8 @@ fn log_url(query: &LogQuery, before: i64) -> String {
 }
 
 pub fn log_page(ctx: &PageContext, page: &LogPage, query: &LogQuery) -> Markup {
-    let filtered = !(query.action.is_empty() && query.actor.is_empty() && query.user.is_empty() && query.article.is_empty());
+    let filtered =
+        !(query.action.is_empty() && query.actor.is_empty() && query.user.is_empty() && query.article.is_empty());
     let content = html! {
         section.moderation {
             h1 { "Moderation log" }
@@ -562,7 +578,12 @@ mod tests {
         // 2 is inside "é"; 5..3 is backwards; 100 is past the end; 0..4 overlaps 1..5.
         let html = render(
             body,
-            &[(0..2, HighlightKind::Masked), (1..5, HighlightKind::Masked), (5..3, HighlightKind::Masked), (7..100, HighlightKind::Matched)],
+            &[
+                (0..2, HighlightKind::Masked),
+                (1..5, HighlightKind::Masked),
+                (5..3, HighlightKind::Masked),
+                (7..100, HighlightKind::Matched),
+            ],
         );
         assert_eq!(html, "h<mark class=\"masked\" title=\"Masked for readers\">éll</mark>o world");
         assert_eq!(render("", &[(0..1, HighlightKind::Masked)]), "");
@@ -584,7 +605,10 @@ mod tests {
         assert_eq!(log_reason("spam"), "Spam");
         assert_eq!(log_reason("premoderation"), "Held: pre-moderation");
         assert_eq!(log_reason("Posting spam links"), "Posting spam links");
-        assert_eq!(log_url(&LogQuery { action: "remove".into(), user: "a b".into(), ..LogQuery::default() }, 7), "/moderation/log?action=remove&user=a%20b&before=7");
+        assert_eq!(
+            log_url(&LogQuery { action: "remove".into(), user: "a b".into(), ..LogQuery::default() }, 7),
+            "/moderation/log?action=remove&user=a%20b&before=7"
+        );
     }
 
     fn at(day: u32) -> NaiveDateTime {
@@ -719,7 +743,10 @@ mod tests {
             target: Some("troll".into()),
             article: Some(("a-story".into(), "A story".into())),
         };
-        let page = LogPage { entries: vec![entry("remove", Some("mod"), None), entry("hold", None, Some("premoderation"))], next: Some(3) };
+        let page = LogPage {
+            entries: vec![entry("remove", Some("mod"), None), entry("hold", None, Some("premoderation"))],
+            next: Some(3),
+        };
         let query = LogQuery { action: "remove".into(), actor: "mod".into(), ..LogQuery::default() };
         let html = log_page(&ctx(Role::Moderator), &page, &query).into_string();
         if std::env::var("SHOW_HTML").is_ok() {

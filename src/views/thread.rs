@@ -107,7 +107,12 @@ pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option
 
 /// A comment and its replies. Replies nest visually to `MAX_DISPLAY_DEPTH`; below that they
 /// follow at the same level, each saying whom it answers.
-fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, visual_depth: usize, answering: Option<&Comment>) -> Markup {
+fn comment_node(
+    view: &ThreadView<'_>,
+    node: &Node<Comment>,
+    visual_depth: usize,
+    answering: Option<&Comment>,
+) -> Markup {
     let nest = visual_depth + 1 < MAX_DISPLAY_DEPTH;
     html! {
         (comment(view, &node.item, answering))
@@ -269,7 +274,14 @@ fn flag_control(reader: &ReaderControls<'_>, c: &Comment) -> Markup {
 }
 
 /// The form for a new comment or a reply. The draft comes back with any error.
-pub fn comment_form(slug: &str, csrf_token: &str, parent_id: Option<i64>, body: &str, error: Option<&str>, sort: Sort) -> Markup {
+pub fn comment_form(
+    slug: &str,
+    csrf_token: &str,
+    parent_id: Option<i64>,
+    body: &str,
+    error: Option<&str>,
+    sort: Sort,
+) -> Markup {
     let id = match parent_id {
         Some(parent) => format!("reply-{parent}"),
         None => "comment-form".to_owned(),
@@ -311,7 +323,11 @@ mod tests {
             author_id,
             author_username: format!("user{author_id}"),
             author_display_name: None,
-            body_html: if matches!(status, Status::Published | Status::Pending) { format!("<p>Body {id}</p>") } else { String::new() },
+            body_html: if matches!(status, Status::Published | Status::Pending) {
+                format!("<p>Body {id}</p>")
+            } else {
+                String::new()
+            },
             status,
             score: 1,
             created_at: at(9),

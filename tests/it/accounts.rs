@@ -15,7 +15,13 @@ async fn a_reader_registers_through_the_form_and_lands_back_on_the_article() {
     let done = client
         .post_form(
             "/register?next=%2Farticles%2Fbudget%23comment-form",
-            &[("csrf_token", &token), ("username", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD), ("display_name", "Ada L.")],
+            &[
+                ("csrf_token", &token),
+                ("username", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("display_name", "Ada L."),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
@@ -59,7 +65,10 @@ async fn registration_refuses_bad_input_with_clear_messages_and_keeps_the_draft(
     for (username, email, password, status, message) in cases {
         let token = client.get("/register").await.csrf();
         let page = client
-            .post_form("/register", &[("csrf_token", &token), ("username", username), ("email", email), ("password", password)])
+            .post_form(
+                "/register",
+                &[("csrf_token", &token), ("username", username), ("email", email), ("password", password)],
+            )
             .await;
         assert_eq!(page.status, *status, "{username} {email} {password}");
         page.assert_contains(message);
@@ -69,7 +78,10 @@ async fn registration_refuses_bad_input_with_clear_messages_and_keeps_the_draft(
     let too_long = "x".repeat(1025);
     let token = client.get("/register").await.csrf();
     let page = client
-        .post_form("/register", &[("csrf_token", &token), ("username", "fresh"), ("email", "n@example.com"), ("password", &too_long)])
+        .post_form(
+            "/register",
+            &[("csrf_token", &token), ("username", "fresh"), ("email", "n@example.com"), ("password", &too_long)],
+        )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     page.assert_contains("at most 1024 characters");
@@ -103,8 +115,10 @@ async fn sign_in_accepts_username_or_email_and_fails_the_same_way_either_way() {
     client.sign_in("Ada@Example.com", PASSWORD).await;
 
     let client = app.client();
-    let wrong_password = client.submit("/signin", "/signin", &[("login", "ada"), ("password", "not the password")]).await;
-    let no_account = client.submit("/signin", "/signin", &[("login", "nobody"), ("password", "not the password")]).await;
+    let wrong_password =
+        client.submit("/signin", "/signin", &[("login", "ada"), ("password", "not the password")]).await;
+    let no_account =
+        client.submit("/signin", "/signin", &[("login", "nobody"), ("password", "not the password")]).await;
     assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED);
     assert_eq!(no_account.status, StatusCode::UNAUTHORIZED);
     wrong_password.assert_contains("That username or password is not right.");
@@ -120,19 +134,23 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it_in_the_database() {
     let first = client.submit("/signin", "/signin", &[("login", "ada"), ("password", PASSWORD)]).await;
     let first_cookie = first.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
     let second = client.submit("/", "/signin", &[("login", "ada"), ("password", PASSWORD)]).await;
-    let second_cookie = second.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let second_cookie =
+        second.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
     assert_ne!(first_cookie, second_cookie, "a new token at every sign-in");
 
     // The first token no longer works: it was replaced.
     let raw = reqwest::Client::new();
-    let with_first = raw.get(format!("{}/api/v1/session", app.address)).header("cookie", &first_cookie).send().await.unwrap();
+    let with_first =
+        raw.get(format!("{}/api/v1/session", app.address)).header("cookie", &first_cookie).send().await.unwrap();
     assert!(with_first.json::<serde_json::Value>().await.unwrap()["user"].is_null());
-    let with_second = raw.get(format!("{}/api/v1/session", app.address)).header("cookie", &second_cookie).send().await.unwrap();
+    let with_second =
+        raw.get(format!("{}/api/v1/session", app.address)).header("cookie", &second_cookie).send().await.unwrap();
     assert_eq!(with_second.json::<serde_json::Value>().await.unwrap()["user"]["username"], "ada");
 
     let out = client.submit("/", "/signout", &[]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    let after = raw.get(format!("{}/api/v1/session", app.address)).header("cookie", &second_cookie).send().await.unwrap();
+    let after =
+        raw.get(format!("{}/api/v1/session", app.address)).header("cookie", &second_cookie).send().await.unwrap();
     assert!(after.json::<serde_json::Value>().await.unwrap()["user"].is_null(), "the session ended in the database");
 }
 
@@ -174,7 +192,13 @@ async fn the_setup_link_creates_the_first_admin_once() {
     let done = client
         .post_form(
             "/setup",
-            &[("csrf_token", &form.csrf()), ("token", &token), ("username", "chief"), ("email", "ed@example.com"), ("password", PASSWORD)],
+            &[
+                ("csrf_token", &form.csrf()),
+                ("token", &token),
+                ("username", "chief"),
+                ("email", "ed@example.com"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);

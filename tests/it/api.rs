@@ -53,7 +53,10 @@ async fn accounts_are_created_through_the_api() {
     let mut client = app.client();
     client.fetch_csrf().await;
     let created = client
-        .api_post("/api/v1/accounts", json!({"username": "ada", "email": "ada@example.com", "password": PASSWORD, "display_name": "Ada"}))
+        .api_post(
+            "/api/v1/accounts",
+            json!({"username": "ada", "email": "ada@example.com", "password": PASSWORD, "display_name": "Ada"}),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["user"]["display_name"], "Ada");
@@ -61,10 +64,14 @@ async fn accounts_are_created_through_the_api() {
     assert_eq!(client.api_get("/api/v1/session").await.body["user"]["username"], "ada");
     let mut other = app.client();
     other.fetch_csrf().await;
-    let taken = other.api_post("/api/v1/accounts", json!({"username": "ADA", "email": "x@example.com", "password": PASSWORD})).await;
+    let taken = other
+        .api_post("/api/v1/accounts", json!({"username": "ADA", "email": "x@example.com", "password": PASSWORD}))
+        .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     assert_eq!(taken.body["error"]["field"], "username");
-    let weak = other.api_post("/api/v1/accounts", json!({"username": "bob", "email": "b@example.com", "password": "short"})).await;
+    let weak = other
+        .api_post("/api/v1/accounts", json!({"username": "bob", "email": "b@example.com", "password": "short"}))
+        .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(weak.body["error"]["message"].as_str().unwrap().contains("at least 10"));
 }

@@ -65,19 +65,34 @@ async fn admins_create_and_edit_articles_in_the_ui() {
         .submit(
             "/admin/articles/new",
             "/admin/articles",
-            &[("title", "Flood defences approved"), ("slug", ""), ("author_name", "Sam"), ("summary", "After a long debate."), ("body", "## Background\n\nText."), ("comments_open", "on"), ("publish", "on")],
+            &[
+                ("title", "Flood defences approved"),
+                ("slug", ""),
+                ("author_name", "Sam"),
+                ("summary", "After a long debate."),
+                ("body", "## Background\n\nText."),
+                ("comments_open", "on"),
+                ("publish", "on"),
+            ],
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
     assert_eq!(created.location(), "/articles/flood-defences-approved");
-    let article = civil::services::articles::find_by_slug(&app.app, "flood-defences-approved".into(), true).await.unwrap();
+    let article =
+        civil::services::articles::find_by_slug(&app.app, "flood-defences-approved".into(), true).await.unwrap();
     let edit_page = admin.get(&format!("/admin/articles/{}/edit", article.id)).await;
     edit_page.assert_contains("Flood defences approved");
     let updated = admin
         .submit(
             "/admin",
             &format!("/admin/articles/{}", article.id),
-            &[("title", "Flood defences approved at last"), ("slug", "flood-defences"), ("author_name", "Sam"), ("summary", ""), ("body", "Text.")],
+            &[
+                ("title", "Flood defences approved at last"),
+                ("slug", "flood-defences"),
+                ("author_name", "Sam"),
+                ("summary", ""),
+                ("body", "Text."),
+            ],
         )
         .await;
     assert_eq!(updated.status, StatusCode::SEE_OTHER, "{}", updated.text);
@@ -85,7 +100,13 @@ async fn admins_create_and_edit_articles_in_the_ui() {
     page.assert_contains("Flood defences approved at last");
     page.assert_contains("The discussion on this article is closed.");
 
-    let invalid = admin.submit("/admin/articles/new", "/admin/articles", &[("title", ""), ("slug", "x"), ("author_name", "Sam"), ("body", "B")]).await;
+    let invalid = admin
+        .submit(
+            "/admin/articles/new",
+            "/admin/articles",
+            &[("title", ""), ("slug", "x"), ("author_name", "Sam"), ("body", "B")],
+        )
+        .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     invalid.assert_contains("Enter the title.");
     assert_eq!(app.reader("ada").await.get("/admin/articles/new").await.status, StatusCode::FORBIDDEN);

@@ -35,7 +35,8 @@ async fn browser() -> Option<(Client, Driver)> {
         return None;
     };
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let process = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let process =
+        Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let profile = tempfile::tempdir().unwrap();
     let driver = Driver { process, port, _profile: profile };
     let mut capabilities = serde_json::Map::new();

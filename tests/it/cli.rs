@@ -34,7 +34,11 @@ fn ok(output: &Output) -> String {
 async fn the_cli_manages_users_and_articles() {
     let db = std::sync::Arc::new(TestDatabase::new());
     ok(&civil(&db, &["migrate"], ""));
-    let created = ok(&civil(&db, &["user", "create", "--username", "chief", "--email", "chief@example.com", "--role", "admin"], &format!("{PASSWORD}\n")));
+    let created = ok(&civil(
+        &db,
+        &["user", "create", "--username", "chief", "--email", "chief@example.com", "--role", "admin"],
+        &format!("{PASSWORD}\n"),
+    ));
     assert!(created.contains("Created chief (admin)"), "{created}");
     let weak = civil(&db, &["user", "create", "--username", "weak", "--email", "w@example.com"], "short\n");
     assert!(!weak.status.success());
@@ -42,7 +46,11 @@ async fn the_cli_manages_users_and_articles() {
     ok(&civil(&db, &["user", "create", "--username", "ada", "--email", "ada@example.com"], PASSWORD));
     ok(&civil(&db, &["user", "set-role", "--username", "ada", "--role", "moderator"], ""));
 
-    let draft = ok(&civil(&db, &["article", "create", "--slug", "harbour", "--title", "Harbour reopens", "--author", "Sam"], "The **harbour** is open.\n"));
+    let draft = ok(&civil(
+        &db,
+        &["article", "create", "--slug", "harbour", "--title", "Harbour reopens", "--author", "Sam"],
+        "The **harbour** is open.\n",
+    ));
     assert!(draft.contains("saved as a draft"), "{draft}");
     let listed = ok(&civil(&db, &["article", "list"], ""));
     assert!(listed.contains("harbour") && listed.contains("draft"), "{listed}");
@@ -63,7 +71,17 @@ async fn the_cli_manages_users_and_articles() {
 fn help_documents_every_command_and_setting() {
     let output = Command::new(env!("CARGO_BIN_EXE_civil")).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
-    for word in ["serve", "migrate", "user", "article", "CIVIL_LISTEN", "DATABASE_URL", "CIVIL_BASE_URL", "CIVIL_DATA_DIR", "civil.toml"] {
+    for word in [
+        "serve",
+        "migrate",
+        "user",
+        "article",
+        "CIVIL_LISTEN",
+        "DATABASE_URL",
+        "CIVIL_BASE_URL",
+        "CIVIL_DATA_DIR",
+        "civil.toml",
+    ] {
         assert!(help.contains(word), "--help mentions {word}:\n{help}");
     }
     let article_help = Command::new(env!("CARGO_BIN_EXE_civil")).args(["article", "--help"]).output().unwrap();

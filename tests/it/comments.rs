@@ -17,7 +17,9 @@ async fn readers_post_comments_and_replies_through_the_form() {
     let bob = app.reader("bob").await;
     let reply_form = bob.get(&format!("/articles/budget?reply={id}")).await;
     reply_form.assert_contains(&format!(r#"id="reply-{id}""#));
-    let replied = bob.submit("/articles/budget", "/articles/budget/comments", &[("body", "A reply"), ("parent_id", &id.to_string())]).await;
+    let replied = bob
+        .submit("/articles/budget", "/articles/budget/comments", &[("body", "A reply"), ("parent_id", &id.to_string())])
+        .await;
     assert_eq!(replied.status, StatusCode::SEE_OTHER, "{}", replied.text);
 
     let page = app.client().get("/articles/budget").await;
@@ -41,9 +43,27 @@ async fn bad_comments_get_a_clear_error_and_keep_the_draft() {
     let cases: Vec<(&str, String, Option<String>, StatusCode, &str)> = vec![
         ("budget", "   ".into(), None, StatusCode::UNPROCESSABLE_ENTITY, "Write something before posting."),
         ("budget", long.clone(), None, StatusCode::UNPROCESSABLE_ENTITY, "at most 10000 characters"),
-        ("budget", "Replying across".into(), Some(elsewhere.to_string()), StatusCode::UNPROCESSABLE_ENTITY, "not on this article"),
-        ("budget", "Replying to nothing".into(), Some("987654".into()), StatusCode::UNPROCESSABLE_ENTITY, "not on this article"),
-        ("budget", "Replying to garbage".into(), Some("abc".into()), StatusCode::UNPROCESSABLE_ENTITY, "not on this article"),
+        (
+            "budget",
+            "Replying across".into(),
+            Some(elsewhere.to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not on this article",
+        ),
+        (
+            "budget",
+            "Replying to nothing".into(),
+            Some("987654".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not on this article",
+        ),
+        (
+            "budget",
+            "Replying to garbage".into(),
+            Some("abc".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not on this article",
+        ),
         ("closed", "Too late".into(), None, StatusCode::CONFLICT, "The discussion on this article is closed."),
     ];
     for (slug, body, parent, status, message) in cases {
@@ -89,7 +109,10 @@ async fn comments_render_safe_markdown() {
         .await;
     let thread = app.client().thread("budget", "").await;
     let html = thread.body["comments"][0]["body_html"].as_str().unwrap();
-    assert!(html.contains("<blockquote>") && html.contains("<li>one</li>") && html.contains("<code>code</code>"), "{html}");
+    assert!(
+        html.contains("<blockquote>") && html.contains("<li>one</li>") && html.contains("<code>code</code>"),
+        "{html}"
+    );
     assert!(html.contains(r#"rel="nofollow ugc noopener""#), "{html}");
     assert!(!html.contains("<img") && !html.contains("<script"), "{html}");
     let page = app.client().get("/articles/budget").await;
@@ -133,7 +156,8 @@ async fn authors_edit_within_the_window_and_nobody_else_can() {
 
     let form = ada.get(&format!("/comments/{id}/edit")).await;
     form.assert_contains("Frist");
-    let saved = ada.submit(&format!("/comments/{id}/edit"), &format!("/comments/{id}/edit"), &[("body", "First")]).await;
+    let saved =
+        ada.submit(&format!("/comments/{id}/edit"), &format!("/comments/{id}/edit"), &[("body", "First")]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
     let page = app.client().get("/articles/budget").await;
     page.assert_contains("First");
@@ -161,7 +185,8 @@ async fn editing_after_the_window_is_refused_with_the_text_kept() {
     assert!(late.body["error"]["message"].as_str().unwrap().contains("0 minutes"));
     assert_eq!(ada.get(&format!("/comments/{id}/edit")).await.status, StatusCode::FORBIDDEN);
     let token = ada.get("/articles/budget").await.csrf();
-    let page = ada.post_form(&format!("/comments/{id}/edit"), &[("csrf_token", &token), ("body", "my new wording")]).await;
+    let page =
+        ada.post_form(&format!("/comments/{id}/edit"), &[("csrf_token", &token), ("body", "my new wording")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     page.assert_contains("my new wording");
 }
@@ -330,9 +355,13 @@ async fn profanity_is_masked_in_public_and_kept_for_moderators() {
     let api = app.client().thread("budget", "").await;
     let html = api.body["comments"][0]["body_html"].as_str().unwrap();
     assert!(!html.contains("fucking") && html.contains("s***"), "{html}");
-    let (raw, _) = civil::services::comments::for_editing(&app.app, &civil::services::accounts::find_by_username(&app.app, "ada").await.unwrap(), id)
-        .await
-        .unwrap();
+    let (raw, _) = civil::services::comments::for_editing(
+        &app.app,
+        &civil::services::accounts::find_by_username(&app.app, "ada").await.unwrap(),
+        id,
+    )
+    .await
+    .unwrap();
     assert!(raw.body_raw.contains("fucking"), "the original is stored");
 }
 
@@ -381,7 +410,8 @@ async fn emphasis_next_to_a_word_is_not_mistaken_for_profanity() {
     let app = spawn().await;
     app.article("budget").await;
     let ada = app.reader("ada").await;
-    let created = ada.try_comment("budget", "Students who *really* care should come, and **shit** happens.", None).await;
+    let created =
+        ada.try_comment("budget", "Students who *really* care should come, and **shit** happens.", None).await;
     assert_eq!(created.status, StatusCode::CREATED);
     assert_eq!(created.body["status"], "published", "{}", created.body);
     let html = created.body["body_html"].as_str().unwrap();

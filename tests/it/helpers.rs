@@ -29,7 +29,11 @@ impl TestDatabase {
     pub fn new() -> TestDatabase {
         let dir = tempfile::tempdir().expect("temp dir");
         match std::env::var("CIVIL_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
-            None => TestDatabase { url: dir.path().join("civil.db").to_string_lossy().into_owned(), _dir: dir, drop_pg: None },
+            None => TestDatabase {
+                url: dir.path().join("civil.db").to_string_lossy().into_owned(),
+                _dir: dir,
+                drop_pg: None,
+            },
             Some(admin_url) => {
                 static COUNTER: AtomicU32 = AtomicU32::new(0);
                 let name = format!("civil_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
@@ -110,7 +114,8 @@ pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut
     settings.worker = false;
     settings.smtp_url = Some(smtp.url());
     adjust(&mut settings);
-    let mailer = civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir).unwrap();
+    let mailer =
+        civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir).unwrap();
     let application = Application::build(settings).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let app = application.app.clone();
@@ -129,11 +134,7 @@ impl TestApp {
     /// A browser-like client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> Client {
         Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
+            http: reqwest::Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap(),
             base: self.address.clone(),
             csrf: None,
         }
@@ -284,7 +285,8 @@ impl Client {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         Json { status, headers, body }
     }
 

@@ -68,17 +68,23 @@ async fn established_accounts_post_every_few_seconds() {
     app.article("budget").await;
     let ada = app.reader("ada").await;
     {
-        use diesel::prelude::*;
         use civil::store::schema::users;
+        use diesel::prelude::*;
         let mut conn = app.app.pool.get().unwrap();
         let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(30);
-        diesel::update(users::table.filter(users::username.eq("ada"))).set(users::created_at.eq(long_ago)).execute(&mut conn).unwrap();
+        diesel::update(users::table.filter(users::username.eq("ada")))
+            .set(users::created_at.eq(long_ago))
+            .execute(&mut conn)
+            .unwrap();
     }
     assert_eq!(ada.try_comment("budget", "one", None).await.status, StatusCode::CREATED);
     let quick = ada.try_comment("budget", "two", None).await;
     assert_eq!(quick.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(retry_after(&quick) <= 5);
-    assert!(ada.try_comment("budget", "three", None).await.body["error"]["message"].as_str().unwrap().contains("5 seconds"));
+    assert!(ada.try_comment("budget", "three", None).await.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("5 seconds"));
 }
 
 #[tokio::test]
@@ -91,7 +97,12 @@ async fn registrations_are_limited_per_address() {
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         client.fetch_csrf().await;
     }
-    let third = client.api_post("/api/v1/accounts", json!({"username": "userthree", "email": "three@example.com", "password": PASSWORD})).await;
+    let third = client
+        .api_post(
+            "/api/v1/accounts",
+            json!({"username": "userthree", "email": "three@example.com", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(retry_after(&third) > 3000);
 }
@@ -127,7 +138,9 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     let untrusted = spawn_limited(|s| s.limits.registrations_per_hour = 1).await;
     let mut client = untrusted.client();
     client.fetch_csrf().await;
-    let first = client.api_post("/api/v1/accounts", json!({"username": "alpha", "email": "a@example.com", "password": PASSWORD})).await;
+    let first = client
+        .api_post("/api/v1/accounts", json!({"username": "alpha", "email": "a@example.com", "password": PASSWORD}))
+        .await;
     assert_eq!(first.status, StatusCode::CREATED);
     client.fetch_csrf().await;
     let spoofed = client
@@ -163,7 +176,10 @@ async fn failed_sign_ins_are_limited_per_address_and_slowed_per_account() {
     let mut guesser = strict.client();
     guesser.fetch_csrf().await;
     for name in ["x1x", "x2x", "x3x"] {
-        assert_eq!(guesser.api_post("/api/v1/session", json!({"login": name, "password": "guess guess"})).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            guesser.api_post("/api/v1/session", json!({"login": name, "password": "guess guess"})).await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let blocked = guesser.api_post("/api/v1/session", json!({"login": "x4x", "password": "guess guess"})).await;
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);

@@ -9,7 +9,7 @@ mod comments;
 mod helpers;
 mod limits;
 mod moderation;
-mod schema;
 mod newsletter;
 mod scale_out;
+mod schema;
 mod smtp;

@@ -55,14 +55,18 @@ async fn banned_words_reject_suspect_words_report_and_both_are_logged() {
     let rejected = ada.try_comment("budget", "Only a gammon would say that", None).await;
     assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(rejected.body["error"]["message"].as_str().unwrap().contains("gammon"), "{}", rejected.body);
-    let page = ada.submit("/articles/budget", "/articles/budget/comments", &[("body", "Only a gammon would say that")]).await;
+    let page =
+        ada.submit("/articles/budget", "/articles/budget/comments", &[("body", "Only a gammon would say that")]).await;
     page.assert_contains("Only a gammon would say that");
 
     let reported = ada.try_comment("budget", "What a snowflake take", None).await;
     assert_eq!(reported.body["status"], "published");
     let id = reported.body["id"].as_i64().unwrap();
     assert_eq!(queued_ids(&queue(&moderator, "reported").await), vec![id]);
-    assert!(queue(&moderator, "reported").await["items"][0]["reasons"][0].as_str().unwrap().starts_with("suspect_words"));
+    assert!(queue(&moderator, "reported").await["items"][0]["reasons"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("suspect_words"));
 
     let log = log_actions(&moderator, "").await;
     assert!(log.contains(&("reject".into(), Some("banned_words".into()))), "{log:?}");
@@ -95,14 +99,21 @@ async fn each_holding_rule_holds_and_logs_why() {
 
     // A link from a new commenter.
     let newbie = app.reader("newbie").await;
-    assert_eq!(newbie.try_comment("budget", "See https://example.com/report for more", None).await.body["status"], "pending");
+    assert_eq!(
+        newbie.try_comment("budget", "See https://example.com/report for more", None).await.body["status"],
+        "pending"
+    );
 
     trusted(&app).await;
     let ada = app.reader("ada").await;
-    assert_eq!(ada.try_comment("budget", "See https://example.com/report for more", None).await.body["status"], "published");
+    assert_eq!(
+        ada.try_comment("budget", "See https://example.com/report for more", None).await.body["status"],
+        "published"
+    );
 
     // Many masked words: published masked, and reported.
-    let sweary = ada.try_comment("budget", "This shit is fucking crap, total bullshit and the cunts know it", None).await;
+    let sweary =
+        ada.try_comment("budget", "This shit is fucking crap, total bullshit and the cunts know it", None).await;
     assert_eq!(sweary.body["status"], "published");
     assert!(!sweary.body["body_html"].as_str().unwrap().contains("fucking"));
 
@@ -118,7 +129,8 @@ async fn each_holding_rule_holds_and_logs_why() {
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
     assert_eq!(bob.try_comment("budget", "A perfectly ordinary remark.", None).await.body["status"], "pending");
 
-    let rules: Vec<Option<String>> = log_actions(&moderator, "?action=hold").await.into_iter().map(|(_, rule)| rule).collect();
+    let rules: Vec<Option<String>> =
+        log_actions(&moderator, "?action=hold").await.into_iter().map(|(_, rule)| rule).collect();
     for rule in ["new_commenter_links", "repeated_text", "always_review"] {
         assert!(rules.contains(&Some(rule.into())), "{rule} in {rules:?}");
     }
@@ -225,7 +237,10 @@ async fn removing_shows_a_placeholder_tells_the_author_why_and_is_logged() {
     let lonely = ada.comment("budget", "More cheap watches").await;
     for id in [parent, lonely] {
         let removed = moderator
-            .api_post(&format!("/api/v1/moderation/comments/{id}/remove"), json!({"reason": "spam", "note": "No advertising, please."}))
+            .api_post(
+                &format!("/api/v1/moderation/comments/{id}/remove"),
+                json!({"reason": "spam", "note": "No advertising, please."}),
+            )
             .await;
         assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
     }
@@ -265,7 +280,8 @@ async fn the_queue_page_shows_the_original_text_with_its_context_and_acts_withou
     page.assert_contains("Title of budget");
     page.assert_contains("Held: severe profanity or hate");
     page.assert_contains("@ada");
-    let approved = moderator.submit("/moderation", &format!("/moderation/comments/{id}/approve"), &[("tab", "pending")]).await;
+    let approved =
+        moderator.submit("/moderation", &format!("/moderation/comments/{id}/approve"), &[("tab", "pending")]).await;
     assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.text);
     assert_eq!(approved.location(), "/moderation?tab=pending");
     assert!(queued_ids(&queue(&moderator, "pending").await).is_empty());
@@ -287,7 +303,8 @@ async fn bulk_actions_apply_to_every_selected_item() {
     }
     let moderator = app.signed_in("mod1", Role::Moderator).await;
     let token = moderator.get("/moderation").await.csrf();
-    let mut form = vec![("csrf_token", token.as_str()), ("action", "remove"), ("reason", "off_topic"), ("tab", "pending")];
+    let mut form =
+        vec![("csrf_token", token.as_str()), ("action", "remove"), ("reason", "off_topic"), ("tab", "pending")];
     for id in &ids {
         form.push(("ids", id.as_str()));
     }
@@ -308,22 +325,33 @@ async fn suspended_and_banned_readers_can_read_but_not_take_part() {
     let ada_id = civil::services::accounts::find_by_username(&app.app, "ada").await.unwrap().id;
     let moderator = app.signed_in("mod1", Role::Moderator).await;
 
-    let bad = moderator.api_post(&format!("/api/v1/moderation/users/{ada_id}/suspend"), json!({"reason": "Cooling off", "days": 0})).await;
+    let bad = moderator
+        .api_post(&format!("/api/v1/moderation/users/{ada_id}/suspend"), json!({"reason": "Cooling off", "days": 0}))
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let suspended = moderator.api_post(&format!("/api/v1/moderation/users/{ada_id}/suspend"), json!({"reason": "Cooling off", "days": 3})).await;
+    let suspended = moderator
+        .api_post(&format!("/api/v1/moderation/users/{ada_id}/suspend"), json!({"reason": "Cooling off", "days": 3}))
+        .await;
     assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.body);
     let refused = ada.try_comment("budget", "Let me in", None).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let message = refused.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("suspended until") && message.contains("Cooling off"), "{message}");
-    assert_eq!(ada.api_post(&format!("/api/v1/comments/{target}/vote"), json!({"value": 1})).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(ada.api_post(&format!("/api/v1/comments/{target}/flags"), json!({"reason": "spam"})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        ada.api_post(&format!("/api/v1/comments/{target}/vote"), json!({"value": 1})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ada.api_post(&format!("/api/v1/comments/{target}/flags"), json!({"reason": "spam"})).await.status,
+        StatusCode::FORBIDDEN
+    );
     let page = ada.get("/articles/budget").await;
     assert_eq!(page.status, StatusCode::OK, "still reads");
     page.assert_contains("suspended until");
 
     // A ban (admins only) ends the reader's sessions at once.
-    let banned_by_mod = moderator.api_post(&format!("/api/v1/moderation/users/{ada_id}/ban"), json!({"reason": "Abuse"})).await;
+    let banned_by_mod =
+        moderator.api_post(&format!("/api/v1/moderation/users/{ada_id}/ban"), json!({"reason": "Abuse"})).await;
     assert_eq!(banned_by_mod.status, StatusCode::FORBIDDEN);
     let admin = app.signed_in("chief", Role::Admin).await;
     let banned = admin.api_post(&format!("/api/v1/moderation/users/{ada_id}/ban"), json!({"reason": "Abuse"})).await;
@@ -351,7 +379,10 @@ async fn remove_and_ban_removes_bans_and_signs_out() {
     let admin = app.signed_in("chief", Role::Admin).await;
     let token = admin.get("/moderation?tab=approved").await.csrf();
     let done = admin
-        .post_form(&format!("/moderation/comments/{id}/remove-and-ban"), &[("csrf_token", &token), ("reason", "abuse"), ("tab", "reported")])
+        .post_form(
+            &format!("/moderation/comments/{id}/remove-and-ban"),
+            &[("csrf_token", &token), ("reason", "abuse"), ("tab", "reported")],
+        )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
     assert!(troll.api_get("/api/v1/session").await.body["user"].is_null());
@@ -373,7 +404,12 @@ async fn readers_get_403_from_every_moderation_endpoint_and_moderators_cannot_pr
         let r = ada.api_post(&format!("/api/v1/moderation/comments/{id}/{action}"), json!({"reason": "spam"})).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{action}");
     }
-    for (action, body) in [("suspend", json!({"reason": "x", "days": 1})), ("ban", json!({"reason": "x"})), ("unban", json!({})), ("review", json!({}))] {
+    for (action, body) in [
+        ("suspend", json!({"reason": "x", "days": 1})),
+        ("ban", json!({"reason": "x"})),
+        ("unban", json!({})),
+        ("review", json!({})),
+    ] {
         let r = ada.api_post(&format!("/api/v1/moderation/users/{bob_id}/{action}"), body).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{action}");
     }
@@ -385,11 +421,16 @@ async fn readers_get_403_from_every_moderation_endpoint_and_moderators_cannot_pr
     let moderator = app.signed_in("mod1", Role::Moderator).await;
     let promote = moderator.submit("/moderation", "/admin/users/bob/role", &[("role", "moderator")]).await;
     assert_eq!(promote.status, StatusCode::FORBIDDEN);
-    assert_eq!(moderator.api_post(&format!("/api/v1/moderation/users/{bob_id}/ban"), json!({"reason": "x"})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        moderator.api_post(&format!("/api/v1/moderation/users/{bob_id}/ban"), json!({"reason": "x"})).await.status,
+        StatusCode::FORBIDDEN
+    );
     // Nobody acts on an equal: a moderator cannot suspend another moderator.
     app.create_user("mod2", Role::Moderator).await;
     let mod2 = civil::services::accounts::find_by_username(&app.app, "mod2").await.unwrap().id;
-    let equal = moderator.api_post(&format!("/api/v1/moderation/users/{mod2}/suspend"), json!({"reason": "x", "days": 1})).await;
+    let equal = moderator
+        .api_post(&format!("/api/v1/moderation/users/{mod2}/suspend"), json!({"reason": "x", "days": 1}))
+        .await;
     assert_eq!(equal.status, StatusCode::FORBIDDEN);
 }
 
@@ -402,7 +443,9 @@ async fn moderators_feature_comments_and_close_threads() {
     let first = ada.comment("budget", "An ordinary first comment.").await;
     let insight = ada.comment("budget", "The most insightful comment.").await;
     let moderator = app.signed_in("mod1", Role::Moderator).await;
-    let featured = moderator.submit("/articles/budget", &format!("/moderation/comments/{insight}/feature"), &[("featured", "1")]).await;
+    let featured = moderator
+        .submit("/articles/budget", &format!("/moderation/comments/{insight}/feature"), &[("featured", "1")])
+        .await;
     assert_eq!(featured.status, StatusCode::SEE_OTHER);
     let page = app.client().get("/articles/budget").await;
     page.assert_contains("Featured");
@@ -449,7 +492,10 @@ async fn settings_changed_by_an_admin_apply_at_once_on_every_instance() {
     let ada = first.reader("ada").await;
     let mut ada_on_second = second.client();
     ada_on_second.sign_in("ada", PASSWORD).await;
-    assert_eq!(ada_on_second.try_comment("budget", "A remark about gammon pies.", None).await.status, StatusCode::CREATED);
+    assert_eq!(
+        ada_on_second.try_comment("budget", "A remark about gammon pies.", None).await.status,
+        StatusCode::CREATED
+    );
 
     let form = admin.get("/admin/settings").await;
     form.assert_contains("counts as one flag");
@@ -473,9 +519,14 @@ async fn settings_changed_by_an_admin_apply_at_once_on_every_instance() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
-    assert_eq!(ada_on_second.try_comment("budget", "More about gammon pies.", None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        ada_on_second.try_comment("budget", "More about gammon pies.", None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let _ = ada;
-    let invalid = admin.submit("/admin/settings", "/admin/settings", &[("premoderation", "off"), ("flag_threshold", "lots")]).await;
+    let invalid = admin
+        .submit("/admin/settings", "/admin/settings", &[("premoderation", "off"), ("flag_threshold", "lots")])
+        .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

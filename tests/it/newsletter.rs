@@ -33,14 +33,26 @@ async fn confirmed_subscriber(app: &TestApp, email: &str) {
 fn subscriber_status(app: &TestApp, email: &str) -> String {
     use civil::store::schema::subscribers;
     let mut conn = app.app.pool.get().unwrap();
-    subscribers::table.filter(subscribers::email_key.eq(email.to_lowercase())).select(subscribers::status).first(&mut conn).unwrap()
+    subscribers::table
+        .filter(subscribers::email_key.eq(email.to_lowercase()))
+        .select(subscribers::status)
+        .first(&mut conn)
+        .unwrap()
 }
 
 async fn send_issue(app: &TestApp, admin: &Client, subject: &str) -> i64 {
-    let created = admin.submit("/admin/newsletter/issues/new", "/admin/newsletter/issues", &[("subject", subject), ("body", "This week: **budgets** and [floods](https://news.example/floods).")]).await;
+    let created = admin
+        .submit(
+            "/admin/newsletter/issues/new",
+            "/admin/newsletter/issues",
+            &[("subject", subject), ("body", "This week: **budgets** and [floods](https://news.example/floods).")],
+        )
+        .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
     let id: i64 = created.location().rsplit('/').next().unwrap().parse().unwrap();
-    let sent = admin.submit(&format!("/admin/newsletter/issues/{id}"), &format!("/admin/newsletter/issues/{id}/send"), &[]).await;
+    let sent = admin
+        .submit(&format!("/admin/newsletter/issues/{id}"), &format!("/admin/newsletter/issues/{id}/send"), &[])
+        .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
     let _ = app;
     id
@@ -54,7 +66,12 @@ async fn subscribe_confirm_receive_and_unsubscribe_with_one_click() {
     let article = reader.get("/articles/budget").await;
     article.assert_contains("Join the Conversation");
     article.assert_contains("Subscribe Now");
-    let answer = reader.post_form("/newsletter", &[("csrf_token", &article.csrf()), ("email", "Reader@Example.com"), ("next", "/articles/budget")]).await;
+    let answer = reader
+        .post_form(
+            "/newsletter",
+            &[("csrf_token", &article.csrf()), ("email", "Reader@Example.com"), ("next", "/articles/budget")],
+        )
+        .await;
     assert_eq!(answer.status, StatusCode::OK);
     answer.assert_contains("Check your inbox");
     assert_eq!(subscriber_status(&app, "reader@example.com"), "pending");
@@ -76,7 +93,12 @@ async fn subscribe_confirm_receive_and_unsubscribe_with_one_click() {
     app.deliver().await;
     send_issue(&app, &admin, "The week in Civil").await;
     app.deliver().await;
-    let issue = app.smtp.to("reader@example.com").into_iter().find(|m| m.data.contains("The week in Civil")).expect("the issue arrived");
+    let issue = app
+        .smtp
+        .to("reader@example.com")
+        .into_iter()
+        .find(|m| m.data.contains("The week in Civil"))
+        .expect("the issue arrived");
     assert!(issue.data.contains("multipart/alternative"), "{}", issue.data);
     assert!(issue.data.contains("text/plain") && issue.data.contains("text/html"));
     let unsubscribe = issue.header("List-Unsubscribe").expect("List-Unsubscribe");
@@ -119,7 +141,9 @@ async fn subscribing_reveals_nothing_about_who_subscribes() {
         let known = client.post_form("/newsletter", &[("csrf_token", &token), ("email", "known@example.com")]).await;
         known_times.push(started.elapsed());
         let started = Instant::now();
-        let unknown = client.post_form("/newsletter", &[("csrf_token", &token), ("email", &format!("stranger{i}@example.com"))]).await;
+        let unknown = client
+            .post_form("/newsletter", &[("csrf_token", &token), ("email", &format!("stranger{i}@example.com"))])
+            .await;
         unknown_times.push(started.elapsed());
         pages.push((known, unknown));
     }
@@ -154,7 +178,10 @@ async fn expired_reused_and_forged_links_get_a_clear_page_and_change_nothing() {
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
     forged.assert_contains("not valid");
     let token = client.get("/newsletter").await.csrf();
-    assert_eq!(client.post_form("/newsletter/confirm/forged", &[("csrf_token", &token)]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        client.post_form("/newsletter/confirm/forged", &[("csrf_token", &token)]).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(client.post_form("/newsletter/unsubscribe/forged", &[]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(subscriber_status(&app, "links@example.com"), "pending");
 
@@ -162,7 +189,10 @@ async fn expired_reused_and_forged_links_get_a_clear_page_and_change_nothing() {
         use civil::store::schema::subscribers;
         let mut conn = app.app.pool.get().unwrap();
         let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
-        diesel::update(subscribers::table).set(subscribers::confirm_expires_at.eq(Some(past))).execute(&mut conn).unwrap();
+        diesel::update(subscribers::table)
+            .set(subscribers::confirm_expires_at.eq(Some(past)))
+            .execute(&mut conn)
+            .unwrap();
     }
     let expired = client.get(&link).await;
     assert_eq!(expired.status, StatusCode::GONE);
@@ -196,11 +226,15 @@ async fn a_refusing_server_gets_retries_with_backoff_then_the_message_fails() {
     let due_now = || {
         use civil::store::schema::outbox;
         let mut conn = app.app.pool.get().unwrap();
-        diesel::update(outbox::table).set(outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc())).execute(&mut conn).unwrap();
+        diesel::update(outbox::table)
+            .set(outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(&mut conn)
+            .unwrap();
     };
     due_now();
     assert_eq!(app.deliver().await, vec![Step::Failed], "the second attempt is the last");
-    let row = civil::store::outbox::for_recipient(&mut app.app.pool.get().unwrap(), "retry@example.com").unwrap().remove(0);
+    let row =
+        civil::store::outbox::for_recipient(&mut app.app.pool.get().unwrap(), "retry@example.com").unwrap().remove(0);
     assert_eq!(row.status, "failed");
     assert!(row.last_error.unwrap().contains("gave up after 2 attempts"));
 
@@ -235,7 +269,12 @@ async fn two_workers_never_send_one_message_twice() {
     let admin = app.signed_in("chief", Role::Admin).await;
     app.deliver().await;
     send_issue(&app, &admin, "Raced").await;
-    let second = std::sync::Arc::new(civil::outbox::Worker::new(app.app.clone(), std::sync::Arc::new(civil::email::Mailer::new(Some(&app.smtp.url()), "Civil <c@example.com>", &app.db.data_dir()).unwrap())));
+    let second = std::sync::Arc::new(civil::outbox::Worker::new(
+        app.app.clone(),
+        std::sync::Arc::new(
+            civil::email::Mailer::new(Some(&app.smtp.url()), "Civil <c@example.com>", &app.db.data_dir()).unwrap(),
+        ),
+    ));
     let first = app.worker.clone();
     let a = tokio::task::spawn_blocking(move || first.drain().unwrap());
     let b = tokio::task::spawn_blocking(move || second.drain().unwrap());
@@ -254,7 +293,12 @@ async fn account_emails_verify_the_address_and_reset_the_password() {
     let app = spawn().await;
     let mut client = app.client();
     client.fetch_csrf().await;
-    let created = client.api_post("/api/v1/accounts", serde_json::json!({"username": "ada", "email": "ada@example.com", "password": PASSWORD})).await;
+    let created = client
+        .api_post(
+            "/api/v1/accounts",
+            serde_json::json!({"username": "ada", "email": "ada@example.com", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED);
     app.deliver().await;
     let verify = path_of(&app.smtp.to("ada@example.com")[0].link("/account/verify/").expect("verification link"));
@@ -292,7 +336,11 @@ async fn account_emails_verify_the_address_and_reset_the_password() {
     assert!(other_session.api_get("/api/v1/session").await.body["user"].is_null(), "a reset ends other sessions");
     assert_eq!(anon.api_get("/api/v1/session").await.body["user"]["username"], "ada", "and signs this browser in");
     let token = anon.get("/").await.csrf();
-    assert_eq!(anon.post_form(&reset, &[("csrf_token", &token), ("password", "another new passphrase")]).await.status, StatusCode::NOT_FOUND, "single use");
+    assert_eq!(
+        anon.post_form(&reset, &[("csrf_token", &token), ("password", "another new passphrase")]).await.status,
+        StatusCode::NOT_FOUND,
+        "single use"
+    );
     let mut fresh = app.client();
     fresh.sign_in("ada", "a brand new passphrase").await;
 }
@@ -301,7 +349,10 @@ async fn verified_reader(app: &TestApp, name: &str) -> Client {
     let client = app.reader(name).await;
     let mut conn = app.app.pool.get().unwrap();
     use civil::store::schema::users;
-    diesel::update(users::table.filter(users::username.eq(name))).set(users::email_verified_at.eq(Some(chrono::Utc::now().naive_utc()))).execute(&mut conn).unwrap();
+    diesel::update(users::table.filter(users::username.eq(name)))
+        .set(users::email_verified_at.eq(Some(chrono::Utc::now().naive_utc())))
+        .execute(&mut conn)
+        .unwrap();
     client
 }
 
@@ -347,7 +398,16 @@ async fn reply_notifications_go_out_only_for_published_replies() {
 
     // One click in the e-mail turns them off.
     let stop = path_of(&note.header("List-Unsubscribe").unwrap().trim_matches(['<', '>']).to_owned());
-    assert_eq!(reqwest::Client::new().post(format!("{}{stop}", app.address)).body("List-Unsubscribe=One-Click").send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        reqwest::Client::new()
+            .post(format!("{}{stop}", app.address))
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     bob.reply("budget", parent, "A third reply.").await;
     app.deliver().await;
     assert_eq!(app.smtp.to("ada@example.com").len(), before + 2);
@@ -368,7 +428,13 @@ async fn admins_see_counts_export_csv_preview_and_follow_progress() {
     assert!(csv.text.contains("one@example.com,confirmed") && !csv.text.contains("two@example.com"));
     assert_eq!(app.reader("ada").await.get("/admin/newsletter").await.status, StatusCode::FORBIDDEN);
 
-    let created = admin.submit("/admin/newsletter/issues/new", "/admin/newsletter/issues", &[("subject", "Preview me"), ("body", "Hello *readers*.")]).await;
+    let created = admin
+        .submit(
+            "/admin/newsletter/issues/new",
+            "/admin/newsletter/issues",
+            &[("subject", "Preview me"), ("body", "Hello *readers*.")],
+        )
+        .await;
     let issue_path = created.location().to_owned();
     let page = admin.get(&issue_path).await;
     page.assert_contains("<em>readers</em>");
@@ -449,7 +515,10 @@ async fn a_worker_killed_mid_send_resumes_without_duplicates_or_loss() {
     };
     let started = Instant::now();
     while done() > 0 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the second worker finishes, marking the abandoned message unknown");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the second worker finishes, marking the abandoned message unknown"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     second.kill().unwrap();
@@ -458,7 +527,11 @@ async fn a_worker_killed_mid_send_resumes_without_duplicates_or_loss() {
     let statuses: Vec<(String, String)> = {
         use civil::store::schema::outbox;
         let mut conn = app.app.pool.get().unwrap();
-        outbox::table.filter(outbox::purpose.eq("newsletter")).select((outbox::recipient, outbox::status)).load(&mut conn).unwrap()
+        outbox::table
+            .filter(outbox::purpose.eq("newsletter"))
+            .select((outbox::recipient, outbox::status))
+            .load(&mut conn)
+            .unwrap()
     };
     assert_eq!(statuses.len(), total);
     let unknown: Vec<&String> = statuses.iter().filter(|(_, s)| s == "unknown").map(|(r, _)| r).collect();
@@ -484,8 +557,17 @@ async fn the_weekly_digest_goes_out_once_on_schedule() {
     let schedule = civil::services::newsletter::DigestSchedule { weekday: today, hour: 0, minute: 0 };
     let first = civil::services::newsletter::send_scheduled_digest(&app.app, schedule).await.unwrap();
     assert!(first.is_some(), "due since midnight");
-    assert_eq!(civil::services::newsletter::send_scheduled_digest(&app.app, schedule).await.unwrap(), None, "once a week");
+    assert_eq!(
+        civil::services::newsletter::send_scheduled_digest(&app.app, schedule).await.unwrap(),
+        None,
+        "once a week"
+    );
     app.deliver().await;
-    let digest = app.smtp.to("digest@example.com").into_iter().find(|m| m.data.contains("the week in review")).expect("the digest arrived");
+    let digest = app
+        .smtp
+        .to("digest@example.com")
+        .into_iter()
+        .find(|m| m.data.contains("the week in review"))
+        .expect("the digest arrived");
     assert!(digest.data.contains("Title of budget"));
 }

@@ -22,7 +22,8 @@ async fn two_instances_share_one_database_and_their_caches_stay_correct() {
     page.assert_contains("Posted through the first instance");
     page.assert_contains("Discussion (1)");
 
-    let edited = ada.api_patch(&format!("/api/v1/comments/{id}"), json!({"body": "Edited through the first instance"})).await;
+    let edited =
+        ada.api_patch(&format!("/api/v1/comments/{id}"), json!({"body": "Edited through the first instance"})).await;
     assert_eq!(edited.status, StatusCode::OK);
     let page = anon_on_second.get("/articles/budget").await;
     page.assert_contains("Edited through the first instance");

@@ -36,7 +36,13 @@ fn both_trees_create_the_same_tables_and_columns() {
         for line in sql.lines().map(str::trim) {
             if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
                 table = rest.split_whitespace().next().unwrap().to_owned();
-            } else if !table.is_empty() && !line.is_empty() && !line.starts_with(')') && !line.starts_with("PRIMARY KEY") && !line.starts_with("CREATE") && !line.starts_with("--") {
+            } else if !table.is_empty()
+                && !line.is_empty()
+                && !line.starts_with(')')
+                && !line.starts_with("PRIMARY KEY")
+                && !line.starts_with("CREATE")
+                && !line.starts_with("--")
+            {
                 out.push(format!("{table}.{}", line.split_whitespace().next().unwrap()));
             }
             if line.starts_with(");") {
@@ -47,7 +53,10 @@ fn both_trees_create_the_same_tables_and_columns() {
     }
     for name in migration_names("sqlite") {
         let read = |backend: &str| {
-            fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend).join(&name).join("up.sql")).unwrap()
+            fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend).join(&name).join("up.sql"),
+            )
+            .unwrap()
         };
         assert_eq!(columns(&read("sqlite")), columns(&read("postgres")), "{name}");
     }

@@ -37,7 +37,9 @@ impl Received {
         let unfolded = self.data.replace("=\r\n", "").replace("=\n", "");
         let start = unfolded.find(path)?;
         let before = unfolded[..start].rfind("http")?;
-        let end = unfolded[start..].find(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>').map_or(unfolded.len(), |e| start + e);
+        let end = unfolded[start..]
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+            .map_or(unfolded.len(), |e| start + e);
         Some(unfolded[before..end].to_owned())
     }
 }
@@ -82,7 +84,10 @@ impl Handler for Sink {
         if let Mode::Slow(delay) = mode {
             std::thread::sleep(delay);
         }
-        let message = Received { to: std::mem::take(&mut self.to), data: String::from_utf8_lossy(&std::mem::take(&mut self.data)).into_owned() };
+        let message = Received {
+            to: std::mem::take(&mut self.to),
+            data: String::from_utf8_lossy(&std::mem::take(&mut self.data)).into_owned(),
+        };
         self.received.lock().unwrap().push(message);
         response::OK
     }

@@ -29,10 +29,20 @@ async fn replace_session(state: &State, viewer: &Viewer) {
         (status = 409, description = "Username or email taken", body = ErrorBody),
         (status = 422, description = "A field is not valid", body = ErrorBody),
         (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
-pub async fn create_account(state: web::Data<State>, viewer: Viewer, req: HttpRequest, body: web::Json<AccountRequest>) -> ApiResult {
+pub async fn create_account(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    body: web::Json<AccountRequest>,
+) -> ApiResult {
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();
-    let registration = Registration { username: body.username, email: body.email, password: body.password, display_name: body.display_name };
+    let registration = Registration {
+        username: body.username,
+        email: body.email,
+        password: body.password,
+        display_name: body.display_name,
+    };
     let user = accounts::register(&state.app, registration, Role::Reader, Some(&viewer.ip)).await?;
     let session = accounts::start_session(&state.app, user).await?;
     replace_session(&state, &viewer).await;
@@ -59,7 +69,12 @@ pub async fn get_session(mut viewer: Viewer) -> ApiResult {
         (status = 200, description = "Signed in; the cookie is set", body = SessionResponse),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
         (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
-pub async fn create_session(state: web::Data<State>, viewer: Viewer, req: HttpRequest, body: web::Json<SessionRequest>) -> ApiResult {
+pub async fn create_session(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    body: web::Json<SessionRequest>,
+) -> ApiResult {
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();
     let session = accounts::sign_in(&state.app, &body.login, body.password, Some(&viewer.ip)).await?;

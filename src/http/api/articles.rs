@@ -32,7 +32,12 @@ pub async fn show(state: web::Data<State>, viewer: Viewer, slug: web::Path<Strin
         (status = 201, body = ArticleJson),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "Slug taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(state: web::Data<State>, viewer: Viewer, req: HttpRequest, body: web::Json<ArticleRequest>) -> ApiResult {
+pub async fn create(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    body: web::Json<ArticleRequest>,
+) -> ApiResult {
     viewer.require_role(Role::Admin)?;
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();

@@ -3,7 +3,9 @@ use std::collections::HashSet;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::types::{CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, VoteRequest, VoteResponse};
+use super::types::{
+    CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, VoteRequest, VoteResponse,
+};
 use super::{check_csrf, ApiResult};
 use crate::domain::Invalid;
 use crate::error::Error;
@@ -27,7 +29,12 @@ pub struct CommentsQuery {
 #[utoipa::path(get, path = "/api/v1/articles/{slug}/comments", tag = "comments",
     params(("slug" = String, Path), CommentsQuery),
     responses((status = 200, body = CommentsPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>, query: web::Query<CommentsQuery>) -> ApiResult {
+pub async fn list(
+    state: web::Data<State>,
+    viewer: Viewer,
+    slug: web::Path<String>,
+    query: web::Query<CommentsQuery>,
+) -> ApiResult {
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
     let sort = thread_query.sort;
     let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
@@ -53,7 +60,13 @@ pub async fn list(state: web::Data<State>, viewer: Viewer, slug: web::Path<Strin
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The discussion is closed", body = ErrorBody),
         (status = 422, description = "Empty or too long body, or a bad parent", body = ErrorBody)))]
-pub async fn create(state: web::Data<State>, viewer: Viewer, req: HttpRequest, slug: web::Path<String>, body: web::Json<NewCommentRequest>) -> ApiResult {
+pub async fn create(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    body: web::Json<NewCommentRequest>,
+) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
     let comment = comments::post(&state.app, user, slug.into_inner(), &body.body, body.parent_id).await?;
@@ -67,7 +80,13 @@ pub async fn create(state: web::Data<State>, viewer: Viewer, req: HttpRequest, s
     params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
     responses((status = 200, body = CommentJson), (status = 403, description = "Not yours, or the window has passed", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn edit(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>, body: web::Json<EditCommentRequest>) -> ApiResult {
+pub async fn edit(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<EditCommentRequest>,
+) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
     let comment = comments::edit(&state.app, user, id.into_inner(), &body.body).await?;
@@ -90,7 +109,13 @@ pub async fn delete(state: web::Data<State>, viewer: Viewer, req: HttpRequest, i
     params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
     responses((status = 200, body = VoteResponse), (status = 403, description = "Your own comment", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn vote(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>, body: web::Json<VoteRequest>) -> ApiResult {
+pub async fn vote(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<VoteRequest>,
+) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
     let up = match body.value {

@@ -62,7 +62,11 @@ impl ResponseError for ApiError {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
         }
         response.json(ErrorBody {
-            error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone(), field: self.field.map(str::to_owned) },
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                field: self.field.map(str::to_owned),
+            },
         })
     }
 }
@@ -99,18 +103,36 @@ pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error 
             field: None,
             retry_after: None,
         },
-        _ => ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: format!("The request body could not be read: {error}."), field: None, retry_after: None },
+        _ => ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: format!("The request body could not be read: {error}."),
+            field: None,
+            retry_after: None,
+        },
     };
     actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 
 pub fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let api = ApiError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: format!("The query string is not valid: {error}."), field: None, retry_after: None };
+    let api = ApiError {
+        status: StatusCode::BAD_REQUEST,
+        code: "bad_request",
+        message: format!("The query string is not valid: {error}."),
+        field: None,
+        retry_after: None,
+    };
     actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 
 pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    let api = ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: "There is nothing at this address.".into(), field: None, retry_after: None };
+    let api = ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: "There is nothing at this address.".into(),
+        field: None,
+        retry_after: None,
+    };
     actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 

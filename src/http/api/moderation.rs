@@ -35,7 +35,13 @@ pub struct FlagResponse {
     params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
     responses((status = 201, body = FlagResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "Already flagged", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn flag(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>, body: web::Json<FlagRequest>) -> ApiResult {
+pub async fn flag(
+    state: web::Data<State>,
+    viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Json<FlagRequest>,
+) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
     let flagged = moderation::flag(&state.app, user, id.into_inner(), &body.reason, body.note.as_deref()).await?;
@@ -265,7 +271,12 @@ pub async fn act_on_user(
     Ok(HttpResponse::Ok().json(UserJson::from(&target)))
 }
 
-pub fn user_action(action: &str, reason: Option<&str>, days: Option<i64>, on: Option<bool>) -> Result<UserAction, Error> {
+pub fn user_action(
+    action: &str,
+    reason: Option<&str>,
+    days: Option<i64>,
+    on: Option<bool>,
+) -> Result<UserAction, Error> {
     Ok(match action {
         "suspend" => UserAction::suspend(reason.unwrap_or(""), days)?,
         "ban" => UserAction::ban(reason.unwrap_or(""))?,
@@ -311,8 +322,16 @@ pub struct LogJson {
 }
 
 /// Resolve usernames and slugs in a log query to ids. An unknown name matches nothing.
-pub async fn log_filter(state: &State, action: Option<&str>, actor: Option<&str>, user: Option<&str>, article: Option<&str>, before: Option<i64>) -> Result<LogFilter, Error> {
-    let mut filter = LogFilter { action: action.filter(|a| !a.is_empty()).map(str::to_owned), before, ..LogFilter::default() };
+pub async fn log_filter(
+    state: &State,
+    action: Option<&str>,
+    actor: Option<&str>,
+    user: Option<&str>,
+    article: Option<&str>,
+    before: Option<i64>,
+) -> Result<LogFilter, Error> {
+    let mut filter =
+        LogFilter { action: action.filter(|a| !a.is_empty()).map(str::to_owned), before, ..LogFilter::default() };
     let id_of = |name: Option<&str>| name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
     if let Some(name) = id_of(actor) {
         filter.actor_id = Some(accounts::find_by_username(&state.app, &name).await.map_or(-1, |u| u.id));
@@ -321,7 +340,8 @@ pub async fn log_filter(state: &State, action: Option<&str>, actor: Option<&str>
         filter.target_user_id = Some(accounts::find_by_username(&state.app, &name).await.map_or(-1, |u| u.id));
     }
     if let Some(slug) = id_of(article) {
-        filter.article_id = Some(crate::services::articles::find_by_slug(&state.app, slug, true).await.map_or(-1, |a| a.id));
+        filter.article_id =
+            Some(crate::services::articles::find_by_slug(&state.app, slug, true).await.map_or(-1, |a| a.id));
     }
     Ok(filter)
 }
@@ -332,7 +352,9 @@ pub async fn log_filter(state: &State, action: Option<&str>, actor: Option<&str>
 pub async fn log(state: web::Data<State>, viewer: Viewer, query: web::Query<LogQueryParams>) -> ApiResult {
     let user = viewer.require_user()?;
     let q = query.into_inner();
-    let filter = log_filter(&state, q.action.as_deref(), q.actor.as_deref(), q.user.as_deref(), q.article.as_deref(), q.before).await?;
+    let filter =
+        log_filter(&state, q.action.as_deref(), q.actor.as_deref(), q.user.as_deref(), q.article.as_deref(), q.before)
+            .await?;
     let page = moderation::log(&state.app, user, filter).await?;
     Ok(HttpResponse::Ok().json(LogJson {
         entries: page

@@ -59,7 +59,12 @@ pub struct UserJson {
 
 impl From<&User> for UserJson {
     fn from(user: &User) -> UserJson {
-        UserJson { id: user.id, username: user.username.clone(), display_name: user.display_name.clone(), role: user.role }
+        UserJson {
+            id: user.id,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+        }
     }
 }
 

@@ -39,7 +39,12 @@ impl RegisterForm {
     }
 
     fn registration(self) -> Registration {
-        Registration { username: self.username, email: self.email, password: self.password, display_name: self.display_name }
+        Registration {
+            username: self.username,
+            email: self.email,
+            password: self.password,
+            display_name: self.display_name,
+        }
     }
 }
 
@@ -58,7 +63,12 @@ async fn end_previous_session(state: &State, viewer: &Viewer) {
     }
 }
 
-pub async fn register_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<NextQuery>) -> PageResult {
+pub async fn register_form(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    q: web::Query<NextQuery>,
+) -> PageResult {
     let next = safe_next(q.next.as_deref());
     if viewer.user().is_some() {
         return Ok(super::see_other(&next));
@@ -96,7 +106,12 @@ pub async fn register(
     }
 }
 
-pub async fn sign_in_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<NextQuery>) -> PageResult {
+pub async fn sign_in_form(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    q: web::Query<NextQuery>,
+) -> PageResult {
     let next = safe_next(q.next.as_deref());
     if viewer.user().is_some() {
         return Ok(super::see_other(&next));
@@ -157,7 +172,12 @@ pub async fn sign_out(state: web::Data<State>, viewer: Viewer, form: web::Form<C
         .finish())
 }
 
-pub async fn profile(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, username: web::Path<String>) -> PageResult {
+pub async fn profile(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    username: web::Path<String>,
+) -> PageResult {
     let user = accounts::find_by_username(&state.app, &username).await?;
     let (list, total) = comments::by_author(&state.app, user.id).await?;
     let ctx = context(&state, &mut viewer, &req);
@@ -183,7 +203,12 @@ fn setup_gone() -> Error {
     Error::NotFound("This setup link has already been used or is not valid. Sign in instead.".into())
 }
 
-pub async fn setup_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<SetupQuery>) -> PageResult {
+pub async fn setup_form(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    q: web::Query<SetupQuery>,
+) -> PageResult {
     let token = q.token.clone().unwrap_or_default();
     if token.is_empty() || !accounts::setup_token_valid(&state.app, token.clone()).await? {
         return Err(setup_gone().into());
@@ -199,7 +224,12 @@ pub struct SetupForm {
     account: RegisterForm,
 }
 
-pub async fn setup(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, form: web::Form<SetupForm>) -> PageResult {
+pub async fn setup(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    form: web::Form<SetupForm>,
+) -> PageResult {
     let form = form.into_inner();
     let token = form.token.unwrap_or_default();
     let draft = form.account.draft();

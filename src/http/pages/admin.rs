@@ -60,7 +60,12 @@ impl ArticleFormData {
     }
 }
 
-pub async fn create_article(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, data: web::Form<ArticleFormData>) -> PageResult {
+pub async fn create_article(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    data: web::Form<ArticleFormData>,
+) -> PageResult {
     viewer.require_role(Role::Admin)?;
     let form = data.form();
     let result = match viewer.check_csrf(data.csrf_token.as_deref()) {
@@ -76,7 +81,12 @@ pub async fn create_article(state: web::Data<State>, mut viewer: Viewer, req: Ht
     }
 }
 
-pub async fn edit_article(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> PageResult {
+pub async fn edit_article(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> PageResult {
     viewer.require_role(Role::Admin)?;
     let article = articles::find(&state.app, id.into_inner()).await?;
     let form = ArticleForm {
@@ -109,7 +119,11 @@ pub async fn update_article(
         Ok(article) => Ok(see_other(&format!("/articles/{}", article.slug))),
         Err(error) => {
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render_failed(&viewer, &error, view::article_form(&ctx, Some(id), &form, &FormErrors::from_error(&error))))
+            Ok(render_failed(
+                &viewer,
+                &error,
+                view::article_form(&ctx, Some(id), &form, &FormErrors::from_error(&error)),
+            ))
         }
     }
 }
@@ -127,11 +141,21 @@ async fn set_published(state: &State, viewer: &Viewer, id: i64, csrf: Option<&st
     Ok(see_other("/admin"))
 }
 
-pub async fn publish(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn publish(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     set_published(&state, &viewer, id.into_inner(), form.csrf_token.as_deref(), true).await
 }
 
-pub async fn unpublish(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn unpublish(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     set_published(&state, &viewer, id.into_inner(), form.csrf_token.as_deref(), false).await
 }
 
@@ -140,7 +164,12 @@ pub struct UsersQuery {
     q: Option<String>,
 }
 
-pub async fn users(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, q: web::Query<UsersQuery>) -> PageResult {
+pub async fn users(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    q: web::Query<UsersQuery>,
+) -> PageResult {
     viewer.require_role(Role::Admin)?;
     let list = accounts::list(&state.app, q.q.clone()).await?;
     let ctx = context(&state, &mut viewer, &req);

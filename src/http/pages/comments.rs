@@ -33,16 +33,16 @@ pub async fn post(
     let result = async {
         let user = viewer.require_user()?.clone();
         viewer.check_csrf(form.csrf_token.as_deref())?;
-        let parent_id = parent_id
-            .clone()
-            .transpose()
-            .map_err(|_| crate::domain::Invalid::new("parent_id", "The comment you are replying to is not on this article."))?;
+        let parent_id = parent_id.clone().transpose().map_err(|_| {
+            crate::domain::Invalid::new("parent_id", "The comment you are replying to is not on this article.")
+        })?;
         comments::post(&state.app, &user, slug.clone(), &form.body, parent_id).await
     }
     .await;
     match result {
         Ok(comment) => {
-            let sort = form.sort.as_deref().filter(|s| *s != "oldest").map(|s| format!("?sort={s}")).unwrap_or_default();
+            let sort =
+                form.sort.as_deref().filter(|s| *s != "oldest").map(|s| format!("?sort={s}")).unwrap_or_default();
             Ok(see_other(&format!("/articles/{slug}{sort}#comment-{}", comment.id)))
         }
         Err(error) => {
@@ -71,7 +71,12 @@ pub async fn permalink(state: web::Data<State>, id: web::Path<i64>) -> PageResul
     Ok(see_other(&format!("/articles/{}{page}#comment-{id}", place.slug)))
 }
 
-pub async fn edit_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> PageResult {
+pub async fn edit_form(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     let (comment, slug) = comments::for_editing(&state.app, &user, id.into_inner()).await?;
     let deadline = comments::edit_deadline(&state.app, comment.created_at);
@@ -124,7 +129,12 @@ pub struct CsrfOnly {
     csrf_token: Option<String>,
 }
 
-pub async fn delete(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfOnly>) -> PageResult {
+pub async fn delete(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
@@ -139,7 +149,12 @@ pub struct VoteForm {
     value: Option<String>,
 }
 
-pub async fn vote(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<VoteForm>) -> PageResult {
+pub async fn vote(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<VoteForm>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let up = match form.value.as_deref() {

@@ -57,7 +57,14 @@ fn highlights(filter: &ProfanityFilter, raw: &str) -> Vec<(Range<usize>, Highlig
     merged
 }
 
-async fn show_queue(state: &State, viewer: &mut Viewer, req: &HttpRequest, tab: QueueTab, after: Option<&str>, error: Option<Error>) -> PageResult {
+async fn show_queue(
+    state: &State,
+    viewer: &mut Viewer,
+    req: &HttpRequest,
+    tab: QueueTab,
+    after: Option<&str>,
+    error: Option<Error>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     let page = moderation::queue(&state.app, &user, tab, after).await?;
     let site = settings::current(&state.app).await?;
@@ -76,7 +83,12 @@ async fn show_queue(state: &State, viewer: &mut Viewer, req: &HttpRequest, tab: 
     })
 }
 
-pub async fn queue(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, query: web::Query<QueueQuery>) -> PageResult {
+pub async fn queue(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    query: web::Query<QueueQuery>,
+) -> PageResult {
     let tab = QueueTab::parse(query.tab.as_deref())?;
     show_queue(&state, &mut viewer, &req, tab, query.after.as_deref(), None).await
 }
@@ -112,7 +124,13 @@ pub async fn act_on_comment(
     finish_queue_action(&state, &mut viewer, &req, form.tab.as_deref(), result).await
 }
 
-async fn finish_queue_action(state: &State, viewer: &mut Viewer, req: &HttpRequest, tab: Option<&str>, result: Result<usize, Error>) -> PageResult {
+async fn finish_queue_action(
+    state: &State,
+    viewer: &mut Viewer,
+    req: &HttpRequest,
+    tab: Option<&str>,
+    result: Result<usize, Error>,
+) -> PageResult {
     match result {
         Ok(_) => Ok(see_other(&back_to_queue(tab))),
         Err(error @ (Error::Invalid(_) | Error::NotFound(_) | Error::Conflict(_))) => {
@@ -130,7 +148,9 @@ pub async fn bulk(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest,
     let (mut csrf, mut action, mut reason, mut note, mut tab) = (None, None, None, None, None);
     for (key, value) in form_urlencoded::parse(&body) {
         match key.as_ref() {
-            "ids" => ids.push(value.parse::<i64>().map_err(|_| Invalid::new("ids", "Those selections are not valid."))?),
+            "ids" => {
+                ids.push(value.parse::<i64>().map_err(|_| Invalid::new("ids", "Those selections are not valid."))?)
+            }
             "csrf_token" => csrf = Some(value.into_owned()),
             "action" => action = Some(value.into_owned()),
             "reason" => reason = Some(value.into_owned()),
@@ -158,7 +178,12 @@ pub struct UserActionForm {
     back: Option<String>,
 }
 
-pub async fn act_on_user(state: web::Data<State>, viewer: Viewer, path: web::Path<(i64, String)>, form: web::Form<UserActionForm>) -> PageResult {
+pub async fn act_on_user(
+    state: web::Data<State>,
+    viewer: Viewer,
+    path: web::Path<(i64, String)>,
+    form: web::Form<UserActionForm>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let (id, action) = path.into_inner();
@@ -169,7 +194,8 @@ pub async fn act_on_user(state: web::Data<State>, viewer: Viewer, path: web::Pat
     let on = form.on.as_deref().map(|v| matches!(v, "1" | "on" | "true"));
     let action = user_action(&action, form.reason.as_deref(), days, on)?;
     let target = moderation::act_on_user(&state.app, &user, id, action).await?;
-    let back = form.back.as_deref().map(|b| safe_next(Some(b))).unwrap_or_else(|| format!("/users/{}", target.username));
+    let back =
+        form.back.as_deref().map(|b| safe_next(Some(b))).unwrap_or_else(|| format!("/users/{}", target.username));
     Ok(see_other(&back))
 }
 
@@ -179,7 +205,12 @@ pub struct FeatureForm {
     featured: Option<String>,
 }
 
-pub async fn feature(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<FeatureForm>) -> PageResult {
+pub async fn feature(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<FeatureForm>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
@@ -193,15 +224,31 @@ pub struct CsrfForm {
     csrf_token: Option<String>,
 }
 
-pub async fn close_thread(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn close_thread(
+    state: web::Data<State>,
+    viewer: Viewer,
+    slug: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     set_thread(state, viewer, slug.into_inner(), form.csrf_token.as_deref(), false).await
 }
 
-pub async fn reopen_thread(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn reopen_thread(
+    state: web::Data<State>,
+    viewer: Viewer,
+    slug: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     set_thread(state, viewer, slug.into_inner(), form.csrf_token.as_deref(), true).await
 }
 
-async fn set_thread(state: web::Data<State>, viewer: Viewer, slug: String, csrf: Option<&str>, open: bool) -> PageResult {
+async fn set_thread(
+    state: web::Data<State>,
+    viewer: Viewer,
+    slug: String,
+    csrf: Option<&str>,
+    open: bool,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(csrf)?;
     moderation::set_thread_open(&state.app, &user, slug.clone(), open).await?;
@@ -217,10 +264,17 @@ pub struct LogParams {
     before: Option<i64>,
 }
 
-pub async fn log(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, params: web::Query<LogParams>) -> PageResult {
+pub async fn log(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    params: web::Query<LogParams>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     let p = params.into_inner();
-    let filter = log_filter(&state, p.action.as_deref(), p.actor.as_deref(), p.user.as_deref(), p.article.as_deref(), p.before).await?;
+    let filter =
+        log_filter(&state, p.action.as_deref(), p.actor.as_deref(), p.user.as_deref(), p.article.as_deref(), p.before)
+            .await?;
     let page = moderation::log(&state.app, &user, filter).await?;
     let query = LogQuery {
         action: p.action.unwrap_or_default(),
@@ -240,7 +294,12 @@ pub struct FlagForm {
 }
 
 /// A reader flags a comment without JavaScript; the article thanks them under it.
-pub async fn flag(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<FlagForm>) -> PageResult {
+pub async fn flag(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<FlagForm>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
@@ -258,7 +317,8 @@ pub async fn settings_form(state: web::Data<State>, mut viewer: Viewer, req: Htt
     let site = settings::current(&state.app).await?;
     let ctx = context(&state, &mut viewer, &req);
     let saved = req.query_string().contains("saved=1");
-    let page = crate::views::admin::settings_page(&ctx, &SettingsForm::from_settings(&site), &FormErrors::none(), saved);
+    let page =
+        crate::views::admin::settings_page(&ctx, &SettingsForm::from_settings(&site), &FormErrors::none(), saved);
     Ok(render(&viewer, StatusCode::OK, page))
 }
 
@@ -289,7 +349,12 @@ pub struct SettingsFormData {
     allowed_words: String,
 }
 
-pub async fn save_settings(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, data: web::Form<SettingsFormData>) -> PageResult {
+pub async fn save_settings(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    data: web::Form<SettingsFormData>,
+) -> PageResult {
     let admin = require_admin(&viewer)?;
     let data = data.into_inner();
     let form = SettingsForm {
@@ -315,7 +380,11 @@ pub async fn save_settings(state: web::Data<State>, mut viewer: Viewer, req: Htt
         Ok(_) => Ok(see_other("/admin/settings?saved=1")),
         Err(error) => {
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render_failed(&viewer, &error, crate::views::admin::settings_page(&ctx, &form, &FormErrors::from_error(&error), false)))
+            Ok(render_failed(
+                &viewer,
+                &error,
+                crate::views::admin::settings_page(&ctx, &form, &FormErrors::from_error(&error), false),
+            ))
         }
     }
 }
@@ -327,7 +396,11 @@ mod tests {
 
     #[test]
     fn highlights_are_sorted_and_do_not_overlap() {
-        let filter = ProfanityFilter::new(&SiteWordLists { banned: vec!["gammon".into()], suspect: vec!["snowflake".into()], allowed: vec![] });
+        let filter = ProfanityFilter::new(&SiteWordLists {
+            banned: vec!["gammon".into()],
+            suspect: vec!["snowflake".into()],
+            allowed: vec![],
+        });
         let raw = "What a shit take, you gammon. Snowflake!";
         let marks = highlights(&filter, raw);
         assert!(marks.windows(2).all(|w| w[0].0.end <= w[1].0.start));

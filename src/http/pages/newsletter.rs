@@ -46,7 +46,12 @@ pub struct SubscribeForm {
 }
 
 /// The same page follows whether or not the address is known.
-pub async fn subscribe(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, form: web::Form<SubscribeForm>) -> PageResult {
+pub async fn subscribe(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    form: web::Form<SubscribeForm>,
+) -> PageResult {
     let _ = safe_next(form.next.as_deref());
     let result = async {
         viewer.check_csrf(form.csrf_token.as_deref())?;
@@ -56,7 +61,11 @@ pub async fn subscribe(state: web::Data<State>, mut viewer: Viewer, req: HttpReq
     let ctx = context(&state, &mut viewer, &req);
     Ok(match result {
         Ok(()) => render(&viewer, StatusCode::OK, view::check_inbox(&ctx)),
-        Err(error) => render_failed(&viewer, &error, view::newsletter_page(&ctx, &form.email, &FormErrors::from_error(&error), None)),
+        Err(error) => render_failed(
+            &viewer,
+            &error,
+            view::newsletter_page(&ctx, &form.email, &FormErrors::from_error(&error), None),
+        ),
     })
 }
 
@@ -72,7 +81,12 @@ pub async fn subscribe_me(state: web::Data<State>, viewer: Viewer, form: web::Fo
     Ok(see_other(&format!("/users/{}", user.username)))
 }
 
-pub async fn confirm_page(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>) -> PageResult {
+pub async fn confirm_page(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
     let token = token.into_inner();
     match newsletter::check_confirmation(&state.app, token.clone()).await? {
         LinkState::Valid { email } => {
@@ -83,7 +97,13 @@ pub async fn confirm_page(state: web::Data<State>, mut viewer: Viewer, req: Http
     }
 }
 
-pub async fn confirm(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn confirm(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     viewer.check_csrf(form.csrf_token.as_deref())?;
     match newsletter::confirm(&state.app, token.into_inner()).await? {
         LinkState::Valid { .. } => {
@@ -94,7 +114,12 @@ pub async fn confirm(state: web::Data<State>, mut viewer: Viewer, req: HttpReque
     }
 }
 
-pub async fn unsubscribe_page(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>) -> PageResult {
+pub async fn unsubscribe_page(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
     let token = token.into_inner();
     match newsletter::check_unsubscribe(&state.app, token.clone()).await? {
         LinkState::Valid { email } => {
@@ -108,7 +133,12 @@ pub async fn unsubscribe_page(state: web::Data<State>, mut viewer: Viewer, req: 
 /// RFC 8058 one-click unsubscribe: mail clients POST here without cookies, so no CSRF token is
 /// asked for. The unguessable token in the address is the authority, and unsubscribing is the
 /// only thing it can do.
-pub async fn unsubscribe(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>) -> PageResult {
+pub async fn unsubscribe(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
     match newsletter::unsubscribe(&state.app, token.into_inner()).await? {
         LinkState::Valid { .. } => {
             let ctx = context(&state, &mut viewer, &req);
@@ -118,7 +148,12 @@ pub async fn unsubscribe(state: web::Data<State>, mut viewer: Viewer, req: HttpR
     }
 }
 
-pub async fn notifications_page(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>) -> PageResult {
+pub async fn notifications_page(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
     let token = token.into_inner();
     if !account_emails::check_notifications_token(&state.app, token.clone()).await? {
         return Ok(link_problem(&state, &mut viewer, &req, &LinkState::Invalid));
@@ -128,7 +163,12 @@ pub async fn notifications_page(state: web::Data<State>, mut viewer: Viewer, req
 }
 
 /// One click from a notification e-mail, like the newsletter's (no CSRF token, see above).
-pub async fn notifications_off(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>) -> PageResult {
+pub async fn notifications_off(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
     if !account_emails::stop_reply_notifications(&state.app, token.into_inner()).await? {
         return Ok(link_problem(&state, &mut viewer, &req, &LinkState::Invalid));
     }
@@ -142,7 +182,11 @@ pub struct NotificationsForm {
     on: Option<String>,
 }
 
-pub async fn set_notifications(state: web::Data<State>, viewer: Viewer, form: web::Form<NotificationsForm>) -> PageResult {
+pub async fn set_notifications(
+    state: web::Data<State>,
+    viewer: Viewer,
+    form: web::Form<NotificationsForm>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let on = matches!(form.on.as_deref(), Some("1" | "on" | "true"));
@@ -150,7 +194,12 @@ pub async fn set_notifications(state: web::Data<State>, viewer: Viewer, form: we
     Ok(see_other(&format!("/users/{}", user.username)))
 }
 
-pub async fn verify_page(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>) -> PageResult {
+pub async fn verify_page(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
     let token = token.into_inner();
     match account_emails::check_verification(&state.app, token.clone()).await? {
         LinkState::Valid { .. } => {
@@ -161,7 +210,13 @@ pub async fn verify_page(state: web::Data<State>, mut viewer: Viewer, req: HttpR
     }
 }
 
-pub async fn verify(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn verify(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     viewer.check_csrf(form.csrf_token.as_deref())?;
     match account_emails::verify(&state.app, token.into_inner()).await? {
         LinkState::Valid { .. } => {
@@ -192,7 +247,12 @@ pub struct ForgotForm {
 }
 
 /// The same answer whether or not an account uses the address.
-pub async fn forgot(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, form: web::Form<ForgotForm>) -> PageResult {
+pub async fn forgot(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    form: web::Form<ForgotForm>,
+) -> PageResult {
     let result = async {
         viewer.check_csrf(form.csrf_token.as_deref())?;
         account_emails::forgot_password(&state.app, &form.email).await
@@ -201,11 +261,20 @@ pub async fn forgot(state: web::Data<State>, mut viewer: Viewer, req: HttpReques
     let ctx = context(&state, &mut viewer, &req);
     Ok(match result {
         Ok(()) => render(&viewer, StatusCode::OK, account_view::reset_sent(&ctx)),
-        Err(error) => render_failed(&viewer, &error, account_view::forgot_password(&ctx, &form.email, &FormErrors::from_error(&error))),
+        Err(error) => render_failed(
+            &viewer,
+            &error,
+            account_view::forgot_password(&ctx, &form.email, &FormErrors::from_error(&error)),
+        ),
     })
 }
 
-pub async fn reset_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>) -> PageResult {
+pub async fn reset_form(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
     let token = token.into_inner();
     match account_emails::check_reset(&state.app, token.clone()).await? {
         LinkState::Valid { .. } => {
@@ -224,7 +293,13 @@ pub struct ResetForm {
 }
 
 /// A new password ends every other session and signs this browser in afresh.
-pub async fn reset(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, token: web::Path<String>, form: web::Form<ResetForm>) -> PageResult {
+pub async fn reset(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<ResetForm>,
+) -> PageResult {
     let token = token.into_inner();
     let form = form.into_inner();
     let result = async {
@@ -261,13 +336,25 @@ pub struct DashboardQuery {
     status: Option<String>,
 }
 
-pub async fn dashboard(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, query: web::Query<DashboardQuery>) -> PageResult {
+pub async fn dashboard(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    query: web::Query<DashboardQuery>,
+) -> PageResult {
     require_admin(&viewer)?;
     let counts = newsletter::counts(&state.app).await?;
     let list = newsletter::subscribers(&state.app, query.q.clone(), query.status.clone(), Some(200)).await?;
     let issues = newsletter::issues(&state.app).await?;
     let ctx = context(&state, &mut viewer, &req);
-    let page = admin_view::dashboard(&ctx, &counts, &list, query.q.as_deref().unwrap_or(""), query.status.as_deref().unwrap_or(""), &issues);
+    let page = admin_view::dashboard(
+        &ctx,
+        &counts,
+        &list,
+        query.q.as_deref().unwrap_or(""),
+        query.status.as_deref().unwrap_or(""),
+        &issues,
+    );
     Ok(render(&viewer, StatusCode::OK, page))
 }
 
@@ -296,7 +383,12 @@ pub struct IssueFormData {
     body: String,
 }
 
-pub async fn create_issue(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, data: web::Form<IssueFormData>) -> PageResult {
+pub async fn create_issue(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    data: web::Form<IssueFormData>,
+) -> PageResult {
     let admin = require_admin(&viewer)?;
     let form = IssueForm { subject: data.subject.clone(), body: data.body.clone() };
     let result = async {
@@ -308,12 +400,21 @@ pub async fn create_issue(state: web::Data<State>, mut viewer: Viewer, req: Http
         Ok(issue) => Ok(see_other(&format!("/admin/newsletter/issues/{}", issue.id))),
         Err(error) => {
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render_failed(&viewer, &error, admin_view::issue_form(&ctx, None, &form, &FormErrors::from_error(&error))))
+            Ok(render_failed(
+                &viewer,
+                &error,
+                admin_view::issue_form(&ctx, None, &form, &FormErrors::from_error(&error)),
+            ))
         }
     }
 }
 
-pub async fn edit_issue(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> PageResult {
+pub async fn edit_issue(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> PageResult {
     require_admin(&viewer)?;
     let issue = newsletter::issue(&state.app, id.into_inner()).await?;
     let form = IssueForm { subject: issue.subject.clone(), body: issue.body_md.clone() };
@@ -321,7 +422,13 @@ pub async fn edit_issue(state: web::Data<State>, mut viewer: Viewer, req: HttpRe
     Ok(render(&viewer, StatusCode::OK, admin_view::issue_form(&ctx, Some(issue.id), &form, &FormErrors::none())))
 }
 
-pub async fn update_issue(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, id: web::Path<i64>, data: web::Form<IssueFormData>) -> PageResult {
+pub async fn update_issue(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    data: web::Form<IssueFormData>,
+) -> PageResult {
     require_admin(&viewer)?;
     let id = id.into_inner();
     let form = IssueForm { subject: data.subject.clone(), body: data.body.clone() };
@@ -334,7 +441,11 @@ pub async fn update_issue(state: web::Data<State>, mut viewer: Viewer, req: Http
         Ok(_) => Ok(see_other(&format!("/admin/newsletter/issues/{id}"))),
         Err(error) => {
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render_failed(&viewer, &error, admin_view::issue_form(&ctx, Some(id), &form, &FormErrors::from_error(&error))))
+            Ok(render_failed(
+                &viewer,
+                &error,
+                admin_view::issue_form(&ctx, Some(id), &form, &FormErrors::from_error(&error)),
+            ))
         }
     }
 }
@@ -344,12 +455,23 @@ pub struct IssueQuery {
     notice: Option<String>,
 }
 
-pub async fn show_issue(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, id: web::Path<i64>, query: web::Query<IssueQuery>) -> PageResult {
+pub async fn show_issue(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    query: web::Query<IssueQuery>,
+) -> PageResult {
     let admin = require_admin(&viewer)?;
     let issue = newsletter::issue(&state.app, id.into_inner()).await?;
     let progress = newsletter::progress(&state.app, issue.id).await?;
     let confirmed = newsletter::counts(&state.app).await?.confirmed;
-    let preview = newsletter::issue_email(&issue, &admin.email, Some(&format!("{}/newsletter/unsubscribe/…", state.app.settings.base_url)), &state.app.settings.base_url);
+    let preview = newsletter::issue_email(
+        &issue,
+        &admin.email,
+        Some(&format!("{}/newsletter/unsubscribe/…", state.app.settings.base_url)),
+        &state.app.settings.base_url,
+    );
     let notice = match query.notice.as_deref() {
         Some("test") => Some(format!("A test is on its way to {}.", admin.email)),
         Some("queued") => Some(format!("The issue is queued for {} subscribers.", progress.recipients)),
@@ -357,7 +479,11 @@ pub async fn show_issue(state: web::Data<State>, mut viewer: Viewer, req: HttpRe
         _ => None,
     };
     let ctx = context(&state, &mut viewer, &req);
-    Ok(render(&viewer, StatusCode::OK, admin_view::issue_page(&ctx, &issue, &preview, &progress, confirmed, notice.as_deref())))
+    Ok(render(
+        &viewer,
+        StatusCode::OK,
+        admin_view::issue_page(&ctx, &issue, &preview, &progress, confirmed, notice.as_deref()),
+    ))
 }
 
 pub async fn progress_json(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>) -> PageResult {
@@ -371,7 +497,12 @@ pub async fn progress_json(state: web::Data<State>, viewer: Viewer, id: web::Pat
     })))
 }
 
-pub async fn send_test(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn send_test(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     let admin = require_admin(&viewer)?;
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
@@ -379,7 +510,12 @@ pub async fn send_test(state: web::Data<State>, viewer: Viewer, id: web::Path<i6
     Ok(see_other(&format!("/admin/newsletter/issues/{id}?notice=test")))
 }
 
-pub async fn send(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn send(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     require_admin(&viewer)?;
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
@@ -387,18 +523,34 @@ pub async fn send(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, f
     Ok(see_other(&format!("/admin/newsletter/issues/{id}?notice=queued")))
 }
 
-async fn resend(state: web::Data<State>, viewer: Viewer, id: i64, csrf: Option<&str>, status: &'static str) -> PageResult {
+async fn resend(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: i64,
+    csrf: Option<&str>,
+    status: &'static str,
+) -> PageResult {
     require_admin(&viewer)?;
     viewer.check_csrf(csrf)?;
     newsletter::resend(&state.app, id, status).await?;
     Ok(see_other(&format!("/admin/newsletter/issues/{id}?notice=resent")))
 }
 
-pub async fn resend_unknown(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn resend_unknown(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     resend(state, viewer, id.into_inner(), form.csrf_token.as_deref(), "unknown").await
 }
 
-pub async fn resend_failed(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn resend_failed(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
     resend(state, viewer, id.into_inner(), form.csrf_token.as_deref(), "failed").await
 }
 
