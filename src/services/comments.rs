@@ -201,7 +201,7 @@ fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
 }
 
 fn find_thread_comment(conn: &mut DbConnection, id: i64) -> Result<Comment, Error> {
-    Ok(comments::find_in_thread(conn, id)?.map(Comment::from).ok_or_else(|| Error::not_found("That comment"))?)
+    comments::find_in_thread(conn, id)?.map(Comment::from).ok_or_else(|| Error::not_found("That comment"))
 }
 
 /// Post a comment, or a reply when `parent_id` is given.

@@ -532,7 +532,7 @@ fn compose_digest_in(
         body.push_str(&format!("- [{}]({base}/articles/{}) by {}: {}\n", a.title, a.slug, a.author_name, a.summary));
     }
     let mut discussed: Vec<_> = recent.iter().filter(|a| a.comment_count > 0).collect();
-    discussed.sort_by(|a, b| b.comment_count.cmp(&a.comment_count));
+    discussed.sort_by_key(|a| std::cmp::Reverse(a.comment_count));
     if !discussed.is_empty() {
         body.push_str("\n## Most discussed\n\n");
         for a in discussed.iter().take(5) {

@@ -82,7 +82,7 @@ pub fn set_role(conn: &mut DbConnection, id: i64, role: &str) -> QueryResult<usi
 pub fn list(conn: &mut DbConnection, search: Option<&str>, limit: i64) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(fragment) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = format!("%{}%", fragment.to_lowercase().replace('%', "").replace('_', ""));
+        let pattern = format!("%{}%", fragment.to_lowercase().replace(['%', '_'], ""));
         query = query.filter(users::username_key.like(pattern.clone()).or(users::email_key.like(pattern)));
     }
     query.order(users::id.desc()).limit(limit).load(conn)

@@ -581,6 +581,7 @@ mod tests {
             &[
                 (0..2, HighlightKind::Masked),
                 (1..5, HighlightKind::Masked),
+                #[allow(clippy::reversed_empty_ranges)]
                 (5..3, HighlightKind::Masked),
                 (7..100, HighlightKind::Matched),
             ],

@@ -397,7 +397,7 @@ async fn reply_notifications_go_out_only_for_published_replies() {
     assert_eq!(app.smtp.to("ada@example.com").len(), before + 2, "sent once approved");
 
     // One click in the e-mail turns them off.
-    let stop = path_of(&note.header("List-Unsubscribe").unwrap().trim_matches(['<', '>']).to_owned());
+    let stop = path_of(note.header("List-Unsubscribe").unwrap().trim_matches(['<', '>']));
     assert_eq!(
         reqwest::Client::new()
             .post(format!("{}{stop}", app.address))
