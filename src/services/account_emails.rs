@@ -27,30 +27,6 @@ impl Site {
     }
 }
 
-fn plain(
-    purpose: &'static str,
-    dedup_key: String,
-    to: &str,
-    subject: String,
-    text: String,
-    now: NaiveDateTime,
-) -> NewMessage {
-    NewMessage {
-        purpose,
-        dedup_key,
-        recipient: to.to_owned(),
-        issue_id: None,
-        subscriber_id: None,
-        subject,
-        body_text: text,
-        body_html: None,
-        unsubscribe_url: None,
-        status: "queued",
-        next_attempt_at: now,
-        created_at: now,
-    }
-}
-
 /// Queue the link that verifies a new account's address.
 pub fn queue_verification(
     conn: &mut DbConnection,
@@ -69,7 +45,7 @@ pub fn queue_verification(
     );
     outbox::enqueue(
         conn,
-        &plain(
+        &NewMessage::plain(
             "verify",
             format!("verify:{user_id}:{}", &hash[..16]),
             email,
@@ -158,7 +134,7 @@ pub async fn forgot_password(app: &App, email: &str) -> Result<(), Error> {
              The link works once, for one hour. If you did not ask, ignore this e-mail: your password stays as it is.\n",
             user.username, site.name, site.base_url
         );
-        outbox::enqueue(conn, &plain("reset", format!("reset:{}:{}", user.id, &hash[..16]), &user.email, format!("Reset your {} password", site.name), text, now))?;
+        outbox::enqueue(conn, &NewMessage::plain("reset", format!("reset:{}:{}", user.id, &hash[..16]), &user.email, format!("Reset your {} password", site.name), text, now))?;
         Ok(())
     })
     .await
@@ -255,7 +231,7 @@ pub fn queue_reply_notification(
          To stop these e-mails: {unsubscribe}\n",
         site.base_url
     );
-    let mut message = plain(
+    let mut message = NewMessage::plain(
         "reply",
         format!("reply:{reply_id}"),
         &parent_author.email,

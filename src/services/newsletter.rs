@@ -23,30 +23,6 @@ pub const VERIFY_VALID: Duration = Duration::hours(48);
 pub type Subscriber = SubscriberRow;
 pub type Issue = IssueRow;
 
-fn message(
-    purpose: &'static str,
-    dedup_key: String,
-    to: &str,
-    subject: String,
-    text: String,
-    now: NaiveDateTime,
-) -> NewMessage {
-    NewMessage {
-        purpose,
-        dedup_key,
-        recipient: to.to_owned(),
-        issue_id: None,
-        subscriber_id: None,
-        subject,
-        body_text: text,
-        body_html: None,
-        unsubscribe_url: None,
-        status: "queued",
-        next_attempt_at: now,
-        created_at: now,
-    }
-}
-
 fn site_name(app: &App) -> &str {
     &app.settings.site_name
 }
@@ -107,7 +83,7 @@ pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option
             let key = format!("already:{}:{}", subscriber.id, now.and_utc().timestamp());
             outbox::enqueue(
                 conn,
-                &message(
+                &NewMessage::plain(
                     "already_subscribed",
                     key,
                     &subscriber.email,
@@ -132,7 +108,7 @@ pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option
              The link works for 48 hours. If you did not ask for this, ignore this e-mail and nothing will happen.\n",
             subscriber.email
         );
-        let mut confirmation = message(
+        let mut confirmation = NewMessage::plain(
             "confirm",
             format!("confirm:{}:{}", subscriber.id, &hash[..16]),
             &subscriber.email,
@@ -438,7 +414,7 @@ pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
         let now = store::now();
         let email = issue_email(&issue, &to, None, &base);
-        let mut test = message(
+        let mut test = NewMessage::plain(
             "newsletter_test",
             format!("test:{id}:{}", now.and_utc().timestamp_micros()),
             &to,

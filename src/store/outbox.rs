@@ -49,6 +49,33 @@ pub struct NewMessage {
     pub created_at: NaiveDateTime,
 }
 
+impl NewMessage {
+    /// A plain-text message, due now.
+    pub fn plain(
+        purpose: &'static str,
+        dedup_key: String,
+        to: &str,
+        subject: String,
+        text: String,
+        now: NaiveDateTime,
+    ) -> NewMessage {
+        NewMessage {
+            purpose,
+            dedup_key,
+            recipient: to.to_owned(),
+            issue_id: None,
+            subscriber_id: None,
+            subject,
+            body_text: text,
+            body_html: None,
+            unsubscribe_url: None,
+            status: "queued",
+            next_attempt_at: now,
+            created_at: now,
+        }
+    }
+}
+
 /// Queue a message; returns 0 when one with the same key was already queued.
 pub fn enqueue(conn: &mut DbConnection, message: &NewMessage) -> QueryResult<usize> {
     let exists = diesel::select(diesel::dsl::exists(outbox::table.filter(outbox::dedup_key.eq(&message.dedup_key))))
