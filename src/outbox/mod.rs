@@ -159,11 +159,13 @@ impl Worker {
     /// Run until the process ends: send what is due, at most `mail_rate` messages a second.
     pub async fn run(self: Arc<Self>) {
         let interval = Duration::from_secs_f64(1.0 / f64::from(self.app.settings.mail_rate.max(1)));
-        let mut last_beat = Instant::now() - HEARTBEAT_EVERY;
         tracing::info!(worker = %self.id, "delivery worker started");
-        loop {
-            if last_beat.elapsed() >= HEARTBEAT_EVERY {
-                let worker = self.clone();
+        // The heartbeat has its own task, so a slow SMTP conversation (up to its 30 s timeout)
+        // never makes this worker look dead to the others.
+        let beating = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let worker = beating.clone();
                 match tokio::task::spawn_blocking(move || worker.beat()).await {
                     Ok(Ok(abandoned)) if abandoned > 0 => {
                         tracing::warn!(abandoned, "messages left mid-send by a stopped worker are marked unknown")
@@ -171,8 +173,10 @@ impl Worker {
                     Ok(Err(error)) => tracing::warn!(%error, "worker heartbeat failed"),
                     _ => {}
                 }
-                last_beat = Instant::now();
+                tokio::time::sleep(HEARTBEAT_EVERY).await;
             }
+        });
+        loop {
             let started = Instant::now();
             let worker = self.clone();
             let step = tokio::task::spawn_blocking(move || worker.try_send_next()).await;
