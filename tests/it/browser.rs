@@ -115,3 +115,37 @@ async fn a_reader_registers_comments_and_replies_inline_in_a_browser() {
     std::fs::write(dir.join("browser-thread.png"), shot).unwrap();
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_moderator_approves_from_the_keyboard_without_leaving_the_queue() {
+    let Some((c, _driver)) = browser().await else { return };
+    let app = spawn().await;
+    app.article("budget").await;
+    app.site_settings(|s| s.policy.premoderation = civil::domain::moderation::Premoderation::Everyone).await;
+    let ada = app.reader("ada").await;
+    let held = ada.try_comment("budget", "Please approve me from the keyboard.", None).await;
+    assert_eq!(held.body["status"], "pending");
+    app.create_user("mod1", civil::domain::role::Role::Moderator).await;
+
+    c.goto(&format!("{}/signin", app.address)).await.unwrap();
+    fill(&c, "#login", "mod1").await;
+    fill(&c, "#password", PASSWORD).await;
+    click(&c, "section.auth button[type=submit]").await;
+    c.goto(&format!("{}/moderation", app.address)).await.unwrap();
+    let item = c.wait().for_element(Locator::Css("article.queue-item")).await.unwrap();
+    assert!(item.text().await.unwrap().contains("Please approve me from the keyboard."));
+    let before = c.current_url().await.unwrap();
+    let body = c.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("j").await.unwrap();
+    body.send_keys("a").await.unwrap();
+    // The item goes away inline; the comment is published; the page did not reload.
+    for _ in 0..50 {
+        if app.client().thread("budget", "").await.body["total"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.client().thread("budget", "").await.body["total"], 1, "approved through the inline action");
+    assert_eq!(c.current_url().await.unwrap(), before);
+    c.close().await.unwrap();
+}
