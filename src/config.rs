@@ -34,6 +34,7 @@ SETTINGS (civil.toml key / environment variable, default):
                                                                   under <data_dir>/mail instead
   mail_from           CIVIL_MAIL_FROM           Civil <civil@localhost>  the From address
   mail_rate           CIVIL_MAIL_RATE           200               messages per second, at most
+  mail_connections    CIVIL_MAIL_CONNECTIONS    16                SMTP conversations at once
   mail_max_attempts   CIVIL_MAIL_MAX_ATTEMPTS   6                 tries before a message is failed
   digest_schedule     CIVIL_DIGEST_SCHEDULE     off               send the weekly digest by itself, e.g.
                                                                   mon 08:00 (UTC)
@@ -65,6 +66,7 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub mail_rate: u32,
+    pub mail_connections: u32,
     pub mail_max_attempts: i32,
     pub worker: bool,
     pub digest_schedule: Option<crate::services::newsletter::DigestSchedule>,
@@ -118,6 +120,7 @@ struct FileSettings {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     mail_rate: Option<u32>,
+    mail_connections: Option<u32>,
     mail_max_attempts: Option<i32>,
     worker: Option<bool>,
     digest_schedule: Option<String>,
@@ -203,6 +206,10 @@ impl Settings {
             smtp_url: env("CIVIL_SMTP_URL").or(file.smtp_url).filter(|u| !u.trim().is_empty()),
             mail_from: env("CIVIL_MAIL_FROM").or(file.mail_from).unwrap_or_else(|| "Civil <civil@localhost>".into()),
             mail_rate: parsed(&env, "CIVIL_MAIL_RATE")?.or(file.mail_rate).unwrap_or(200),
+            mail_connections: parsed(&env, "CIVIL_MAIL_CONNECTIONS")?
+                .or(file.mail_connections)
+                .unwrap_or(8)
+                .clamp(1, 64),
             mail_max_attempts: parsed(&env, "CIVIL_MAIL_MAX_ATTEMPTS")?.or(file.mail_max_attempts).unwrap_or(6),
             digest_schedule: crate::services::newsletter::DigestSchedule::parse(
                 &env("CIVIL_DIGEST_SCHEDULE").or(file.digest_schedule).unwrap_or_default(),

@@ -108,8 +108,12 @@ async fn main() -> anyhow::Result<()> {
             application.run_until_stopped().await?;
         }
         Command::Worker => {
-            let mailer =
-                civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir)?;
+            let mailer = civil::email::Mailer::with_connections(
+                settings.smtp_url.as_deref(),
+                &settings.mail_from,
+                &settings.data_dir,
+                settings.mail_connections,
+            )?;
             let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
             let worker = std::sync::Arc::new(civil::outbox::Worker::new(app, std::sync::Arc::new(mailer)));
             worker.run().await;

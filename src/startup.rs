@@ -38,8 +38,12 @@ impl Application {
         }
         spawn_housekeeping(app.clone());
         if settings.worker {
-            let mailer =
-                crate::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir)?;
+            let mailer = crate::email::Mailer::with_connections(
+                settings.smtp_url.as_deref(),
+                &settings.mail_from,
+                &settings.data_dir,
+                settings.mail_connections,
+            )?;
             let worker = std::sync::Arc::new(crate::outbox::Worker::new(app.clone(), std::sync::Arc::new(mailer)));
             tokio::spawn(worker.run());
         }

@@ -42,12 +42,22 @@ impl Mailer {
     /// SMTP when `smtp_url` is set (`smtp://user:pass@host:587?tls=required`, `smtps://…`), else
     /// `.eml` files in `<data_dir>/mail`.
     pub fn new(smtp_url: Option<&str>, from: &str, data_dir: &std::path::Path) -> anyhow::Result<Mailer> {
+        Mailer::with_connections(smtp_url, from, data_dir, 4)
+    }
+
+    /// As `new`, keeping up to `connections` SMTP connections open for parallel sends.
+    pub fn with_connections(
+        smtp_url: Option<&str>,
+        from: &str,
+        data_dir: &std::path::Path,
+        connections: u32,
+    ) -> anyhow::Result<Mailer> {
         let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("mail_from {from:?} is not an address: {e}"))?;
         match smtp_url {
             Some(url) => {
                 let transport = SmtpTransport::from_url(url)
                     .map_err(|e| anyhow::anyhow!("CIVIL_SMTP_URL is not usable: {e}"))?
-                    .pool_config(PoolConfig::new().max_size(4).idle_timeout(Duration::from_secs(30)))
+                    .pool_config(PoolConfig::new().max_size(connections.max(1)).idle_timeout(Duration::from_secs(30)))
                     .timeout(Some(Duration::from_secs(30)))
                     .build();
                 Ok(Mailer::Smtp { transport, from })

@@ -176,17 +176,38 @@ impl Worker {
                 tokio::time::sleep(HEARTBEAT_EVERY).await;
             }
         });
+        // Several conversations at once: each message waits on network round trips (and on
+        // delayed ACKs, as lettre cannot turn Nagle off), not on this machine.
+        let pace = Arc::new(tokio::sync::Mutex::new(Instant::now()));
+        let senders = self.app.settings.mail_connections.max(1);
+        let mut loops = Vec::new();
+        for _ in 0..senders {
+            let worker = self.clone();
+            let pace = pace.clone();
+            loops.push(tokio::spawn(async move { worker.send_loop(pace, interval).await }));
+        }
+        for sender in loops {
+            let _ = sender.await;
+        }
+    }
+
+    /// One sender: claim, send and record, taking turns on a shared pace so that all senders
+    /// together stay under `mail_rate`.
+    async fn send_loop(self: Arc<Self>, pace: Arc<tokio::sync::Mutex<Instant>>, interval: Duration) {
         loop {
-            let started = Instant::now();
+            {
+                let mut next = pace.lock().await;
+                let now = Instant::now();
+                if *next > now {
+                    tokio::time::sleep(*next - now).await;
+                }
+                *next = Instant::now().max(*next) + interval;
+            }
             let worker = self.clone();
             let step = tokio::task::spawn_blocking(move || worker.try_send_next()).await;
             match step {
                 Ok(Ok(Step::Empty)) => tokio::time::sleep(Duration::from_millis(250)).await,
-                Ok(Ok(_)) => {
-                    if let Some(rest) = interval.checked_sub(started.elapsed()) {
-                        tokio::time::sleep(rest).await;
-                    }
-                }
+                Ok(Ok(_)) => {}
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "delivery step failed");
                     tokio::time::sleep(Duration::from_secs(1)).await;
