@@ -208,7 +208,7 @@ impl Settings {
             mail_rate: parsed(&env, "CIVIL_MAIL_RATE")?.or(file.mail_rate).unwrap_or(200),
             mail_connections: parsed(&env, "CIVIL_MAIL_CONNECTIONS")?
                 .or(file.mail_connections)
-                .unwrap_or(8)
+                .unwrap_or(16)
                 .clamp(1, 64),
             mail_max_attempts: parsed(&env, "CIVIL_MAIL_MAX_ATTEMPTS")?.or(file.mail_max_attempts).unwrap_or(6),
             digest_schedule: crate::services::newsletter::DigestSchedule::parse(
@@ -318,6 +318,15 @@ mod tests {
         assert_eq!(s.limits.post_interval_seconds, 5);
         assert_eq!(s.trusted_proxies, vec!["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]);
         assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_TRUSTED_PROXIES", "nonsense")])).is_err());
+    }
+
+    #[test]
+    fn mail_defaults() {
+        let s = Settings::from_sources(FileSettings::default(), env(&[])).unwrap();
+        assert_eq!((s.mail_rate, s.mail_connections, s.mail_max_attempts), (200, 16, 6));
+        assert!(s.worker && s.smtp_url.is_none() && s.digest_schedule.is_none());
+        let s = Settings::from_sources(FileSettings::default(), env(&[("CIVIL_MAIL_CONNECTIONS", "500")])).unwrap();
+        assert_eq!(s.mail_connections, 64, "capped");
     }
 
     #[test]
