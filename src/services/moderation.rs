@@ -17,11 +17,14 @@ use crate::domain::thread::Status;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::comments::{self, CommentRow};
-use crate::store::moderation::{self as store_moderation, FlagView, QueueCursor, Tab};
-use crate::store::moderation_log::{self, LogFilter, LogRow, NewLogEntry};
+use crate::store::moderation::{self as store_moderation, QueueCursor, Tab};
+use crate::store::moderation_log::{self, LogFilter, NewLogEntry};
 use crate::store::{self, articles, sessions, users, DbConnection};
 
+pub use crate::store::comments::CommentRow as QueuedComment;
+pub use crate::store::moderation::FlagView;
 pub use crate::store::moderation::Tab as QueueTab;
+pub use crate::store::moderation_log::LogRow;
 
 pub const QUEUE_PAGE_SIZE: i64 = 25;
 

@@ -638,7 +638,7 @@ mod tests {
 
     fn item() -> QueueItem {
         QueueItem {
-            comment: crate::store::comments::CommentRow {
+            comment: crate::services::moderation::QueuedComment {
                 id: 42,
                 article_id: 7,
                 parent_id: Some(41),
@@ -676,7 +676,7 @@ mod tests {
             author_published: 1,
             author_removed: 2,
             parent: Some(("alice".into(), "<p>Hello</p>".into(), Status::Published)),
-            flags: vec![crate::store::moderation::FlagView {
+            flags: vec![crate::services::moderation::FlagView {
                 comment_id: 42,
                 reason: "abuse".into(),
                 note: Some("<b>rude</b>".into()),
@@ -728,7 +728,7 @@ mod tests {
     #[test]
     fn log_page_renders() {
         let entry = |action: &str, actor: Option<&str>, rule: Option<&str>| LogEntry {
-            row: crate::store::moderation_log::LogRow {
+            row: crate::services::moderation::LogRow {
                 id: 3,
                 created_at: at(9),
                 action: action.into(),
