@@ -275,10 +275,12 @@ pub async fn subscribers(
 /// The subscriber list as CSV (RFC 4180 quoting).
 pub fn to_csv(rows: &[Subscriber]) -> String {
     fn field(value: &str) -> String {
+        // A leading = + - @ would make a spreadsheet read the cell as a formula.
+        let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
         if value.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", value.replace('"', "\"\""))
         } else {
-            value.to_owned()
+            value
         }
     }
     let time = |t: Option<NaiveDateTime>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
