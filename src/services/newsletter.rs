@@ -27,32 +27,25 @@ fn site_name(app: &App) -> &str {
     &app.settings.site_name
 }
 
-/// Subscribe an address. The answer is the same whether or not the address is known, and the
-/// work done is the same too: every path writes one e-mail (a confirmation, or for a confirmed
-/// subscriber a note that they already are), at most once per 10 minutes per address.
+/// Subscribe an address. The answer is the same whether or not the address is known, and so is
+/// the work: every request records itself (which also feeds the per-IP limit) and commits, and
+/// an e-mail goes out (a confirmation, or for a confirmed subscriber a note that they already
+/// are) at most once per 10 minutes per address.
 pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option<i64>) -> Result<(), Error> {
     let email = EmailAddress::parse(email)?;
-    let limit = ip.filter(|_| app.limits_on()).map(|ip| {
-        (
-            ip.to_owned(),
-            rate_limits::Limit { max: app.settings.limits.subscriptions_per_hour, window: Duration::hours(1) },
-        )
-    });
+    let subject = ip.unwrap_or("unknown").to_owned();
+    let limit = app
+        .limits_on()
+        .then(|| rate_limits::Limit { max: app.settings.limits.subscriptions_per_hour, window: Duration::hours(1) });
     let base = app.settings.base_url.clone();
     let site = site_name(app).to_owned();
     app.write(move |conn| {
         let now = store::now();
-        if let Some((ip, limit)) = &limit {
-            rate_limits::check(
-                conn,
-                rate_limits::Action::Subscribe,
-                ip,
-                *limit,
-                now,
-                "Too many subscriptions from your network.",
-            )?;
-            rate_limits::record(conn, rate_limits::Action::Subscribe, ip, now)?;
+        if let Some(limit) = limit {
+            let message = "Too many subscriptions from your network.";
+            rate_limits::check(conn, rate_limits::Action::Subscribe, &subject, limit, now, message)?;
         }
+        rate_limits::record(conn, rate_limits::Action::Subscribe, &subject, now)?;
         let key = email.key();
         let subscriber = match newsletter::find_subscriber_by_key(conn, &key)? {
             Some(existing) => existing,

@@ -185,3 +185,20 @@ async fn failed_sign_ins_are_limited_per_address_and_slowed_per_account() {
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.body["error"]["message"].as_str().unwrap().contains("your network"));
 }
+
+#[tokio::test]
+async fn subscriptions_are_limited_per_address() {
+    let app = spawn_limited(|s| s.limits.subscriptions_per_hour = 2).await;
+    let client = app.client();
+    let token = client.get("/newsletter").await.csrf();
+    for i in 0..2 {
+        let page =
+            client.post_form("/newsletter", &[("csrf_token", &token), ("email", &format!("s{i}@example.com"))]).await;
+        assert_eq!(page.status, StatusCode::OK);
+    }
+    let third = client.post_form("/newsletter", &[("csrf_token", &token), ("email", "s3@example.com")]).await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(third.headers.get("retry-after").is_some());
+    third.assert_contains("Too many subscriptions");
+    third.assert_contains("s3@example.com");
+}
