@@ -12,7 +12,7 @@ use civil::services::accounts::{self, Registration};
 use civil::services::articles::{self, ArticleForm};
 use civil::services::App;
 use civil::startup::Application;
-use diesel::{Connection, RunQueryDsl};
+use diesel::{Connection, ExpressionMethods, QueryDsl, RunQueryDsl};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{redirect, StatusCode};
 use serde_json::{json, Value};
@@ -93,6 +93,26 @@ pub struct TestApp {
     /// delivery with `deliver()`.
     pub smtp: std::sync::Arc<crate::smtp::SmtpSink>,
     pub worker: std::sync::Arc<civil::outbox::Worker>,
+}
+
+/// A test fails if it leaves e-mail queued that it did not expect to: a message that nobody
+/// delivers is a message a test forgot to look at. Verification e-mails, which every sign-up
+/// queues, are exempt.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        use civil::store::schema::outbox;
+        let Ok(mut conn) = self.app.pool.get() else { return };
+        let left: Vec<(String, String)> = outbox::table
+            .filter(outbox::status.eq("queued"))
+            .filter(outbox::purpose.ne("verify"))
+            .select((outbox::purpose, outbox::recipient))
+            .load(&mut conn)
+            .unwrap_or_default();
+        assert!(left.is_empty(), "the test left e-mail queued; deliver it and look at it: {left:?}");
+    }
 }
 
 pub async fn spawn() -> TestApp {

@@ -201,4 +201,6 @@ async fn subscriptions_are_limited_per_address() {
     assert!(third.headers.get("retry-after").is_some());
     third.assert_contains("Too many subscriptions");
     third.assert_contains("s3@example.com");
+    app.deliver().await;
+    assert_eq!(app.smtp.messages().len(), 2, "a confirmation for each accepted subscription, none for the refused one");
 }

@@ -125,6 +125,11 @@ async fn subscribe_confirm_receive_and_unsubscribe_with_one_click() {
     app.client().get(&path_of(&url)).await.assert_contains("nsubscribe");
     subscribe(&app.client(), "reader@example.com").await;
     assert_eq!(subscriber_status(&app, "reader@example.com"), "pending");
+    let confirmations =
+        app.smtp.to("reader@example.com").iter().filter(|m| m.link("/newsletter/confirm/").is_some()).count();
+    app.deliver().await;
+    let after = app.smtp.to("reader@example.com").iter().filter(|m| m.link("/newsletter/confirm/").is_some()).count();
+    assert_eq!(after, confirmations + 1, "a new confirmation for the new opt-in");
 }
 
 #[tokio::test]
@@ -158,6 +163,10 @@ async fn subscribing_reveals_nothing_about_who_subscribes() {
     };
     let (k, u) = (median(&mut known_times), median(&mut unknown_times));
     assert!(k.abs_diff(u) < Duration::from_millis(25), "known {k:?} vs unknown {u:?}");
+    app.deliver().await;
+    for i in 0..7 {
+        assert_eq!(app.smtp.to(&format!("stranger{i}@example.com")).len(), 1, "one confirmation each");
+    }
 }
 
 #[tokio::test]
