@@ -24,7 +24,8 @@ SETTINGS (civil.toml key / environment variable, default):
   edit_window_minutes CIVIL_EDIT_WINDOW_MINUTES 15                how long authors may edit a comment
   session_days        CIVIL_SESSION_DAYS        30                how long a sign-in lasts
   thread_cache_size   CIVIL_THREAD_CACHE_SIZE   512               rendered thread pages kept in memory
-  log                 CIVIL_LOG (or RUST_LOG)   info              log filter, e.g. civil=debug
+  log                 CIVIL_LOG (or RUST_LOG)   info (request log:  log filter, e.g. civil=debug
+                                                errors only)
   trusted_proxies     CIVIL_TRUSTED_PROXIES     (none)            comma-separated proxy IPs whose
                                                                   X-Forwarded-For is believed
   rate_limits         CIVIL_RATE_LIMITS         on                off turns every rate limit off
@@ -45,6 +46,10 @@ SETTINGS (civil.toml key / environment variable, default):
       flags_per_day 20, registrations_per_hour 5 (per IP), sign_in_failures_per_minute 6 (per IP),
       subscriptions_per_hour 10 (per IP); e.g. CIVIL_LIMIT_FLAGS_PER_DAY=50
 The configuration file is ./civil.toml, or the path in --config or CIVIL_CONFIG.";
+
+/// Readers' mistakes (a 404, a refused form) are not the operator's concern: the request logger
+/// reports only server errors, which it logs at error level.
+pub const DEFAULT_LOG: &str = "info,tracing_actix_web=error";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -185,7 +190,7 @@ impl Settings {
             edit_window_minutes: parsed(&env, "CIVIL_EDIT_WINDOW_MINUTES")?.or(file.edit_window_minutes).unwrap_or(15),
             session_days: parsed(&env, "CIVIL_SESSION_DAYS")?.or(file.session_days).unwrap_or(30),
             thread_cache_size: parsed(&env, "CIVIL_THREAD_CACHE_SIZE")?.or(file.thread_cache_size).unwrap_or(512),
-            log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| "info".into()),
+            log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| DEFAULT_LOG.into()),
             trusted_proxies: match env("CIVIL_TRUSTED_PROXIES") {
                 Some(list) => list.split(',').map(str::to_owned).collect::<Vec<_>>(),
                 None => file.trusted_proxies.unwrap_or_default(),
