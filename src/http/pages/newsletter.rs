@@ -22,6 +22,24 @@ fn link_problem(state: &State, viewer: &mut Viewer, req: &HttpRequest, link: &Li
     render(viewer, status, view::link_problem(&ctx, message))
 }
 
+/// The page for a link from an e-mail: `page` (given the address the link is for) when the link
+/// is valid, or the page that says why it does not work.
+fn follow_link(
+    state: &State,
+    viewer: &mut Viewer,
+    req: &HttpRequest,
+    link: LinkState,
+    page: impl FnOnce(&crate::views::PageContext, &str) -> maud::Markup,
+) -> HttpResponse {
+    match link {
+        LinkState::Valid { email } => {
+            let ctx = context(state, viewer, req);
+            render(viewer, StatusCode::OK, page(&ctx, &email))
+        }
+        other => link_problem(state, viewer, req, &other),
+    }
+}
+
 async fn one_click_state(state: &State, viewer: &Viewer) -> Result<Option<bool>, Error> {
     let Some(user) = viewer.user() else { return Ok(None) };
     let (verified, _) = accounts::email_status(&state.app, user.id).await?;
@@ -88,13 +106,8 @@ pub async fn confirm_page(
     token: web::Path<String>,
 ) -> PageResult {
     let token = token.into_inner();
-    match newsletter::check_confirmation(&state.app, token.clone()).await? {
-        LinkState::Valid { email } => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, StatusCode::OK, view::confirm_page(&ctx, &token, &email)))
-        }
-        other => Ok(link_problem(&state, &mut viewer, &req, &other)),
-    }
+    let link = newsletter::check_confirmation(&state.app, token.clone()).await?;
+    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, email| view::confirm_page(ctx, &token, email)))
 }
 
 pub async fn confirm(
@@ -105,13 +118,8 @@ pub async fn confirm(
     form: web::Form<CsrfForm>,
 ) -> PageResult {
     viewer.check_csrf(form.csrf_token.as_deref())?;
-    match newsletter::confirm(&state.app, token.into_inner()).await? {
-        LinkState::Valid { .. } => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, StatusCode::OK, view::confirmed(&ctx)))
-        }
-        other => Ok(link_problem(&state, &mut viewer, &req, &other)),
-    }
+    let link = newsletter::confirm(&state.app, token.into_inner()).await?;
+    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| view::confirmed(ctx)))
 }
 
 pub async fn unsubscribe_page(
@@ -121,13 +129,8 @@ pub async fn unsubscribe_page(
     token: web::Path<String>,
 ) -> PageResult {
     let token = token.into_inner();
-    match newsletter::check_unsubscribe(&state.app, token.clone()).await? {
-        LinkState::Valid { email } => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, StatusCode::OK, view::unsubscribe_page(&ctx, &token, &email)))
-        }
-        other => Ok(link_problem(&state, &mut viewer, &req, &other)),
-    }
+    let link = newsletter::check_unsubscribe(&state.app, token.clone()).await?;
+    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, email| view::unsubscribe_page(ctx, &token, email)))
 }
 
 /// RFC 8058 one-click unsubscribe: mail clients POST here without cookies, so no CSRF token is
@@ -139,13 +142,8 @@ pub async fn unsubscribe(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> PageResult {
-    match newsletter::unsubscribe(&state.app, token.into_inner()).await? {
-        LinkState::Valid { .. } => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, StatusCode::OK, view::unsubscribed(&ctx)))
-        }
-        other => Ok(link_problem(&state, &mut viewer, &req, &other)),
-    }
+    let link = newsletter::unsubscribe(&state.app, token.into_inner()).await?;
+    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| view::unsubscribed(ctx)))
 }
 
 pub async fn notifications_page(
@@ -201,13 +199,8 @@ pub async fn verify_page(
     token: web::Path<String>,
 ) -> PageResult {
     let token = token.into_inner();
-    match account_emails::check_verification(&state.app, token.clone()).await? {
-        LinkState::Valid { .. } => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, StatusCode::OK, account_view::verify_page(&ctx, &token)))
-        }
-        other => Ok(link_problem(&state, &mut viewer, &req, &other)),
-    }
+    let link = account_emails::check_verification(&state.app, token.clone()).await?;
+    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| account_view::verify_page(ctx, &token)))
 }
 
 pub async fn verify(
@@ -218,13 +211,8 @@ pub async fn verify(
     form: web::Form<CsrfForm>,
 ) -> PageResult {
     viewer.check_csrf(form.csrf_token.as_deref())?;
-    match account_emails::verify(&state.app, token.into_inner()).await? {
-        LinkState::Valid { .. } => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, StatusCode::OK, account_view::verified(&ctx)))
-        }
-        other => Ok(link_problem(&state, &mut viewer, &req, &other)),
-    }
+    let link = account_emails::verify(&state.app, token.into_inner()).await?;
+    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| account_view::verified(ctx)))
 }
 
 pub async fn resend_verification(state: web::Data<State>, viewer: Viewer, form: web::Form<CsrfForm>) -> PageResult {
@@ -276,13 +264,10 @@ pub async fn reset_form(
     token: web::Path<String>,
 ) -> PageResult {
     let token = token.into_inner();
-    match account_emails::check_reset(&state.app, token.clone()).await? {
-        LinkState::Valid { .. } => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render(&viewer, StatusCode::OK, account_view::reset_form(&ctx, &token, &FormErrors::none())))
-        }
-        other => Ok(link_problem(&state, &mut viewer, &req, &other)),
-    }
+    let link = account_emails::check_reset(&state.app, token.clone()).await?;
+    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| {
+        account_view::reset_form(ctx, &token, &FormErrors::none())
+    }))
 }
 
 #[derive(Debug, Deserialize)]
