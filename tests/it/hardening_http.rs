@@ -458,3 +458,85 @@ async fn a_nul_that_reaches_the_database_is_not_a_server_error() {
     let error = civil::services::accounts::find_by_username(&app.app, "a\0b").await.unwrap_err();
     assert!(error.status().is_client_error(), "{error:?}");
 }
+
+/// What the Content-Security-Policy would refuse in a page: inline script, inline style, and
+/// event-handler attributes.
+fn inline_script_or_style(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for (at, _) in lower.match_indices("<script") {
+        let tag = &lower[at..at + lower[at..].find('>').unwrap_or(0)];
+        if !tag.contains(" src=") {
+            found.push(format!("inline script at {at}"));
+        }
+    }
+    found.extend(lower.match_indices("<style").map(|(at, _)| format!("<style> at {at}")));
+    found.extend(lower.match_indices(" style=").map(|(at, _)| format!("style attribute at {at}")));
+    for (at, _) in lower.match_indices(" on") {
+        let name: String = lower[at + 3..].chars().take_while(char::is_ascii_lowercase).collect();
+        if !name.is_empty() && lower[at + 3 + name.len()..].starts_with('=') {
+            found.push(format!("on{name} handler at {at}"));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn no_page_has_inline_script_or_style() {
+    let app = spawn().await;
+    app.article("budget").await;
+    let ada = app.reader("ada").await;
+    let comment = ada.comment("budget", "A comment with a [link](https://example.com).").await;
+    let admin = app.signed_in("boss", Role::Admin).await;
+    let issue = admin
+        .submit("/admin/newsletter/issues/new", "/admin/newsletter/issues", &[("subject", "Weekly"), ("body", "News.")])
+        .await;
+    assert_eq!(issue.status, StatusCode::SEE_OTHER);
+    let issue_page = issue.location().to_owned();
+    let article_id = admin.api_get("/api/v1/articles/budget").await.body["id"].as_i64().unwrap();
+    let mut pages = vec![
+        "/".to_owned(),
+        "/articles/budget".into(),
+        "/users/ada".into(),
+        "/newsletter".into(),
+        "/moderation".into(),
+        "/moderation/log".into(),
+        "/admin".into(),
+        "/admin/articles/new".into(),
+        format!("/admin/articles/{article_id}/edit"),
+        "/admin/users".into(),
+        "/admin/settings".into(),
+        "/admin/newsletter".into(),
+        "/admin/newsletter/issues/new".into(),
+        issue_page,
+        "/no/such/page".into(),
+    ];
+    for page in &pages {
+        let response = admin.get(page).await;
+        assert!(response.status.is_success() || page == "/no/such/page", "{page}: {}", response.status);
+        assert_eq!(inline_script_or_style(&response.text), Vec::<String>::new(), "{page}");
+    }
+    pages = vec![format!("/comments/{comment}/edit"), "/articles/budget".into()];
+    for page in &pages {
+        assert_eq!(inline_script_or_style(&ada.get(page).await.text), Vec::<String>::new(), "{page} as its author");
+    }
+    for page in ["/signin", "/register", "/password/forgot", "/articles/budget"] {
+        assert_eq!(
+            inline_script_or_style(&app.client().get(page).await.text),
+            Vec::<String>::new(),
+            "{page} signed out"
+        );
+    }
+}
+
+#[test]
+fn the_inline_check_finds_what_the_policy_refuses() {
+    assert_eq!(
+        inline_script_or_style(r#"<script src="/assets/civil.js" defer></script><p class="x">on=1</p>"#).len(),
+        0
+    );
+    assert_eq!(inline_script_or_style(r#"<script>alert(1)</script>"#).len(), 1);
+    assert_eq!(inline_script_or_style(r#"<p style="color:red">"#).len(), 1);
+    assert_eq!(inline_script_or_style(r#"<button onclick="go()">"#).len(), 1);
+    assert_eq!(inline_script_or_style(r#"<style>p{}</style>"#).len(), 1);
+}
