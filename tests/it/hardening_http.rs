@@ -540,3 +540,103 @@ fn the_inline_check_finds_what_the_policy_refuses() {
     assert_eq!(inline_script_or_style(r#"<button onclick="go()">"#).len(), 1);
     assert_eq!(inline_script_or_style(r#"<style>p{}</style>"#).len(), 1);
 }
+
+/// A Chrome DevTools command through chromedriver. Used to run a script in every new document
+/// before the page's own, so that no Content-Security-Policy violation goes unseen, even one
+/// raised while the page is parsed.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(json!({"cmd": self.cmd, "params": self.params}).to_string()))
+    }
+}
+
+const RECORD_VIOLATIONS: &str = "window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__cspViolations.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+});";
+
+/// The violations this page reported so far (after letting queued events run), or a failure
+/// if the recorder did not run, which would make an empty list meaningless.
+async fn csp_violations(c: &fantoccini::Client, what: &str) -> Vec<String> {
+    let script = "var done = arguments[arguments.length - 1];
+        requestAnimationFrame(function () { setTimeout(function () { done(window.__cspViolations || null); }, 0); });";
+    let found = c.execute_async(script, vec![]).await.unwrap();
+    let list = found.as_array().unwrap_or_else(|| panic!("{what}: the violation recorder did not run"));
+    list.iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+}
+
+async fn js_count(c: &fantoccini::Client, css: &str) -> u64 {
+    let script = "return document.querySelectorAll(arguments[0]).length;";
+    c.execute(script, vec![json!(css)]).await.unwrap().as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn pages_run_under_the_enforced_policy_without_a_violation_and_their_script_works() {
+    use crate::browser::{browser, click, fill};
+    use fantoccini::Locator;
+
+    let Some((c, _driver)) = browser().await else { return };
+    let app = spawn().await;
+    app.article("budget").await;
+    let ada = app.reader("ada").await;
+    ada.comment("budget", "Published, to reply to.").await;
+    app.site_settings(|s| s.policy.premoderation = civil::domain::moderation::Premoderation::Everyone).await;
+    let held = ada.try_comment("budget", "Held for the queue.", None).await;
+    assert_eq!(held.body["status"], "pending");
+    app.create_user("boss", Role::Admin).await;
+    c.issue_cmd(Cdp { cmd: "Page.addScriptToEvaluateOnNewDocument", params: json!({"source": RECORD_VIOLATIONS}) })
+        .await
+        .expect("chromedriver runs DevTools commands");
+
+    c.goto(&format!("{}/signin", app.address)).await.unwrap();
+    fill(&c, "#login", "boss").await;
+    fill(&c, "#password", PASSWORD).await;
+    click(&c, "section.auth button[type=submit]").await;
+    c.wait().for_element(Locator::Css("a[href='/admin']")).await.unwrap();
+    assert_eq!(csp_violations(&c, "sign-in").await, Vec::<String>::new(), "after signing in");
+
+    // The article: the script opens a reply form in place.
+    c.goto(&format!("{}/articles/budget", app.address)).await.unwrap();
+    click(&c, "ol.thread article.comment a.reply").await;
+    c.wait().for_element(Locator::Css("form[id^='reply-'] textarea")).await.unwrap();
+    assert_eq!(js_count(&c, "time[datetime]:not([data-absolute])").await, 0, "times are made relative");
+    assert_eq!(csp_violations(&c, "article").await, Vec::<String>::new(), "the article page");
+
+    // The moderation queue: the keyboard moves between items.
+    c.goto(&format!("{}/moderation", app.address)).await.unwrap();
+    c.wait().for_element(Locator::Css("article.queue-item")).await.unwrap();
+    c.find(Locator::Css("body")).await.unwrap().send_keys("j").await.unwrap();
+    c.wait().for_element(Locator::Css("article.queue-item.current")).await.unwrap();
+    assert_eq!(csp_violations(&c, "queue").await, Vec::<String>::new(), "the moderation queue");
+
+    // The admin pages, the newsletter preview with its e-mail HTML among them.
+    let mut admin = app.client();
+    admin.sign_in("boss", PASSWORD).await;
+    let issue = admin
+        .submit("/admin/newsletter/issues/new", "/admin/newsletter/issues", &[("subject", "Weekly"), ("body", "News.")])
+        .await;
+    let issue_page = issue.location().to_owned();
+    for page in ["/admin", "/admin/articles/new", "/admin/users", "/admin/settings", "/admin/newsletter", &issue_page] {
+        c.goto(&format!("{}{page}", app.address)).await.unwrap();
+        c.wait().for_element(Locator::Css("main#main")).await.unwrap();
+        assert_eq!(js_count(&c, "time[datetime]:not([data-absolute])").await, 0, "{page}: the script ran");
+        assert_eq!(csp_violations(&c, page).await, Vec::<String>::new(), "{page}");
+    }
+    assert!(js_count(&c, ".email-preview hr + p").await > 0, "the preview shows the e-mail's footer");
+
+    // The policy is enforced and the recorder hears it: an inline style set by script is refused.
+    c.execute("document.body.setAttribute('style', 'background: red');", vec![]).await.unwrap();
+    let refused = csp_violations(&c, "the check").await;
+    assert!(refused.iter().any(|v| v.starts_with("style-src")), "{refused:?}");
+    c.close().await.unwrap();
+}
