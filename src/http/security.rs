@@ -8,6 +8,7 @@
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{HttpMessage, HttpRequest, ResponseError};
@@ -77,21 +78,21 @@ enum BodyKind {
     Json,
 }
 
-/// Which bodies are checked: JSON (as the JSON extractor recognises it), and forms. A body
-/// without a content type is read as a form too, because the bulk moderation form parses its
-/// body by hand whatever the header says. Anything else (uploads) passes untouched.
+/// Which bodies are checked, and how. JSON (by the JSON extractor's rule) is parsed, so that
+/// `\u0000` escapes are seen. Uploads (multipart, octet-stream) are files, not text, and pass
+/// untouched. Every other body is read as a form whatever its header says, because a handler
+/// that parses its body by hand (the bulk moderation form) does not look at the header either.
 fn body_kind(req: &ServiceRequest) -> Option<BodyKind> {
-    if matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD) {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
         return None;
     }
-    match req.mime_type() {
-        Ok(None) => Some(BodyKind::Form),
-        Ok(Some(mime)) if mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json") => {
-            Some(BodyKind::Json)
-        }
-        Ok(Some(mime)) if mime.essence_str() == "application/x-www-form-urlencoded" => Some(BodyKind::Form),
-        // A content type that does not parse reaches the handler, whose extractor refuses it.
-        _ => None,
+    let essence = req.content_type().to_ascii_lowercase();
+    if essence.starts_with("multipart/") || essence == "application/octet-stream" {
+        None
+    } else if essence.ends_with("/json") || essence.ends_with("+json") {
+        Some(BodyKind::Json)
+    } else {
+        Some(BodyKind::Form)
     }
 }
 
@@ -292,6 +293,25 @@ mod tests {
         assert!(check_query("sort=%09").unwrap().contains("\"sort\""));
         assert!(check_query("after=%0A").is_some());
         assert!(check_query("%00=1").is_some());
+    }
+
+    #[test]
+    fn every_body_but_an_upload_is_checked() {
+        use actix_web::test::TestRequest;
+        let kind = |method: Method, content_type: Option<&str>| {
+            let mut req = TestRequest::default().method(method);
+            if let Some(content_type) = content_type {
+                req = req.insert_header((header::CONTENT_TYPE, content_type));
+            }
+            body_kind(&req.to_srv_request())
+        };
+        assert_eq!(kind(Method::POST, Some("application/json")), Some(BodyKind::Json));
+        assert_eq!(kind(Method::PATCH, Some("application/merge-patch+json; charset=utf-8")), Some(BodyKind::Json));
+        assert_eq!(kind(Method::POST, Some("application/x-www-form-urlencoded")), Some(BodyKind::Form));
+        assert_eq!(kind(Method::POST, None), Some(BodyKind::Form), "the bulk form reads any body");
+        assert_eq!(kind(Method::POST, Some("text/plain")), Some(BodyKind::Form));
+        assert_eq!(kind(Method::POST, Some("multipart/form-data; boundary=x")), None);
+        assert_eq!(kind(Method::GET, None), None);
     }
 
     #[test]

@@ -20,6 +20,8 @@ enum Send {
     /// A form post; the sender's CSRF token is added.
     Form(String, Vec<(&'static str, String)>),
     Json(Method, String, Value),
+    /// A form body sent under another content type; the sender's CSRF token is added.
+    PlainText(String, Vec<(&'static str, String)>),
 }
 
 struct Probe {
@@ -142,6 +144,19 @@ fn probes(bad: &str, ids: &Fixture) -> Vec<Probe> {
                 ("note", bad.into()),
             ],
         ),
+        Probe {
+            who: Moderator,
+            what: "bulk removal note sent as plain text",
+            send: Send::PlainText(
+                s("/moderation/bulk"),
+                vec![
+                    ("ids", other_comment.to_string()),
+                    ("action", s("remove")),
+                    ("reason", s("spam")),
+                    ("note", bad.into()),
+                ],
+            ),
+        },
         api(
             Moderator,
             "API removal reason",
@@ -269,6 +284,12 @@ async fn send(client: &Client, probe: &Probe) -> (StatusCode, String, String) {
             fields.push(("csrf_token", client.csrf.clone().expect("the client has a CSRF token")));
             client.http.post(client.url(path)).form(&fields)
         }
+        Send::PlainText(path, fields) => {
+            let mut fields = fields.clone();
+            fields.push(("csrf_token", client.csrf.clone().expect("the client has a CSRF token")));
+            let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+            client.http.post(client.url(path)).header("content-type", "text/plain").body(body)
+        }
         Send::Json(method, path, body) => client
             .http
             .request(method.clone(), client.url(path))
@@ -313,7 +334,7 @@ async fn control_characters_are_refused_everywhere_with_a_clear_400_and_nothing_
             let (status, content_type, text) = send(client, &probe).await;
             sent += 1;
             let path = match &probe.send {
-                Send::Get(p) | Send::Form(p, _) | Send::Json(_, p, _) => p.clone(),
+                Send::Get(p) | Send::Form(p, _) | Send::PlainText(p, _) | Send::Json(_, p, _) => p.clone(),
             };
             let shaped = if path.starts_with("/api/") {
                 serde_json::from_str::<Value>(&text).is_ok_and(|body| {
