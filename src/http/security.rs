@@ -1,5 +1,5 @@
 //! What every request and response passes through, so that a new route cannot forget it:
-//! - hostile bytes: control characters in the path, the query string or a form or JSON body are
+//! - hostile bytes: control characters in the path, the query string or a request body are
 //!   refused with a 400 before any handler sees them (PostgreSQL cannot store a NUL, and no
 //!   field has a use for the others);
 //! - security headers: the Content-Security-Policy, HSTS behind https, and `no-store` on
@@ -34,8 +34,8 @@ fn is_api(path: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Hostile bytes
 
-/// Refuse control characters in the decoded path, query string and form or JSON body. Bodies
-/// may hold tabs and line breaks (textareas); the path and query string may hold none.
+/// Refuse control characters in the decoded path, query string and body (see `body_kind`).
+/// Bodies may hold tabs and line breaks (textareas); the path and query string may hold none.
 pub async fn reject_control_characters(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
