@@ -661,3 +661,18 @@ async fn pages_run_under_the_enforced_policy_without_a_violation_and_their_scrip
     assert!(refused.iter().any(|v| v.starts_with("style-src")), "{refused:?}");
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_rate_limited_answer_carries_the_security_headers_too() {
+    let app = spawn_with(|s| s.rate_limits = true).await;
+    app.article("budget").await;
+    let ada = app.reader("ada").await;
+    assert_eq!(ada.try_comment("budget", "one", None).await.status, StatusCode::CREATED);
+    let json = ada.try_comment("budget", "two", None).await;
+    assert_eq!(json.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_security_headers("an API 429", &json.headers);
+    assert_eq!(header(&json.headers, "cache-control"), Some("no-store"), "signed in");
+    let page = ada.submit("/articles/budget", "/articles/budget/comments", &[("body", "three")]).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_security_headers("a 429 page", &page.headers);
+}
