@@ -72,7 +72,7 @@ pub(crate) async fn click(c: &Client, css: &str) {
     c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
 }
 
-pub(crate) async fn text_of(c: &Client, css: &str) -> String {
+async fn text_of(c: &Client, css: &str) -> String {
     c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 
