@@ -8,7 +8,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_field, time};
 use crate::domain::moderation::FlagReason;
-use crate::domain::thread::{Node, Sort, Status, MAX_DISPLAY_DEPTH};
+use crate::domain::thread::{Node, Sort, Status};
 use crate::services::comments::{Comment, ThreadPage};
 
 /// What a signed-in reader sees that others do not.
@@ -92,7 +92,7 @@ pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option
     html! {
         ol.thread {
             @for node in nodes {
-                li { (comment_node(view, node, 0, None)) }
+                li { (comment_node(view, node, None)) }
             }
         }
         @if let Some(next) = next {
@@ -105,34 +105,44 @@ pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option
     }
 }
 
-/// A comment and its replies. Replies nest visually to `MAX_DISPLAY_DEPTH`; below that they
-/// follow at the same level, each saying whom it answers.
-fn comment_node(
-    view: &ThreadView<'_>,
-    node: &Node<Comment>,
-    visual_depth: usize,
-    answering: Option<&Comment>,
-) -> Markup {
-    let nest = visual_depth + 1 < MAX_DISPLAY_DEPTH;
+/// A comment and its replies, nested as the thread's structure has them: at most
+/// `MAX_NESTING` levels (`nest` guarantees it), so this recursion stays shallow. `answering` is
+/// whom it replies to, when that is not the comment it hangs under: replies below the deepest
+/// level sit beside their parent and say whom they answer.
+fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, answering: Option<Answering<'_>>) -> Markup {
     html! {
         (comment(view, &node.item, answering))
         @if !node.replies.is_empty() {
-            @if nest {
-                ol.replies {
-                    @for reply in &node.replies {
-                        li { (comment_node(view, reply, visual_depth + 1, None)) }
-                    }
-                }
-            } @else {
+            ol.replies {
                 @for reply in &node.replies {
-                    (comment_node(view, reply, visual_depth, Some(&node.item)))
+                    li { (comment_node(view, reply, answering_of(node, reply))) }
                 }
             }
         }
     }
 }
 
-fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<&Comment>) -> Markup {
+/// Whom a reply answers, when it is shown beside its parent rather than under it.
+enum Answering<'a> {
+    Shown(&'a Comment),
+    /// Its parent is not shown (removed or deleted, with nothing left under it).
+    Hidden,
+}
+
+fn answering_of<'a>(holder: &'a Node<Comment>, reply: &Node<Comment>) -> Option<Answering<'a>> {
+    let parent_id = reply.item.parent_id?;
+    if parent_id == holder.item.id {
+        return None;
+    }
+    // A reply beside its parent hangs under the same comment, and siblings come in path order,
+    // which is id order: a binary search finds the parent without allocating.
+    Some(match holder.replies.binary_search_by_key(&parent_id, |n| n.item.id) {
+        Ok(at) => Answering::Shown(&holder.replies[at].item),
+        Err(_) => Answering::Hidden,
+    })
+}
+
+fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>) -> Markup {
     let own = view.reader.as_ref().is_some_and(|r| r.user_id == c.author_id);
     // A held comment reaches the page only for its author: it shows, marked as waiting.
     let held = c.status == Status::Pending && own;
@@ -164,8 +174,14 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<&Comment>) -> M
                     " · "
                     a.permalink href={ "/comments/" (c.id) } title="Link to this comment" { (time(c.created_at)) }
                     @if c.edited_at.is_some() { " · " span.edited { "edited" } }
-                    @if let Some(parent) = answering {
-                        " · " a.reply-to href={ "#comment-" (parent.id) } { "in reply to " (if parent.is_placeholder() { "[deleted]" } else { parent.author_name() }) }
+                    @match answering {
+                        Some(Answering::Shown(parent)) => {
+                            " · " a.reply-to href={ "#comment-" (parent.id) } { "in reply to " (if parent.is_placeholder() { "[deleted]" } else { parent.author_name() }) }
+                        }
+                        Some(Answering::Hidden) => {
+                            " · " span.reply-to { "in reply to [deleted]" }
+                        }
+                        None => {}
                     }
                     @if c.featured && !held { " " span.badge.featured-badge { "Featured" } }
                     @if held { " " span.pending-label { "Awaiting moderation" } }
@@ -319,6 +335,7 @@ mod tests {
         Comment {
             id,
             parent_id: None,
+            thread_parent_id: None,
             depth: 0,
             author_id,
             author_username: format!("user{author_id}"),
@@ -372,6 +389,7 @@ mod tests {
             featured: vec![featured, comment(99, 3, Status::Published)],
             next: None,
             total: 2,
+            known_cursor: true,
         }
     }
 
