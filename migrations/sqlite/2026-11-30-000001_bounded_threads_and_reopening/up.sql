@@ -8,9 +8,9 @@ SET path = substr(path, 1, 60) || substr(path, length(path) - 11, 12), depth = 5
 WHERE length(path) > 72;
 
 -- live_replies counts a comment's shown replies in the structure. Sixth-level comments now
--- have none; each fifth-level comment holds every sixth-level one placed under it, and those
--- are shown only when published (a placeholder needs replies below it). Higher levels keep
--- their counts: a fifth-level comment was shown before exactly when it is shown now.
+-- have none. Each fifth-level comment holds every sixth-level one placed under it, which is
+-- shown only when published (a placeholder needs replies below it). Higher levels keep their
+-- counts: a fifth-level comment was shown before exactly when it is shown now.
 UPDATE comments SET live_replies = 0 WHERE depth = 5;
 UPDATE comments
 SET live_replies = (
