@@ -449,4 +449,33 @@ mod tests {
         assert!(!html.contains("/edit\""));
         assert!(html.contains("<span class=\"score\">1 point</span>"));
     }
+
+    /// A chain of replies, each to the one before, placed as the paths place it; with
+    /// `as_stored_before_the_cap`, hanging each under its true parent (as unmigrated data would).
+    fn chain(length: i64, as_stored_before_the_cap: bool) -> ThreadPage {
+        use crate::domain::thread::{child_path, nest, thread_parent};
+        let mut path: Option<String> = None;
+        let mut items = Vec::new();
+        for id in 1..=length {
+            let placed = child_path(path.as_deref(), id);
+            let mut c = comment(id, id % 2 + 1, Status::Published);
+            c.parent_id = (id > 1).then_some(id - 1);
+            c.thread_parent_id = if as_stored_before_the_cap { c.parent_id } else { thread_parent(&placed) };
+            items.push(c);
+            path = Some(placed);
+        }
+        ThreadPage { comments: nest(items), featured: Vec::new(), next: None, total: length, known_cursor: true }
+    }
+
+    #[test]
+    fn a_ten_thousand_reply_chain_renders_in_six_levels_saying_whom_each_answers() {
+        for as_stored_before_the_cap in [false, true] {
+            let html = render(None, &chain(10_000, as_stored_before_the_cap), None);
+            assert_eq!(html.matches("<ol class=\"replies\">").count(), 5, "six visual levels");
+            assert_eq!(html.matches("<article class=\"comment\"").count(), 10_000);
+            assert!(html.contains("href=\"#comment-9999\">in reply to user2</a>"));
+            assert!(!html.contains("href=\"#comment-5\">in reply to"), "the sixth level hangs under its parent");
+            assert!(html.contains("href=\"#comment-6\">in reply to user1</a>"));
+        }
+    }
 }
