@@ -24,6 +24,7 @@ SETTINGS (civil.toml key / environment variable, default):
   edit_window_minutes CIVIL_EDIT_WINDOW_MINUTES 15                how long authors may edit a comment
   session_days        CIVIL_SESSION_DAYS        30                how long a sign-in lasts
   thread_cache_size   CIVIL_THREAD_CACHE_SIZE   512               rendered thread pages kept in memory
+  thread_cache_mb     CIVIL_THREAD_CACHE_MB     64                memory those pages may take, in MiB
   log                 CIVIL_LOG (or RUST_LOG)   info (request log:  log filter, e.g. civil=debug
                                                 errors only)
   trusted_proxies     CIVIL_TRUSTED_PROXIES     (none)            comma-separated proxy IPs whose
@@ -64,6 +65,7 @@ pub struct Settings {
     pub edit_window_minutes: i64,
     pub session_days: i64,
     pub thread_cache_size: usize,
+    pub thread_cache_mb: usize,
     pub log: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub rate_limits: bool,
@@ -118,6 +120,7 @@ struct FileSettings {
     edit_window_minutes: Option<i64>,
     session_days: Option<i64>,
     thread_cache_size: Option<usize>,
+    thread_cache_mb: Option<usize>,
     log: Option<String>,
     trusted_proxies: Option<Vec<String>>,
     rate_limits: Option<bool>,
@@ -190,6 +193,7 @@ impl Settings {
             edit_window_minutes: parsed(&env, "CIVIL_EDIT_WINDOW_MINUTES")?.or(file.edit_window_minutes).unwrap_or(15),
             session_days: parsed(&env, "CIVIL_SESSION_DAYS")?.or(file.session_days).unwrap_or(30),
             thread_cache_size: parsed(&env, "CIVIL_THREAD_CACHE_SIZE")?.or(file.thread_cache_size).unwrap_or(512),
+            thread_cache_mb: parsed(&env, "CIVIL_THREAD_CACHE_MB")?.or(file.thread_cache_mb).unwrap_or(64),
             log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| DEFAULT_LOG.into()),
             trusted_proxies: match env("CIVIL_TRUSTED_PROXIES") {
                 Some(list) => list.split(',').map(str::to_owned).collect::<Vec<_>>(),

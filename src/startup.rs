@@ -49,8 +49,13 @@ impl Application {
             let worker = std::sync::Arc::new(crate::outbox::Worker::new(app.clone(), std::sync::Arc::new(mailer)));
             tokio::spawn(worker.run());
         }
-        let state =
-            web::Data::new(State { app: app.clone(), thread_cache: ThreadCache::new(settings.thread_cache_size) });
+        let state = web::Data::new(State {
+            app: app.clone(),
+            thread_cache: ThreadCache::new(
+                settings.thread_cache_size,
+                settings.thread_cache_mb.saturating_mul(1 << 20),
+            ),
+        });
         let headers = SecurityHeaders::new(&settings);
         let server = HttpServer::new(move || {
             let headers = headers.clone();

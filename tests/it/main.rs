@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod comments;
 mod hardening_http;
+mod hardening_threads;
 mod helpers;
 mod limits;
 mod moderation;
