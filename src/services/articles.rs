@@ -70,8 +70,16 @@ pub async fn update(app: &App, id: i64, form: ArticleForm) -> Result<Article, Er
     let draft = form.parse()?;
     let body_html = markdown::render_article(&draft.body_md);
     app.write(move |conn| {
-        articles::find(conn, id)?.ok_or_else(|| Error::not_found("That article"))?;
+        let before = articles::find(conn, id)?.ok_or_else(|| Error::not_found("That article"))?;
         ensure_slug_free(conn, draft.slug.as_str(), Some(id))?;
+        let now = store::now();
+        // Ticking a closed discussion open is a reopening by hand, as from the moderation
+        // controls: the automatic closing by age must not undo it.
+        let reopened_at = match (before.comments_open, draft.comments_open) {
+            (_, false) => None,
+            (false, true) => Some(now),
+            (true, true) => before.reopened_at,
+        };
         let changes = ArticleChanges {
             slug: draft.slug.as_str(),
             title: &draft.title,
@@ -80,7 +88,8 @@ pub async fn update(app: &App, id: i64, form: ArticleForm) -> Result<Article, Er
             body_html: &body_html,
             author_name: &draft.author_name,
             comments_open: draft.comments_open,
-            updated_at: store::now(),
+            reopened_at,
+            updated_at: now,
         };
         articles::update(conn, id, &changes)?;
         Ok(articles::find(conn, id)?.expect("the article was just updated"))

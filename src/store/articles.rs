@@ -49,6 +49,7 @@ pub struct ArticleChanges<'a> {
     pub body_html: &'a str,
     pub author_name: &'a str,
     pub comments_open: bool,
+    pub reopened_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
 }
 

@@ -306,7 +306,12 @@ fn queue_item(ctx: &PageContext, tab: Tab, view: &QueueItemView<'_>, now: NaiveD
                 }
             }
             (author_box(item, now))
-            (item_actions(ctx, tab, item, status, open_flags > 0, admin))
+            @if ctx.user.as_ref().is_some_and(|me| me.id == item.author_id) {
+                // The service refuses it anyway; say so instead of offering buttons that fail.
+                p.meta.own-comment { "This is your comment: another moderator decides on it." }
+            } @else {
+                (item_actions(ctx, tab, item, status, open_flags > 0, admin))
+            }
         }
     }
 }
@@ -723,6 +728,23 @@ mod tests {
 
         let moderator = queue_page(&ctx(Role::Moderator), &page, &views, at(10), &FormErrors::none()).into_string();
         assert!(!moderator.contains("remove-and-ban"));
+    }
+
+    #[test]
+    fn a_moderator_is_not_offered_decisions_on_their_own_comment() {
+        let mut item = item();
+        item.author_id = 1;
+        item.comment.author_id = 1;
+        let views = [QueueItemView { item: &item, highlights: Vec::new() }];
+        let page = QueuePage {
+            tab: Tab::Pending,
+            items: Vec::new(),
+            next: None,
+            counts: [(Tab::Pending, 1), (Tab::Reported, 0), (Tab::Removed, 0), (Tab::Approved, 0)],
+        };
+        let html = queue_page(&ctx(Role::Moderator), &page, &views, at(10), &FormErrors::none()).into_string();
+        assert!(html.contains("This is your comment: another moderator decides on it."), "{html}");
+        assert!(!html.contains("/moderation/comments/42/approve"), "{html}");
     }
 
     #[test]

@@ -405,3 +405,38 @@ async fn a_reopened_discussion_stays_open_through_the_automatic_closing() {
     assert_eq!(civil::services::moderation::close_expired_threads(&app.app).await.unwrap(), 0);
     assert_eq!(ada.try_comment("old-news", "Open once more.", None).await.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn ticking_a_closed_discussion_open_in_the_article_form_survives_the_automatic_closing() {
+    let app = spawn().await;
+    app.article("old-news").await;
+    trusted(&app).await;
+    {
+        let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(40);
+        diesel::update(articles::table)
+            .set(articles::published_at.eq(Some(long_ago)))
+            .execute(&mut conn(&app))
+            .unwrap();
+    }
+    app.site_settings(|s| s.auto_close_days = 30).await;
+    civil::services::moderation::close_expired_threads(&app.app).await.unwrap();
+    let ada = app.reader("ada").await;
+    assert_eq!(ada.try_comment("old-news", "Still open?", None).await.status, StatusCode::CONFLICT);
+
+    let admin = app.signed_in("chief", Role::Admin).await;
+    let article = civil::services::articles::find_by_slug(&app.app, "old-news".into(), true).await.unwrap();
+    let edit = format!("/admin/articles/{}/edit", article.id);
+    let fields = [
+        ("title", "Old news"),
+        ("slug", "old-news"),
+        ("author_name", "Sam"),
+        ("summary", ""),
+        ("body", "Text."),
+        ("comments_open", "on"),
+        ("publish", "on"),
+    ];
+    let saved = admin.submit(&edit, &format!("/admin/articles/{}", article.id), &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    assert_eq!(civil::services::moderation::close_expired_threads(&app.app).await.unwrap(), 0);
+    assert_eq!(ada.try_comment("old-news", "Open again!", None).await.status, StatusCode::CREATED);
+}
