@@ -1,7 +1,7 @@
 //! Markdown to safe HTML. Comments are rendered once, when written, from the already-masked
 //! text; the result is sanitised by ammonia whatever the markdown produced.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
@@ -13,10 +13,12 @@ pub const MASK_PLACEHOLDER: char = '\u{E000}';
 fn comment_sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
+        // `empty()` clears only the tags: ammonia's default attributes (`lang` and `title`
+        // anywhere, `hreflang` on links, …) would stay, so every attribute is listed here.
         let mut b = ammonia::Builder::empty();
         b.add_tags(["p", "br", "em", "strong", "del", "a", "code", "pre", "blockquote", "ul", "ol", "li"])
-            .add_tag_attributes("a", ["href"])
-            .add_tag_attributes("ol", ["start"])
+            .generic_attributes(HashSet::new())
+            .tag_attributes(HashMap::from([("a", HashSet::from(["href", "title"])), ("ol", HashSet::from(["start"]))]))
             .url_schemes(HashSet::from(["http", "https", "mailto"]))
             .link_rel(Some("nofollow ugc noopener"))
             .strip_comments(true);
@@ -82,6 +84,23 @@ mod tests {
         assert!(html.contains("<blockquote>"));
         assert!(html.contains("<li>one</li>"));
         assert!(html.contains("<pre><code>fn main() {}"));
+    }
+
+    /// Found by the `comment_markdown` fuzz target: a link title came out as an attribute the
+    /// sanitiser was never told to allow, because ammonia's defaults were still in force.
+    #[test]
+    fn comments_carry_only_the_attributes_listed() {
+        assert_eq!(
+            render_comment("[t](https://example.com \"A title\")"),
+            "<p><a href=\"https://example.com\" title=\"A title\" rel=\"nofollow ugc noopener\">t</a></p>\n"
+        );
+        let cleaned = comment_sanitizer()
+            .clean(r#"<p lang="en" title="t">x</p><a href="https://a.example/" hreflang="en">y</a><ol start="3" reversed><li>z</li></ol>"#)
+            .to_string();
+        assert_eq!(
+            cleaned,
+            r#"<p>x</p><a href="https://a.example/" rel="nofollow ugc noopener">y</a><ol start="3"><li>z</li></ol>"#
+        );
     }
 
     #[test]
