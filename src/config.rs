@@ -22,7 +22,11 @@ SETTINGS (civil.toml key / environment variable, default):
   db_pool_size        CIVIL_DB_POOL_SIZE        16                database connections per instance
   workers             CIVIL_WORKERS             <cores>           HTTP worker threads
   edit_window_minutes CIVIL_EDIT_WINDOW_MINUTES 15                how long authors may edit a comment
-  session_days        CIVIL_SESSION_DAYS        30                how long a sign-in lasts
+  session_days        CIVIL_SESSION_DAYS        30                a reader's sign-in lasts at most this long,
+  session_idle_days   CIVIL_SESSION_IDLE_DAYS   14                and ends sooner when unused this long
+  staff_session_hours CIVIL_STAFF_SESSION_HOURS 12                the same for moderators and admins:
+  staff_session_idle_minutes                                      at most 12 hours,
+                      CIVIL_STAFF_SESSION_IDLE_MINUTES  120       and 2 hours unused
   thread_cache_size   CIVIL_THREAD_CACHE_SIZE   512               rendered thread pages kept in memory
   log                 CIVIL_LOG (or RUST_LOG)   info (request log:  log filter, e.g. civil=debug
                                                 errors only)
@@ -44,7 +48,8 @@ SETTINGS (civil.toml key / environment variable, default):
   [limits] table      CIVIL_LIMIT_<NAME>        see below         rate limit values:
       post_interval_seconds 5, new_account_post_interval_seconds 30, first_day_comments 10,
       flags_per_day 20, registrations_per_hour 5 (per IP), sign_in_failures_per_minute 6 (per IP),
-      subscriptions_per_hour 10 (per IP); e.g. CIVIL_LIMIT_FLAGS_PER_DAY=50
+      subscriptions_per_hour 10 (per IP), password_resets_per_hour 5 (per IP),
+      votes_per_minute 30; e.g. CIVIL_LIMIT_FLAGS_PER_DAY=50
 The configuration file is ./civil.toml, or the path in --config or CIVIL_CONFIG.";
 
 /// Readers' mistakes (a 404, a refused form) are not the operator's concern: the request logger
@@ -63,6 +68,9 @@ pub struct Settings {
     pub workers: usize,
     pub edit_window_minutes: i64,
     pub session_days: i64,
+    pub session_idle_days: i64,
+    pub staff_session_hours: i64,
+    pub staff_session_idle_minutes: i64,
     pub thread_cache_size: usize,
     pub log: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -88,6 +96,8 @@ pub struct Limits {
     pub registrations_per_hour: i64,
     pub sign_in_failures_per_minute: i64,
     pub subscriptions_per_hour: i64,
+    pub password_resets_per_hour: i64,
+    pub votes_per_minute: i64,
 }
 
 impl Default for Limits {
@@ -100,6 +110,9 @@ impl Default for Limits {
             registrations_per_hour: 5,
             sign_in_failures_per_minute: 6,
             subscriptions_per_hour: 10,
+            password_resets_per_hour: 5,
+            // Discourse and Reddit allow some tens of votes a minute: more than anyone reads.
+            votes_per_minute: 30,
         }
     }
 }
@@ -117,6 +130,9 @@ struct FileSettings {
     workers: Option<usize>,
     edit_window_minutes: Option<i64>,
     session_days: Option<i64>,
+    session_idle_days: Option<i64>,
+    staff_session_hours: Option<i64>,
+    staff_session_idle_minutes: Option<i64>,
     thread_cache_size: Option<usize>,
     log: Option<String>,
     trusted_proxies: Option<Vec<String>>,
@@ -189,6 +205,11 @@ impl Settings {
                 .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
             edit_window_minutes: parsed(&env, "CIVIL_EDIT_WINDOW_MINUTES")?.or(file.edit_window_minutes).unwrap_or(15),
             session_days: parsed(&env, "CIVIL_SESSION_DAYS")?.or(file.session_days).unwrap_or(30),
+            session_idle_days: parsed(&env, "CIVIL_SESSION_IDLE_DAYS")?.or(file.session_idle_days).unwrap_or(14),
+            staff_session_hours: parsed(&env, "CIVIL_STAFF_SESSION_HOURS")?.or(file.staff_session_hours).unwrap_or(12),
+            staff_session_idle_minutes: parsed(&env, "CIVIL_STAFF_SESSION_IDLE_MINUTES")?
+                .or(file.staff_session_idle_minutes)
+                .unwrap_or(120),
             thread_cache_size: parsed(&env, "CIVIL_THREAD_CACHE_SIZE")?.or(file.thread_cache_size).unwrap_or(512),
             log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| DEFAULT_LOG.into()),
             trusted_proxies: match env("CIVIL_TRUSTED_PROXIES") {
@@ -234,6 +255,8 @@ impl Settings {
                     ("REGISTRATIONS_PER_HOUR", &mut limits.registrations_per_hour),
                     ("SIGN_IN_FAILURES_PER_MINUTE", &mut limits.sign_in_failures_per_minute),
                     ("SUBSCRIPTIONS_PER_HOUR", &mut limits.subscriptions_per_hour),
+                    ("PASSWORD_RESETS_PER_HOUR", &mut limits.password_resets_per_hour),
+                    ("VOTES_PER_MINUTE", &mut limits.votes_per_minute),
                 ] {
                     if let Some(v) = parsed(&env, &format!("CIVIL_LIMIT_{name}"))? {
                         *value = v;
@@ -245,6 +268,13 @@ impl Settings {
         anyhow::ensure!(settings.db_pool_size > 0, "db_pool_size must be at least 1");
         anyhow::ensure!(settings.workers > 0, "workers must be at least 1");
         anyhow::ensure!(settings.mail_max_attempts > 0, "mail_max_attempts must be at least 1");
+        anyhow::ensure!(
+            settings.session_days > 0
+                && settings.session_idle_days > 0
+                && settings.staff_session_hours > 0
+                && settings.staff_session_idle_minutes > 0,
+            "session lifetimes must be positive"
+        );
         anyhow::ensure!(
             settings.base_url.starts_with("http://") || settings.base_url.starts_with("https://"),
             "base_url must start with http:// or https://"
