@@ -11,7 +11,7 @@ use crate::services::accounts::{self, Registration, Session};
 fn session_response(state: &State, status: StatusCode, session: Session) -> HttpResponse {
     let settings = &state.app.settings;
     HttpResponse::build(status)
-        .cookie(session_cookie(session.token.clone(), settings.secure_cookies(), settings.session_days))
+        .cookie(session_cookie(&session, settings.secure_cookies()))
         .json(SessionResponse { user: Some(UserJson::from(&session.user)), csrf_token: session.csrf_token })
 }
 
@@ -26,7 +26,7 @@ async fn replace_session(state: &State, viewer: &Viewer) {
     params(("X-CSRF-Token" = String, Header, description = "From GET /api/v1/session")),
     responses(
         (status = 201, description = "Account created and signed in", body = SessionResponse),
-        (status = 409, description = "Username or email taken", body = ErrorBody),
+        (status = 409, description = "Username taken (an email address already in use is not refused: its owner is told instead)", body = ErrorBody),
         (status = 422, description = "A field is not valid", body = ErrorBody),
         (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
 pub async fn create_account(
