@@ -232,20 +232,25 @@ pub async fn register(app: &App, input: Registration, role: Role, ip: Option<&st
     });
     // Refuse a taken name before spending 50 ms hashing, and count this registration before
     // hashing too, so registrations running at once all see each other.
-    let reserved = app
-        .write(move |conn| {
-            if users::username_taken(conn, &username_key)? {
+    let reserved = match limit {
+        Some((ip, limit)) => {
+            app.write(move |conn| {
+                if users::username_taken(conn, &username_key)? {
+                    return Err(taken_username());
+                }
+                let message = "Too many accounts were created from your network in the last hour.";
+                Ok(Some(rate_limits::take(conn, Action::Register, &ip, limit, store::now(), message)?))
+            })
+            .await?
+        }
+        None => {
+            let taken = app.db(move |conn| Ok(users::username_taken(conn, &username_key)?)).await?;
+            if taken {
                 return Err(taken_username());
             }
-            match &limit {
-                Some((ip, limit)) => {
-                    let message = "Too many accounts were created from your network in the last hour.";
-                    Ok(Some(rate_limits::take(conn, Action::Register, ip, *limit, store::now(), message)?))
-                }
-                None => Ok(None),
-            }
-        })
-        .await?;
+            None
+        }
+    };
     let created = async {
         let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
         let site = Site::of(app);
