@@ -22,11 +22,12 @@ SETTINGS (civil.toml key / environment variable, default):
   db_pool_size        CIVIL_DB_POOL_SIZE        16                database connections per instance
   workers             CIVIL_WORKERS             <cores>           HTTP worker threads
   edit_window_minutes CIVIL_EDIT_WINDOW_MINUTES 15                how long authors may edit a comment
-  session_days        CIVIL_SESSION_DAYS        30                a reader's sign-in lasts at most this long,
-  session_idle_days   CIVIL_SESSION_IDLE_DAYS   14                and ends sooner when unused this long
-  staff_session_hours CIVIL_STAFF_SESSION_HOURS 12                the same for moderators and admins:
-  staff_session_idle_minutes                                      at most 12 hours,
-                      CIVIL_STAFF_SESSION_IDLE_MINUTES  120       and 2 hours unused
+  session_days        CIVIL_SESSION_DAYS        30                a reader's sign-in lasts at most this long
+  session_idle_days   CIVIL_SESSION_IDLE_DAYS   14                a reader's sign-in unused this long ends
+  staff_session_hours CIVIL_STAFF_SESSION_HOURS 12                the same for moderators and admins
+  staff_session_idle_minutes
+                      CIVIL_STAFF_SESSION_IDLE_MINUTES
+                                                120               the same for moderators and admins
   thread_cache_size   CIVIL_THREAD_CACHE_SIZE   512               rendered thread pages kept in memory
   log                 CIVIL_LOG (or RUST_LOG)   info (request log:  log filter, e.g. civil=debug
                                                 errors only)
@@ -362,6 +363,23 @@ mod tests {
         assert!(s.worker && s.smtp_url.is_none() && s.digest_schedule.is_none());
         let s = Settings::from_sources(FileSettings::default(), env(&[("CIVIL_MAIL_CONNECTIONS", "500")])).unwrap();
         assert_eq!(s.mail_connections, 64, "capped");
+    }
+
+    #[test]
+    fn session_lifetimes_and_the_newer_limits() {
+        let s = Settings::from_sources(FileSettings::default(), env(&[])).unwrap();
+        assert_eq!((s.session_days, s.session_idle_days), (30, 14));
+        assert_eq!((s.staff_session_hours, s.staff_session_idle_minutes), (12, 120));
+        assert_eq!((s.limits.votes_per_minute, s.limits.password_resets_per_hour), (30, 5));
+        let file: FileSettings = toml::from_str("staff_session_hours = 8\n[limits]\nvotes_per_minute = 60").unwrap();
+        let s = Settings::from_sources(
+            file,
+            env(&[("CIVIL_STAFF_SESSION_IDLE_MINUTES", "30"), ("CIVIL_LIMIT_PASSWORD_RESETS_PER_HOUR", "2")]),
+        )
+        .unwrap();
+        assert_eq!((s.staff_session_hours, s.staff_session_idle_minutes), (8, 30));
+        assert_eq!((s.limits.votes_per_minute, s.limits.password_resets_per_hour), (60, 2));
+        assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_SESSION_IDLE_DAYS", "0")])).is_err());
     }
 
     #[test]
