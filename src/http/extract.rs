@@ -42,7 +42,12 @@ pub const CSRF_HEADER: &str = "X-CSRF-Token";
 /// who is signed in.
 pub fn has_session_cookie(req: &HttpRequest) -> bool {
     let secure = req.app_data::<web::Data<State>>().is_some_and(|state| state.app.settings.secure_cookies());
-    req.cookie(session_cookie_name(secure)).is_some_and(|c| !c.value().is_empty())
+    session_token(req, secure).is_some()
+}
+
+/// The session token the request carries, if any.
+fn session_token(req: &HttpRequest, secure: bool) -> Option<String> {
+    req.cookie(session_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// The person behind a request: a session, or an anonymous visitor with a CSRF cookie.
@@ -143,8 +148,7 @@ impl FromRequest for Viewer {
         Box::pin(async move {
             let state = req.app_data::<web::Data<State>>().expect("state is registered").clone();
             let secure = state.app.settings.secure_cookies();
-            let token = req.cookie(session_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty());
-            let session = match token {
+            let session = match session_token(&req, secure) {
                 Some(token) => {
                     accounts::session_for_token(&state.app, token).await.map_err(super::pages::PageError::from)?
                 }
