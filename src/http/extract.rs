@@ -250,6 +250,20 @@ mod tests {
     }
 
     #[test]
+    fn a_session_cookie_is_recognised_by_its_name_only() {
+        use actix_web::test::TestRequest;
+        let with = |name: &'static str, value: &'static str| {
+            TestRequest::default().cookie(Cookie::new(name, value)).to_http_request()
+        };
+        assert!(has_session_cookie(&with("civil_session", "token")));
+        assert!(!has_session_cookie(&with("civil_session", "")), "a removed cookie is no session");
+        assert!(!has_session_cookie(&with("civil_csrf", "token")));
+        assert!(!has_session_cookie(&TestRequest::default().to_http_request()));
+        assert_eq!(session_cookie_name(true), "__Host-civil_session");
+        assert_eq!(csrf_cookie_name(true), "__Host-civil_csrf");
+    }
+
+    #[test]
     fn next_stays_on_site() {
         assert_eq!(safe_next(Some("/articles/a#comments")), "/articles/a#comments");
         assert_eq!(safe_next(Some("/articles/a?sort=new&after=12_3")), "/articles/a?sort=new&after=12_3");

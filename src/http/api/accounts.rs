@@ -28,7 +28,8 @@ async fn replace_session(state: &State, viewer: &Viewer) {
         (status = 201, description = "Account created and signed in", body = SessionResponse),
         (status = 409, description = "Username taken (an email address already in use is not refused: its owner is told instead)", body = ErrorBody),
         (status = 422, description = "A field is not valid", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
+        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
+        (status = 429, description = "Too many registrations from this address; see Retry-After", body = ErrorBody)))]
 pub async fn create_account(
     state: web::Data<State>,
     viewer: Viewer,
@@ -68,7 +69,8 @@ pub async fn get_session(mut viewer: Viewer) -> ApiResult {
     responses(
         (status = 200, description = "Signed in; the cookie is set", body = SessionResponse),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
+        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorBody)))]
 pub async fn create_session(
     state: web::Data<State>,
     viewer: Viewer,
