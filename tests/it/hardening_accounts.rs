@@ -184,6 +184,10 @@ async fn registering_with_a_taken_address_looks_like_registering_with_a_fresh_on
     app.create_user("ada", Role::Reader).await;
     app.deliver().await;
     let before = app.smtp.to("ada@example.com").len();
+    // Ada reads the newsletter.
+    execute(&app, "UPDATE users SET email_verified_at = $1 WHERE username = $2", now(), "ada");
+    let ada = civil::services::accounts::find_by_username(&app.app, "ada").await.unwrap();
+    civil::services::newsletter::subscribe_verified(&app.app, &ada).await.unwrap();
 
     // The API: the same status and the same shape.
     let mut fresh = app.client();
@@ -223,6 +227,8 @@ async fn registering_with_a_taken_address_looks_like_registering_with_a_fresh_on
     // Their own profile shows what they typed, as any new reader's does.
     let own = browser.get("/users/eve").await;
     own.assert_contains("ada@example.com");
+    own.assert_contains("not verified yet");
+    own.assert_lacks("You receive the newsletter");
 
     // The owner hears about both attempts; nobody else gets mail for that address.
     app.deliver().await;

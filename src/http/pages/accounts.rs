@@ -198,7 +198,10 @@ pub async fn profile(
     let own = match viewer.user().filter(|me| me.id == user.id) {
         Some(me) => {
             let (email_verified, notify_replies) = accounts::email_status(&state.app, me.id).await?;
-            let subscribed = crate::services::newsletter::is_subscribed(&state.app, &me.email).await?;
+            // Only a verified address is surely the reader's own: another's (see `accounts::User`)
+            // tells them nothing about its subscription.
+            let subscribed =
+                email_verified && crate::services::newsletter::is_subscribed(&state.app, &me.email).await?;
             Some(view::OwnProfile { email: me.email.clone(), email_verified, subscribed, notify_replies })
         }
         None => None,
