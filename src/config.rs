@@ -29,6 +29,7 @@ SETTINGS (civil.toml key / environment variable, default):
                       CIVIL_STAFF_SESSION_IDLE_MINUTES
                                                 120               the same for moderators and admins
   thread_cache_size   CIVIL_THREAD_CACHE_SIZE   512               rendered thread pages kept in memory
+  thread_cache_mb     CIVIL_THREAD_CACHE_MB     64                memory those pages may take, in MiB
   log                 CIVIL_LOG (or RUST_LOG)   info (request log:  log filter, e.g. civil=debug
                                                 errors only)
   trusted_proxies     CIVIL_TRUSTED_PROXIES     (none)            comma-separated proxy IPs whose
@@ -73,6 +74,7 @@ pub struct Settings {
     pub staff_session_hours: i64,
     pub staff_session_idle_minutes: i64,
     pub thread_cache_size: usize,
+    pub thread_cache_mb: usize,
     pub log: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub rate_limits: bool,
@@ -135,6 +137,7 @@ struct FileSettings {
     staff_session_hours: Option<i64>,
     staff_session_idle_minutes: Option<i64>,
     thread_cache_size: Option<usize>,
+    thread_cache_mb: Option<usize>,
     log: Option<String>,
     trusted_proxies: Option<Vec<String>>,
     rate_limits: Option<bool>,
@@ -212,6 +215,7 @@ impl Settings {
                 .or(file.staff_session_idle_minutes)
                 .unwrap_or(120),
             thread_cache_size: parsed(&env, "CIVIL_THREAD_CACHE_SIZE")?.or(file.thread_cache_size).unwrap_or(512),
+            thread_cache_mb: parsed(&env, "CIVIL_THREAD_CACHE_MB")?.or(file.thread_cache_mb).unwrap_or(64),
             log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| DEFAULT_LOG.into()),
             trusted_proxies: match env("CIVIL_TRUSTED_PROXIES") {
                 Some(list) => list.split(',').map(str::to_owned).collect::<Vec<_>>(),

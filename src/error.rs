@@ -17,6 +17,12 @@ pub enum Error {
     /// The request is well formed but clashes with what exists (a taken username, say).
     #[error("{0}")]
     Conflict(Invalid),
+    /// The request itself is malformed (say, a control character in a field): nothing a form
+    /// could have sent, so no field to point at.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("The request body is too large.")]
+    PayloadTooLarge,
     #[error("{0}")]
     NotFound(String),
     #[error("Sign in to do that.")]
@@ -55,6 +61,8 @@ impl Error {
         match self {
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Unauthenticated | Error::BadCredentials => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) | Error::Csrf => StatusCode::FORBIDDEN,
@@ -70,6 +78,8 @@ impl Error {
         match self {
             Error::Invalid(_) => "invalid",
             Error::Conflict(_) => "conflict",
+            Error::BadRequest(_) => "bad_request",
+            Error::PayloadTooLarge => "payload_too_large",
             Error::NotFound(_) => "not_found",
             Error::Unauthenticated => "unauthenticated",
             Error::BadCredentials => "invalid_credentials",
@@ -108,6 +118,8 @@ impl Error {
     }
 }
 
+const CANNOT_STORE: &str = "The request contains characters that cannot be stored, such as a NUL byte.";
+
 impl From<diesel::result::Error> for Error {
     fn from(error: diesel::result::Error) -> Error {
         use diesel::result::{DatabaseErrorKind, Error as D};
@@ -118,6 +130,13 @@ impl From<diesel::result::Error> for Error {
             }
             D::DatabaseError(DatabaseErrorKind::Unknown, ref info) if info.message().contains("database is locked") => {
                 Error::Unavailable(error.into())
+            }
+            // PostgreSQL refuses text it cannot store (a NUL byte: "invalid byte sequence for
+            // encoding"). The edge rejects control characters before they get here; this keeps a
+            // route that slips past it from answering 500 for what is the sender's fault.
+            D::DatabaseError(_, ref info) if info.message().contains("invalid byte sequence") => {
+                tracing::warn!(error = %info.message(), "the database refused text that reached it");
+                Error::BadRequest(CANNOT_STORE.into())
             }
             other => Error::Internal(other.into()),
         }

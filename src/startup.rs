@@ -4,11 +4,13 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App as ActixApp, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::http::cache::ThreadCache;
+use crate::http::security::{self, SecurityHeaders};
 use crate::http::{routes, State};
 use crate::services::{accounts, App};
 
@@ -47,19 +49,24 @@ impl Application {
             let worker = std::sync::Arc::new(crate::outbox::Worker::new(app.clone(), std::sync::Arc::new(mailer)));
             tokio::spawn(worker.run());
         }
-        let state =
-            web::Data::new(State { app: app.clone(), thread_cache: ThreadCache::new(settings.thread_cache_size) });
+        let state = web::Data::new(State {
+            app: app.clone(),
+            thread_cache: ThreadCache::new(
+                settings.thread_cache_size,
+                settings.thread_cache_mb.saturating_mul(1 << 20),
+            ),
+        });
+        let headers = SecurityHeaders::new(&settings);
         let server = HttpServer::new(move || {
+            let headers = headers.clone();
+            // The last `wrap` runs first: the headers go on every response, even one refused
+            // for hostile bytes before any handler ran.
             ActixApp::new()
+                .wrap(from_fn(security::reject_control_characters))
                 .wrap(TracingLogger::default())
-                .wrap(
-                    actix_web::middleware::DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "same-origin"))
-                        .add(("X-Frame-Options", "SAMEORIGIN")),
-                )
+                .wrap(from_fn(move |req, next| security::add_headers(headers.clone(), req, next)))
                 .app_data(state.clone())
-                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .app_data(web::FormConfig::default().limit(security::BODY_LIMIT))
                 .configure(routes::configure)
         })
         .workers(settings.workers)

@@ -2,52 +2,172 @@
 //! Every write to a discussion bumps that version in the database, and every page view reads
 //! it with the article, so an instance never serves a thread older than the database, whichever
 //! instance made the change.
+//!
+//! The cache is bounded by bytes as well as entries and forgets the least recently used page
+//! first, so a burst of rarely read pages cannot push out the threads everyone is reading. The
+//! handler keeps only pages whose cursor names a real top-level comment (see
+//! `ThreadPage::known_cursor`), so made-up cursors cannot fill it at all. A hit takes the lock,
+//! finds the key (a few integers: nothing to allocate) and moves it to the front of the list.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::domain::thread::Sort;
+use crate::domain::thread::{Cursor, Sort};
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     article_id: i64,
     sort: Sort,
-    after: Option<String>,
+    after: Option<Cursor>,
+}
+
+/// What an entry costs beyond its HTML: the key, the slot and the map's share, roughly.
+const ENTRY_OVERHEAD: usize = 128;
+const NONE: usize = usize::MAX;
+
+struct Slot {
+    key: Key,
+    version: i64,
+    html: Arc<str>,
+    /// Neighbours in recency order: `prev` was used more recently, `next` less.
+    prev: usize,
+    next: usize,
+}
+
+/// A least-recently-used list threaded through a vector of slots by index.
+struct Lru {
+    index: HashMap<Key, usize>,
+    slots: Vec<Slot>,
+    /// Slots whose entry was evicted, for reuse.
+    free: Vec<usize>,
+    newest: usize,
+    oldest: usize,
+    bytes: usize,
+}
+
+impl Lru {
+    fn unlink(&mut self, at: usize) {
+        let (prev, next) = (self.slots[at].prev, self.slots[at].next);
+        match prev {
+            NONE => self.newest = next,
+            p => self.slots[p].next = next,
+        }
+        match next {
+            NONE => self.oldest = prev,
+            n => self.slots[n].prev = prev,
+        }
+    }
+
+    fn push_newest(&mut self, at: usize) {
+        self.slots[at].prev = NONE;
+        self.slots[at].next = self.newest;
+        match self.newest {
+            NONE => self.oldest = at,
+            n => self.slots[n].prev = at,
+        }
+        self.newest = at;
+    }
+
+    fn touch(&mut self, at: usize) {
+        if self.newest != at {
+            self.unlink(at);
+            self.push_newest(at);
+        }
+    }
+
+    fn evict_oldest(&mut self) {
+        let at = self.oldest;
+        if at == NONE {
+            return;
+        }
+        self.unlink(at);
+        let slot = &mut self.slots[at];
+        self.index.remove(&slot.key);
+        self.bytes -= slot.html.len() + ENTRY_OVERHEAD;
+        // Let the HTML go now rather than when the slot is reused.
+        slot.html = Arc::from("");
+        self.free.push(at);
+    }
 }
 
 pub struct ThreadCache {
-    entries: Mutex<HashMap<Key, (i64, Arc<str>)>>,
-    capacity: usize,
+    lru: Mutex<Lru>,
+    max_entries: usize,
+    max_bytes: usize,
 }
 
 impl ThreadCache {
-    pub fn new(capacity: usize) -> ThreadCache {
-        ThreadCache { entries: Mutex::new(HashMap::with_capacity(capacity.min(4096))), capacity }
+    /// A cache of at most `max_entries` pages and `max_bytes` of HTML (either 0 turns it off).
+    pub fn new(max_entries: usize, max_bytes: usize) -> ThreadCache {
+        let max_entries = if max_bytes == 0 { 0 } else { max_entries };
+        ThreadCache {
+            lru: Mutex::new(Lru {
+                index: HashMap::with_capacity(max_entries.min(4096)),
+                slots: Vec::with_capacity(max_entries.min(4096)),
+                free: Vec::new(),
+                newest: NONE,
+                oldest: NONE,
+                bytes: 0,
+            }),
+            max_entries,
+            max_bytes,
+        }
     }
 
-    pub fn get(&self, article_id: i64, sort: Sort, after: Option<&str>, version: i64) -> Option<Arc<str>> {
-        if self.capacity == 0 {
+    pub fn get(&self, article_id: i64, sort: Sort, after: Option<Cursor>, version: i64) -> Option<Arc<str>> {
+        if self.max_entries == 0 {
             return None;
         }
-        let key = Key { article_id, sort, after: after.map(str::to_owned) };
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(&key) {
-            Some((cached_version, html)) if *cached_version == version => Some(html.clone()),
-            _ => None,
+        let key = Key { article_id, sort, after };
+        let mut lru = self.lru.lock().unwrap_or_else(|e| e.into_inner());
+        let at = *lru.index.get(&key)?;
+        if lru.slots[at].version != version {
+            return None;
+        }
+        lru.touch(at);
+        Some(lru.slots[at].html.clone())
+    }
+
+    pub fn put(&self, article_id: i64, sort: Sort, after: Option<Cursor>, version: i64, html: Arc<str>) {
+        let cost = html.len() + ENTRY_OVERHEAD;
+        if self.max_entries == 0 || cost > self.max_bytes {
+            return;
+        }
+        let key = Key { article_id, sort, after };
+        let mut guard = self.lru.lock().unwrap_or_else(|e| e.into_inner());
+        let lru = &mut *guard;
+        if let Some(at) = lru.index.get(&key).copied() {
+            let old = lru.slots[at].html.len();
+            lru.bytes = lru.bytes - old + html.len();
+            let slot = &mut lru.slots[at];
+            slot.version = version;
+            slot.html = html;
+            lru.touch(at);
+        } else {
+            let slot = Slot { key, version, html, prev: NONE, next: NONE };
+            let at = match lru.free.pop() {
+                Some(at) => {
+                    lru.slots[at] = slot;
+                    at
+                }
+                None => {
+                    lru.slots.push(slot);
+                    lru.slots.len() - 1
+                }
+            };
+            lru.index.insert(key, at);
+            lru.bytes += cost;
+            lru.push_newest(at);
+        }
+        while lru.bytes > self.max_bytes || lru.index.len() > self.max_entries {
+            lru.evict_oldest();
         }
     }
 
-    pub fn put(&self, article_id: i64, sort: Sort, after: Option<&str>, version: i64, html: Arc<str>) {
-        if self.capacity == 0 {
-            return;
-        }
-        let key = Key { article_id, sort, after: after.map(str::to_owned) };
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            // Crude but bounded: a full cache starts over. Hot threads are re-rendered at once.
-            entries.clear();
-        }
-        entries.insert(key, (version, html));
+    /// Pages held and the bytes they take, for tests and operators.
+    pub fn usage(&self) -> (usize, usize) {
+        let lru = self.lru.lock().unwrap_or_else(|e| e.into_inner());
+        (lru.index.len(), lru.bytes)
     }
 }
 
@@ -55,15 +175,81 @@ impl ThreadCache {
 mod tests {
     use super::*;
 
+    fn html(n: usize) -> Arc<str> {
+        Arc::from("x".repeat(n))
+    }
+
+    fn after(id: i64) -> Option<Cursor> {
+        Some(Cursor { score: 0, id })
+    }
+
     #[test]
     fn a_new_version_misses() {
-        let cache = ThreadCache::new(2);
+        let cache = ThreadCache::new(2, 1 << 20);
         cache.put(1, Sort::Oldest, None, 5, Arc::from("v5"));
         assert_eq!(cache.get(1, Sort::Oldest, None, 5).as_deref(), Some("v5"));
         assert!(cache.get(1, Sort::Oldest, None, 6).is_none());
         assert!(cache.get(1, Sort::Top, None, 5).is_none());
-        cache.put(2, Sort::Oldest, None, 1, Arc::from("a"));
-        cache.put(3, Sort::Oldest, None, 1, Arc::from("b"));
-        assert!(cache.get(1, Sort::Oldest, None, 5).is_none(), "a full cache starts over");
+        assert!(cache.get(1, Sort::Oldest, after(3), 5).is_none());
+        cache.put(1, Sort::Oldest, None, 6, Arc::from("v6"));
+        assert_eq!(cache.get(1, Sort::Oldest, None, 6).as_deref(), Some("v6"));
+        assert_eq!(cache.usage(), (1, 2 + ENTRY_OVERHEAD));
+    }
+
+    #[test]
+    fn the_least_recently_used_page_goes_first() {
+        let cache = ThreadCache::new(3, 1 << 20);
+        cache.put(1, Sort::Oldest, None, 1, Arc::from("one"));
+        cache.put(2, Sort::Oldest, None, 1, Arc::from("two"));
+        cache.put(3, Sort::Oldest, None, 1, Arc::from("three"));
+        assert!(cache.get(1, Sort::Oldest, None, 1).is_some(), "1 is now the most recent");
+        cache.put(4, Sort::Oldest, None, 1, Arc::from("four"));
+        assert!(cache.get(2, Sort::Oldest, None, 1).is_none(), "2 was the least recently used");
+        for article in [1, 3, 4] {
+            assert!(cache.get(article, Sort::Oldest, None, 1).is_some(), "{article} stays");
+        }
+        assert_eq!(cache.usage().0, 3);
+    }
+
+    #[test]
+    fn bytes_bound_the_cache_and_a_hot_page_survives_a_flood() {
+        let cache = ThreadCache::new(100_000, 100 * (1000 + ENTRY_OVERHEAD));
+        cache.put(1, Sort::Oldest, None, 1, html(1000));
+        for id in 0..5_000 {
+            cache.put(2, Sort::Oldest, after(id), 1, html(1000));
+            // Readers keep reading the hot first page meanwhile.
+            if id % 50 == 0 {
+                assert!(cache.get(1, Sort::Oldest, None, 1).is_some(), "the hot page is still there at {id}");
+            }
+            let (entries, bytes) = cache.usage();
+            assert!(bytes <= 100 * (1000 + ENTRY_OVERHEAD) && entries <= 100);
+        }
+        assert!(cache.get(1, Sort::Oldest, None, 1).is_some());
+        // A page bigger than the whole budget is not kept, and evicts nothing.
+        cache.put(3, Sort::Oldest, None, 1, html(200 * 1000));
+        assert!(cache.get(3, Sort::Oldest, None, 1).is_none());
+        assert!(cache.get(1, Sort::Oldest, None, 1).is_some());
+    }
+
+    #[test]
+    fn replacing_an_entry_keeps_the_byte_count_right_and_slots_are_reused() {
+        let cache = ThreadCache::new(2, 1 << 20);
+        cache.put(1, Sort::Oldest, None, 1, html(10));
+        cache.put(1, Sort::Oldest, None, 2, html(30));
+        assert_eq!(cache.usage(), (1, 30 + ENTRY_OVERHEAD));
+        for article in 2..50 {
+            cache.put(article, Sort::Newest, None, 1, html(5));
+        }
+        assert_eq!(cache.usage(), (2, 2 * (5 + ENTRY_OVERHEAD)));
+        assert!(cache.lru.lock().unwrap().slots.len() <= 3, "evicted slots are reused");
+        assert!(cache.get(49, Sort::Newest, None, 1).is_some() && cache.get(48, Sort::Newest, None, 1).is_some());
+    }
+
+    #[test]
+    fn zero_turns_it_off() {
+        for cache in [ThreadCache::new(0, 1 << 20), ThreadCache::new(10, 0)] {
+            cache.put(1, Sort::Oldest, None, 1, Arc::from("a"));
+            assert!(cache.get(1, Sort::Oldest, None, 1).is_none());
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod extract;
 pub mod pages;
 pub mod routes;
+pub mod security;
 
 use crate::services::App;
 

@@ -9,7 +9,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/assets/{name}", web::get().to(assets::serve))
         .service(
             web::scope("/api/v1")
-                .app_data(web::JsonConfig::default().limit(256 * 1024).error_handler(api::json_error))
+                .app_data(web::JsonConfig::default().limit(super::security::BODY_LIMIT).error_handler(api::json_error))
                 .app_data(web::QueryConfig::default().error_handler(api::query_error))
                 .app_data(web::PathConfig::default().error_handler(api::path_error))
                 .route("/openapi.json", web::get().to(api::openapi::document))

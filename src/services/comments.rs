@@ -24,7 +24,11 @@ use crate::store::{self, DbConnection};
 #[derive(Debug, Clone)]
 pub struct Comment {
     pub id: i64,
+    /// The comment it answers.
     pub parent_id: Option<i64>,
+    /// The comment it hangs under in the thread: its parent, except for a reply to a comment
+    /// at the deepest level, which sits beside its parent (see `domain::thread`).
+    pub thread_parent_id: Option<i64>,
     pub depth: i32,
     pub author_id: i64,
     pub author_username: String,
@@ -64,6 +68,7 @@ impl Comment {
         Comment {
             id: row.id,
             parent_id: row.parent_id,
+            thread_parent_id: thread::thread_parent(&row.path),
             depth: row.depth,
             author_id: row.author_id,
             author_username: row.author_username,
@@ -90,8 +95,8 @@ impl Threaded for Comment {
     fn id(&self) -> i64 {
         self.id
     }
-    fn parent_id(&self) -> Option<i64> {
-        self.parent_id
+    fn thread_parent_id(&self) -> Option<i64> {
+        self.thread_parent_id
     }
 }
 
@@ -104,6 +109,9 @@ pub struct ThreadPage {
     pub next: Option<String>,
     /// Published comments on the whole article.
     pub total: i64,
+    /// The page starts at the beginning, or after a top-level comment this article really has:
+    /// not at a made-up cursor (only such pages are worth keeping in a cache).
+    pub known_cursor: bool,
 }
 
 pub struct ThreadQuery {
@@ -135,6 +143,10 @@ pub fn load_page(
     query: &ThreadQuery,
     viewer: Option<i64>,
 ) -> Result<ThreadPage, Error> {
+    let known_cursor = match query.after {
+        None => true,
+        Some(cursor) => comments::cursor_names_root(conn, article.id, query.sort, cursor)?,
+    };
     let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit, viewer)?;
     let next = if roots.len() as i64 > query.limit {
         roots.truncate(query.limit as usize);
@@ -161,7 +173,7 @@ pub fn load_page(
     } else {
         Vec::new()
     };
-    Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count })
+    Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count, known_cursor })
 }
 
 pub async fn page(
@@ -200,6 +212,11 @@ fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
     comments::find(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
 }
 
+/// A comment read to be changed: its row stays locked until the transaction ends.
+pub(crate) fn lock_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
+    comments::find_for_update(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
+}
+
 fn find_thread_comment(conn: &mut DbConnection, id: i64) -> Result<Comment, Error> {
     comments::find_in_thread(conn, id)?.map(Comment::from).ok_or_else(|| Error::not_found("That comment"))
 }
@@ -232,7 +249,8 @@ pub async fn post(
                 Some(id) => {
                     let not_here =
                         || Invalid::new("parent_id", "The comment you are replying to is not on this article.");
-                    let parent = comments::find(conn, id)?.ok_or_else(not_here)?;
+                    // Locked: that the parent is still up is read here and relied on below.
+                    let parent = comments::find_for_update(conn, id)?.ok_or_else(not_here)?;
                     if parent.article_id != article.id {
                         return Err(not_here().into());
                     }
@@ -248,26 +266,15 @@ pub async fn post(
                 return Ok(Err(rejection(&verdict)));
             }
             let status = verdict.status().unwrap_or(Status::Published);
-            if let Some(parent) = &parent {
-                // Counting a shown reply on its parent also checks, under the row lock, that
-                // the parent is still there to reply to.
-                let parent_open = if status == Status::Published {
-                    comments::add_reply_to_published(conn, parent.id)? == 1
-                } else {
-                    Status::from_db(&parent.status) == Status::Published
-                };
-                if !parent_open {
-                    return Err(
-                        Invalid::new("parent_id", "The comment you are replying to has been taken down.").into()
-                    );
-                }
+            if parent.as_ref().is_some_and(|p| Status::from_db(&p.status) != Status::Published) {
+                return Err(Invalid::new("parent_id", "The comment you are replying to has been taken down.").into());
             }
             let queued = verdict.needs_moderator();
             let reasons = encode_reasons(&verdict);
             let new = NewComment {
                 article_id: article.id,
                 parent_id,
-                depth: parent.as_ref().map_or(0, |p| p.depth + 1),
+                depth: thread::child_depth(parent.as_ref().map(|p| p.depth)),
                 author_id: author.id,
                 body_raw: screened.body.as_str(),
                 body_html: &screened.html,
@@ -280,6 +287,14 @@ pub async fn post(
             let id = comments::insert(conn, &new)?;
             let path = thread::child_path(parent.as_ref().map(|p| p.path.as_str()), id);
             comments::set_place(conn, id, parent.as_ref().map_or(id, |p| p.root_id), &path)?;
+            if status == Status::Published {
+                // The comment it hangs under (its parent, or at the deepest level the parent's
+                // own) holds one more shown reply. That one is published or a placeholder
+                // already shown, so nothing above it changes.
+                if let Some(holder) = thread::thread_parent(&path) {
+                    comments::add_live_replies(conn, holder, 1)?;
+                }
+            }
             articles::touch_discussion(conn, article.id, i64::from(status == Status::Published))?;
             log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
             if let (Status::Published, Some(parent)) = (status, &parent) {
@@ -365,10 +380,12 @@ fn judge(
     moderation::evaluate(&site.policy, &submission)
 }
 
-/// Closed by a moderator, or automatically some days after publication (a setting).
+/// Closed by a moderator, or automatically some days after publication (a setting) unless a
+/// moderator reopened it.
 pub fn is_closed(article: &ArticleRow, site: &SiteSettings, now: NaiveDateTime) -> bool {
     !article.comments_open
         || (site.auto_close_days > 0
+            && article.reopened_at.is_none()
             && article.published_at.is_some_and(|at| at + Duration::days(i64::from(site.auto_close_days)) <= now))
 }
 
@@ -525,7 +542,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
     let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
     let outcome = app
         .write(move |conn| {
-            let comment = find_comment(conn, id)?;
+            let comment = lock_comment(conn, id)?;
             own_comment(&comment, &author, "edit")?;
             if let Some(limits) = &posting_limits {
                 limits.check_rejections(conn)?;
@@ -590,12 +607,20 @@ pub async fn for_editing(app: &App, author: &User, id: i64) -> Result<(CommentRo
 }
 
 /// Delete one's own comment. With shown replies it stays as a placeholder; without, it goes,
-/// and so do placeholders above it that no longer hold anything up.
+/// and so do placeholders above it that no longer hold anything up. A comment a moderator
+/// removed stays removed: deleting it would take it out of the Removed tab, the public count
+/// of removals and its author's record.
 pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
     let author = author.clone();
     app.write(move |conn| {
-        let before = find_comment(conn, id)?;
+        let before = lock_comment(conn, id)?;
         own_comment(&before, &author, "delete")?;
+        if Status::from_db(&before.status) == Status::Removed {
+            return Err(Error::Conflict(Invalid::new(
+                "comment",
+                "A moderator removed this comment, so it cannot be deleted; it is already hidden from readers.",
+            )));
+        }
         change_status(conn, &before, Status::Deleted)
     })
     .await
@@ -604,7 +629,8 @@ pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
 /// Move a comment to a new status and keep every count right: the article's published count,
 /// and each ancestor's count of shown replies (so a placeholder appears or disappears with the
 /// last reply it holds up). Bumps the article's comment version. `NotFound` when the comment
-/// already had that status.
+/// already had that status. `before` must come from `lock_comment` in this transaction, so
+/// the status it had is the status it has.
 pub(crate) fn change_status(conn: &mut DbConnection, before: &CommentRow, status: Status) -> Result<(), Error> {
     if comments::change_status(conn, before.id, status.as_str())? == 0 {
         return Err(Error::not_found("That comment"));

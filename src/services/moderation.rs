@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails::{self, Site};
 use super::accounts::User;
-use super::comments::change_status;
+use super::comments::{change_status, lock_comment};
 use super::rate_limits;
 use super::settings;
 use super::App;
@@ -48,6 +48,21 @@ fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
     comments::find(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
 }
 
+/// Who may decide on a comment: nobody on their own, and only an admin on one an admin removed
+/// (a moderator cannot overturn or rewrite an admin's removal).
+fn may_decide(conn: &mut DbConnection, moderator: &User, comment: &CommentRow) -> Result<(), Error> {
+    if comment.author_id == moderator.id {
+        return Err(Error::forbidden("You cannot moderate your own comment: another moderator decides on it."));
+    }
+    if Status::from_db(&comment.status) == Status::Removed && !moderator.is_admin() {
+        let remover = comment.moderated_by.map(|id| users::find(conn, id)).transpose()?.flatten();
+        if remover.is_some_and(|r| Role::parse(&r.role).unwrap_or(Role::Reader) == Role::Admin) {
+            return Err(Error::forbidden("An admin removed this comment: only an admin can change that decision."));
+        }
+    }
+    Ok(())
+}
+
 fn place(comment: &CommentRow) -> (i64, i64, i64) {
     (comment.id, comment.author_id, comment.article_id)
 }
@@ -73,7 +88,8 @@ pub async fn flag(
     let limit = app.limits_on().then_some(app.settings.limits.flags_per_day);
     app.write(move |conn| {
         let now = store::now();
-        let comment = find_comment(conn, comment_id)?;
+        // Locked: the status and flag weight read here decide what is written below.
+        let comment = lock_comment(conn, comment_id)?;
         if Status::from_db(&comment.status) != Status::Published {
             return Err(Error::not_found("That comment"));
         }
@@ -154,7 +170,7 @@ impl CommentAction {
 pub async fn act_on_comments(
     app: &App,
     moderator: &User,
-    ids: Vec<i64>,
+    mut ids: Vec<i64>,
     action: CommentAction,
 ) -> Result<usize, Error> {
     require_moderator(moderator)?;
@@ -166,6 +182,9 @@ pub async fn act_on_comments(
     }
     let moderator = moderator.clone();
     let site = Site::of(app);
+    // Each comment's row is locked in turn: in id order, so two bulk actions on PostgreSQL take
+    // their locks in the same order and never wait on each other in a cycle.
+    ids.sort_unstable();
     app.write(move |conn| {
         let now = store::now();
         for id in &ids {
@@ -184,11 +203,13 @@ fn act_on_comment(
     action: &CommentAction,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
-    let comment = find_comment(conn, id)?;
+    // Locked: the decision depends on the status and flags read here.
+    let comment = lock_comment(conn, id)?;
     let status = Status::from_db(&comment.status);
     if status == Status::Deleted {
         return Err(Error::not_found("That comment"));
     }
+    may_decide(conn, moderator, &comment)?;
     let author = users::find(conn, comment.author_id)?.ok_or_else(|| Error::not_found("That comment's author"))?;
     match action {
         CommentAction::Approve => {
@@ -337,7 +358,7 @@ pub async fn feature(app: &App, moderator: &User, comment_id: i64, featured: boo
     let moderator_id = moderator.id;
     app.write(move |conn| {
         let now = store::now();
-        let comment = find_comment(conn, comment_id)?;
+        let comment = lock_comment(conn, comment_id)?;
         if featured && Status::from_db(&comment.status) != Status::Published {
             return Err(Invalid::new("comment", "Only published comments can be featured.").into());
         }

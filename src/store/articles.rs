@@ -20,6 +20,8 @@ pub struct ArticleRow {
     pub comment_version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When a moderator last reopened the discussion: it then stays open until closed by hand.
+    pub reopened_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -114,10 +116,12 @@ pub fn touch_discussion(conn: &mut DbConnection, id: i64, delta: i64) -> QueryRe
         .execute(conn)
 }
 
-/// Articles still open for comments that were published before `cutoff`.
+/// Articles still open for comments that were published before `cutoff`, except those a
+/// moderator reopened.
 pub fn open_published_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<Vec<i64>> {
     articles::table
         .filter(articles::comments_open.eq(true))
+        .filter(articles::reopened_at.is_null())
         .filter(articles::published_at.le(cutoff))
         .select(articles::id)
         .load(conn)

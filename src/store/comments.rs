@@ -55,6 +55,7 @@ pub struct ThreadRow {
     pub id: i64,
     pub parent_id: Option<i64>,
     pub root_id: i64,
+    pub path: String,
     pub depth: i32,
     pub author_id: i64,
     pub body_html: String,
@@ -73,6 +74,7 @@ type ThreadColumns = (
     comments::id,
     comments::parent_id,
     comments::root_id,
+    comments::path,
     comments::depth,
     comments::author_id,
     comments::body_html,
@@ -91,6 +93,7 @@ const THREAD_COLUMNS: ThreadColumns = (
     comments::id,
     comments::parent_id,
     comments::root_id,
+    comments::path,
     comments::depth,
     comments::author_id,
     comments::body_html,
@@ -116,6 +119,36 @@ pub fn set_place(conn: &mut DbConnection, id: i64, root_id: i64, path: &str) -> 
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CommentRow>> {
     comments::table.find(id).select(CommentRow::as_select()).first(conn).optional()
+}
+
+/// Read a comment and lock its row until the transaction ends, for a change that depends on
+/// what it read (its status, flag weight or reply count): on PostgreSQL a concurrent flag or
+/// moderator action waits here and then reads what the other one wrote. SQLite's write
+/// transactions (`BEGIN IMMEDIATE`) already run one at a time, so there a read is enough.
+pub fn find_for_update(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CommentRow>> {
+    match conn {
+        DbConnection::Pg(pg) => {
+            comments::table.find(id).select(CommentRow::as_select()).for_update().first(pg).optional()
+        }
+        DbConnection::Sqlite(sqlite) => {
+            comments::table.find(id).select(CommentRow::as_select()).first(sqlite).optional()
+        }
+    }
+}
+
+/// Whether a page cursor names a top-level comment of this article (with its score, when the
+/// order is by score): only such cursors are pages the thread can really have.
+pub fn cursor_names_root(conn: &mut DbConnection, article_id: i64, sort: Sort, cursor: Cursor) -> QueryResult<bool> {
+    let root = comments::table
+        .filter(comments::id.eq(cursor.id))
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::depth.eq(0));
+    match sort {
+        Sort::Top => {
+            diesel::select(diesel::dsl::exists(root.filter(comments::score.eq(cursor.score)))).get_result(conn)
+        }
+        Sort::Oldest | Sort::Newest => diesel::select(diesel::dsl::exists(root)).get_result(conn),
+    }
 }
 
 pub fn find_in_thread(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ThreadRow>> {
@@ -223,14 +256,6 @@ pub fn update_body(
 pub fn change_status(conn: &mut DbConnection, id: i64, status: &str) -> QueryResult<usize> {
     diesel::update(comments::table.find(id).filter(comments::status.ne(status)))
         .set(comments::status.eq(status))
-        .execute(conn)
-}
-
-/// Count a new shown reply on a parent, provided the parent is still published; returns the
-/// rows changed (0: the parent was taken down, perhaps a moment ago).
-pub fn add_reply_to_published(conn: &mut DbConnection, parent_id: i64) -> QueryResult<usize> {
-    diesel::update(comments::table.find(parent_id).filter(comments::status.eq("published")))
-        .set(comments::live_replies.eq(comments::live_replies + 1))
         .execute(conn)
 }
 

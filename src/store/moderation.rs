@@ -300,6 +300,8 @@ pub fn count_approval(conn: &mut DbConnection, user_id: i64) -> QueryResult<usiz
         .execute(conn)
 }
 
+/// Open or close an article's discussion. Opening records when, so the automatic closing by
+/// age leaves the discussion open until someone closes it again.
 pub fn set_comments_open(
     conn: &mut DbConnection,
     article_id: i64,
@@ -309,6 +311,7 @@ pub fn set_comments_open(
     diesel::update(articles::table.find(article_id))
         .set((
             articles::comments_open.eq(open),
+            articles::reopened_at.eq(open.then_some(now)),
             articles::updated_at.eq(now),
             articles::comment_version.eq(articles::comment_version + 1),
         ))

@@ -135,6 +135,7 @@ diesel::table! {
         comment_version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reopened_at -> Nullable<Timestamp>,
     }
 }
 

@@ -191,6 +191,14 @@ fn email_body(html: &str) -> &str {
     }
 }
 
+/// The e-mail's HTML as the page may show it. Mail clients need inline `style` attributes, but
+/// the page's Content-Security-Policy refuses them, so they are dropped here and civil.css gives
+/// the preview the same look. The rest is the issue's sanitised body and our own footer.
+fn preview_html(html: &str) -> String {
+    static SANITIZER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    SANITIZER.get_or_init(ammonia::Builder::default).clean(html).to_string()
+}
+
 /// The progress of a send, as numbers the page's script keeps up to date.
 fn progress_block(ctx: &PageContext, issue: &Issue, progress: &Progress) -> Markup {
     let done = progress.sent + progress.failed + progress.unknown;
@@ -306,7 +314,7 @@ pub fn issue_page(
                 p.meta { "Subject: " strong { (preview.subject) } }
                 h3 { "HTML version" }
                 @match &preview.html {
-                    Some(html) => { div.email-preview { (PreEscaped(email_body(html))) } },
+                    Some(html) => { div.email-preview { (PreEscaped(preview_html(email_body(html)))) } },
                     None => { p.empty { "This issue has no HTML version." } },
                 }
                 h3 { "Plain text version" }
@@ -320,7 +328,7 @@ pub fn issue_page(
 
 #[cfg(test)]
 mod tests {
-    use super::email_body;
+    use super::{email_body, preview_html};
 
     #[test]
     fn the_preview_keeps_only_the_inside_of_the_body() {
@@ -328,5 +336,14 @@ mod tests {
         assert_eq!(email_body(html), "<h1>Hi</h1><p>x</p>");
         assert_eq!(email_body("<p>fragment</p>"), "<p>fragment</p>");
         assert_eq!(email_body("<body><p>open"), "<p>open");
+    }
+
+    #[test]
+    fn the_preview_has_no_inline_styles_but_keeps_the_text_and_links() {
+        let html = "<h1>Hi</h1><p>x</p><hr><p style=\"font-size:12px;color:#555\">Footer <a href=\"https://example.com/u\">Unsubscribe</a></p>";
+        let preview = preview_html(email_body(html));
+        assert!(!preview.contains("style"), "{preview}");
+        assert!(preview.contains("<h1>Hi</h1>") && preview.contains("<hr>"), "{preview}");
+        assert!(preview.contains("href=\"https://example.com/u\"") && preview.contains("Unsubscribe"), "{preview}");
     }
 }

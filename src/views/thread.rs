@@ -8,7 +8,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_field, time};
 use crate::domain::moderation::FlagReason;
-use crate::domain::thread::{Node, Sort, Status, MAX_DISPLAY_DEPTH};
+use crate::domain::thread::{Node, Sort, Status};
 use crate::services::comments::{Comment, ThreadPage};
 
 /// What a signed-in reader sees that others do not.
@@ -92,7 +92,7 @@ pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option
     html! {
         ol.thread {
             @for node in nodes {
-                li { (comment_node(view, node, 0, None)) }
+                li { (comment_node(view, node, None)) }
             }
         }
         @if let Some(next) = next {
@@ -105,34 +105,44 @@ pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option
     }
 }
 
-/// A comment and its replies. Replies nest visually to `MAX_DISPLAY_DEPTH`; below that they
-/// follow at the same level, each saying whom it answers.
-fn comment_node(
-    view: &ThreadView<'_>,
-    node: &Node<Comment>,
-    visual_depth: usize,
-    answering: Option<&Comment>,
-) -> Markup {
-    let nest = visual_depth + 1 < MAX_DISPLAY_DEPTH;
+/// A comment and its replies, nested as the thread's structure has them: at most
+/// `MAX_NESTING` levels (`nest` guarantees it), so this recursion stays shallow. `answering` is
+/// whom it replies to, when that is not the comment it hangs under: replies below the deepest
+/// level sit beside their parent and say whom they answer.
+fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, answering: Option<Answering<'_>>) -> Markup {
     html! {
         (comment(view, &node.item, answering))
         @if !node.replies.is_empty() {
-            @if nest {
-                ol.replies {
-                    @for reply in &node.replies {
-                        li { (comment_node(view, reply, visual_depth + 1, None)) }
-                    }
-                }
-            } @else {
+            ol.replies {
                 @for reply in &node.replies {
-                    (comment_node(view, reply, visual_depth, Some(&node.item)))
+                    li { (comment_node(view, reply, answering_of(node, reply))) }
                 }
             }
         }
     }
 }
 
-fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<&Comment>) -> Markup {
+/// Whom a reply answers, when it is shown beside its parent rather than under it.
+enum Answering<'a> {
+    Shown(&'a Comment),
+    /// Its parent is not shown (removed or deleted, with nothing left under it).
+    Hidden,
+}
+
+fn answering_of<'a>(holder: &'a Node<Comment>, reply: &Node<Comment>) -> Option<Answering<'a>> {
+    let parent_id = reply.item.parent_id?;
+    if parent_id == holder.item.id {
+        return None;
+    }
+    // A reply beside its parent hangs under the same comment, and siblings come in path order,
+    // which is id order: a binary search finds the parent without allocating.
+    Some(match holder.replies.binary_search_by_key(&parent_id, |n| n.item.id) {
+        Ok(at) => Answering::Shown(&holder.replies[at].item),
+        Err(_) => Answering::Hidden,
+    })
+}
+
+fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>) -> Markup {
     let own = view.reader.as_ref().is_some_and(|r| r.user_id == c.author_id);
     // A held comment reaches the page only for its author: it shows, marked as waiting.
     let held = c.status == Status::Pending && own;
@@ -164,8 +174,14 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<&Comment>) -> M
                     " · "
                     a.permalink href={ "/comments/" (c.id) } title="Link to this comment" { (time(c.created_at)) }
                     @if c.edited_at.is_some() { " · " span.edited { "edited" } }
-                    @if let Some(parent) = answering {
-                        " · " a.reply-to href={ "#comment-" (parent.id) } { "in reply to " (if parent.is_placeholder() { "[deleted]" } else { parent.author_name() }) }
+                    @match answering {
+                        Some(Answering::Shown(parent)) => {
+                            " · " a.reply-to href={ "#comment-" (parent.id) } { "in reply to " (if parent.is_placeholder() { "[deleted]" } else { parent.author_name() }) }
+                        }
+                        Some(Answering::Hidden) => {
+                            " · " span.reply-to { "in reply to [deleted]" }
+                        }
+                        None => {}
                     }
                     @if c.featured && !held { " " span.badge.featured-badge { "Featured" } }
                     @if held { " " span.pending-label { "Awaiting moderation" } }
@@ -319,6 +335,7 @@ mod tests {
         Comment {
             id,
             parent_id: None,
+            thread_parent_id: None,
             depth: 0,
             author_id,
             author_username: format!("user{author_id}"),
@@ -372,6 +389,7 @@ mod tests {
             featured: vec![featured, comment(99, 3, Status::Published)],
             next: None,
             total: 2,
+            known_cursor: true,
         }
     }
 
@@ -430,5 +448,34 @@ mod tests {
         assert!(!html.contains("class=\"reply\""));
         assert!(!html.contains("/edit\""));
         assert!(html.contains("<span class=\"score\">1 point</span>"));
+    }
+
+    /// A chain of replies, each to the one before, placed as the paths place it; with
+    /// `as_stored_before_the_cap`, hanging each under its true parent (as unmigrated data would).
+    fn chain(length: i64, as_stored_before_the_cap: bool) -> ThreadPage {
+        use crate::domain::thread::{child_path, nest, thread_parent};
+        let mut path: Option<String> = None;
+        let mut items = Vec::new();
+        for id in 1..=length {
+            let placed = child_path(path.as_deref(), id);
+            let mut c = comment(id, id % 2 + 1, Status::Published);
+            c.parent_id = (id > 1).then_some(id - 1);
+            c.thread_parent_id = if as_stored_before_the_cap { c.parent_id } else { thread_parent(&placed) };
+            items.push(c);
+            path = Some(placed);
+        }
+        ThreadPage { comments: nest(items), featured: Vec::new(), next: None, total: length, known_cursor: true }
+    }
+
+    #[test]
+    fn a_ten_thousand_reply_chain_renders_in_six_levels_saying_whom_each_answers() {
+        for as_stored_before_the_cap in [false, true] {
+            let html = render(None, &chain(10_000, as_stored_before_the_cap), None);
+            assert_eq!(html.matches("<ol class=\"replies\">").count(), 5, "six visual levels");
+            assert_eq!(html.matches("<article class=\"comment\"").count(), 10_000);
+            assert!(html.contains("href=\"#comment-9999\">in reply to user2</a>"));
+            assert!(!html.contains("href=\"#comment-5\">in reply to"), "the sixth level hangs under its parent");
+            assert!(html.contains("href=\"#comment-6\">in reply to user1</a>"));
+        }
     }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
     port: u16,
     _profile: tempfile::TempDir,
@@ -28,7 +28,7 @@ fn chromedriver() -> Option<&'static str> {
     ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists())
 }
 
-async fn browser() -> Option<(Client, Driver)> {
+pub(crate) async fn browser() -> Option<(Client, Driver)> {
     let Some(path) = chromedriver() else {
         assert!(std::env::var_os("CI").is_none(), "CI must install chromium and chromium-driver");
         eprintln!("skipped: chromedriver is not installed (apt-get install chromium chromium-driver)");
@@ -62,13 +62,13 @@ async fn browser() -> Option<(Client, Driver)> {
     panic!("chromedriver did not start");
 }
 
-async fn fill(c: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(c: &Client, css: &str, text: &str) {
     let field = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
 }
 

@@ -132,14 +132,21 @@ async fn deep_replies_keep_their_parent_and_say_whom_they_answer() {
         chain.push(parent);
     }
     let thread = app.client().thread("budget", "").await;
-    // The API nests truly: each reply under its real parent.
+    // The API nests six levels; deeper replies sit beside the sixth and name their parent.
     let mut node = &thread.body["comments"][0];
-    for (depth, id) in chain.iter().enumerate() {
+    for (depth, id) in chain.iter().enumerate().take(5) {
         assert_eq!(node["id"].as_i64().unwrap(), *id, "depth {depth}");
-        if depth + 1 < chain.len() {
+        if depth < 4 {
             node = &node["replies"][0];
         }
     }
+    let sixth: Vec<(i64, i64)> = node["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_i64().unwrap(), r["parent_id"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(sixth, (5..9).map(|d| (chain[d], chain[d - 1])).collect::<Vec<_>>());
     let page = app.client().get("/articles/budget").await;
     assert_eq!(page.text.matches(r#"<ol class="replies">"#).count(), 5, "six visual levels");
     page.assert_contains(&format!(r##"href="#comment-{}">in reply to ada"##, chain[6]));

@@ -7,6 +7,8 @@ mod browser;
 mod cli;
 mod comments;
 mod hardening_accounts;
+mod hardening_http;
+mod hardening_threads;
 mod helpers;
 mod limits;
 mod moderation;

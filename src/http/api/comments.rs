@@ -96,7 +96,8 @@ pub async fn edit(
 /// Delete one's own comment.
 #[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments",
     params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
-    responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "A moderator removed it: it stays removed", body = ErrorBody)))]
 pub async fn delete(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;

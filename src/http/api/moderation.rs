@@ -216,7 +216,9 @@ pub struct ActionResponse {
 #[utoipa::path(post, path = "/api/v1/moderation/comments/{id}/{action}", tag = "moderation",
     request_body(content = ModerationRequest, description = "remove takes {reason, note?}; the others an empty object or no body"),
     params(("id" = i64, Path), ("action" = String, Path, description = "approve, remove or dismiss-flags"), ("X-CSRF-Token" = String, Header)),
-    responses((status = 200, body = ActionResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ActionResponse),
+        (status = 403, description = "Not staff, one's own comment, or a moderator on an admin's removal", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn act_on_comment(
     state: web::Data<State>,
     viewer: Viewer,

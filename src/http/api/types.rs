@@ -153,6 +153,8 @@ pub struct CommentJson {
     pub voted: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// Replies nest at most six levels deep. A reply to a sixth-level comment comes beside it,
+    /// in the same list, and names the comment it answers in `parent_id`.
     #[schema(no_recursion)]
     pub replies: Vec<CommentJson>,
 }
