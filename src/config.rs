@@ -22,7 +22,12 @@ SETTINGS (civil.toml key / environment variable, default):
   db_pool_size        CIVIL_DB_POOL_SIZE        16                database connections per instance
   workers             CIVIL_WORKERS             <cores>           HTTP worker threads
   edit_window_minutes CIVIL_EDIT_WINDOW_MINUTES 15                how long authors may edit a comment
-  session_days        CIVIL_SESSION_DAYS        30                how long a sign-in lasts
+  session_days        CIVIL_SESSION_DAYS        30                a reader's sign-in lasts at most this long
+  session_idle_days   CIVIL_SESSION_IDLE_DAYS   14                a reader's sign-in unused this long ends
+  staff_session_hours CIVIL_STAFF_SESSION_HOURS 12                the same for moderators and admins
+  staff_session_idle_minutes
+                      CIVIL_STAFF_SESSION_IDLE_MINUTES
+                                                120               the same for moderators and admins
   thread_cache_size   CIVIL_THREAD_CACHE_SIZE   512               rendered thread pages kept in memory
   thread_cache_mb     CIVIL_THREAD_CACHE_MB     64                memory those pages may take, in MiB
   log                 CIVIL_LOG (or RUST_LOG)   info (request log:  log filter, e.g. civil=debug
@@ -45,7 +50,8 @@ SETTINGS (civil.toml key / environment variable, default):
   [limits] table      CIVIL_LIMIT_<NAME>        see below         rate limit values:
       post_interval_seconds 5, new_account_post_interval_seconds 30, first_day_comments 10,
       flags_per_day 20, registrations_per_hour 5 (per IP), sign_in_failures_per_minute 6 (per IP),
-      subscriptions_per_hour 10 (per IP); e.g. CIVIL_LIMIT_FLAGS_PER_DAY=50
+      subscriptions_per_hour 10 (per IP), password_resets_per_hour 5 (per IP),
+      votes_per_minute 30; e.g. CIVIL_LIMIT_FLAGS_PER_DAY=50
 The configuration file is ./civil.toml, or the path in --config or CIVIL_CONFIG.";
 
 /// Readers' mistakes (a 404, a refused form) are not the operator's concern: the request logger
@@ -64,6 +70,9 @@ pub struct Settings {
     pub workers: usize,
     pub edit_window_minutes: i64,
     pub session_days: i64,
+    pub session_idle_days: i64,
+    pub staff_session_hours: i64,
+    pub staff_session_idle_minutes: i64,
     pub thread_cache_size: usize,
     pub thread_cache_mb: usize,
     pub log: String,
@@ -90,6 +99,8 @@ pub struct Limits {
     pub registrations_per_hour: i64,
     pub sign_in_failures_per_minute: i64,
     pub subscriptions_per_hour: i64,
+    pub password_resets_per_hour: i64,
+    pub votes_per_minute: i64,
 }
 
 impl Default for Limits {
@@ -102,6 +113,9 @@ impl Default for Limits {
             registrations_per_hour: 5,
             sign_in_failures_per_minute: 6,
             subscriptions_per_hour: 10,
+            password_resets_per_hour: 5,
+            // Discourse and Reddit allow some tens of votes a minute: more than anyone reads.
+            votes_per_minute: 30,
         }
     }
 }
@@ -119,6 +133,9 @@ struct FileSettings {
     workers: Option<usize>,
     edit_window_minutes: Option<i64>,
     session_days: Option<i64>,
+    session_idle_days: Option<i64>,
+    staff_session_hours: Option<i64>,
+    staff_session_idle_minutes: Option<i64>,
     thread_cache_size: Option<usize>,
     thread_cache_mb: Option<usize>,
     log: Option<String>,
@@ -192,6 +209,11 @@ impl Settings {
                 .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
             edit_window_minutes: parsed(&env, "CIVIL_EDIT_WINDOW_MINUTES")?.or(file.edit_window_minutes).unwrap_or(15),
             session_days: parsed(&env, "CIVIL_SESSION_DAYS")?.or(file.session_days).unwrap_or(30),
+            session_idle_days: parsed(&env, "CIVIL_SESSION_IDLE_DAYS")?.or(file.session_idle_days).unwrap_or(14),
+            staff_session_hours: parsed(&env, "CIVIL_STAFF_SESSION_HOURS")?.or(file.staff_session_hours).unwrap_or(12),
+            staff_session_idle_minutes: parsed(&env, "CIVIL_STAFF_SESSION_IDLE_MINUTES")?
+                .or(file.staff_session_idle_minutes)
+                .unwrap_or(120),
             thread_cache_size: parsed(&env, "CIVIL_THREAD_CACHE_SIZE")?.or(file.thread_cache_size).unwrap_or(512),
             thread_cache_mb: parsed(&env, "CIVIL_THREAD_CACHE_MB")?.or(file.thread_cache_mb).unwrap_or(64),
             log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| DEFAULT_LOG.into()),
@@ -238,6 +260,8 @@ impl Settings {
                     ("REGISTRATIONS_PER_HOUR", &mut limits.registrations_per_hour),
                     ("SIGN_IN_FAILURES_PER_MINUTE", &mut limits.sign_in_failures_per_minute),
                     ("SUBSCRIPTIONS_PER_HOUR", &mut limits.subscriptions_per_hour),
+                    ("PASSWORD_RESETS_PER_HOUR", &mut limits.password_resets_per_hour),
+                    ("VOTES_PER_MINUTE", &mut limits.votes_per_minute),
                 ] {
                     if let Some(v) = parsed(&env, &format!("CIVIL_LIMIT_{name}"))? {
                         *value = v;
@@ -249,6 +273,13 @@ impl Settings {
         anyhow::ensure!(settings.db_pool_size > 0, "db_pool_size must be at least 1");
         anyhow::ensure!(settings.workers > 0, "workers must be at least 1");
         anyhow::ensure!(settings.mail_max_attempts > 0, "mail_max_attempts must be at least 1");
+        anyhow::ensure!(
+            settings.session_days > 0
+                && settings.session_idle_days > 0
+                && settings.staff_session_hours > 0
+                && settings.staff_session_idle_minutes > 0,
+            "session lifetimes must be positive"
+        );
         anyhow::ensure!(
             settings.base_url.starts_with("http://") || settings.base_url.starts_with("https://"),
             "base_url must start with http:// or https://"
@@ -336,6 +367,23 @@ mod tests {
         assert!(s.worker && s.smtp_url.is_none() && s.digest_schedule.is_none());
         let s = Settings::from_sources(FileSettings::default(), env(&[("CIVIL_MAIL_CONNECTIONS", "500")])).unwrap();
         assert_eq!(s.mail_connections, 64, "capped");
+    }
+
+    #[test]
+    fn session_lifetimes_and_the_newer_limits() {
+        let s = Settings::from_sources(FileSettings::default(), env(&[])).unwrap();
+        assert_eq!((s.session_days, s.session_idle_days), (30, 14));
+        assert_eq!((s.staff_session_hours, s.staff_session_idle_minutes), (12, 120));
+        assert_eq!((s.limits.votes_per_minute, s.limits.password_resets_per_hour), (30, 5));
+        let file: FileSettings = toml::from_str("staff_session_hours = 8\n[limits]\nvotes_per_minute = 60").unwrap();
+        let s = Settings::from_sources(
+            file,
+            env(&[("CIVIL_STAFF_SESSION_IDLE_MINUTES", "30"), ("CIVIL_LIMIT_PASSWORD_RESETS_PER_HOUR", "2")]),
+        )
+        .unwrap();
+        assert_eq!((s.staff_session_hours, s.staff_session_idle_minutes), (8, 30));
+        assert_eq!((s.limits.votes_per_minute, s.limits.password_resets_per_hour), (60, 2));
+        assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_SESSION_IDLE_DAYS", "0")])).is_err());
     }
 
     #[test]

@@ -14,11 +14,41 @@ use crate::error::Error;
 use crate::services::accounts::{self, Session, User};
 use crate::services::tokens;
 
-pub const SESSION_COOKIE: &str = "civil_session";
+/// The session cookie's name. Behind https it carries the `__Host-` prefix, so the browser
+/// accepts it only with Secure, Path=/ and no Domain: no sibling subdomain nor plain-http page
+/// can plant or overwrite it. Browsers refuse that prefix without Secure, so plain http keeps
+/// the plain name.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-civil_session"
+    } else {
+        "civil_session"
+    }
+}
+
 /// Anonymous visitors get their CSRF token in this cookie (double submit); signed-in readers
-/// use the token stored with their session.
-pub const CSRF_COOKIE: &str = "civil_csrf";
+/// use the token stored with their session. Prefixed behind https like the session cookie.
+pub fn csrf_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-civil_csrf"
+    } else {
+        "civil_csrf"
+    }
+}
+
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// Whether the request carries a session cookie (live or not): what it gets back may depend on
+/// who is signed in.
+pub fn has_session_cookie(req: &HttpRequest) -> bool {
+    let secure = req.app_data::<web::Data<State>>().is_some_and(|state| state.app.settings.secure_cookies());
+    session_token(req, secure).is_some()
+}
+
+/// The session token the request carries, if any.
+fn session_token(req: &HttpRequest, secure: bool) -> Option<String> {
+    req.cookie(session_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty())
+}
 
 /// The person behind a request: a session, or an anonymous visitor with a CSRF cookie.
 #[derive(Clone)]
@@ -83,22 +113,24 @@ impl Viewer {
     }
 }
 
+/// Path=/ and no Domain, as the `__Host-` prefix requires.
 fn base_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).finish()
 }
 
 pub fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
-    base_cookie(CSRF_COOKIE, token, secure)
+    base_cookie(csrf_cookie_name(secure), token, secure)
 }
 
-pub fn session_cookie(token: String, secure: bool, days: i64) -> Cookie<'static> {
-    let mut cookie = base_cookie(SESSION_COOKIE, token, secure);
-    cookie.set_max_age(actix_web::cookie::time::Duration::days(days));
+/// The cookie for a new session, kept by the browser as long as the session can last.
+pub fn session_cookie(session: &Session, secure: bool) -> Cookie<'static> {
+    let mut cookie = base_cookie(session_cookie_name(secure), session.token.clone(), secure);
+    cookie.set_max_age(actix_web::cookie::time::Duration::seconds(session.lifetime.absolute.num_seconds()));
     cookie
 }
 
 pub fn expired_session_cookie(secure: bool) -> Cookie<'static> {
-    let mut cookie = base_cookie(SESSION_COOKIE, String::new(), secure);
+    let mut cookie = base_cookie(session_cookie_name(secure), String::new(), secure);
     cookie.make_removal();
     cookie
 }
@@ -115,8 +147,8 @@ impl FromRequest for Viewer {
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<web::Data<State>>().expect("state is registered").clone();
-            let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty());
-            let session = match token {
+            let secure = state.app.settings.secure_cookies();
+            let session = match session_token(&req, secure) {
                 Some(token) => {
                     accounts::session_for_token(&state.app, token).await.map_err(super::pages::PageError::from)?
                 }
@@ -124,9 +156,9 @@ impl FromRequest for Viewer {
             };
             let viewer = Viewer {
                 session,
-                anon_csrf: req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()),
+                anon_csrf: req.cookie(csrf_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()),
                 new_anon_csrf: None,
-                secure: state.app.settings.secure_cookies(),
+                secure,
                 ip: client_ip(&req, &state.app.settings.trusted_proxies),
             };
             req.extensions_mut().insert(viewer.clone());
@@ -160,12 +192,36 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> String {
     client.to_string()
 }
 
-/// Only local paths are followed after sign-in, so a link cannot send readers elsewhere.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
-        _ => "/".to_owned(),
+/// A redirect target that stays on this site: a path that starts with a single `/`, with no
+/// `//` or `\` anywhere (browsers read both as the start of another host), and only visible
+/// ASCII (browsers drop tabs and newlines from URLs, which turns `/\t/evil.example` into
+/// `//evil.example`, and a header cannot hold them anyway). A scheme cannot come first after
+/// a `/`. Anything else becomes `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalPath(String);
+
+impl LocalPath {
+    pub fn parse(input: &str) -> Option<LocalPath> {
+        let local = input.starts_with('/')
+            && !input.contains("//")
+            && !input.contains('\\')
+            && input.bytes().all(|b| b.is_ascii_graphic());
+        local.then(|| LocalPath(input.to_owned()))
     }
+
+    /// The target from a query or form value, or the home page.
+    pub fn or_home(input: Option<&str>) -> LocalPath {
+        input.and_then(LocalPath::parse).unwrap_or_else(|| LocalPath("/".to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Only local paths are followed after a form, so a link cannot send readers elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    LocalPath::or_home(next).0
 }
 
 #[cfg(test)]
@@ -194,11 +250,72 @@ mod tests {
     }
 
     #[test]
+    fn a_session_cookie_is_recognised_by_its_name_only() {
+        use actix_web::test::TestRequest;
+        let with = |name: &'static str, value: &'static str| {
+            TestRequest::default().cookie(Cookie::new(name, value)).to_http_request()
+        };
+        assert!(has_session_cookie(&with("civil_session", "token")));
+        assert!(!has_session_cookie(&with("civil_session", "")), "a removed cookie is no session");
+        assert!(!has_session_cookie(&with("civil_csrf", "token")));
+        assert!(!has_session_cookie(&TestRequest::default().to_http_request()));
+        assert_eq!(session_cookie_name(true), "__Host-civil_session");
+        assert_eq!(csrf_cookie_name(true), "__Host-civil_csrf");
+    }
+
+    #[test]
     fn next_stays_on_site() {
         assert_eq!(safe_next(Some("/articles/a#comments")), "/articles/a#comments");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/articles/a?sort=new&after=12_3")), "/articles/a?sort=new&after=12_3");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: a=b",
+            "/ /evil.example",
+            "/a/../\u{3000}/evil",
+            "/caf\u{e9}",
+            "",
+            "evil.example",
+            "javascript:alert(1)",
+            "/a//evil.example",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
         assert_eq!(safe_next(None), "/");
+    }
+
+    /// How a browser reads a Location header that starts with a slash: it drops tabs and
+    /// newlines, treats `\\` as `/`, and a leading `//` names another host.
+    fn leaves_the_site(location: &str) -> bool {
+        let cleaned: String = location.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+        let cleaned = cleaned.trim_matches(|c: char| c <= ' ').replace('\\', "/");
+        cleaned.starts_with("//") || !cleaned.starts_with('/')
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_input_leads_off_the_site(input in proptest::prelude::any::<String>()) {
+            let next = safe_next(Some(&input));
+            proptest::prop_assert!(!leaves_the_site(&next), "{input:?} -> {next:?}");
+            proptest::prop_assert!(actix_web::http::header::HeaderValue::from_str(&next).is_ok(), "{next:?}");
+        }
+
+        #[test]
+        fn tricky_inputs_lead_home_or_stay_as_they_are(
+            input in "[/\\\\ \t\r\n:a-z.%0-9?#]{0,12}",
+        ) {
+            let next = safe_next(Some(&input));
+            proptest::prop_assert!(next == "/" || next == input, "{input:?} -> {next:?}");
+            proptest::prop_assert!(!leaves_the_site(&next), "{input:?} -> {next:?}");
+        }
+
+        #[test]
+        fn plain_paths_are_kept(segments in proptest::collection::vec("[a-z0-9_-]{1,8}", 0..5), query in "[a-z0-9=&]{0,10}") {
+            let path = format!("/{}{}", segments.join("/"), if query.is_empty() { String::new() } else { format!("?{query}") });
+            proptest::prop_assert_eq!(safe_next(Some(&path)), path);
+        }
     }
 }

@@ -15,7 +15,7 @@ use actix_web::{HttpMessage, HttpRequest, ResponseError};
 use futures_util::StreamExt;
 
 use super::api::ApiError;
-use super::extract::SESSION_COOKIE;
+use super::extract::has_session_cookie;
 use super::pages::PageError;
 use crate::config::Settings;
 use crate::error::Error;
@@ -215,10 +215,10 @@ impl SecurityHeaders {
     }
 }
 
-/// Whether the request comes with a session cookie. The one place that knows what a session
-/// cookie looks like, for the `no-store` rule.
+/// Whether the request comes with a session cookie (its name, plain or `__Host-`, is known
+/// in one place: `extract`), for the `no-store` rule.
 fn carries_session_cookie(req: &HttpRequest) -> bool {
-    req.cookie(SESSION_COOKIE).is_some_and(|cookie| !cookie.value().is_empty())
+    has_session_cookie(req)
 }
 
 /// The session JSON carries the CSRF token, even for anonymous callers.

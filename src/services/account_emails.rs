@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use super::accounts::User;
 use super::newsletter::{LinkState, RESET_VALID, VERIFY_VALID};
+use super::rate_limits::{self, Action, Limit};
 use super::{tokens, App};
 use crate::domain::email::EmailAddress;
 use crate::domain::password::NewPassword;
@@ -100,7 +101,8 @@ pub async fn resend_verification(app: &App, user: &User) -> Result<(), Error> {
     app.write(move |conn| {
         let now = store::now();
         let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
-        if row.email_verified_at.is_some() {
+        // An address that belongs to another account gets nothing from this one.
+        if row.email_verified_at.is_some() || !row.email_attached() {
             return Ok(());
         }
         if tokens_store::latest_email_token_at(conn, user_id, "verify")?
@@ -113,31 +115,88 @@ pub async fn resend_verification(app: &App, user: &User) -> Result<(), Error> {
     .await
 }
 
-/// Ask for a password reset. The answer is the same whether or not an account uses the address.
-pub async fn forgot_password(app: &App, email: &str) -> Result<(), Error> {
+/// Write a one-hour reset link for `user` and the message that carries it.
+fn queue_reset_link(
+    conn: &mut DbConnection,
+    site: &Site,
+    user: &users::UserRow,
+    now: NaiveDateTime,
+    purpose: &'static str,
+    subject: String,
+    text: impl FnOnce(&str) -> String,
+) -> Result<(), Error> {
+    let token = tokens::random_token();
+    let hash = tokens::hash(&token);
+    tokens_store::insert_email_token(conn, user.id, "reset", &hash, now + RESET_VALID, now)?;
+    let link = format!("{}/password/reset/{token}", site.base_url);
+    let dedup = format!("{purpose}:{}:{}", user.id, &hash[..16]);
+    outbox::enqueue(conn, &NewMessage::plain(purpose, dedup, &user.email, subject, text(&link), now))?;
+    Ok(())
+}
+
+/// Ask for a password reset. The answer is the same whether or not an account uses the address,
+/// and so is the database work: every request records itself (which feeds the per-IP limit) and
+/// commits, whether or not a link is then written.
+pub async fn forgot_password(app: &App, email: &str, ip: Option<&str>) -> Result<(), Error> {
     let email = EmailAddress::parse(email)?;
     let site = Site::of(app);
+    let subject = ip.unwrap_or("unknown").to_owned();
+    let limit = app
+        .limits_on()
+        .then(|| Limit { max: app.settings.limits.password_resets_per_hour, window: Duration::hours(1) });
     app.write(move |conn| {
         let now = store::now();
-        let Some(user) = users::find_by_email_key(conn, &email.key())? else {
+        match limit {
+            Some(limit) => {
+                let message = "Too many password reset requests from your network.";
+                rate_limits::take(conn, Action::PasswordReset, &subject, limit, now, message)?
+            }
+            None => rate_limits::record(conn, Action::PasswordReset, &subject, now)?,
+        };
+        let user = users::find_by_email_key(conn, &email.key())?;
+        let Some(user) = user else {
             return Ok(());
         };
         if tokens_store::latest_email_token_at(conn, user.id, "reset")?.is_some_and(|at| at + Duration::minutes(2) > now) {
             return Ok(());
         }
-        let token = tokens::random_token();
-        let hash = tokens::hash(&token);
-        tokens_store::insert_email_token(conn, user.id, "reset", &hash, now + RESET_VALID, now)?;
-        let text = format!(
-            "Someone, probably you, asked to reset the password of {} on {}.\n\n\
-             Choose a new password: {}/password/reset/{token}\n\n\
-             The link works once, for one hour. If you did not ask, ignore this e-mail: your password stays as it is.\n",
-            user.username, site.name, site.base_url
-        );
-        outbox::enqueue(conn, &NewMessage::plain("reset", format!("reset:{}:{}", user.id, &hash[..16]), &user.email, format!("Reset your {} password", site.name), text, now))?;
-        Ok(())
+        let text = |link: &str| {
+            format!(
+                "Someone, probably you, asked to reset the password of {} on {}.\n\n\
+                 Choose a new password: {link}\n\n\
+                 The link works once, for one hour. If you did not ask, ignore this e-mail: your password stays as it is.\n",
+                user.username, site.name
+            )
+        };
+        queue_reset_link(conn, &site, &user, now, "reset", format!("Reset your {} password", site.name), text)
     })
     .await
+}
+
+/// Someone registered with an address that already belongs to `owner`: tell the owner, with a
+/// way back into their account in case it was them. Registration writes this instead of the
+/// verification link, so the two cost the same and look the same from outside.
+pub fn queue_address_taken_notice(
+    conn: &mut DbConnection,
+    site: &Site,
+    owner: &users::UserRow,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    let text = |link: &str| {
+        format!(
+            "Someone tried to create an account on {site_name} with this e-mail address, which already belongs \
+             to your account {username}.\n\n\
+             If it was you, you do not need a new account: sign in as {username} at {base}/signin, \
+             or choose a new password: {link}\n\n\
+             That link works once, for one hour. If it was not you, ignore this e-mail: the address stays \
+             with your account, and nobody else can sign in with it or receive mail for it.\n",
+            site_name = site.name,
+            username = owner.username,
+            base = site.base_url,
+        )
+    };
+    let subject = format!("Someone tried to register on {} with your address", site.name);
+    queue_reset_link(conn, site, owner, now, "address_taken", subject, text)
 }
 
 pub async fn check_reset(app: &App, token: String) -> Result<LinkState, Error> {

@@ -1,8 +1,9 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails::{self, Site};
-use super::rate_limits::{self, Action, Limit};
+use super::rate_limits::{self, Action, Limit, SignInAttempt};
 use super::{tokens, App};
+use crate::config::Settings;
 use crate::domain::email::EmailAddress;
 use crate::domain::password::{LoginPassword, NewPassword};
 use crate::domain::role::Role;
@@ -18,6 +19,8 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: Option<String>,
+    /// The address given at sign-up, as typed. It may belong to another account, which keeps
+    /// it (see `store::users::UserRow`): mail goes only to an account's own address.
     pub email: String,
     pub role: Role,
     pub created_at: NaiveDateTime,
@@ -96,6 +99,41 @@ pub struct Session {
     pub token: String,
     pub csrf_token: String,
     pub user: User,
+    pub lifetime: SessionLifetime,
+}
+
+/// How long a session lasts in all, and unused. Moderators' and admins' sessions are shorter,
+/// since a stolen one can do more harm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLifetime {
+    pub absolute: Duration,
+    pub idle: Duration,
+}
+
+impl SessionLifetime {
+    pub fn for_role(settings: &Settings, role: Role) -> SessionLifetime {
+        if role >= Role::Moderator {
+            SessionLifetime {
+                absolute: Duration::hours(settings.staff_session_hours),
+                idle: Duration::minutes(settings.staff_session_idle_minutes),
+            }
+        } else {
+            SessionLifetime {
+                absolute: Duration::days(settings.session_days),
+                idle: Duration::days(settings.session_idle_days),
+            }
+        }
+    }
+
+    fn allows(&self, created_at: NaiveDateTime, last_seen_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+        now < created_at + self.absolute && now < last_seen_at + self.idle
+    }
+
+    /// `last_seen_at` is written again only once it is this stale (a twentieth of the idle
+    /// limit: six minutes for staff), so signed-in pages do not write on every request.
+    fn refresh_after(&self) -> Duration {
+        self.idle / 20
+    }
 }
 
 struct ParsedRegistration {
@@ -128,14 +166,24 @@ fn taken_email() -> Error {
     ))
 }
 
-fn insert_user(conn: &mut DbConnection, reg: &ParsedRegistration, hash: &str, role: Role) -> Result<User, Error> {
-    let (username_key, email_key) = (reg.username.key(), reg.email.key());
+/// Insert the account. An address that already belongs to an account stays with it: the new
+/// account is made all the same, without the address attached, and the address's owner is
+/// returned so that the caller can tell them.
+fn insert_user(
+    conn: &mut DbConnection,
+    reg: &ParsedRegistration,
+    hash: &str,
+    role: Role,
+) -> Result<(User, Option<users::UserRow>), Error> {
+    let username_key = reg.username.key();
     if users::username_taken(conn, &username_key)? {
         return Err(taken_username());
     }
-    if users::email_taken(conn, &email_key)? {
-        return Err(taken_email());
-    }
+    let owner = users::find_by_email_key(conn, &reg.email.key())?;
+    let email_key = match owner {
+        None => reg.email.key(),
+        Some(_) => users::unattached_email_key(&username_key),
+    };
     let new = users::NewUser {
         username: reg.username.as_str(),
         username_key: &username_key,
@@ -146,64 +194,100 @@ fn insert_user(conn: &mut DbConnection, reg: &ParsedRegistration, hash: &str, ro
         role: role.as_str(),
         created_at: store::now(),
     };
-    users::insert(conn, &new).map(User::from).map_err(|e| {
-        // Another request took the name between the check and the insert.
+    let user = users::insert(conn, &new).map(User::from).map_err(|e| {
+        // Another request took the name (or the address) between the check and the insert.
         if store::is_unique_violation(&e) {
             taken_username()
         } else {
-            e.into()
+            Error::from(e)
         }
-    })
+    })?;
+    Ok((user, owner))
+}
+
+/// The mail a registration sends, to the address it was given: a verification link when the
+/// address is new, or when an account already has it, a note to that account's owner. Either
+/// way one token and one message are written, so the two cannot be told apart.
+fn queue_registration_mail(
+    conn: &mut DbConnection,
+    site: &Site,
+    user: &User,
+    owner: Option<&users::UserRow>,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    match owner {
+        None => account_emails::queue_verification(conn, site, user.id, &user.email, now),
+        Some(owner) => account_emails::queue_address_taken_notice(conn, site, owner, now),
+    }
 }
 
 /// Create an account with the given role. `ip` is the client's address, for the per-IP limit
-/// on registrations (the command line passes `None`).
+/// on registrations (the command line passes `None`). An address that already belongs to an
+/// account makes no difference to the answer: see `insert_user`.
 pub async fn register(app: &App, input: Registration, role: Role, ip: Option<&str>) -> Result<User, Error> {
     let reg = parse_registration(app, input).await?;
-    // Refuse a taken name before spending 50 ms hashing.
-    let (username_key, email_key) = (reg.username.key(), reg.email.key());
+    let username_key = reg.username.key();
     let limit = ip.filter(|_| app.limits_on()).map(|ip| {
         (ip.to_owned(), Limit { max: app.settings.limits.registrations_per_hour, window: Duration::hours(1) })
     });
-    let limit_for_insert = limit.clone();
-    app.db(move |conn| {
-        if let Some((ip, limit)) = &limit {
-            let message = "Too many accounts were created from your network in the last hour.";
-            rate_limits::check(conn, Action::Register, ip, *limit, store::now(), message)?;
+    // Refuse a taken name before spending 50 ms hashing, and count this registration before
+    // hashing too, so registrations running at once all see each other.
+    let reserved = match limit {
+        Some((ip, limit)) => {
+            app.write(move |conn| {
+                if users::username_taken(conn, &username_key)? {
+                    return Err(taken_username());
+                }
+                let message = "Too many accounts were created from your network in the last hour.";
+                Ok(Some(rate_limits::take(conn, Action::Register, &ip, limit, store::now(), message)?))
+            })
+            .await?
         }
-        if users::username_taken(conn, &username_key)? {
-            return Err(taken_username());
+        None => {
+            let taken = app.db(move |conn| Ok(users::username_taken(conn, &username_key)?)).await?;
+            if taken {
+                return Err(taken_username());
+            }
+            None
         }
-        if users::email_taken(conn, &email_key)? {
-            return Err(taken_email());
-        }
-        Ok(())
-    })
-    .await?;
-    let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
-    let site = Site::of(app);
-    app.write(move |conn| {
-        let user = insert_user(conn, &reg, &hash, role)?;
-        let now = store::now();
-        if let Some((ip, _)) = &limit_for_insert {
-            rate_limits::record(conn, Action::Register, ip, now)?;
-        }
-        account_emails::queue_verification(conn, &site, user.id, &user.email, now)?;
-        Ok(user)
-    })
-    .await
+    };
+    let created = async {
+        let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
+        let site = Site::of(app);
+        app.write(move |conn| {
+            let (user, owner) = insert_user(conn, &reg, &hash, role)?;
+            queue_registration_mail(conn, &site, &user, owner.as_ref(), store::now())?;
+            Ok(user)
+        })
+        .await
+    }
+    .await;
+    if let (Err(_), Some(event)) = (&created, reserved) {
+        // No account was made, so none counts against the limit.
+        app.write(move |conn| rate_limits::release(conn, event)).await?;
+    }
+    created
 }
 
 /// Start a session for an account.
 pub async fn start_session(app: &App, user: User) -> Result<Session, Error> {
+    start_session_after(app, user, None).await
+}
+
+/// Start a session, and in the same transaction settle the sign-in attempt that led to it.
+async fn start_session_after(app: &App, user: User, attempt: Option<SignInAttempt>) -> Result<Session, Error> {
     let token = tokens::random_token();
     let csrf_token = tokens::random_token();
     let token_hash = tokens::hash(&token);
-    let days = app.settings.session_days;
+    let lifetime = SessionLifetime::for_role(&app.settings, user.role);
+    let longest_idle = Duration::days(app.settings.session_idle_days).max(lifetime.idle);
     let csrf = csrf_token.clone();
     let user_id = user.id;
     app.write(move |conn| {
         let now = store::now();
+        if let Some(attempt) = &attempt {
+            rate_limits::sign_in_succeeded(conn, attempt)?;
+        }
         sessions::insert(
             conn,
             &sessions::NewSession {
@@ -211,77 +295,79 @@ pub async fn start_session(app: &App, user: User) -> Result<Session, Error> {
                 user_id,
                 csrf_token: &csrf,
                 created_at: now,
-                expires_at: now + Duration::days(days),
+                last_seen_at: now,
+                expires_at: now + lifetime.absolute,
             },
         )?;
         // Expired sessions and rate-limit events are swept as sessions start, so the tables
         // do not grow forever.
-        sessions::delete_expired(conn, now)?;
+        sessions::delete_expired(conn, now, now - longest_idle)?;
         rate_events::prune(conn, now - Duration::days(2))?;
         Ok(())
     })
     .await?;
-    Ok(Session { token, csrf_token, user })
+    Ok(Session { token, csrf_token, user, lifetime })
 }
 
 /// Check a username-or-email and password, and start a session. Fails the same way, after
-/// the same work, whether or not the account exists. `ip` feeds the per-IP failure limit.
+/// the same work, whether or not the account exists. `ip` feeds the per-IP failure limit and
+/// the per-account delay, which is kept for each address apart: failures from one address
+/// never slow the owner signing in from another.
 pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>) -> Result<Session, Error> {
     let login_key = login.trim().to_lowercase();
     if login_key.is_empty() {
         return Err(Invalid::new("login", "Enter your username or email address.").into());
     }
     let password = LoginPassword::parse(password)?;
-    let limits = app.limits_on().then(|| {
-        (
-            ip.unwrap_or("unknown").to_owned(),
-            Limit { max: app.settings.limits.sign_in_failures_per_minute, window: Duration::minutes(1) },
-        )
-    });
-    let (key, checked) = (login_key.clone(), limits.clone());
-    let row = app
-        .db(move |conn| {
-            if let Some((ip, limit)) = &checked {
-                let now = store::now();
-                rate_limits::check(
-                    conn,
-                    Action::SignInFailure,
-                    ip,
-                    *limit,
-                    now,
-                    "Too many failed sign-ins from your network.",
-                )?;
-                rate_limits::check_account_delay(conn, &key, now)?;
-            }
-            Ok(users::find_by_login(conn, &key)?)
-        })
-        .await?;
+    let ip = ip.unwrap_or("unknown").to_owned();
+    let per_ip = app
+        .limits_on()
+        .then(|| Limit { max: app.settings.limits.sign_in_failures_per_minute, window: Duration::minutes(1) });
+    let (row, attempt) = match per_ip {
+        // The attempt counts as a failure before the password is checked, so that attempts
+        // running at the same time see each other; success takes it back.
+        Some(per_ip) => {
+            app.write(move |conn| {
+                let row = users::find_by_login(conn, &login_key)?;
+                // The account, however it was named; a login no account has is keyed as typed.
+                let account = match &row {
+                    Some(row) => format!("account {}", row.id),
+                    None => format!("login {login_key}"),
+                };
+                let attempt = rate_limits::begin_sign_in(conn, &account, &ip, per_ip, store::now())?;
+                Ok((row, Some(attempt)))
+            })
+            .await?
+        }
+        None => (app.db(move |conn| Ok(users::find_by_login(conn, &login_key)?)).await?, None),
+    };
     let stored = row.as_ref().map(|r| r.password_hash.clone());
     let ok = app.passwords.verify(password.expose().to_owned(), stored).await?;
-    if let Some((ip, _)) = limits {
-        let key = login_key.clone();
-        app.write(move |conn| {
-            let now = store::now();
-            if ok {
-                rate_limits::clear(conn, Action::SignInFailureForAccount, &key)
-            } else {
-                rate_limits::record(conn, Action::SignInFailure, &ip, now)?;
-                rate_limits::record(conn, Action::SignInFailureForAccount, &key, now)
-            }
-        })
-        .await?;
-    }
     match row {
-        Some(row) if ok => start_session(app, User::from(row)).await,
+        Some(row) if ok => start_session_after(app, User::from(row), attempt).await,
         _ => Err(Error::BadCredentials),
     }
 }
 
-/// The live session behind a cookie token, if any.
+/// The live session behind a cookie token, if any. A session past its lifetime is deleted;
+/// one that has not been marked seen for a while is marked now.
 pub async fn session_for_token(app: &App, token: String) -> Result<Option<Session>, Error> {
     let token_hash = tokens::hash(&token);
-    let found = app.db(move |conn| Ok(sessions::find_live(conn, &token_hash, store::now())?)).await?;
-    Ok(found.map(|(session, user)| Session { token, csrf_token: session.csrf_token, user: User::from(user) }))
+    let now = store::now();
+    let Some((session, user)) = app.db(move |conn| Ok(sessions::find_live(conn, &token_hash, now)?)).await? else {
+        return Ok(None);
+    };
+    let user = User::from(user);
+    let lifetime = SessionLifetime::for_role(&app.settings, user.role);
+    let id = session.id;
+    if !lifetime.allows(session.created_at, session.last_seen_at, now) {
+        app.write(move |conn| Ok(sessions::delete(conn, id)?)).await?;
+        return Ok(None);
+    }
+    if session.last_seen_at + lifetime.refresh_after() <= now {
+        app.write(move |conn| Ok(sessions::mark_seen(conn, id, now)?)).await?;
+    }
+    Ok(Some(Session { token, csrf_token: session.csrf_token, user, lifetime }))
 }
 
 pub async fn sign_out(app: &App, token: &str) -> Result<(), Error> {
@@ -372,7 +458,11 @@ pub async fn complete_setup(app: &App, token: String, input: Registration) -> Re
         if users::admin_exists(conn)? || !sessions::setup_token_exists(conn, &tokens::hash(&token))? {
             return Err(gone());
         }
-        let user = insert_user(conn, &reg, &hash, Role::Admin)?;
+        // The first admin's address must be theirs: the setup link reveals nothing to anyone else.
+        if users::email_taken(conn, &reg.email.key())? {
+            return Err(taken_email());
+        }
+        let (user, _) = insert_user(conn, &reg, &hash, Role::Admin)?;
         sessions::delete_setup_tokens(conn)?;
         account_emails::queue_verification(conn, &site, user.id, &user.email, store::now())?;
         Ok(user)

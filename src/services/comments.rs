@@ -259,6 +259,9 @@ pub async fn post(
             };
             let verdict = judge(&site, &standing, &article, &screened, now);
             if verdict.decision == Decision::Reject {
+                if let Some(limits) = &posting_limits {
+                    limits.record_rejection(conn, now)?;
+                }
                 log_rejection(conn, &verdict, author.id, article.id, now)?;
                 return Ok(Err(rejection(&verdict)));
             }
@@ -460,11 +463,35 @@ impl PostingLimits {
         }
     }
 
+    fn interval(&self, now: NaiveDateTime) -> (Duration, bool) {
+        let new_account = now < self.author_since + Duration::days(1);
+        (if new_account { self.new_account_interval } else { self.interval }, new_account)
+    }
+
+    /// A rejected comment or edit also waits out the interval before the next try, so that a
+    /// loop of them cannot flood the moderation log (each rejection writes an entry there).
+    fn check_rejections(&self, conn: &mut DbConnection) -> Result<(), Error> {
+        let now = store::now();
+        let (interval, _) = self.interval(now);
+        let subject = self.author_id.to_string();
+        rate_limits::check_interval(conn, rate_limits::Action::RejectedPost, &subject, interval, now, |wait| {
+            format!(
+                "Your last comment could not be posted. Wait {} before trying again.",
+                rate_limits::human_wait(wait)
+            )
+        })
+    }
+
+    fn record_rejection(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<(), Error> {
+        rate_limits::record(conn, rate_limits::Action::RejectedPost, &self.author_id.to_string(), now)?;
+        Ok(())
+    }
+
     fn check(&self, conn: &mut DbConnection) -> Result<(), Error> {
+        self.check_rejections(conn)?;
         let now = store::now();
         let first_day_ends = self.author_since + Duration::days(1);
-        let new_account = now < first_day_ends;
-        let interval = if new_account { self.new_account_interval } else { self.interval };
+        let (interval, new_account) = self.interval(now);
         if let Some(last) = comments::latest_by_author(conn, self.author_id)? {
             if last + interval > now {
                 let wait = rate_limits::seconds_until(now, last + interval);
@@ -512,10 +539,14 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
     let standing = standing(app, &site, author, Some(id)).await?;
     let author = author.clone();
     let window = app.settings.edit_window_minutes;
+    let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
     let outcome = app
         .write(move |conn| {
             let comment = lock_comment(conn, id)?;
             own_comment(&comment, &author, "edit")?;
+            if let Some(limits) = &posting_limits {
+                limits.check_rejections(conn)?;
+            }
             let status = Status::from_db(&comment.status);
             if !matches!(status, Status::Published | Status::Pending) {
                 return Err(Error::not_found("That comment"));
@@ -529,6 +560,9 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
             let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
             let verdict = judge(&site, &standing, &article, &screened, now);
             if verdict.decision == Decision::Reject {
+                if let Some(limits) = &posting_limits {
+                    limits.record_rejection(conn, now)?;
+                }
                 log_rejection(conn, &verdict, author.id, article.id, now)?;
                 return Ok(Err(rejection(&verdict)));
             }
@@ -632,7 +666,15 @@ fn adjust_ancestors(conn: &mut DbConnection, path: &str, delta: i64) -> Result<(
 pub async fn vote(app: &App, voter: &User, id: i64, up: bool) -> Result<i64, Error> {
     voter.ensure_can_participate()?;
     let voter_id = voter.id;
+    // Each vote that changes a score invalidates the article's cached thread: bound them.
+    let limit = app
+        .limits_on()
+        .then(|| rate_limits::Limit { max: app.settings.limits.votes_per_minute, window: Duration::minutes(1) });
     app.write(move |conn| {
+        if let Some(limit) = limit {
+            let message = format!("You are voting very quickly: at most {} votes a minute.", limit.max);
+            rate_limits::take(conn, rate_limits::Action::Vote, &voter_id.to_string(), limit, store::now(), &message)?;
+        }
         let comment = find_comment(conn, id)?;
         if Status::from_db(&comment.status) != Status::Published {
             return Err(Error::not_found("That comment"));

@@ -1,5 +1,9 @@
 //! Rate limits. Their state is in the database, so they hold across instances.
 //! `CIVIL_RATE_LIMITS=off` turns them all off.
+//!
+//! A limit is checked and its event recorded in one write transaction, with the
+//! (action, subject) pair locked in between, so concurrent requests on any instance are counted
+//! one after another and none slips through between another's check and its record.
 
 use chrono::{Duration, NaiveDateTime};
 
@@ -12,8 +16,15 @@ use crate::store::{rate_events, DbConnection};
 pub enum Action {
     Register,
     SignInFailure,
+    /// Keyed by account and client address together, so that failures from one address never
+    /// delay the owner signing in from another.
     SignInFailureForAccount,
     Subscribe,
+    PasswordReset,
+    Vote,
+    /// A comment or an edit the moderation policy refused: it writes the moderation log, so it
+    /// waits out the posting interval like a published comment.
+    RejectedPost,
 }
 
 impl Action {
@@ -23,6 +34,9 @@ impl Action {
             Action::SignInFailure => "sign_in_failure",
             Action::SignInFailureForAccount => "sign_in_failure_account",
             Action::Subscribe => "subscribe",
+            Action::PasswordReset => "password_reset",
+            Action::Vote => "vote",
+            Action::RejectedPost => "rejected_post",
         }
     }
 }
@@ -42,7 +56,25 @@ pub fn limited(retry_after: u64, message: impl Into<String>) -> Error {
     Error::RateLimited { retry_after, message: message.into() }
 }
 
-/// Refuse when `subject` already did `action` `limit.max` times within the window.
+/// The advisory lock key of an (action, subject) pair: FNV-1a, so every instance and every
+/// version of Civil computes the same key.
+fn lock_key(action: Action, subject: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in action.key().bytes().chain([0]).chain(subject.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
+/// Hold off concurrent checks of the same (action, subject) until this transaction ends.
+fn lock(conn: &mut DbConnection, action: Action, subject: &str) -> Result<(), Error> {
+    rate_events::lock(conn, lock_key(action, subject))?;
+    Ok(())
+}
+
+/// Refuse when `subject` already did `action` `limit.max` times within the window. Call it in
+/// the write transaction that then records the event: it locks the pair until that ends.
 pub fn check(
     conn: &mut DbConnection,
     action: Action,
@@ -51,6 +83,7 @@ pub fn check(
     now: NaiveDateTime,
     message: &str,
 ) -> Result<(), Error> {
+    lock(conn, action, subject)?;
     let (count, earliest) = rate_events::count_since(conn, action.key(), subject, now - limit.window)?;
     if count >= limit.max {
         let free_at = earliest.unwrap_or(now) + limit.window;
@@ -60,8 +93,27 @@ pub fn check(
     Ok(())
 }
 
-pub fn record(conn: &mut DbConnection, action: Action, subject: &str, now: NaiveDateTime) -> Result<(), Error> {
-    rate_events::record(conn, action.key(), subject, now)?;
+/// Record an event; the id lets `release` take it back.
+pub fn record(conn: &mut DbConnection, action: Action, subject: &str, now: NaiveDateTime) -> Result<i64, Error> {
+    Ok(rate_events::record(conn, action.key(), subject, now)?)
+}
+
+/// Check the limit and count this event in one step.
+pub fn take(
+    conn: &mut DbConnection,
+    action: Action,
+    subject: &str,
+    limit: Limit,
+    now: NaiveDateTime,
+    message: &str,
+) -> Result<i64, Error> {
+    check(conn, action, subject, limit, now, message)?;
+    record(conn, action, subject, now)
+}
+
+/// Take back an event recorded for something that did not happen after all.
+pub fn release(conn: &mut DbConnection, event: i64) -> Result<(), Error> {
+    rate_events::delete(conn, event)?;
     Ok(())
 }
 
@@ -70,9 +122,66 @@ pub fn clear(conn: &mut DbConnection, action: Action, subject: &str) -> Result<(
     Ok(())
 }
 
-/// After repeated failed sign-ins to one account, each further try waits longer: 2 s after the
-/// fourth failure, doubling each time, capped at 15 minutes. The wait only slows guessing: the
-/// owner can always sign in once it has passed, and a success clears the count.
+/// Refuse when `subject` did `action` less than `interval` ago; `message` is given the wait.
+pub fn check_interval(
+    conn: &mut DbConnection,
+    action: Action,
+    subject: &str,
+    interval: Duration,
+    now: NaiveDateTime,
+    message: impl FnOnce(u64) -> String,
+) -> Result<(), Error> {
+    lock(conn, action, subject)?;
+    if let Some(last) = rate_events::latest(conn, action.key(), subject)? {
+        if last + interval > now {
+            let wait = seconds_until(now, last + interval);
+            return Err(limited(wait, message(wait)));
+        }
+    }
+    Ok(())
+}
+
+/// A sign-in attempt in progress. It counts as a failure from the start, so that attempts
+/// running at the same time see each other; `sign_in_succeeded` takes it back.
+#[derive(Debug, Clone)]
+pub struct SignInAttempt {
+    ip_event: i64,
+    account_subject: String,
+}
+
+/// The subject of the per-account delay: the account (or, for a login no account has, that
+/// login, so both cost the same) as seen from one client address.
+pub fn account_subject(account: &str, ip: &str) -> String {
+    format!("{account} from {ip}")
+}
+
+/// Before a password is checked: refuse while this account must wait after failures from
+/// `ip`, or when `ip` has failed too often; otherwise count the attempt as a failure.
+pub fn begin_sign_in(
+    conn: &mut DbConnection,
+    account: &str,
+    ip: &str,
+    per_ip: Limit,
+    now: NaiveDateTime,
+) -> Result<SignInAttempt, Error> {
+    let account_subject = account_subject(account, ip);
+    lock(conn, Action::SignInFailureForAccount, &account_subject)?;
+    check_account_delay(conn, &account_subject, now)?;
+    let ip_event = take(conn, Action::SignInFailure, ip, per_ip, now, "Too many failed sign-ins from your network.")?;
+    record(conn, Action::SignInFailureForAccount, &account_subject, now)?;
+    Ok(SignInAttempt { ip_event, account_subject })
+}
+
+/// The password was right: the attempt was no failure, and the account's delay from this
+/// address starts again from nothing.
+pub fn sign_in_succeeded(conn: &mut DbConnection, attempt: &SignInAttempt) -> Result<(), Error> {
+    release(conn, attempt.ip_event)?;
+    clear(conn, Action::SignInFailureForAccount, &attempt.account_subject)
+}
+
+/// After repeated failed sign-ins to one account from one address, each further try from there
+/// waits longer: 2 s after the fourth failure, doubling each time, capped at 15 minutes. Only
+/// that address waits: the owner elsewhere signs in as usual, and a success clears the count.
 pub fn account_delay(failures: i64) -> Duration {
     const FREE_TRIES: i64 = 3;
     if failures <= FREE_TRIES {
@@ -82,8 +191,8 @@ pub fn account_delay(failures: i64) -> Duration {
     Duration::seconds((1i64 << exponent).min(15 * 60))
 }
 
-/// Check the growing delay for an account before verifying its password.
-pub fn check_account_delay(conn: &mut DbConnection, account_key: &str, now: NaiveDateTime) -> Result<(), Error> {
+/// Check the growing delay for an account, from one address, before verifying its password.
+fn check_account_delay(conn: &mut DbConnection, account_key: &str, now: NaiveDateTime) -> Result<(), Error> {
     let action = Action::SignInFailureForAccount.key();
     let (failures, _) = rate_events::count_since(conn, action, account_key, now - Duration::days(1))?;
     let delay = account_delay(failures);
@@ -134,6 +243,15 @@ mod tests {
             assert!(account_delay(n) >= previous);
             previous = account_delay(n);
         }
+    }
+
+    #[test]
+    fn lock_keys_are_stable_and_tell_pairs_apart() {
+        assert_eq!(lock_key(Action::Vote, "17"), lock_key(Action::Vote, "17"));
+        assert_ne!(lock_key(Action::Vote, "17"), lock_key(Action::Vote, "18"));
+        assert_ne!(lock_key(Action::Vote, "17"), lock_key(Action::RejectedPost, "17"));
+        // The same on every instance and in every version: it is part of the protocol.
+        assert_eq!(lock_key(Action::Register, ""), 0x8126_287c_71be_79e0_u64 as i64);
     }
 
     #[test]

@@ -30,10 +30,30 @@ pub fn latest(conn: &mut DbConnection, action: &str, subject: &str) -> QueryResu
         .first(conn)
 }
 
-pub fn record(conn: &mut DbConnection, action: &str, subject: &str, at: NaiveDateTime) -> QueryResult<usize> {
+/// Record one event and return its id, so that it can be taken back.
+pub fn record(conn: &mut DbConnection, action: &str, subject: &str, at: NaiveDateTime) -> QueryResult<i64> {
     diesel::insert_into(rate_events::table)
         .values((rate_events::action.eq(action), rate_events::subject.eq(subject), rate_events::created_at.eq(at)))
-        .execute(conn)
+        .returning(rate_events::id)
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(rate_events::table.find(id)).execute(conn)
+}
+
+/// Make every other transaction that locks the same key wait until this one ends. SQLite needs
+/// nothing: a write transaction there already holds the only write lock.
+pub fn lock(conn: &mut DbConnection, key: i64) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(pg) => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(key)
+                .execute(pg)?;
+        }
+        DbConnection::Sqlite(_) => {}
+    }
+    Ok(())
 }
 
 pub fn clear(conn: &mut DbConnection, action: &str, subject: &str) -> QueryResult<usize> {

@@ -13,7 +13,11 @@ pub struct SessionRow {
     pub user_id: i64,
     pub csrf_token: String,
     pub created_at: NaiveDateTime,
+    /// The absolute end, for the longest lifetime the account's role had at sign-in; shorter
+    /// limits (idle time, a role's) are checked when the session is used.
     pub expires_at: NaiveDateTime,
+    /// Written at most every few minutes, not on every request.
+    pub last_seen_at: NaiveDateTime,
 }
 
 #[derive(Debug, Insertable)]
@@ -24,6 +28,7 @@ pub struct NewSession<'a> {
     pub csrf_token: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usize> {
@@ -53,8 +58,18 @@ pub fn delete_for_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<usi
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }
 
-pub fn delete_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id)).execute(conn)
+}
+
+pub fn mark_seen(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)).execute(conn)
+}
+
+/// Delete sessions past their absolute end, or unused since `idle_before`.
+pub fn delete_expired(conn: &mut DbConnection, now: NaiveDateTime, idle_before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(now).or(sessions::last_seen_at.le(idle_before))))
+        .execute(conn)
 }
 
 pub fn insert_setup_token(conn: &mut DbConnection, token_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {

@@ -4,6 +4,10 @@ use diesel::prelude::*;
 use super::schema::users;
 use super::DbConnection;
 
+/// `email_key` is the lower-cased address an account signs in with and gets mail at, unique
+/// across accounts. An account registered with an address that already belonged to another has
+/// none of its own: its `email_key` is then its `username_key`, which holds no `@`, so it never
+/// equals an address key and stays unique.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
@@ -26,6 +30,19 @@ pub struct UserRow {
     pub approved_comments: i64,
     pub notify_replies: bool,
     pub notify_token: Option<String>,
+}
+
+impl UserRow {
+    /// Whether `email` is this account's own address (see above).
+    pub fn email_attached(&self) -> bool {
+        self.email_key.contains('@')
+    }
+}
+
+/// The `email_key` of an account whose address belongs to another account.
+pub fn unattached_email_key(username_key: &str) -> String {
+    debug_assert!(!username_key.contains('@'), "usernames hold no @");
+    username_key.to_owned()
 }
 
 #[derive(Debug, Insertable)]

@@ -54,7 +54,6 @@ async fn registration_refuses_bad_input_with_clear_messages_and_keeps_the_draft(
     let client = app.client();
     let cases: &[(&str, &str, &str, StatusCode, &str)] = &[
         ("TAKEN", "new@example.com", PASSWORD, StatusCode::CONFLICT, "That username is taken"),
-        ("fresh", "TAKEN@example.com", PASSWORD, StatusCode::CONFLICT, "already uses that email"),
         ("fresh", "new@example.com", "short", StatusCode::UNPROCESSABLE_ENTITY, "at least 10 characters"),
         ("fresh", "new@example.com", "qwertyuiop", StatusCode::UNPROCESSABLE_ENTITY, "most common"),
         ("fresh", "not-an-email", PASSWORD, StatusCode::UNPROCESSABLE_ENTITY, "email address like"),

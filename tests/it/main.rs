@@ -6,6 +6,7 @@ mod articles;
 mod browser;
 mod cli;
 mod comments;
+mod hardening_accounts;
 mod hardening_http;
 mod hardening_threads;
 mod helpers;

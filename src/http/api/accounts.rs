@@ -11,7 +11,7 @@ use crate::services::accounts::{self, Registration, Session};
 fn session_response(state: &State, status: StatusCode, session: Session) -> HttpResponse {
     let settings = &state.app.settings;
     HttpResponse::build(status)
-        .cookie(session_cookie(session.token.clone(), settings.secure_cookies(), settings.session_days))
+        .cookie(session_cookie(&session, settings.secure_cookies()))
         .json(SessionResponse { user: Some(UserJson::from(&session.user)), csrf_token: session.csrf_token })
 }
 
@@ -26,9 +26,10 @@ async fn replace_session(state: &State, viewer: &Viewer) {
     params(("X-CSRF-Token" = String, Header, description = "From GET /api/v1/session")),
     responses(
         (status = 201, description = "Account created and signed in", body = SessionResponse),
-        (status = 409, description = "Username or email taken", body = ErrorBody),
+        (status = 409, description = "Username taken (an email address already in use is not refused: its owner is told instead)", body = ErrorBody),
         (status = 422, description = "A field is not valid", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
+        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
+        (status = 429, description = "Too many registrations from this address; see Retry-After", body = ErrorBody)))]
 pub async fn create_account(
     state: web::Data<State>,
     viewer: Viewer,
@@ -68,7 +69,8 @@ pub async fn get_session(mut viewer: Viewer) -> ApiResult {
     responses(
         (status = 200, description = "Signed in; the cookie is set", body = SessionResponse),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
+        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorBody)))]
 pub async fn create_session(
     state: web::Data<State>,
     viewer: Viewer,

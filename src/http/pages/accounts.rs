@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{context, render, render_failed, PageResult};
 use crate::domain::role::Role;
 use crate::error::Error;
-use crate::http::extract::{expired_session_cookie, safe_next, session_cookie, Viewer};
+use crate::http::extract::{expired_session_cookie, session_cookie, LocalPath, Viewer};
 use crate::http::State;
 use crate::services::accounts::{self, Registration, Session};
 use crate::services::comments;
@@ -49,10 +49,10 @@ impl RegisterForm {
 }
 
 /// Sign in: set the session cookie and go on.
-fn signed_in(state: &State, session: Session, next: &str) -> HttpResponse {
+fn signed_in(state: &State, session: Session, next: &LocalPath) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, next))
-        .cookie(session_cookie(session.token, state.app.settings.secure_cookies(), state.app.settings.session_days))
+        .insert_header((actix_web::http::header::LOCATION, next.as_str()))
+        .cookie(session_cookie(&session, state.app.settings.secure_cookies()))
         .finish()
 }
 
@@ -69,12 +69,16 @@ pub async fn register_form(
     req: HttpRequest,
     q: web::Query<NextQuery>,
 ) -> PageResult {
-    let next = safe_next(q.next.as_deref());
+    let next = LocalPath::or_home(q.next.as_deref());
     if viewer.user().is_some() {
-        return Ok(super::see_other(&next));
+        return Ok(super::see_other(next.as_str()));
     }
     let ctx = context(&state, &mut viewer, &req);
-    Ok(render(&viewer, StatusCode::OK, view::register(&ctx, &next, &RegistrationDraft::default(), &FormErrors::none())))
+    Ok(render(
+        &viewer,
+        StatusCode::OK,
+        view::register(&ctx, next.as_str(), &RegistrationDraft::default(), &FormErrors::none()),
+    ))
 }
 
 pub async fn register(
@@ -84,7 +88,7 @@ pub async fn register(
     q: web::Query<NextQuery>,
     form: web::Form<RegisterForm>,
 ) -> PageResult {
-    let next = safe_next(q.next.as_deref());
+    let next = LocalPath::or_home(q.next.as_deref());
     let form = form.into_inner();
     let draft = form.draft();
     let result = async {
@@ -101,7 +105,11 @@ pub async fn register(
         Err(error) => {
             error.log();
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render_failed(&viewer, &error, view::register(&ctx, &next, &draft, &FormErrors::from_error(&error))))
+            Ok(render_failed(
+                &viewer,
+                &error,
+                view::register(&ctx, next.as_str(), &draft, &FormErrors::from_error(&error)),
+            ))
         }
     }
 }
@@ -112,12 +120,12 @@ pub async fn sign_in_form(
     req: HttpRequest,
     q: web::Query<NextQuery>,
 ) -> PageResult {
-    let next = safe_next(q.next.as_deref());
+    let next = LocalPath::or_home(q.next.as_deref());
     if viewer.user().is_some() {
-        return Ok(super::see_other(&next));
+        return Ok(super::see_other(next.as_str()));
     }
     let ctx = context(&state, &mut viewer, &req);
-    Ok(render(&viewer, StatusCode::OK, view::sign_in(&ctx, &next, "", &FormErrors::none())))
+    Ok(render(&viewer, StatusCode::OK, view::sign_in(&ctx, next.as_str(), "", &FormErrors::none())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,7 +144,7 @@ pub async fn sign_in(
     q: web::Query<NextQuery>,
     form: web::Form<SignInForm>,
 ) -> PageResult {
-    let next = safe_next(q.next.as_deref());
+    let next = LocalPath::or_home(q.next.as_deref());
     let form = form.into_inner();
     let result = async {
         viewer.check_csrf(form.csrf_token.as_deref())?;
@@ -151,7 +159,11 @@ pub async fn sign_in(
         Err(error) => {
             error.log();
             let ctx = context(&state, &mut viewer, &req);
-            Ok(render_failed(&viewer, &error, view::sign_in(&ctx, &next, &form.login, &FormErrors::from_error(&error))))
+            Ok(render_failed(
+                &viewer,
+                &error,
+                view::sign_in(&ctx, next.as_str(), &form.login, &FormErrors::from_error(&error)),
+            ))
         }
     }
 }
@@ -186,7 +198,10 @@ pub async fn profile(
     let own = match viewer.user().filter(|me| me.id == user.id) {
         Some(me) => {
             let (email_verified, notify_replies) = accounts::email_status(&state.app, me.id).await?;
-            let subscribed = crate::services::newsletter::is_subscribed(&state.app, &me.email).await?;
+            // Only a verified address is surely the reader's own: another's (see `accounts::User`)
+            // tells them nothing about its subscription.
+            let subscribed =
+                email_verified && crate::services::newsletter::is_subscribed(&state.app, &me.email).await?;
             Some(view::OwnProfile { email: me.email.clone(), email_verified, subscribed, notify_replies })
         }
         None => None,
@@ -242,7 +257,7 @@ pub async fn setup(
     match result {
         Ok(session) => {
             end_previous_session(&state, &viewer).await;
-            Ok(signed_in(&state, session, "/admin"))
+            Ok(signed_in(&state, session, &LocalPath::or_home(Some("/admin"))))
         }
         Err(error @ Error::Forbidden(_)) => Err(error.into()),
         Err(error) => {

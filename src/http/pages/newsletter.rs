@@ -243,7 +243,7 @@ pub async fn forgot(
 ) -> PageResult {
     let result = async {
         viewer.check_csrf(form.csrf_token.as_deref())?;
-        account_emails::forgot_password(&state.app, &form.email).await
+        account_emails::forgot_password(&state.app, &form.email, Some(&viewer.ip)).await
     }
     .await;
     let ctx = context(&state, &mut viewer, &req);
@@ -298,7 +298,7 @@ pub async fn reset(
             let settings = &state.app.settings;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/"))
-                .cookie(session_cookie(session.token, settings.secure_cookies(), settings.session_days))
+                .cookie(session_cookie(&session, settings.secure_cookies()))
                 .finish())
         }
         Ok(None) => Ok(link_problem(&state, &mut viewer, &req, &LinkState::Invalid)),
