@@ -154,7 +154,14 @@ impl TestApp {
     /// A browser-like client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> Client {
         Client {
-            http: reqwest::Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap(),
+            // An idle connection is dropped well before the server's 5-second keep-alive ends it,
+            // so a request on a loaded machine never races the server closing its connection.
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(redirect::Policy::none())
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .unwrap(),
             base: self.address.clone(),
             csrf: None,
         }
