@@ -23,12 +23,13 @@ async fn replace_session(state: &State, viewer: &Viewer) {
 
 /// Register a reader account and sign it in.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = AccountRequest,
-    params(("X-CSRF-Token" = String, Header, description = "From GET /api/v1/session")),
+    params(("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     responses(
-        (status = 201, description = "Account created and signed in", body = SessionResponse),
+        (status = 201, description = "Account created and signed in", body = SessionResponse,
+            headers(("Set-Cookie" = String, description = "The session cookie"))),
         (status = 409, description = "Username or email taken", body = ErrorBody),
-        (status = 422, description = "A field is not valid", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
+        (status = 422, description = "A field is not valid: see `field`. Beyond the schema: reserved and offensive usernames, offensive display names and common passwords are refused", body = ErrorBody),
+        (status = 429, description = "Too many registrations from this address", body = ErrorBody)))]
 pub async fn create_account(
     state: web::Data<State>,
     viewer: Viewer,
@@ -64,11 +65,13 @@ pub async fn get_session(mut viewer: Viewer) -> ApiResult {
 
 /// Sign in with a username or email and a password.
 #[utoipa::path(post, path = "/api/v1/session", tag = "accounts", request_body = SessionRequest,
-    params(("X-CSRF-Token" = String, Header, description = "From GET /api/v1/session")),
+    params(("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     responses(
-        (status = 200, description = "Signed in; the cookie is set", body = SessionResponse),
+        (status = 200, description = "Signed in; the cookie is set", body = SessionResponse,
+            headers(("Set-Cookie" = String, description = "The session cookie"))),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody)))]
+        (status = 422, description = "The login or the password is empty, or the password is longer than 1024 characters", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins from this address, or to this account", body = ErrorBody)))]
 pub async fn create_session(
     state: web::Data<State>,
     viewer: Viewer,
@@ -84,8 +87,10 @@ pub async fn create_session(
 
 /// Sign out: the session ends in the database at once.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "accounts",
-    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 204, description = "Signed out"), (status = 401, description = "Not signed in", body = ErrorBody)))]
+    params(("X-CSRF-Token" = String, Header, description = "The session's csrf_token")),
+    security(("session" = [])),
+    responses((status = 204, description = "Signed out; the cookie is cleared",
+        headers(("Set-Cookie" = String, description = "An expired session cookie")))))]
 pub async fn delete_session(state: web::Data<State>, viewer: Viewer, req: HttpRequest) -> ApiResult {
     let session = viewer.session.as_ref().ok_or(crate::error::Error::Unauthenticated)?;
     check_csrf(&viewer, &req)?;

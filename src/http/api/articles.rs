@@ -18,8 +18,9 @@ pub async fn list(state: web::Data<State>) -> ApiResult {
 
 /// One published article (admins also see drafts).
 #[utoipa::path(get, path = "/api/v1/articles/{slug}", tag = "articles",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = ArticleJson), (status = 404, body = ErrorBody)))]
+    params(("slug" = String, Path, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)),
+    responses((status = 200, description = "The article", body = ArticleJson),
+        (status = 404, description = "No published article has this slug", body = ErrorBody)))]
 pub async fn show(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>) -> ApiResult {
     let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
     Ok(HttpResponse::Ok().json(ArticleJson::new(&article, &state.app.settings.base_url)))
@@ -27,11 +28,13 @@ pub async fn show(state: web::Data<State>, viewer: Viewer, slug: web::Path<Strin
 
 /// Create an article (admins only).
 #[utoipa::path(post, path = "/api/v1/articles", tag = "articles", request_body = ArticleRequest,
-    params(("X-CSRF-Token" = String, Header)),
+    params(("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
     responses(
-        (status = 201, body = ArticleJson),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, description = "Slug taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 201, description = "Created", body = ArticleJson),
+        (status = 403, description = "Not an admin, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 409, description = "Slug taken", body = ErrorBody),
+        (status = 422, description = "A field is not valid: see `field`", body = ErrorBody)))]
 pub async fn create(
     state: web::Data<State>,
     viewer: Viewer,

@@ -73,6 +73,29 @@ impl ResponseError for ApiError {
 
 pub type ApiResult = Result<HttpResponse, ApiError>;
 
+/// A JSON body that may be left out. `Option<web::Json<T>>` would also take a malformed body, or
+/// one of another content type, for "no body", and so accept what it must refuse: here anything
+/// sent is read exactly as `web::Json` reads it, with the same errors.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        let bytes = actix_web::web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await?;
+            if bytes.is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            let json = actix_web::web::Json::<T>::from_request(&req, &mut actix_web::dev::Payload::from(bytes)).await?;
+            Ok(OptionalJson(Some(json.into_inner())))
+        })
+    }
+}
+
 /// The CSRF token from the header must match the session's (or, before sign-in, the cookie's).
 pub fn check_csrf(viewer: &Viewer, req: &HttpRequest) -> Result<(), ApiError> {
     let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
@@ -136,6 +159,23 @@ pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_
     actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 
-pub async fn not_found() -> ApiResult {
-    Err(Error::NotFound("There is no API endpoint at this address.".into()).into())
+/// No route took the request. When the path is an endpoint's, the method was wrong: 405, with
+/// the methods the OpenAPI document lists for the path in `Allow`. The document and the route
+/// table must agree, which the schemathesis run (and the tests) check.
+pub async fn not_found(req: HttpRequest) -> ApiResult {
+    let Some(allowed) = openapi::allowed_methods(req.path()) else {
+        return Err(Error::NotFound("There is no API endpoint at this address.".into()).into());
+    };
+    let mut response = ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        message: format!("This address answers {allowed} only."),
+        field: None,
+        retry_after: None,
+    }
+    .error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allowed) {
+        response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+    }
+    Ok(response)
 }
