@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::types::{AccountRequest, ErrorBody, SessionRequest, SessionResponse, UserJson};
-use super::{check_csrf, ApiResult};
+use super::{check_csrf, ApiResult, JsonObject};
 use crate::domain::role::Role;
 use crate::http::extract::{csrf_cookie, expired_session_cookie, session_cookie, Viewer};
 use crate::http::State;
@@ -34,7 +34,7 @@ pub async fn create_account(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
-    body: web::Json<AccountRequest>,
+    body: JsonObject<AccountRequest>,
 ) -> ApiResult {
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();
@@ -52,7 +52,7 @@ pub async fn create_account(
 
 /// The current session, and the CSRF token to use. Anonymous callers get a token too (and a
 /// cookie that goes with it), for registering and signing in.
-#[utoipa::path(get, path = "/api/v1/session", tag = "accounts",
+#[utoipa::path(get, path = "/api/v1/session", tag = "accounts", security((), ("session" = [])),
     responses((status = 200, description = "The session (user is null when signed out)", body = SessionResponse)))]
 pub async fn get_session(mut viewer: Viewer) -> ApiResult {
     let csrf_token = viewer.csrf_token();
@@ -76,7 +76,7 @@ pub async fn create_session(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
-    body: web::Json<SessionRequest>,
+    body: JsonObject<SessionRequest>,
 ) -> ApiResult {
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();

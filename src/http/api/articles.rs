@@ -1,7 +1,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::types::{ArticleJson, ArticleList, ArticleRequest, ErrorBody};
-use super::{check_csrf, ApiResult};
+use super::{check_csrf, ApiResult, JsonObject};
 use crate::domain::role::Role;
 use crate::http::extract::Viewer;
 use crate::http::State;
@@ -18,6 +18,7 @@ pub async fn list(state: web::Data<State>) -> ApiResult {
 
 /// One published article (admins also see drafts).
 #[utoipa::path(get, path = "/api/v1/articles/{slug}", tag = "articles",
+    security((), ("session" = [])),
     params(("slug" = String, Path, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)),
     responses((status = 200, description = "The article", body = ArticleJson),
         (status = 404, description = "No published article has this slug", body = ErrorBody)))]
@@ -39,7 +40,7 @@ pub async fn create(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
-    body: web::Json<ArticleRequest>,
+    body: JsonObject<ArticleRequest>,
 ) -> ApiResult {
     viewer.require_role(Role::Admin)?;
     check_csrf(&viewer, &req)?;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::types::{
     fields, CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, VoteRequest, VoteResponse,
 };
-use super::{check_csrf, ApiResult};
+use super::{check_csrf, ApiResult, JsonObject};
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::http::extract::Viewer;
@@ -31,6 +31,7 @@ pub struct CommentsQuery {
 
 /// A page of the thread, nested, with the total and the next cursor.
 #[utoipa::path(get, path = "/api/v1/articles/{slug}/comments", tag = "comments",
+    security((), ("session" = [])),
     params(("slug" = String, Path, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100), CommentsQuery),
     responses((status = 200, description = "One page of the thread", body = CommentsPage),
         (status = 404, description = "No such article", body = ErrorBody),
@@ -75,7 +76,7 @@ pub async fn create(
     viewer: Viewer,
     req: HttpRequest,
     slug: web::Path<String>,
-    body: web::Json<NewCommentRequest>,
+    body: JsonObject<NewCommentRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
@@ -98,7 +99,7 @@ pub async fn edit(
     viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<EditCommentRequest>,
+    body: JsonObject<EditCommentRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
@@ -132,7 +133,7 @@ pub async fn vote(
     viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<VoteRequest>,
+    body: JsonObject<VoteRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;

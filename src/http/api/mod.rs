@@ -73,14 +73,58 @@ impl ResponseError for ApiError {
 
 pub type ApiResult = Result<HttpResponse, ApiError>;
 
-/// A JSON body that may be left out. `Option<web::Json<T>>` would also take a malformed body, or
-/// one of another content type, for "no body", and so accept what it must refuse: here anything
-/// sent is read exactly as `web::Json` reads it, with the same errors.
+type JsonMap = serde_json::Map<String, serde_json::Value>;
+type ExtractFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, actix_web::Error>>>>;
+
+/// A JSON body, which must be an object. `web::Json` alone would also take an array for a struct
+/// (serde reads a struct from its fields in order), which the document does not allow. Errors
+/// are `web::Json`'s, through `json_error`.
+pub struct JsonObject<T>(pub T);
+
+impl<T> JsonObject<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonObject<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn from_object<T: serde::de::DeserializeOwned>(object: JsonMap) -> Result<T, actix_web::Error> {
+    serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: format!("The JSON body is not valid: {e}."),
+            field: None,
+            retry_after: None,
+        }
+        .into()
+    })
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let object = actix_web::web::Json::<JsonMap>::from_request(req, payload);
+        Box::pin(async move { from_object(object.await?.into_inner()).map(JsonObject) })
+    }
+}
+
+/// A JSON object body that may be left out (or sent as `null`, as the document's nullable body
+/// says). `Option<web::Json<T>>` would also take a malformed body, or one of another content
+/// type, for "no body", and so accept what it must refuse.
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJson<T> {
     type Error = actix_web::Error;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+    type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
@@ -90,8 +134,9 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
             if bytes.is_empty() {
                 return Ok(OptionalJson(None));
             }
-            let json = actix_web::web::Json::<T>::from_request(&req, &mut actix_web::dev::Payload::from(bytes)).await?;
-            Ok(OptionalJson(Some(json.into_inner())))
+            let mut payload = actix_web::dev::Payload::from(bytes);
+            let object = actix_web::web::Json::<Option<JsonMap>>::from_request(&req, &mut payload).await?;
+            Ok(OptionalJson(object.into_inner().map(from_object).transpose()?))
         })
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::types::{fields, utc, whole, ErrorBody, UserJson};
-use super::{check_csrf, ApiResult, OptionalJson};
+use super::{check_csrf, ApiResult, JsonObject, OptionalJson};
 use crate::domain::moderation::RemovalReason;
 use crate::domain::Invalid;
 use crate::error::Error;
@@ -49,7 +49,7 @@ pub async fn flag(
     viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<FlagRequest>,
+    body: JsonObject<FlagRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;

@@ -4,7 +4,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::HttpResponse;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Object, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
@@ -80,7 +80,7 @@ pub struct ApiDoc;
 /// - 400 anywhere: a query string or body that does not parse, an unknown field, or a control
 ///   character in the address, query string or body;
 /// - 413 and 415 wherever a body is read;
-/// - 401 wherever the session is required (the operations that name the `session` scheme);
+/// - 401 wherever the session is required (the operations that name only the `session` scheme);
 /// - 403 wherever the CSRF header is required;
 /// - 503 anywhere: the database cannot be reached.
 struct CommonAnswers;
@@ -149,7 +149,12 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
 
 fn add_common_answers(operation: &mut Operation) {
     let has_body = operation.request_body.is_some();
-    let signed_in = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    // Operations that need the session name only the `session` scheme; those where it is
+    // optional (drafts for admins, one's own held comments) also name the empty requirement.
+    let signed_in = operation
+        .security
+        .as_ref()
+        .is_some_and(|s| !s.is_empty() && !s.contains(&SecurityRequirement::default()));
     let csrf = operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.name == CSRF_HEADER));
     // Rate-limited operations say 429 in their annotations; they all get the one answer, with
     // its Retry-After header.
