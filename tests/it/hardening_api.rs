@@ -170,6 +170,7 @@ async fn every_operation_documents_the_answers_it_can_give() {
     let doc = document(&app.client()).await;
     let responses = &doc["components"]["responses"];
     let mut checked = 0;
+    let mut operation_ids = std::collections::HashSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let answers = operation["responses"].as_object().unwrap();
@@ -201,6 +202,8 @@ async fn every_operation_documents_the_answers_it_can_give() {
                 }
                 assert!(answer["description"].as_str().is_some_and(|d| !d.is_empty()), "{label} {status}");
             }
+            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{label} has no operationId"));
+            assert!(operation_ids.insert(id.to_owned()), "{label}: operationId {id} is not unique");
             checked += 1;
         }
     }
@@ -209,6 +212,9 @@ async fn every_operation_documents_the_answers_it_can_give() {
     let post_comment = &doc["paths"]["/api/v1/articles/{slug}/comments"]["post"]["responses"];
     assert_eq!(post_comment["429"]["$ref"], "#/components/responses/RateLimited");
     assert_eq!(post_comment["201"]["headers"]["Location"]["required"], true);
+    for link in post_comment["201"]["links"].as_object().unwrap().values() {
+        assert!(operation_ids.contains(link["operationId"].as_str().unwrap()), "{link}");
+    }
 }
 
 /// The answers the document promises are the ones the server gives.

@@ -8,7 +8,7 @@ use crate::http::State;
 use crate::services::articles::{self, ArticleForm};
 
 /// Published articles, newest first.
-#[utoipa::path(get, path = "/api/v1/articles", tag = "articles",
+#[utoipa::path(get, path = "/api/v1/articles", tag = "articles", operation_id = "list_articles",
     responses((status = 200, description = "Published articles", body = ArticleList)))]
 pub async fn list(state: web::Data<State>) -> ApiResult {
     let base = &state.app.settings.base_url;
@@ -17,7 +17,7 @@ pub async fn list(state: web::Data<State>) -> ApiResult {
 }
 
 /// One published article (admins also see drafts).
-#[utoipa::path(get, path = "/api/v1/articles/{slug}", tag = "articles",
+#[utoipa::path(get, path = "/api/v1/articles/{slug}", tag = "articles", operation_id = "show_article",
     security((), ("session" = [])),
     params(("slug" = String, Path, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100)),
     responses((status = 200, description = "The article", body = ArticleJson),
@@ -28,7 +28,7 @@ pub async fn show(state: web::Data<State>, viewer: Viewer, slug: web::Path<Strin
 }
 
 /// Create an article (admins only).
-#[utoipa::path(post, path = "/api/v1/articles", tag = "articles", request_body = ArticleRequest,
+#[utoipa::path(post, path = "/api/v1/articles", tag = "articles", operation_id = "create_article", request_body = ArticleRequest,
     params(("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     security(("session" = [])),
     responses(

@@ -30,7 +30,7 @@ pub struct CommentsQuery {
 }
 
 /// A page of the thread, nested, with the total and the next cursor.
-#[utoipa::path(get, path = "/api/v1/articles/{slug}/comments", tag = "comments",
+#[utoipa::path(get, path = "/api/v1/articles/{slug}/comments", tag = "comments", operation_id = "list_comments",
     security((), ("session" = [])),
     params(("slug" = String, Path, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100), CommentsQuery),
     responses((status = 200, description = "One page of the thread", body = CommentsPage),
@@ -60,7 +60,7 @@ pub async fn list(
 }
 
 /// Post a comment, or a reply with `parent_id`.
-#[utoipa::path(post, path = "/api/v1/articles/{slug}/comments", tag = "comments", request_body = NewCommentRequest,
+#[utoipa::path(post, path = "/api/v1/articles/{slug}/comments", tag = "comments", operation_id = "post_comment", request_body = NewCommentRequest,
     params(("slug" = String, Path, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     security(("session" = [])),
     responses(
@@ -87,7 +87,7 @@ pub async fn create(
 }
 
 /// Edit one's own comment, within the edit window.
-#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments", request_body = EditCommentRequest,
+#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments", operation_id = "edit_comment", request_body = EditCommentRequest,
     params(("id" = i64, Path), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     security(("session" = [])),
     responses((status = 200, description = "Edited", body = CommentJson),
@@ -108,7 +108,7 @@ pub async fn edit(
 }
 
 /// Delete one's own comment.
-#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments",
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments", operation_id = "delete_comment",
     params(("id" = i64, Path), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     security(("session" = [])),
     responses((status = 204, description = "Deleted"),

@@ -3,6 +3,7 @@ use std::sync::OnceLock;
 use actix_web::dev::ResourceDef;
 use actix_web::HttpResponse;
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Object, Ref, RefOr, ResponseBuilder, Type};
@@ -120,6 +121,7 @@ impl Modify for CommonAnswers {
             .build();
         components.responses.insert(RATE_LIMITED.into(), limited.into());
 
+        link_new_comments(doc);
         for item in doc.paths.paths.values_mut() {
             for operation in [
                 &mut item.get,
@@ -137,6 +139,22 @@ impl Modify for CommonAnswers {
                 add_common_answers(operation);
             }
         }
+    }
+}
+
+/// A posted comment's id leads to what can be done with it, so that a client (and the fuzzer's
+/// stateful phase) can follow from one to the other.
+fn link_new_comments(doc: &mut utoipa::openapi::OpenApi) {
+    let posted = doc
+        .paths
+        .paths
+        .get_mut("/api/v1/articles/{slug}/comments")
+        .and_then(|item| item.post.as_mut())
+        .and_then(|post| post.responses.responses.get_mut("201"));
+    let Some(RefOr::T(posted)) = posted else { return };
+    for operation in ["edit_comment", "delete_comment", "vote", "flag", "act_on_comment"] {
+        let link = LinkBuilder::new().operation_id(operation).parameter("id", "$response.body#/id").build();
+        posted.links.insert(operation.into(), RefOr::T(link));
     }
 }
 
