@@ -58,9 +58,8 @@ async fn a_whole_number_written_with_a_decimal_point_is_an_integer() {
     assert_eq!(up.body["score"], 1);
     let reply = voter.try_comment("vote", "A reply.", None).await;
     assert_eq!(reply.status, StatusCode::CREATED);
-    let nested = voter
-        .api_post("/api/v1/articles/vote/comments", json!({"body": "Nested.", "parent_id": id as f64}))
-        .await;
+    let nested =
+        voter.api_post("/api/v1/articles/vote/comments", json!({"body": "Nested.", "parent_id": id as f64})).await;
     assert_eq!(nested.status, StatusCode::CREATED, "{}", nested.body);
     assert_eq!(nested.body["parent_id"], id);
 
@@ -195,8 +194,7 @@ async fn every_operation_documents_the_answers_it_can_give() {
                 };
                 if status.starts_with('4') || status.starts_with('5') {
                     assert_eq!(
-                        answer["content"]["application/json"]["schema"]["$ref"],
-                        "#/components/schemas/ErrorBody",
+                        answer["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody",
                         "{label} {status}"
                     );
                 }
@@ -233,10 +231,30 @@ async fn the_documented_answers_are_the_ones_given() {
     let reader = app.reader("reader").await;
     // A body that is not JSON: 415; JSON that does not parse: 400.
     let text = post_raw(&reader, "/api/v1/articles/given/comments", Some("text/plain"), "hello").await;
-    assert_eq!((text.status, text.body["error"]["code"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type")));
+    assert_eq!(
+        (text.status, text.body["error"]["code"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type"))
+    );
     let broken = post_raw(&reader, "/api/v1/articles/given/comments", Some("application/json"), "{").await;
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
     let moderator = app.signed_in("mod1", Role::Moderator).await;
     let queue = moderator.api_get("/api/v1/moderation/queue?tab=nonsense").await;
     assert_eq!((queue.status, queue.error_code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+}
+
+#[tokio::test]
+async fn a_body_must_be_a_json_object() {
+    let app = spawn().await;
+    app.article("objects").await;
+    let reader = app.reader("reader").await;
+    // serde would read a struct from an array of its fields in order.
+    let array =
+        post_raw(&reader, "/api/v1/articles/objects/comments", Some("application/json"), r#"["Sneaky.", null]"#).await;
+    assert_eq!((array.status, array.body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    let thread = reader.thread("objects", "").await;
+    assert_eq!(thread.body["total"], 0);
+
+    let object =
+        post_raw(&reader, "/api/v1/articles/objects/comments", Some("application/json"), r#"{"body": "Fine."}"#).await;
+    assert_eq!(object.status, StatusCode::CREATED);
 }

@@ -169,10 +169,8 @@ fn add_common_answers(operation: &mut Operation) {
     let has_body = operation.request_body.is_some();
     // Operations that need the session name only the `session` scheme; those where it is
     // optional (drafts for admins, one's own held comments) also name the empty requirement.
-    let signed_in = operation
-        .security
-        .as_ref()
-        .is_some_and(|s| !s.is_empty() && !s.contains(&SecurityRequirement::default()));
+    let signed_in =
+        operation.security.as_ref().is_some_and(|s| !s.is_empty() && !s.contains(&SecurityRequirement::default()));
     let csrf = operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.name == CSRF_HEADER));
     // Rate-limited operations say 429 in their annotations; they all get the one answer, with
     // its Retry-After header.
