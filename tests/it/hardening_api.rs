@@ -199,6 +199,10 @@ async fn every_operation_documents_the_answers_it_can_give() {
                     );
                 }
                 assert!(answer["description"].as_str().is_some_and(|d| !d.is_empty()), "{label} {status}");
+                assert_eq!(
+                    answer["headers"]["X-Content-Type-Options"]["$ref"], "#/components/headers/X-Content-Type-Options",
+                    "{label} {status}"
+                );
             }
             let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{label} has no operationId"));
             assert!(operation_ids.insert(id.to_owned()), "{label}: operationId {id} is not unique");
@@ -207,6 +211,7 @@ async fn every_operation_documents_the_answers_it_can_give() {
     }
     assert_eq!(checked, 18);
     assert_eq!(responses["RateLimited"]["headers"]["Retry-After"]["required"], true);
+    assert_eq!(doc["components"]["headers"]["X-Content-Type-Options"]["required"], true);
     let post_comment = &doc["paths"]["/api/v1/articles/{slug}/comments"]["post"]["responses"];
     assert_eq!(post_comment["429"]["$ref"], "#/components/responses/RateLimited");
     assert_eq!(post_comment["201"]["headers"]["Location"]["required"], true);

@@ -26,7 +26,8 @@ async fn replace_session(state: &State, viewer: &Viewer) {
     params(("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     responses(
         (status = 201, description = "Account created and signed in", body = SessionResponse,
-            headers(("Set-Cookie" = String, description = "The session cookie"))),
+            headers(("Set-Cookie" = String, description = "The session cookie"),
+                ("Cache-Control" = String, description = "no-store: it carries the CSRF token"))),
         (status = 409, description = "Username or email taken", body = ErrorBody),
         (status = 422, description = "A field is not valid: see `field`. Beyond the schema: reserved and offensive usernames, offensive display names and common passwords are refused", body = ErrorBody),
         (status = 429, description = "Too many registrations from this address", body = ErrorBody)))]
@@ -53,7 +54,8 @@ pub async fn create_account(
 /// The current session, and the CSRF token to use. Anonymous callers get a token too (and a
 /// cookie that goes with it), for registering and signing in.
 #[utoipa::path(get, path = "/api/v1/session", tag = "accounts", security((), ("session" = [])),
-    responses((status = 200, description = "The session (user is null when signed out)", body = SessionResponse)))]
+    responses((status = 200, description = "The session (user is null when signed out)", body = SessionResponse,
+        headers(("Cache-Control" = String, description = "no-store: it carries the CSRF token")))))]
 pub async fn get_session(mut viewer: Viewer) -> ApiResult {
     let csrf_token = viewer.csrf_token();
     let mut response = HttpResponse::Ok();
@@ -68,7 +70,8 @@ pub async fn get_session(mut viewer: Viewer) -> ApiResult {
     params(("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     responses(
         (status = 200, description = "Signed in; the cookie is set", body = SessionResponse,
-            headers(("Set-Cookie" = String, description = "The session cookie"))),
+            headers(("Set-Cookie" = String, description = "The session cookie"),
+                ("Cache-Control" = String, description = "no-store: it carries the CSRF token"))),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
         (status = 422, description = "The login or the password is empty, or the password is longer than 1024 characters", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins from this address, or to this account", body = ErrorBody)))]

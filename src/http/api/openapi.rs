@@ -6,7 +6,7 @@ use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Object, Ref, RefOr, ResponseBuilder, Type};
+use utoipa::openapi::{ContentBuilder, Object, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
 use super::moderation::*;
@@ -120,6 +120,7 @@ impl Modify for CommonAnswers {
             .header("Retry-After", retry_after)
             .build();
         components.responses.insert(RATE_LIMITED.into(), limited.into());
+        security_header_components(components);
 
         link_new_comments(doc);
         for item in doc.paths.paths.values_mut() {
@@ -137,6 +138,18 @@ impl Modify for CommonAnswers {
             .flatten()
             {
                 add_common_answers(operation);
+                for response in operation.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        add_security_headers(response);
+                    }
+                }
+            }
+        }
+        if let Some(components) = doc.components.as_mut() {
+            for response in components.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    add_security_headers(response);
+                }
             }
         }
     }
@@ -155,6 +168,31 @@ fn link_new_comments(doc: &mut utoipa::openapi::OpenApi) {
     for operation in ["edit_comment", "delete_comment", "vote", "flag", "act_on_comment"] {
         let link = LinkBuilder::new().operation_id(operation).parameter("id", "$response.body#/id").build();
         posted.links.insert(operation.into(), RefOr::T(link));
+    }
+}
+
+/// The headers the security middleware (`http::security`) puts on every response, API or page.
+const SECURITY_HEADERS: [(&str, Option<&str>); 4] = [
+    ("X-Content-Type-Options", Some("nosniff")),
+    ("X-Frame-Options", Some("SAMEORIGIN")),
+    ("Referrer-Policy", Some("same-origin")),
+    ("Content-Security-Policy", None),
+];
+
+fn security_header_components(components: &mut utoipa::openapi::Components) {
+    for (name, value) in SECURITY_HEADERS {
+        let schema = match value {
+            Some(value) => ObjectBuilder::new().schema_type(Type::String).enum_values(Some([value])).build(),
+            None => Object::with_type(Type::String),
+        };
+        let header = HeaderBuilder::new().schema(Some(schema)).description(Some("Sent with every response.")).build();
+        components.headers.insert(name.into(), RefOr::T(header));
+    }
+}
+
+fn add_security_headers(response: &mut utoipa::openapi::Response) {
+    for (name, _) in SECURITY_HEADERS {
+        response.headers.insert(name.into(), RefOr::Ref(Ref::new(format!("#/components/headers/{name}"))));
     }
 }
 
@@ -201,9 +239,12 @@ fn require_headers(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             if let Some(serde_json::Value::Object(headers)) = map.get_mut("headers") {
+                // A reference's target is a header too, and is marked where it is defined.
                 for header in headers.values_mut() {
                     if let serde_json::Value::Object(header) = header {
-                        header.insert("required".into(), true.into());
+                        if !header.contains_key("$ref") {
+                            header.insert("required".into(), true.into());
+                        }
                     }
                 }
             }
