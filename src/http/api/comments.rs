@@ -127,7 +127,8 @@ pub async fn delete(state: web::Data<State>, viewer: Viewer, req: HttpRequest, i
     security(("session" = [])),
     responses((status = 200, description = "The new score", body = VoteResponse),
         (status = 403, description = "Your own comment, or the CSRF token is missing or wrong", body = ErrorBody),
-        (status = 404, description = "No such comment", body = ErrorBody)))]
+        (status = 404, description = "No such comment", body = ErrorBody),
+        (status = 422, description = "The value is neither 0 nor 1", body = ErrorBody)))]
 pub async fn vote(
     state: web::Data<State>,
     viewer: Viewer,
