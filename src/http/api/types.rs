@@ -77,7 +77,11 @@ pub mod fields {
         string(USERNAME, 3, Some(30), false)
     }
     pub fn email() -> Object {
-        string(EMAIL, 0, Some(254), false)
+        let mut email = string(EMAIL, 0, Some(254), false);
+        // SMTP counts the local part in bytes, which no pattern can: the pattern's 64 characters
+        // are the bound for ASCII.
+        email.description = Some("At most 254 characters; the part before the @ at most 64 bytes in UTF-8.".into());
+        email
     }
     pub fn new_password() -> Object {
         string(TEXT, password::MIN_CHARS, Some(password::MAX_CHARS), false)
