@@ -201,9 +201,15 @@ pub async fn votes_by(app: &App, user_id: i64, page: &ThreadPage) -> Result<Hash
     app.db(move |conn| Ok(comments::voted_among(conn, user_id, &ids)?.into_iter().collect())).await
 }
 
-fn find_public_article(conn: &mut DbConnection, slug: &str) -> Result<ArticleRow, Error> {
+/// The article a comment is posted to. Admins see drafts (the API shows them one), so to them a
+/// draft exists: it is not missing but not yet open for comments.
+fn find_article_to_post_on(conn: &mut DbConnection, slug: &str, author: &User) -> Result<ArticleRow, Error> {
     match articles::find_by_slug(conn, slug)? {
         Some(a) if super::articles::is_public(&a) => Ok(a),
+        Some(_) if author.is_admin() => Err(Error::Conflict(Invalid::new(
+            "slug",
+            "This article is a draft: it takes comments once it is published.",
+        ))),
         _ => Err(Error::not_found("That article")),
     }
 }
@@ -243,7 +249,7 @@ pub async fn post(
                 limits.check(conn)?;
             }
             let now = store::now();
-            let article = find_public_article(conn, &slug)?;
+            let article = find_article_to_post_on(conn, &slug, &author)?;
             let parent = match parent_id {
                 None => None,
                 Some(id) => {

@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod comments;
 mod hardening_accounts;
+mod hardening_api;
 mod hardening_http;
 mod hardening_threads;
 mod helpers;

@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::types::{AccountRequest, ErrorBody, SessionRequest, SessionResponse, UserJson};
-use super::{check_csrf, ApiResult};
+use super::{check_csrf, ApiResult, JsonObject};
 use crate::domain::role::Role;
 use crate::http::extract::{csrf_cookie, expired_session_cookie, session_cookie, Viewer};
 use crate::http::State;
@@ -23,18 +23,19 @@ async fn replace_session(state: &State, viewer: &Viewer) {
 
 /// Register a reader account and sign it in.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = AccountRequest,
-    params(("X-CSRF-Token" = String, Header, description = "From GET /api/v1/session")),
+    params(("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     responses(
-        (status = 201, description = "Account created and signed in", body = SessionResponse),
+        (status = 201, description = "Account created and signed in", body = SessionResponse,
+            headers(("Set-Cookie" = String, description = "The session cookie"),
+                ("Cache-Control" = String, description = "no-store: it carries the CSRF token"))),
         (status = 409, description = "Username taken (an email address already in use is not refused: its owner is told instead)", body = ErrorBody),
-        (status = 422, description = "A field is not valid", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
+        (status = 422, description = "A field is not valid: see `field`. Beyond the schema: reserved and offensive usernames, offensive display names and common passwords are refused", body = ErrorBody),
         (status = 429, description = "Too many registrations from this address; see Retry-After", body = ErrorBody)))]
 pub async fn create_account(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
-    body: web::Json<AccountRequest>,
+    body: JsonObject<AccountRequest>,
 ) -> ApiResult {
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();
@@ -52,8 +53,9 @@ pub async fn create_account(
 
 /// The current session, and the CSRF token to use. Anonymous callers get a token too (and a
 /// cookie that goes with it), for registering and signing in.
-#[utoipa::path(get, path = "/api/v1/session", tag = "accounts",
-    responses((status = 200, description = "The session (user is null when signed out)", body = SessionResponse)))]
+#[utoipa::path(get, path = "/api/v1/session", tag = "accounts", security((), ("session" = [])),
+    responses((status = 200, description = "The session (user is null when signed out)", body = SessionResponse,
+        headers(("Cache-Control" = String, description = "no-store: it carries the CSRF token")))))]
 pub async fn get_session(mut viewer: Viewer) -> ApiResult {
     let csrf_token = viewer.csrf_token();
     let mut response = HttpResponse::Ok();
@@ -65,17 +67,19 @@ pub async fn get_session(mut viewer: Viewer) -> ApiResult {
 
 /// Sign in with a username or email and a password.
 #[utoipa::path(post, path = "/api/v1/session", tag = "accounts", request_body = SessionRequest,
-    params(("X-CSRF-Token" = String, Header, description = "From GET /api/v1/session")),
+    params(("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     responses(
-        (status = 200, description = "Signed in; the cookie is set", body = SessionResponse),
+        (status = 200, description = "Signed in; the cookie is set", body = SessionResponse,
+            headers(("Set-Cookie" = String, description = "The session cookie"),
+                ("Cache-Control" = String, description = "no-store: it carries the CSRF token"))),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
-        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorBody)))]
+        (status = 422, description = "The login or the password is empty, or the password is longer than 1024 characters", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins from this address, or to this account from this address; see Retry-After", body = ErrorBody)))]
 pub async fn create_session(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
-    body: web::Json<SessionRequest>,
+    body: JsonObject<SessionRequest>,
 ) -> ApiResult {
     check_csrf(&viewer, &req)?;
     let body = body.into_inner();
@@ -86,8 +90,10 @@ pub async fn create_session(
 
 /// Sign out: the session ends in the database at once.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "accounts",
-    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 204, description = "Signed out"), (status = 401, description = "Not signed in", body = ErrorBody)))]
+    params(("X-CSRF-Token" = String, Header, description = "The session's csrf_token")),
+    security(("session" = [])),
+    responses((status = 204, description = "Signed out; the cookie is cleared",
+        headers(("Set-Cookie" = String, description = "An expired session cookie")))))]
 pub async fn delete_session(state: web::Data<State>, viewer: Viewer, req: HttpRequest) -> ApiResult {
     let session = viewer.session.as_ref().ok_or(crate::error::Error::Unauthenticated)?;
     check_csrf(&viewer, &req)?;

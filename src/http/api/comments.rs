@@ -4,9 +4,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::types::{
-    CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, VoteRequest, VoteResponse,
+    fields, CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, VoteRequest, VoteResponse,
 };
-use super::{check_csrf, ApiResult};
+use super::{check_csrf, ApiResult, JsonObject};
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::http::extract::Viewer;
@@ -15,20 +15,27 @@ use crate::services::articles;
 use crate::services::comments::{self, ThreadQuery};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CommentsQuery {
     /// `oldest` (default), `newest` or `top`.
+    #[param(schema_with = fields::sort)]
     sort: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(schema_with = fields::thread_cursor)]
     after: Option<String>,
     /// Top-level comments per page, 1 to 200 (default 50). Each comes with all its replies.
+    #[param(schema_with = fields::page_limit)]
     limit: Option<i64>,
 }
 
 /// A page of the thread, nested, with the total and the next cursor.
-#[utoipa::path(get, path = "/api/v1/articles/{slug}/comments", tag = "comments",
-    params(("slug" = String, Path), CommentsQuery),
-    responses((status = 200, body = CommentsPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/articles/{slug}/comments", tag = "comments", operation_id = "list_comments",
+    security((), ("session" = [])),
+    params(("slug" = String, Path, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100), CommentsQuery),
+    responses((status = 200, description = "One page of the thread", body = CommentsPage),
+        (status = 404, description = "No such article", body = ErrorBody),
+        (status = 422, description = "The cursor does not fit the sort order (`top` cursors are `score_id`, the others an id)", body = ErrorBody)))]
 pub async fn list(
     state: web::Data<State>,
     viewer: Viewer,
@@ -53,19 +60,23 @@ pub async fn list(
 }
 
 /// Post a comment, or a reply with `parent_id`.
-#[utoipa::path(post, path = "/api/v1/articles/{slug}/comments", tag = "comments", request_body = NewCommentRequest,
-    params(("slug" = String, Path), ("X-CSRF-Token" = String, Header)),
+#[utoipa::path(post, path = "/api/v1/articles/{slug}/comments", tag = "comments", operation_id = "post_comment", request_body = NewCommentRequest,
+    params(("slug" = String, Path, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 100), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
     responses(
-        (status = 201, body = CommentJson),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "The discussion is closed", body = ErrorBody),
-        (status = 422, description = "Empty or too long body, or a bad parent", body = ErrorBody)))]
+        (status = 201, description = "Posted (or held for review: see `status`)", body = CommentJson,
+            headers(("Location" = String, description = "The comment's page"))),
+        (status = 403, description = "Suspended or banned, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "No such article", body = ErrorBody),
+        (status = 409, description = "The discussion is closed, or (to an admin) the article is a draft", body = ErrorBody),
+        (status = 422, description = "The body is refused by the moderation policy, or the parent is not a comment on this article", body = ErrorBody),
+        (status = 429, description = "Posting too often", body = ErrorBody)))]
 pub async fn create(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
     slug: web::Path<String>,
-    body: web::Json<NewCommentRequest>,
+    body: JsonObject<NewCommentRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
@@ -76,16 +87,20 @@ pub async fn create(
 }
 
 /// Edit one's own comment, within the edit window.
-#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments", request_body = EditCommentRequest,
-    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
-    responses((status = 200, body = CommentJson), (status = 403, description = "Not yours, or the window has passed", body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(patch, path = "/api/v1/comments/{id}", tag = "comments", operation_id = "edit_comment", request_body = EditCommentRequest,
+    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
+    responses((status = 200, description = "Edited", body = CommentJson),
+        (status = 403, description = "Not yours, the edit window has passed, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "No such comment", body = ErrorBody),
+        (status = 422, description = "The body is refused by the moderation policy", body = ErrorBody),
+        (status = 429, description = "Too soon after a comment or edit the policy refused", body = ErrorBody)))]
 pub async fn edit(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<EditCommentRequest>,
+    body: JsonObject<EditCommentRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
@@ -94,9 +109,12 @@ pub async fn edit(
 }
 
 /// Delete one's own comment.
-#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments",
-    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
-    responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "comments", operation_id = "delete_comment",
+    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 403, description = "Not yours, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "No such comment", body = ErrorBody),
         (status = 409, description = "A moderator removed it: it stays removed", body = ErrorBody)))]
 pub async fn delete(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> ApiResult {
     let user = viewer.require_user()?;
@@ -107,15 +125,19 @@ pub async fn delete(state: web::Data<State>, viewer: Viewer, req: HttpRequest, i
 
 /// Upvote (`value: 1`) or take the vote back (`value: 0`).
 #[utoipa::path(post, path = "/api/v1/comments/{id}/vote", tag = "comments", request_body = VoteRequest,
-    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
-    responses((status = 200, body = VoteResponse), (status = 403, description = "Your own comment", body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
+    responses((status = 200, description = "The new score", body = VoteResponse),
+        (status = 403, description = "Your own comment, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "No such comment", body = ErrorBody),
+        (status = 422, description = "The value is neither 0 nor 1", body = ErrorBody),
+        (status = 429, description = "Too many votes this minute", body = ErrorBody)))]
 pub async fn vote(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<VoteRequest>,
+    body: JsonObject<VoteRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;

@@ -73,6 +73,74 @@ impl ResponseError for ApiError {
 
 pub type ApiResult = Result<HttpResponse, ApiError>;
 
+type JsonMap = serde_json::Map<String, serde_json::Value>;
+type ExtractFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, actix_web::Error>>>>;
+
+/// A JSON body, which must be an object. `web::Json` alone would also take an array for a struct
+/// (serde reads a struct from its fields in order), which the document does not allow. Errors
+/// are `web::Json`'s, through `json_error`.
+pub struct JsonObject<T>(pub T);
+
+impl<T> JsonObject<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonObject<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn from_object<T: serde::de::DeserializeOwned>(object: JsonMap) -> Result<T, actix_web::Error> {
+    serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: format!("The JSON body is not valid: {e}."),
+            field: None,
+            retry_after: None,
+        }
+        .into()
+    })
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let object = actix_web::web::Json::<JsonMap>::from_request(req, payload);
+        Box::pin(async move { from_object(object.await?.into_inner()).map(JsonObject) })
+    }
+}
+
+/// A JSON object body that may be left out (or sent as `null`, as the document's nullable body
+/// says). `Option<web::Json<T>>` would also take a malformed body, or one of another content
+/// type, for "no body", and so accept what it must refuse.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        let bytes = actix_web::web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await?;
+            if bytes.is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            let mut payload = actix_web::dev::Payload::from(bytes);
+            let object = actix_web::web::Json::<Option<JsonMap>>::from_request(&req, &mut payload).await?;
+            Ok(OptionalJson(object.into_inner().map(from_object).transpose()?))
+        })
+    }
+}
+
 /// The CSRF token from the header must match the session's (or, before sign-in, the cookie's).
 pub fn check_csrf(viewer: &Viewer, req: &HttpRequest) -> Result<(), ApiError> {
     let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
@@ -136,6 +204,23 @@ pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_
     actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 
-pub async fn not_found() -> ApiResult {
-    Err(Error::NotFound("There is no API endpoint at this address.".into()).into())
+/// No route took the request. When the path is an endpoint's, the method was wrong: 405, with
+/// the methods the OpenAPI document lists for the path in `Allow`. The document and the route
+/// table must agree, which the schemathesis run (and the tests) check.
+pub async fn not_found(req: HttpRequest) -> ApiResult {
+    let Some(allowed) = openapi::allowed_methods(req.path()) else {
+        return Err(Error::NotFound("There is no API endpoint at this address.".into()).into());
+    };
+    let mut response = ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        message: format!("This address answers {allowed} only."),
+        field: None,
+        retry_after: None,
+    }
+    .error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allowed) {
+        response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+    }
+    Ok(response)
 }

@@ -5,8 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::types::{utc, ErrorBody, UserJson};
-use super::{check_csrf, ApiResult};
+use super::types::{fields, utc, whole, ErrorBody, UserJson};
+use super::{check_csrf, ApiResult, JsonObject, OptionalJson};
+use crate::domain::moderation::RemovalReason;
+use crate::domain::Invalid;
 use crate::error::Error;
 use crate::http::extract::Viewer;
 use crate::http::State;
@@ -18,8 +20,10 @@ use crate::store::moderation_log::LogFilter;
 #[serde(deny_unknown_fields)]
 pub struct FlagRequest {
     /// spam, abuse, hate, off_topic, misinformation or other (which needs a note).
+    #[schema(schema_with = fields::flag_reason)]
     pub reason: String,
     #[serde(default)]
+    #[schema(schema_with = fields::flag_note)]
     pub note: Option<String>,
 }
 
@@ -32,15 +36,20 @@ pub struct FlagResponse {
 
 /// Flag a comment (not your own, once).
 #[utoipa::path(post, path = "/api/v1/comments/{id}/flags", tag = "moderation", request_body = FlagRequest,
-    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header)),
-    responses((status = 201, body = FlagResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "Already flagged", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    params(("id" = i64, Path), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
+    responses((status = 201, description = "Flagged", body = FlagResponse),
+        (status = 403, description = "Your own comment, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "No such comment", body = ErrorBody),
+        (status = 409, description = "Already flagged", body = ErrorBody),
+        (status = 422, description = "`other` without a note", body = ErrorBody),
+        (status = 429, description = "Too many flags today", body = ErrorBody)))]
 pub async fn flag(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<FlagRequest>,
+    body: JsonObject<FlagRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
@@ -165,16 +174,23 @@ pub struct QueueJson {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     /// pending (default), reported, removed or approved.
+    #[param(schema_with = fields::queue_tab)]
     tab: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(schema_with = fields::queue_cursor)]
     after: Option<String>,
 }
 
 /// A page of the moderation queue (moderators and admins).
 #[utoipa::path(get, path = "/api/v1/moderation/queue", tag = "moderation", params(QueueQuery),
-    responses((status = 200, body = QueueJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    security(("session" = [])),
+    responses((status = 200, description = "One page of the tab", body = QueueJson),
+        (status = 403, description = "Not a moderator", body = ErrorBody),
+        (status = 422, description = "No such tab, or a cursor that is not valid", body = ErrorBody)))]
 pub async fn queue(state: web::Data<State>, viewer: Viewer, query: web::Query<QueueQuery>) -> ApiResult {
     let user = viewer.require_user()?;
     let tab = QueueTab::parse(query.tab.as_deref())?;
@@ -189,7 +205,9 @@ pub async fn queue(state: web::Data<State>, viewer: Viewer, query: web::Query<Qu
 
 /// Counts per queue tab.
 #[utoipa::path(get, path = "/api/v1/moderation/queue/counts", tag = "moderation",
-    responses((status = 200, body = QueueCounts), (status = 403, body = ErrorBody)))]
+    security(("session" = [])),
+    responses((status = 200, description = "Counts", body = QueueCounts),
+        (status = 403, description = "Not a moderator", body = ErrorBody)))]
 pub async fn queue_counts(state: web::Data<State>, viewer: Viewer) -> ApiResult {
     let user = viewer.require_user()?;
     let counts = moderation::queue_counts(&state.app, user).await?;
@@ -199,12 +217,33 @@ pub async fn queue_counts(state: web::Data<State>, viewer: Viewer) -> ApiResult 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModerationRequest {
-    /// For remove: spam, abuse, hate, off_topic, misinformation or other.
+    /// For remove (where it is required): spam, abuse, hate, off_topic, misinformation or other.
     #[serde(default)]
+    #[schema(schema_with = fields::removal_reason)]
     pub reason: Option<String>,
     /// For remove: an optional note to the author.
     #[serde(default)]
+    #[schema(schema_with = fields::removal_note)]
     pub note: Option<String>,
+}
+
+/// What `POST /moderation/comments/{id}/{action}` can do.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommentActionName {
+    Approve,
+    Remove,
+    DismissFlags,
+}
+
+/// What `POST /moderation/users/{id}/{action}` can do.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserActionName {
+    Suspend,
+    Ban,
+    Unban,
+    Review,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -214,38 +253,50 @@ pub struct ActionResponse {
 
 /// Approve, remove or dismiss the flags of a comment.
 #[utoipa::path(post, path = "/api/v1/moderation/comments/{id}/{action}", tag = "moderation",
-    request_body(content = ModerationRequest, description = "remove takes {reason, note?}; the others an empty object or no body"),
-    params(("id" = i64, Path), ("action" = String, Path, description = "approve, remove or dismiss-flags"), ("X-CSRF-Token" = String, Header)),
-    responses((status = 200, body = ActionResponse),
-        (status = 403, description = "Not staff, one's own comment, or a moderator on an admin's removal", body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body(content = Option<ModerationRequest>, description = "remove takes {reason, note?}; the others an empty object or no body"),
+    params(("id" = i64, Path), ("action" = CommentActionName, Path), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
+    responses((status = 200, description = "Done", body = ActionResponse),
+        (status = 403, description = "Not a moderator, one's own comment, a moderator on an admin's removal, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "No such comment", body = ErrorBody),
+        (status = 422, description = "remove without a reason", body = ErrorBody)))]
 pub async fn act_on_comment(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
     path: web::Path<(i64, String)>,
-    body: Option<web::Json<ModerationRequest>>,
+    body: OptionalJson<ModerationRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
     let (id, action) = path.into_inner();
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.0.unwrap_or_default();
     if !matches!(action.as_str(), "approve" | "remove" | "dismiss-flags") {
         return Err(Error::NotFound("There is no such moderation action.".into()).into());
+    }
+    // A field is checked whenever it is sent, whatever the action, as the schema says.
+    if let Some(reason) = body.reason.as_deref() {
+        RemovalReason::parse(reason).map_err(|_| Invalid::new("reason", "Choose a reason for the removal."))?;
     }
     let action = CommentAction::parse(&action, body.reason.as_deref(), body.note.as_deref())?;
     let done = moderation::act_on_comments(&state.app, user, vec![id], action).await?;
     Ok(HttpResponse::Ok().json(ActionResponse { done }))
 }
 
+/// What a suspension may last, and a sanction's reason may hold (as `UserAction` checks them).
+pub const SUSPENSION_DAYS: std::ops::RangeInclusive<i64> = 1..=365;
+pub const SANCTION_REASON_MAX_CHARS: usize = 500;
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserActionRequest {
-    /// For suspend and ban: shown to the reader.
+    /// For suspend and ban (where it is required): shown to the reader.
     #[serde(default)]
+    #[schema(schema_with = fields::sanction_reason)]
     pub reason: Option<String>,
-    /// For suspend: 1 to 365.
-    #[serde(default)]
+    /// For suspend (where it is required): 1 to 365.
+    #[serde(default, deserialize_with = "whole::optional")]
+    #[schema(schema_with = fields::suspension_days)]
     pub days: Option<i64>,
     /// For review: true (the default) to always review the reader's comments, false to stop.
     #[serde(default)]
@@ -254,20 +305,31 @@ pub struct UserActionRequest {
 
 /// Suspend, ban, lift sanctions, or set a reader to always review.
 #[utoipa::path(post, path = "/api/v1/moderation/users/{id}/{action}", tag = "moderation",
-    request_body(content = UserActionRequest, description = "suspend takes {reason, days}; ban {reason}; review {on?}; unban nothing"),
-    params(("id" = i64, Path), ("action" = String, Path, description = "suspend, ban, unban or review"), ("X-CSRF-Token" = String, Header)),
-    responses((status = 200, body = UserJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body(content = Option<UserActionRequest>, description = "suspend takes {reason, days}; ban {reason}; review {on?}; unban nothing"),
+    params(("id" = i64, Path), ("action" = UserActionName, Path), ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
+    responses((status = 200, description = "The reader, as they are now", body = UserJson),
+        (status = 403, description = "Not a moderator (bans: not an admin), the reader outranks you, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "No such reader", body = ErrorBody),
+        (status = 422, description = "suspend or ban without a reason, or suspend without days", body = ErrorBody)))]
 pub async fn act_on_user(
     state: web::Data<State>,
     viewer: Viewer,
     req: HttpRequest,
     path: web::Path<(i64, String)>,
-    body: Option<web::Json<UserActionRequest>>,
+    body: OptionalJson<UserActionRequest>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
     check_csrf(&viewer, &req)?;
     let (id, action) = path.into_inner();
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.0.unwrap_or_default();
+    // A field is checked whenever it is sent, whatever the action, as the schema says.
+    if body.days.is_some_and(|days| !SUSPENSION_DAYS.contains(&days)) {
+        return Err(Invalid::new("days", "Suspend for 1 to 365 days.").into());
+    }
+    if body.reason.as_deref().is_some_and(|r| r.trim().chars().count() > SANCTION_REASON_MAX_CHARS) {
+        return Err(Invalid::new("reason", "A reason has at most 500 characters.").into());
+    }
     let action = user_action(&action, body.reason.as_deref(), body.days, body.on)?;
     let target = moderation::act_on_user(&state.app, user, id, action).await?;
     Ok(HttpResponse::Ok().json(UserJson::from(&target)))
@@ -289,16 +351,23 @@ pub fn user_action(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQueryParams {
+    /// An action as the entries name it, e.g. `removed`.
+    #[param(schema_with = fields::query_text)]
     action: Option<String>,
     /// The moderator's username.
+    #[param(schema_with = fields::query_text)]
     actor: Option<String>,
     /// The reader acted on.
+    #[param(schema_with = fields::query_text)]
     user: Option<String>,
     /// The article's slug.
+    #[param(schema_with = fields::query_text)]
     article: Option<String>,
     /// Entries older than this id.
+    #[param(schema_with = fields::log_before)]
     before: Option<i64>,
 }
 
@@ -350,7 +419,9 @@ pub async fn log_filter(
 
 /// The moderation log, newest first.
 #[utoipa::path(get, path = "/api/v1/moderation/log", tag = "moderation", params(LogQueryParams),
-    responses((status = 200, body = LogJson), (status = 403, body = ErrorBody)))]
+    security(("session" = [])),
+    responses((status = 200, description = "One page of the log", body = LogJson),
+        (status = 403, description = "Not a moderator", body = ErrorBody)))]
 pub async fn log(state: web::Data<State>, viewer: Viewer, query: web::Query<LogQueryParams>) -> ApiResult {
     let user = viewer.require_user()?;
     let q = query.into_inner();

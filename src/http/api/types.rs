@@ -14,6 +14,188 @@ pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(at, Utc)
 }
 
+/// Patterns for the request schemas, in the regular-expression syntax that JSON Schema, Python
+/// and Rust share. They spell out what the parsers in `domain` accept, so that a client (or a
+/// fuzzer) can tell a valid request from an invalid one without asking the server.
+pub mod patterns {
+    /// Any text: tabs and line breaks, but no other control character (the edge refuses them).
+    pub const TEXT: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+    /// Text with something in it besides whitespace, which the parsers trim away.
+    pub const NON_BLANK: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+    /// One line with no control character at all: path segments and query values.
+    pub const LINE: &str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+    pub const USERNAME: &str = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,29}$";
+    /// One `@`, a local part of 1 to 64 characters, a domain of two or more dot-separated labels;
+    /// no whitespace or control character anywhere.
+    pub const EMAIL: &str = r"^[^@\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]{1,64}@[^@.\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+(\.[^@.\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+)+$";
+    pub const SLUG: &str = r"^[a-z0-9]+(-[a-z0-9]+)*$";
+}
+
+/// The schemas of request fields, from `patterns` and the limits the parsers enforce.
+pub mod fields {
+    use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+
+    use super::patterns::{EMAIL, LINE, NON_BLANK, SLUG, TEXT, USERNAME};
+    use crate::domain::moderation::{FlagReason, MAX_FLAG_NOTE_CHARS};
+    use crate::domain::{comment_body, password};
+
+    fn of_type(ty: Type, nullable: bool) -> SchemaType {
+        if nullable {
+            SchemaType::from_iter([ty, Type::Null])
+        } else {
+            SchemaType::new(ty)
+        }
+    }
+
+    fn string(pattern: &str, min: usize, max: Option<usize>, nullable: bool) -> Object {
+        ObjectBuilder::new()
+            .schema_type(of_type(Type::String, nullable))
+            .pattern(Some(pattern))
+            .min_length((min > 0).then_some(min))
+            .max_length(max)
+            .build()
+    }
+
+    fn integer(min: i64, max: i64, nullable: bool) -> Object {
+        ObjectBuilder::new()
+            .schema_type(of_type(Type::Integer, nullable))
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64)))
+            .minimum(Some(min as f64))
+            .maximum(Some(max as f64))
+            .build()
+    }
+
+    fn flag_reasons(nullable: bool) -> Object {
+        let mut values: Vec<serde_json::Value> = FlagReason::ALL.iter().map(|r| r.as_str().into()).collect();
+        if nullable {
+            values.push(serde_json::Value::Null);
+        }
+        ObjectBuilder::new().schema_type(of_type(Type::String, nullable)).enum_values(Some(values)).build()
+    }
+
+    pub fn username() -> Object {
+        string(USERNAME, 3, Some(30), false)
+    }
+    pub fn email() -> Object {
+        let mut email = string(EMAIL, 0, Some(254), false);
+        // SMTP counts the local part in bytes, which no pattern can: the pattern's 64 characters
+        // are the bound for ASCII.
+        email.description = Some("At most 254 characters; the part before the @ at most 64 bytes in UTF-8.".into());
+        email
+    }
+    pub fn new_password() -> Object {
+        string(TEXT, password::MIN_CHARS, Some(password::MAX_CHARS), false)
+    }
+    pub fn display_name() -> Object {
+        string(LINE, 0, Some(50), true)
+    }
+    pub fn login() -> Object {
+        string(NON_BLANK, 1, None, false)
+    }
+    pub fn password() -> Object {
+        string(TEXT, 1, Some(password::MAX_CHARS), false)
+    }
+    pub fn slug() -> Object {
+        string(SLUG, 1, Some(100), false)
+    }
+    pub fn title() -> Object {
+        string(NON_BLANK, 1, Some(200), false)
+    }
+    pub fn summary() -> Object {
+        string(TEXT, 0, Some(1_000), false)
+    }
+    pub fn article_body() -> Object {
+        string(NON_BLANK, 1, Some(200_000), false)
+    }
+    pub fn author_name() -> Object {
+        string(NON_BLANK, 1, Some(100), false)
+    }
+    pub fn comment_body() -> Object {
+        string(NON_BLANK, 1, Some(comment_body::MAX_CHARS), false)
+    }
+    pub fn parent_id() -> Object {
+        integer(i64::MIN, i64::MAX, true)
+    }
+    pub fn vote_value() -> Object {
+        ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some([0, 1])).build()
+    }
+    pub fn flag_reason() -> Object {
+        flag_reasons(false)
+    }
+    pub fn flag_note() -> Object {
+        string(TEXT, 0, Some(MAX_FLAG_NOTE_CHARS), true)
+    }
+    pub fn removal_reason() -> Object {
+        flag_reasons(true)
+    }
+    pub fn removal_note() -> Object {
+        string(TEXT, 0, Some(1_000), true)
+    }
+    pub fn sanction_reason() -> Object {
+        string(TEXT, 0, Some(super::super::moderation::SANCTION_REASON_MAX_CHARS), true)
+    }
+    pub fn suspension_days() -> Object {
+        let days = super::super::moderation::SUSPENSION_DAYS;
+        integer(*days.start(), *days.end(), true)
+    }
+
+    fn one_of(values: &[&str]) -> Object {
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied())).build()
+    }
+
+    // Query parameters. An empty value means the default, as it does for a form.
+    pub fn sort() -> Object {
+        let mut values = vec![""];
+        values.extend(crate::domain::thread::Sort::ALL.map(|s| s.as_str()));
+        one_of(&values)
+    }
+    pub fn thread_cursor() -> Object {
+        string(r"^(-?[0-9]{1,18}(_-?[0-9]{1,18})?)?$", 0, None, false)
+    }
+    pub fn page_limit() -> Object {
+        integer(1, crate::domain::thread::MAX_PAGE_SIZE, false)
+    }
+    pub fn queue_tab() -> Object {
+        let mut values = vec![""];
+        values.extend(crate::services::moderation::QueueTab::ALL.map(|t| t.as_str()));
+        one_of(&values)
+    }
+    pub fn queue_cursor() -> Object {
+        string(r"^(-?[0-9]{1,18}_-?[0-9]{1,18})?$", 0, None, false)
+    }
+    pub fn query_text() -> Object {
+        string(LINE, 0, None, false)
+    }
+    pub fn log_before() -> Object {
+        integer(i64::MIN, i64::MAX, false)
+    }
+}
+
+/// JSON has one kind of number: `2.0` is the integer 2 to JSON Schema, and so to the API.
+pub mod whole {
+    use serde::de::{Deserialize, Deserializer, Error};
+
+    fn to_i64<E: Error>(number: serde_json::Number) -> Result<i64, E> {
+        if let Some(n) = number.as_i64() {
+            return Ok(n);
+        }
+        // 2^63 is exactly representable, and the first value out of range.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        match number.as_f64() {
+            Some(f) if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) => Ok(f as i64),
+            _ => Err(E::custom(format!("expected a whole number between {} and {}, got {number}", i64::MIN, i64::MAX))),
+        }
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        to_i64(serde_json::Number::deserialize(deserializer)?)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+        Option::<serde_json::Number>::deserialize(deserializer)?.map(to_i64).transpose()
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -33,10 +215,16 @@ pub struct ErrorDetail {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountRequest {
+    /// 3 to 30 letters a to z, digits, `_` and `-`, starting with a letter or digit.
+    #[schema(schema_with = fields::username)]
     pub username: String,
+    #[schema(schema_with = fields::email)]
     pub email: String,
+    /// 10 to 1024 characters, not one of the commonly used passwords.
+    #[schema(schema_with = fields::new_password)]
     pub password: String,
     #[serde(default)]
+    #[schema(schema_with = fields::display_name)]
     pub display_name: Option<String>,
 }
 
@@ -44,7 +232,9 @@ pub struct AccountRequest {
 #[serde(deny_unknown_fields)]
 pub struct SessionRequest {
     /// A username or an email address.
+    #[schema(schema_with = fields::login)]
     pub login: String,
+    #[schema(schema_with = fields::password)]
     pub password: String,
 }
 
@@ -79,11 +269,17 @@ pub struct SessionResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleRequest {
+    #[schema(schema_with = fields::slug)]
     pub slug: String,
+    #[schema(schema_with = fields::title)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = fields::summary)]
     pub summary: String,
+    /// Markdown.
+    #[schema(schema_with = fields::article_body)]
     pub body: String,
+    #[schema(schema_with = fields::author_name)]
     pub author_name: String,
     #[serde(default)]
     pub published: bool,
@@ -201,14 +397,18 @@ pub struct CommentsPage {
 #[serde(deny_unknown_fields)]
 pub struct NewCommentRequest {
     /// Markdown, 1 to 10,000 characters.
+    #[schema(schema_with = fields::comment_body)]
     pub body: String,
-    #[serde(default)]
+    /// The comment this replies to, on the same article.
+    #[serde(default, deserialize_with = "whole::optional")]
+    #[schema(schema_with = fields::parent_id)]
     pub parent_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditCommentRequest {
+    #[schema(schema_with = fields::comment_body)]
     pub body: String,
 }
 
@@ -216,7 +416,9 @@ pub struct EditCommentRequest {
 #[serde(deny_unknown_fields)]
 pub struct VoteRequest {
     /// 1 to upvote, 0 to take the vote back.
-    pub value: i32,
+    #[serde(deserialize_with = "whole::required")]
+    #[schema(schema_with = fields::vote_value)]
+    pub value: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
