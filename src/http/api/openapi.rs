@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 use super::moderation::*;
 use super::types::*;
 use super::{accounts, articles, comments, moderation};
-use crate::http::extract::{CSRF_HEADER, SESSION_COOKIE};
+use crate::http::extract::{session_cookie_name, CSRF_HEADER};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -104,8 +104,9 @@ impl Modify for CommonAnswers {
         components.security_schemes.insert(
             "session".into(),
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                SESSION_COOKIE,
-                "Set by signing in (POST /api/v1/session) or registering.",
+                session_cookie_name(false),
+                "Set by signing in (POST /api/v1/session) or registering. Behind https it is named \
+                 `__Host-civil_session`.",
             )))
             .into(),
         );
