@@ -6,6 +6,7 @@ mod articles;
 mod browser;
 mod cli;
 mod comments;
+mod hardening_mail;
 mod helpers;
 mod limits;
 mod moderation;
