@@ -151,11 +151,8 @@ impl RelayConfig {
         if host.is_empty() {
             return Err("it names no host".into());
         }
-        let tls_mode = query
-            .into_iter()
-            .flat_map(|q| q.split('&'))
-            .find_map(|pair| pair.strip_prefix("tls="))
-            .map(str::to_owned);
+        let tls_mode =
+            query.into_iter().flat_map(|q| q.split('&')).find_map(|pair| pair.strip_prefix("tls=")).map(str::to_owned);
         let parameters = || TlsParameters::new(host.clone()).map_err(|e| format!("TLS: {e}"));
         let (tls, default_port) = match (scheme, tls_mode.as_deref()) {
             ("smtp", None) => (Tls::None, 25),
@@ -193,13 +190,8 @@ impl RelayConfig {
             Tls::Wrapper(parameters) => Some(parameters),
             _ => None,
         };
-        let mut conn = SmtpConnection::connect(
-            (self.host.as_str(), self.port),
-            Some(self.timeout),
-            &self.hello,
-            wrapper,
-            None,
-        )?;
+        let mut conn =
+            SmtpConnection::connect((self.host.as_str(), self.port), Some(self.timeout), &self.hello, wrapper, None)?;
         match &self.tls {
             Tls::Opportunistic(parameters) if conn.can_starttls() => conn.starttls(parameters, &self.hello)?,
             Tls::Required(parameters) => conn.starttls(parameters, &self.hello)?,
@@ -290,8 +282,7 @@ fn conversation(
     body: &[u8],
 ) -> Result<(), (Stage, lettre::transport::smtp::Error)> {
     let mut parameters = Vec::new();
-    let ascii_addresses =
-        envelope.to().iter().chain(envelope.from()).all(|a| a.to_string().is_ascii());
+    let ascii_addresses = envelope.to().iter().chain(envelope.from()).all(|a| a.to_string().is_ascii());
     if !ascii_addresses && conn.server_info().supports_feature(Extension::SmtpUtfEight) {
         parameters.push(MailParameter::SmtpUtfEight);
     }
@@ -331,8 +322,7 @@ impl Mailer {
             Some(url) => {
                 let config =
                     RelayConfig::parse(url).map_err(|e| anyhow::anyhow!("CIVIL_SMTP_URL is not usable: {e}"))?;
-                let relay =
-                    Relay { config, idle: Mutex::new(Vec::new()), max_idle: connections.max(1) as usize };
+                let relay = Relay { config, idle: Mutex::new(Vec::new()), max_idle: connections.max(1) as usize };
                 Ok(Mailer::Smtp { relay, from })
             }
             None => {

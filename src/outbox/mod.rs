@@ -260,14 +260,21 @@ impl Worker {
 
     /// Record the outcome of a conversation. The message is out (or not) whatever the database
     /// says, so a failed write is tried again until it works, for at most 10 s once stopping.
-    fn record(&self, row: &OutboxRow, outcome: &Result<(), SendError>, relay_pause: Option<Duration>) -> Result<Step, Error> {
+    fn record(
+        &self,
+        row: &OutboxRow,
+        outcome: &Result<(), SendError>,
+        relay_pause: Option<Duration>,
+    ) -> Result<Step, Error> {
         let mut wait = Duration::from_millis(100);
         let mut stopping_since = None;
         loop {
             match self.try_record(row, outcome, relay_pause) {
                 Ok(step) => return Ok(step),
                 Err(error) => {
-                    if self.stopping() && stopping_since.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(10) {
+                    if self.stopping()
+                        && stopping_since.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(10)
+                    {
                         return Err(error);
                     }
                     tracing::warn!(id = row.id, %error, "cannot record the outcome of an e-mail yet; trying again");
@@ -278,7 +285,12 @@ impl Worker {
         }
     }
 
-    fn try_record(&self, row: &OutboxRow, outcome: &Result<(), SendError>, relay_pause: Option<Duration>) -> Result<Step, Error> {
+    fn try_record(
+        &self,
+        row: &OutboxRow,
+        outcome: &Result<(), SendError>,
+        relay_pause: Option<Duration>,
+    ) -> Result<Step, Error> {
         let mut conn = self.conn()?;
         let now = store::now();
         crate::store::db::write_transaction(&mut conn, |conn| {

@@ -88,7 +88,6 @@ impl Backend {
     pub fn is_sqlite(&self) -> bool {
         matches!(self, Backend::Sqlite { .. })
     }
-
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]

@@ -148,11 +148,9 @@ async fn relay_and_policy_refusals_and_a_relay_that_is_down_bounce_nobody() {
     let admin = app.signed_in("chief", Role::Admin).await;
     let readers = ["ann@example.com", "bo@example.com"];
     subscribers(&app, &readers);
-    for (mode, expected) in [
-        (Mode::PolicyRefusal, "554"),
-        (Mode::RelayingDenied, "Relaying denied"),
-        (Mode::AuthRequired, "530"),
-    ] {
+    for (mode, expected) in
+        [(Mode::PolicyRefusal, "554"), (Mode::RelayingDenied, "Relaying denied"), (Mode::AuthRequired, "530")]
+    {
         send_issue(&admin, &format!("Issue under {mode:?}")).await;
         app.smtp.set_mode(mode);
         // A fresh worker each time: one that met a failing relay waits before it tries again.
@@ -332,7 +330,8 @@ async fn sigterm_lets_requests_and_sends_in_flight_finish() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let mut server = civil(&app.db, &app.smtp, &["serve"]).env("CIVIL_LISTEN", format!("127.0.0.1:{port}")).spawn().unwrap();
+    let mut server =
+        civil(&app.db, &app.smtp, &["serve"]).env("CIVIL_LISTEN", format!("127.0.0.1:{port}")).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     let started = Instant::now();
