@@ -41,7 +41,9 @@ SETTINGS (civil.toml key / environment variable, default):
                                                                   under <data_dir>/mail instead
   mail_from           CIVIL_MAIL_FROM           Civil <civil@localhost>  the From address
   mail_rate           CIVIL_MAIL_RATE           200               messages per second, at most
-  mail_connections    CIVIL_MAIL_CONNECTIONS    16                SMTP conversations at once
+  mail_connections    CIVIL_MAIL_CONNECTIONS    16                SMTP conversations at once (the worker
+                                                                  holds at most db_pool_size/4 database
+                                                                  connections, never during SMTP)
   mail_max_attempts   CIVIL_MAIL_MAX_ATTEMPTS   6                 tries before a message is failed
   digest_schedule     CIVIL_DIGEST_SCHEDULE     off               send the weekly digest by itself, e.g.
                                                                   mon 08:00 (UTC)

@@ -138,6 +138,13 @@ impl From<diesel::result::Error> for Error {
                 tracing::warn!(error = %info.message(), "the database refused text that reached it");
                 Error::BadRequest(CANNOT_STORE.into())
             }
+            // SQLite on a full disk: the write is rolled back whole; it is the server's
+            // trouble, for now, not a bug to answer with a 500.
+            D::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().contains("database or disk is full") =>
+            {
+                Error::Unavailable(error.into())
+            }
             other => Error::Internal(other.into()),
         }
     }
@@ -152,5 +159,17 @@ impl From<diesel::r2d2::PoolError> for Error {
 impl From<tokio::task::JoinError> for Error {
     fn from(error: tokio::task::JoinError) -> Error {
         Error::Internal(error.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_unavailable_not_internal() {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        let full = D::DatabaseError(DatabaseErrorKind::Unknown, Box::new("database or disk is full".to_owned()));
+        assert_eq!(Error::from(full).status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

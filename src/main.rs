@@ -105,7 +105,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let application = Application::build(settings).await?;
-            application.run_until_stopped().await?;
+            application.run_until_signalled().await?;
         }
         Command::Worker => {
             let mailer = civil::email::Mailer::with_connections(
@@ -116,7 +116,11 @@ async fn main() -> anyhow::Result<()> {
             )?;
             let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
             let worker = std::sync::Arc::new(civil::outbox::Worker::new(app, std::sync::Arc::new(mailer)));
-            worker.run().await;
+            let running = tokio::spawn(worker.clone().run());
+            let signal = civil::startup::shutdown_signal().await;
+            tracing::info!(signal, "stopping: finishing the e-mails in flight");
+            worker.stop();
+            running.await?;
         }
         Command::Migrate => {
             tokio::task::spawn_blocking(move || App::open(settings)).await??;

@@ -18,6 +18,10 @@ pub struct Application {
     port: u16,
     server: Server,
     pub app: App,
+    /// The delivery worker and housekeeping, which stop with the server.
+    worker: Option<std::sync::Arc<crate::outbox::Worker>>,
+    housekeeping_stop: tokio::sync::watch::Sender<bool>,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -38,7 +42,9 @@ impl Application {
             };
             tracing::warn!("No admin account exists yet. Create one at {base}/setup?token={token}");
         }
-        spawn_housekeeping(app.clone());
+        let housekeeping_stop = tokio::sync::watch::channel(false).0;
+        let mut background = vec![spawn_housekeeping(app.clone(), housekeeping_stop.subscribe())];
+        let mut worker = None;
         if settings.worker {
             let mailer = crate::email::Mailer::with_connections(
                 settings.smtp_url.as_deref(),
@@ -46,8 +52,9 @@ impl Application {
                 &settings.data_dir,
                 settings.mail_connections,
             )?;
-            let worker = std::sync::Arc::new(crate::outbox::Worker::new(app.clone(), std::sync::Arc::new(mailer)));
-            tokio::spawn(worker.run());
+            let running = std::sync::Arc::new(crate::outbox::Worker::new(app.clone(), std::sync::Arc::new(mailer)));
+            background.push(tokio::spawn(running.clone().run()));
+            worker = Some(running);
         }
         let state = web::Data::new(State {
             app: app.clone(),
@@ -70,10 +77,12 @@ impl Application {
                 .configure(routes::configure)
         })
         .workers(settings.workers)
+        // SIGTERM and SIGINT are ours (`run_until_signalled`), so the worker stops with the server.
+        .disable_signals()
         .listen(listener)?
         .run();
         tracing::info!(port, "Civil is serving");
-        Ok(Application { port, server, app })
+        Ok(Application { port, server, app, worker, housekeeping_stop, background })
     }
 
     pub fn port(&self) -> u16 {
@@ -83,15 +92,62 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+
+    /// Serve until SIGTERM or SIGINT, then stop gracefully: no new connections; requests in
+    /// flight are answered (for up to 30 s); the delivery worker claims nothing more and finishes
+    /// and records the conversations it has started; housekeeping finishes its round.
+    pub async fn run_until_signalled(self) -> anyhow::Result<()> {
+        let Application { server, worker, housekeeping_stop, background, .. } = self;
+        let handle = server.handle();
+        tokio::pin!(server);
+        let served = tokio::select! {
+            served = &mut server => served,
+            signal = shutdown_signal() => {
+                tracing::info!(signal, "stopping: finishing the requests and e-mails in flight");
+                if let Some(worker) = &worker {
+                    worker.stop();
+                }
+                housekeeping_stop.send_replace(true);
+                // The stop command is sent at once; the server future must be polled to carry it out.
+                drop(handle.stop(true));
+                server.await
+            }
+        };
+        if let Some(worker) = &worker {
+            worker.stop();
+        }
+        housekeeping_stop.send_replace(true);
+        for task in background {
+            let _ = task.await;
+        }
+        tracing::info!("stopped");
+        Ok(served?)
+    }
+}
+
+/// The name of the first of SIGTERM or SIGINT to arrive.
+pub async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        tracing::error!("cannot listen for SIGTERM and SIGINT; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
 }
 
 /// Once a minute: close discussions past the auto-close setting, and send the weekly digest
-/// when its time has come.
-fn spawn_housekeeping(app: App) {
+/// when its time has come. A round in progress finishes before `stop` ends it.
+fn spawn_housekeeping(app: App, mut stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|stopping| *stopping) => return,
+            }
             if let Err(error) = crate::services::moderation::close_expired_threads(&app).await {
                 tracing::warn!(error = %error, "closing expired threads failed");
             }
@@ -103,5 +159,5 @@ fn spawn_housekeeping(app: App) {
                 }
             }
         }
-    });
+    })
 }

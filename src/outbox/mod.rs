@@ -6,14 +6,26 @@
 //! `sent` just after, so a worker killed mid-send leaves only that message in doubt. Workers beat
 //! a heartbeat; a `sending` message whose worker stopped beating is marked `unknown` for an admin
 //! to resend. Everything else resumes after a restart: nothing is sent twice and nothing is lost.
+//! Stopped on purpose (`stop`, on SIGTERM), a worker claims nothing more and finishes and
+//! records the conversations it has started.
+//!
+//! The worker never holds a database connection while it talks SMTP: it claims and composes on
+//! one, gives it back, sends, and takes one again to record the outcome. All its senders
+//! together hold at most a quarter of the pool (at least one connection), so a slow or hung
+//! relay can never leave pages waiting for a connection.
+//!
+//! When the relay (or our configuration of it) is at fault, the message goes back to the queue
+//! as it was, without using up an attempt, and the whole worker pauses, 5 s at first and twice as
+//! long each time after, up to 5 minutes, because every other message would meet the same fault.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::email::{Email, Mailer, SendError};
 use crate::error::Error;
 use crate::services::App;
+use crate::store::db::PooledDb;
 use crate::store::newsletter::{self, IssueRow};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{self, DbConnection};
@@ -21,6 +33,9 @@ use crate::store::{self, DbConnection};
 /// A worker whose heartbeat is older than this is taken for dead.
 const HEARTBEAT_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
+/// The first pause after the relay failed; it doubles with each failure after it, up to the last.
+const RELAY_PAUSE_FIRST: Duration = Duration::from_secs(5);
+const RELAY_PAUSE_LAST: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -31,13 +46,66 @@ pub enum Step {
     Retry,
     /// It failed for good.
     Failed,
+    /// The relay or its configuration failed: the message went back to the queue as it was, and
+    /// the worker pauses before it tries anything again.
+    Waiting,
+    /// The worker is pausing after a relay failure and claimed nothing.
+    Paused,
+}
+
+/// How many database connections the worker may hold at once, for a pool of `pool_size`.
+pub fn database_share(pool_size: u32) -> u32 {
+    (pool_size / 4).max(1)
+}
+
+/// A counting semaphore for blocking code: the worker's share of the pool.
+struct Slots {
+    free: Mutex<u32>,
+    freed: Condvar,
+}
+
+/// A pooled connection taken within the worker's share; both go back on drop.
+pub struct WorkerConn<'a> {
+    conn: Option<PooledDb>,
+    slots: &'a Slots,
+}
+
+impl std::ops::Deref for WorkerConn<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        self.conn.as_ref().expect("held until drop")
+    }
+}
+
+impl std::ops::DerefMut for WorkerConn<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn.as_mut().expect("held until drop")
+    }
+}
+
+impl Drop for WorkerConn<'_> {
+    fn drop(&mut self) {
+        drop(self.conn.take());
+        *self.slots.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.slots.freed.notify_one();
+    }
+}
+
+/// Failures of the relay in a row, and until when the worker leaves it alone.
+#[derive(Default)]
+struct RelayHealth {
+    failures: u32,
+    paused_until: Option<Instant>,
 }
 
 pub struct Worker {
     app: App,
     mailer: Arc<Mailer>,
     pub id: String,
-    issues: std::sync::Mutex<HashMap<i64, Arc<IssueRow>>>,
+    issues: Mutex<HashMap<i64, Arc<IssueRow>>>,
+    slots: Slots,
+    relay: Mutex<RelayHealth>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// Backoff before the next attempt: 30 s, 1 min, 2 min … doubling, at most an hour.
@@ -46,15 +114,87 @@ pub fn backoff(attempts: i32) -> chrono::TimeDelta {
     chrono::TimeDelta::seconds((30i64 << exponent).min(3600))
 }
 
+/// The pause after `failures` relay failures in a row.
+fn relay_pause(failures: u32) -> Duration {
+    RELAY_PAUSE_FIRST.saturating_mul(1 << failures.saturating_sub(1).min(10)).min(RELAY_PAUSE_LAST)
+}
+
 impl Worker {
     pub fn new(app: App, mailer: Arc<Mailer>) -> Worker {
         let id =
             format!("{}-{}", std::process::id(), crate::services::tokens::random_token().get(..8).unwrap_or("worker"));
-        Worker { app, mailer, id, issues: Default::default() }
+        let share = database_share(app.settings.db_pool_size);
+        Worker {
+            app,
+            mailer,
+            id,
+            issues: Default::default(),
+            slots: Slots { free: Mutex::new(share), freed: Condvar::new() },
+            relay: Mutex::new(RelayHealth::default()),
+            stop: tokio::sync::watch::channel(false).0,
+        }
     }
 
-    fn conn(&self) -> Result<crate::store::db::PooledDb, Error> {
-        Ok(self.app.pool.get()?)
+    /// A connection within the worker's share of the pool.
+    fn conn(&self) -> Result<WorkerConn<'_>, Error> {
+        {
+            let mut free = self.slots.free.lock().unwrap_or_else(|e| e.into_inner());
+            while *free == 0 {
+                free = self.slots.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+            }
+            *free -= 1;
+        }
+        // Built before the pool is asked, so the slot goes back if the pool has no connection.
+        let mut held = WorkerConn { conn: None, slots: &self.slots };
+        held.conn = Some(self.app.pool.get()?);
+        Ok(held)
+    }
+
+    /// Ask the worker to stop: it claims nothing more, and `run` returns once the conversations
+    /// it has started are finished and recorded.
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Sleep for `duration`, or less if the worker is asked to stop.
+    async fn sleep(&self, duration: Duration) {
+        let mut stop = self.stop.subscribe();
+        tokio::select! {
+            () = tokio::time::sleep(duration) => {}
+            _ = stop.wait_for(|stopping| *stopping) => {}
+        }
+    }
+
+    /// How long the worker still leaves a failing relay alone.
+    fn relay_pause_left(&self) -> Option<Duration> {
+        let health = self.relay.lock().unwrap_or_else(|e| e.into_inner());
+        health.paused_until.and_then(|until| until.checked_duration_since(Instant::now())).filter(|d| !d.is_zero())
+    }
+
+    /// Note a relay failure; returns the pause, and whether this failure began it (several
+    /// senders meeting the same fault at once count once).
+    fn relay_failed(&self) -> (Duration, bool) {
+        let mut health = self.relay.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if let Some(until) = health.paused_until.filter(|until| *until > now) {
+            return (until - now, false);
+        }
+        health.failures += 1;
+        let pause = relay_pause(health.failures);
+        health.paused_until = Some(now + pause);
+        (pause, true)
+    }
+
+    fn relay_worked(&self) {
+        let mut health = self.relay.lock().unwrap_or_else(|e| e.into_inner());
+        if health.failures > 0 {
+            tracing::info!(failures = health.failures, "the SMTP relay takes mail again; the waiting mail goes out");
+        }
+        *health = RelayHealth::default();
     }
 
     /// Record that this worker is alive, and mark the claims of dead workers `unknown`.
@@ -71,31 +211,111 @@ impl Worker {
 
     /// Claim one due message, send it, and record the outcome.
     pub fn try_send_next(&self) -> Result<Step, Error> {
+        if self.relay_pause_left().is_some() {
+            return Ok(Step::Paused);
+        }
+        let (row, email) = {
+            let mut conn = self.conn()?;
+            let now = store::now();
+            let claimed = crate::store::db::write_transaction(&mut conn, |conn| {
+                outbox::heartbeat(conn, &self.id, now)?;
+                Ok::<_, Error>(outbox::claim_next(conn, &self.id, now)?)
+            })?;
+            let Some(row) = claimed else {
+                return Ok(Step::Empty);
+            };
+            match self.compose(&mut conn, &row) {
+                Ok(email) => (row, email),
+                Err(error) => {
+                    // Not left `sending`: it goes back to the queue like any failed attempt.
+                    let _ = outbox::mark_retry(&mut conn, row.id, &error.to_string(), now + backoff(row.attempts));
+                    return Err(error);
+                }
+            }
+        }; // The connection goes back to the pool before the SMTP conversation.
+        let outcome = self.mailer.send(&email);
+        let relay_pause = match &outcome {
+            Err(SendError::Relay(error)) => {
+                let (pause, began) = self.relay_failed();
+                if began {
+                    tracing::error!(%error, pause_seconds = pause.as_secs(), "e-mail cannot be sent; it waits, and the worker tries again after the pause");
+                }
+                Some(pause)
+            }
+            Ok(()) => {
+                self.relay_worked();
+                None
+            }
+            Err(_) => None,
+        };
+        let step = self.record(&row, &outcome, relay_pause)?;
+        match &outcome {
+            Err(SendError::Relay(_)) | Ok(()) => {}
+            Err(error) => {
+                tracing::warn!(id = row.id, to = %row.recipient, attempts = row.attempts, %error, "e-mail not sent")
+            }
+        }
+        Ok(step)
+    }
+
+    /// Record the outcome of a conversation. The message is out (or not) whatever the database
+    /// says, so a failed write is tried again until it works, for at most 10 s once stopping.
+    fn record(
+        &self,
+        row: &OutboxRow,
+        outcome: &Result<(), SendError>,
+        relay_pause: Option<Duration>,
+    ) -> Result<Step, Error> {
+        let mut wait = Duration::from_millis(100);
+        let mut stopping_since = None;
+        loop {
+            match self.try_record(row, outcome, relay_pause) {
+                Ok(step) => return Ok(step),
+                Err(error) => {
+                    if self.stopping()
+                        && stopping_since.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(10)
+                    {
+                        return Err(error);
+                    }
+                    tracing::warn!(id = row.id, %error, "cannot record the outcome of an e-mail yet; trying again");
+                    std::thread::sleep(wait);
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    fn try_record(
+        &self,
+        row: &OutboxRow,
+        outcome: &Result<(), SendError>,
+        relay_pause: Option<Duration>,
+    ) -> Result<Step, Error> {
         let mut conn = self.conn()?;
         let now = store::now();
-        let claimed = crate::store::db::write_transaction(&mut conn, |conn| {
-            outbox::heartbeat(conn, &self.id, now)?;
-            Ok::<_, Error>(outbox::claim_next(conn, &self.id, now)?)
-        })?;
-        let Some(row) = claimed else {
-            return Ok(Step::Empty);
-        };
-        let email = self.compose(&mut conn, &row)?;
-        let outcome = self.mailer.send(&email);
-        let now = store::now();
-        let step = crate::store::db::write_transaction(&mut conn, |conn| {
-            let step = match &outcome {
+        crate::store::db::write_transaction(&mut conn, |conn| {
+            let step = match outcome {
                 Ok(()) => {
                     outbox::mark_sent(conn, row.id, now)?;
                     Step::Sent
                 }
-                Err(SendError::Permanent(error)) => {
+                Err(SendError::Mailbox(error)) => {
                     outbox::mark_failed(conn, row.id, error)?;
                     if let Some(subscriber) = row.subscriber_id {
                         // The address does not exist: stop writing to it.
                         newsletter::set_subscriber_status(conn, subscriber, "bounced", now)?;
                     }
                     Step::Failed
+                }
+                Err(SendError::Unsendable(error)) => {
+                    outbox::mark_failed(conn, row.id, error)?;
+                    Step::Failed
+                }
+                Err(SendError::Relay(error)) => {
+                    let pause = relay_pause.unwrap_or(RELAY_PAUSE_FIRST);
+                    let next = now + chrono::TimeDelta::from_std(pause).unwrap_or(chrono::TimeDelta::seconds(5));
+                    outbox::put_back(conn, row.id, error, next)?;
+                    Step::Waiting
                 }
                 Err(SendError::Transient(error)) if row.attempts >= self.app.settings.mail_max_attempts => {
                     outbox::mark_failed(conn, row.id, &format!("gave up after {} attempts: {error}", row.attempts))?;
@@ -107,11 +327,7 @@ impl Worker {
                 }
             };
             Ok::<_, Error>(step)
-        })?;
-        if let Err(error) = &outcome {
-            tracing::warn!(id = row.id, to = %row.recipient, attempts = row.attempts, %error, "e-mail not sent");
-        }
-        Ok(step)
+        })
     }
 
     /// The message to send. Newsletter rows carry only the issue and subscriber: the body and
@@ -145,25 +361,32 @@ impl Worker {
         Ok(issue)
     }
 
-    /// Send everything due now (tests drive the outbox with this). Returns the steps taken.
+    /// Send everything due now (tests drive the outbox with this). Returns the steps taken; it
+    /// stops at the first relay failure, as the worker pauses then.
     pub fn drain(&self) -> Result<Vec<Step>, Error> {
         let mut steps = Vec::new();
         loop {
             match self.try_send_next()? {
-                Step::Empty => return Ok(steps),
+                Step::Empty | Step::Paused => return Ok(steps),
                 step => steps.push(step),
             }
         }
     }
 
-    /// Run until the process ends: send what is due, at most `mail_rate` messages a second.
+    /// Run until `stop`: send what is due, at most `mail_rate` messages a second.
     pub async fn run(self: Arc<Self>) {
         let interval = Duration::from_secs_f64(1.0 / f64::from(self.app.settings.mail_rate.max(1)));
-        tracing::info!(worker = %self.id, "delivery worker started");
+        let senders = self.app.settings.mail_connections.max(1);
+        tracing::info!(
+            worker = %self.id,
+            senders,
+            database_connections = database_share(self.app.settings.db_pool_size),
+            "delivery worker started"
+        );
         // The heartbeat has its own task, so a slow SMTP conversation (up to its 30 s timeout)
-        // never makes this worker look dead to the others.
+        // never makes this worker look dead to the others. It beats until the last sender is done.
         let beating = self.clone();
-        tokio::spawn(async move {
+        let heartbeat = tokio::spawn(async move {
             loop {
                 let worker = beating.clone();
                 match tokio::task::spawn_blocking(move || worker.beat()).await {
@@ -179,7 +402,6 @@ impl Worker {
         // Several conversations at once: each message waits on network round trips (and on
         // delayed ACKs, as lettre cannot turn Nagle off), not on this machine.
         let pace = Arc::new(tokio::sync::Mutex::new(Instant::now()));
-        let senders = self.app.settings.mail_connections.max(1);
         let mut loops = Vec::new();
         for _ in 0..senders {
             let worker = self.clone();
@@ -189,32 +411,50 @@ impl Worker {
         for sender in loops {
             let _ = sender.await;
         }
+        heartbeat.abort();
+        let worker = self.clone();
+        if let Ok(Err(error)) = tokio::task::spawn_blocking(move || worker.forget()).await {
+            tracing::warn!(%error, "the stopped worker's heartbeat could not be removed");
+        }
+        tracing::info!(worker = %self.id, "delivery worker stopped");
+    }
+
+    /// Remove this worker's heartbeat: it has nothing in flight.
+    fn forget(&self) -> Result<usize, Error> {
+        let mut conn = self.conn()?;
+        Ok(outbox::forget_worker(&mut conn, &self.id)?)
     }
 
     /// One sender: claim, send and record, taking turns on a shared pace so that all senders
-    /// together stay under `mail_rate`.
+    /// together stay under `mail_rate`, until the worker is stopped.
     async fn send_loop(self: Arc<Self>, pace: Arc<tokio::sync::Mutex<Instant>>, interval: Duration) {
-        loop {
+        while !self.stopping() {
             {
                 let mut next = pace.lock().await;
                 let now = Instant::now();
                 if *next > now {
-                    tokio::time::sleep(*next - now).await;
+                    self.sleep(*next - now).await;
                 }
                 *next = Instant::now().max(*next) + interval;
+            }
+            if self.stopping() {
+                break;
             }
             let worker = self.clone();
             let step = tokio::task::spawn_blocking(move || worker.try_send_next()).await;
             match step {
-                Ok(Ok(Step::Empty)) => tokio::time::sleep(Duration::from_millis(250)).await,
+                Ok(Ok(Step::Empty)) => self.sleep(Duration::from_millis(250)).await,
+                Ok(Ok(Step::Paused | Step::Waiting)) => {
+                    self.sleep(self.relay_pause_left().unwrap_or(Duration::from_millis(250))).await
+                }
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "delivery step failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    self.sleep(Duration::from_secs(1)).await;
                 }
                 Err(error) => {
                     tracing::error!(%error, "delivery step panicked");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    self.sleep(Duration::from_secs(1)).await;
                 }
             }
         }
@@ -231,5 +471,22 @@ mod tests {
         assert_eq!(backoff(2), chrono::TimeDelta::seconds(60));
         assert_eq!(backoff(3), chrono::TimeDelta::seconds(120));
         assert_eq!(backoff(20), chrono::TimeDelta::seconds(3600));
+    }
+
+    #[test]
+    fn relay_pauses_double_up_to_five_minutes() {
+        assert_eq!(relay_pause(1), Duration::from_secs(5));
+        assert_eq!(relay_pause(2), Duration::from_secs(10));
+        assert_eq!(relay_pause(4), Duration::from_secs(40));
+        assert_eq!(relay_pause(7), Duration::from_secs(300));
+        assert_eq!(relay_pause(u32::MAX), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn the_worker_takes_a_quarter_of_the_pool_at_most() {
+        assert_eq!(database_share(16), 4);
+        assert_eq!(database_share(8), 2);
+        assert_eq!(database_share(3), 1);
+        assert_eq!(database_share(1), 1);
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, HandleError, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -18,8 +18,54 @@ pub enum DbConnection {
     Pg(PgConnection),
 }
 
-pub type DbPool = Pool<ConnectionManager<DbConnection>>;
-pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
+pub type DbPool = Pool<DbManager>;
+pub type PooledDb = PooledConnection<DbManager>;
+
+/// Opens the pool's connections with the backend's own `establish`, so that a failure keeps its
+/// real cause ("Connection refused", "No such file or directory") instead of the multi-connection's
+/// "Invalid connection url for multiconnection", which is all an operator would otherwise see
+/// during a database outage.
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    backend: Backend,
+}
+
+impl DbManager {
+    pub fn new(backend: Backend) -> DbManager {
+        DbManager { backend }
+    }
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, diesel::r2d2::Error> {
+        match &self.backend {
+            Backend::Sqlite { path } => SqliteConnection::establish(path).map(DbConnection::Sqlite),
+            Backend::Postgres { url } => PgConnection::establish(url).map(DbConnection::Pg),
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// The pool's own failures (a connection that cannot be opened) go to the log with their cause.
+#[derive(Debug, Clone, Copy)]
+struct LogPoolErrors;
+
+impl HandleError<diesel::r2d2::Error> for LogPoolErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        tracing::warn!(%error, "cannot open a database connection");
+    }
+}
 
 /// Where the data lives, parsed from `DATABASE_URL`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,13 +87,6 @@ impl Backend {
 
     pub fn is_sqlite(&self) -> bool {
         matches!(self, Backend::Sqlite { .. })
-    }
-
-    fn connection_url(&self) -> &str {
-        match self {
-            Backend::Sqlite { path } => path,
-            Backend::Postgres { url } => url,
-        }
     }
 }
 
@@ -90,21 +129,23 @@ pub fn connect(backend: &Backend, pool_size: u32, synchronous: SqliteSynchronous
             }
         }
     }
-    // The multi-connection only reports "Invalid connection url"; connect directly once so the
-    // operator sees the real cause.
     check_connect(backend)?;
-    let manager = ConnectionManager::<DbConnection>::new(backend.connection_url());
-    let pool = Pool::builder()
-        .max_size(pool_size)
-        .min_idle(Some(pool_size.min(2)))
-        .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas { synchronous }))
-        .build(manager)?;
+    let pool = pool_builder(pool_size, synchronous).build(DbManager::new(backend.clone()))?;
     let mut conn = pool.get()?;
     run_migrations(&mut conn)?;
     Ok(pool)
 }
 
+fn pool_builder(pool_size: u32, synchronous: SqliteSynchronous) -> diesel::r2d2::Builder<DbManager> {
+    Pool::builder()
+        .max_size(pool_size)
+        .min_idle(Some(pool_size.min(2)))
+        .connection_timeout(Duration::from_secs(10))
+        .error_handler(Box::new(LogPoolErrors))
+        .connection_customizer(Box::new(SqlitePragmas { synchronous }))
+}
+
+/// Open one connection before the pool does, to set WAL and to fail at start with a clear cause.
 fn check_connect(backend: &Backend) -> anyhow::Result<()> {
     match backend {
         Backend::Sqlite { path } => {
@@ -172,4 +213,27 @@ where
 /// `true` when the database answers a trivial query.
 pub fn ping(conn: &mut DbConnection) -> bool {
     conn.batch_execute("SELECT 1").is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a request waiting for a connection during a PostgreSQL outage reports.
+    fn outage_error(url: &str) -> String {
+        let pool = pool_builder(2, SqliteSynchronous::Full)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_millis(500))
+            .build_unchecked(DbManager::new(Backend::from_url(url)));
+        pool.get().err().expect("nothing listens there").to_string()
+    }
+
+    #[test]
+    fn a_failed_postgres_connection_names_its_cause() {
+        let refused = outage_error("postgres://civil@127.0.0.1:1/civil?connect_timeout=2");
+        assert!(refused.contains("Connection refused"), "{refused}");
+        let no_socket = outage_error("postgresql://civil@/civil?host=/nonexistent-civil-socket-dir");
+        assert!(no_socket.contains("No such file or directory"), "{no_socket}");
+        assert!(!no_socket.contains("multiconnection"), "{no_socket}");
+    }
 }

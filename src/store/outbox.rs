@@ -138,6 +138,19 @@ pub fn mark_failed(conn: &mut DbConnection, id: i64, error: &str) -> QueryResult
         .execute(conn)
 }
 
+/// Back to the queue as it was before it was claimed, due at `next`: the relay failed, not this
+/// message, so the claim's attempt is given back.
+pub fn put_back(conn: &mut DbConnection, id: i64, error: &str, next: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq("sending")))
+        .set((
+            outbox::status.eq("queued"),
+            outbox::attempts.eq(outbox::attempts - 1),
+            outbox::next_attempt_at.eq(next),
+            outbox::last_error.eq(Some(error)),
+        ))
+        .execute(conn)
+}
+
 /// Let an admin send a message in doubt (or failed) again.
 pub fn requeue(
     conn: &mut DbConnection,
@@ -156,6 +169,11 @@ pub fn heartbeat(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> Q
         return Ok(updated);
     }
     diesel::insert_into(workers::table).values((workers::id.eq(worker), workers::heartbeat_at.eq(now))).execute(conn)
+}
+
+/// A worker that stopped cleanly, with nothing in flight, leaves.
+pub fn forget_worker(conn: &mut DbConnection, worker: &str) -> QueryResult<usize> {
+    diesel::delete(workers::table.find(worker)).execute(conn)
 }
 
 /// Messages claimed by a worker that stopped beating (killed in the middle of sending) were in

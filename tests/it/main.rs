@@ -9,6 +9,7 @@ mod comments;
 mod hardening_accounts;
 mod hardening_api;
 mod hardening_http;
+mod hardening_mail;
 mod hardening_threads;
 mod helpers;
 mod limits;
