@@ -239,6 +239,12 @@ fn act_on_comment(
         }
         CommentAction::DismissFlags => {
             store_moderation::resolve_flags(conn, id, false, now)?;
+            if status == Status::Removed {
+                // The removal stands, with its reason and who decided it: only the flags go.
+                store_moderation::queue_without_report(conn, id)?;
+                moderation_log::write(conn, &NewLogEntry::flags_dismissed(moderator.id, place(&comment), now))?;
+                return Ok(());
+            }
             // Hidden by flags alone, it comes back; held by a rule, it stays for a decision.
             if status == Status::Pending && comment.system_reasons.is_empty() {
                 change_status(conn, &comment, Status::Published)?;

@@ -440,3 +440,38 @@ async fn ticking_a_closed_discussion_open_in_the_article_form_survives_the_autom
     assert_eq!(civil::services::moderation::close_expired_threads(&app.app).await.unwrap(), 0);
     assert_eq!(ada.try_comment("old-news", "Open again!", None).await.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn dismissing_flags_on_a_removed_comment_keeps_the_removal_and_its_reason() {
+    let app = spawn().await;
+    app.article("budget").await;
+    trusted(&app).await;
+    let ada = app.reader("ada").await;
+    let moderator = app.signed_in("mod1", Role::Moderator).await;
+    let id = ada.comment("budget", "Cheap watches, great offer").await;
+    let removed = act(&moderator, id, "remove").await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    app.client().get("/articles/budget").await.assert_contains("1 comment removed: spam");
+
+    let other = app.signed_in("mod2", Role::Moderator).await;
+    let dismissed = act(&other, id, "dismiss-flags").await;
+    assert_eq!(dismissed.status, StatusCode::OK, "{}", dismissed.body);
+
+    app.client().get("/articles/budget").await.assert_contains("1 comment removed: spam");
+    let tab = other.api_get("/api/v1/moderation/queue?tab=removed").await;
+    let items = tab.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", tab.body);
+    assert_eq!(items[0]["status"], "removed");
+    let (reason, moderated_by): (Option<String>, Option<i64>) = comments::table
+        .find(id)
+        .select((comments::removal_reason, comments::moderated_by))
+        .first(&mut conn(&app))
+        .unwrap();
+    assert_eq!(reason.as_deref(), Some("spam"), "the removal keeps its reason");
+    let remover: i64 = civil::store::schema::users::table
+        .filter(civil::store::schema::users::username.eq("mod1"))
+        .select(civil::store::schema::users::id)
+        .first(&mut conn(&app))
+        .unwrap();
+    assert_eq!(moderated_by, Some(remover), "and who decided it");
+}
