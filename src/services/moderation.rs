@@ -407,6 +407,8 @@ pub struct QueueItem {
     pub author_banned: bool,
     pub author_published: i64,
     pub author_removed: i64,
+    /// Removed by an admin: only an admin may change that decision.
+    pub removed_by_admin: bool,
     /// The parent comment, for context: (author username, masked HTML, status).
     pub parent: Option<(String, String, Status)>,
     pub flags: Vec<FlagView>,
@@ -507,6 +509,14 @@ pub async fn queue(app: &App, moderator: &User, tab: Tab, after: Option<&str>) -
             .into_iter()
             .map(|(id, author, html, status)| (id, (author, html, Status::from_db(&status))))
             .collect();
+        let mut deciders: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.comment.status == Status::Removed.as_str())
+            .filter_map(|r| r.comment.moderated_by)
+            .collect();
+        deciders.sort_unstable();
+        deciders.dedup();
+        let admins = users::admins_among(conn, &deciders)?;
         let mut records: HashMap<i64, (i64, i64)> = HashMap::new();
         for (author, status, count) in store_moderation::author_records(conn, &author_ids)? {
             let entry = records.entry(author).or_default();
@@ -534,6 +544,8 @@ pub async fn queue(app: &App, moderator: &User, tab: Tab, after: Option<&str>) -
                     author_banned: r.author_banned_at.is_some(),
                     author_published: published,
                     author_removed: removed,
+                    removed_by_admin: r.comment.status == Status::Removed.as_str()
+                        && r.comment.moderated_by.is_some_and(|id| admins.contains(&id)),
                     article_slug: r.article_slug,
                     article_title: r.article_title,
                     comment: r.comment,

@@ -91,6 +91,14 @@ pub fn admin_exists(conn: &mut DbConnection) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq("admin")))).get_result(conn)
 }
 
+/// Which of these accounts are admins.
+pub fn admins_among(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::table.filter(users::id.eq_any(ids)).filter(users::role.eq("admin")).select(users::id).load(conn)
+}
+
 pub fn set_role(conn: &mut DbConnection, id: i64, role: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id)).set(users::role.eq(role)).execute(conn)
 }

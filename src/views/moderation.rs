@@ -306,9 +306,11 @@ fn queue_item(ctx: &PageContext, tab: Tab, view: &QueueItemView<'_>, now: NaiveD
                 }
             }
             (author_box(item, now))
+            // The service refuses these anyway; say so instead of offering buttons that fail.
             @if ctx.user.as_ref().is_some_and(|me| me.id == item.author_id) {
-                // The service refuses it anyway; say so instead of offering buttons that fail.
                 p.meta.own-comment { "This is your comment: another moderator decides on it." }
+            } @else if item.removed_by_admin && !admin {
+                p.meta { "An admin removed this comment: only an admin can change that decision." }
             } @else {
                 (item_actions(ctx, tab, item, status, open_flags > 0, admin))
             }
@@ -680,6 +682,7 @@ mod tests {
             author_banned: false,
             author_published: 1,
             author_removed: 2,
+            removed_by_admin: false,
             parent: Some(("alice".into(), "<p>Hello</p>".into(), Status::Published)),
             flags: vec![crate::services::moderation::FlagView {
                 comment_id: 42,
@@ -745,6 +748,25 @@ mod tests {
         let html = queue_page(&ctx(Role::Moderator), &page, &views, at(10), &FormErrors::none()).into_string();
         assert!(html.contains("This is your comment: another moderator decides on it."), "{html}");
         assert!(!html.contains("/moderation/comments/42/approve"), "{html}");
+    }
+
+    #[test]
+    fn only_an_admin_is_offered_decisions_on_an_admins_removal() {
+        let mut item = item();
+        item.comment.status = "removed".into();
+        item.removed_by_admin = true;
+        let views = [QueueItemView { item: &item, highlights: Vec::new() }];
+        let page = QueuePage {
+            tab: Tab::Removed,
+            items: Vec::new(),
+            next: None,
+            counts: [(Tab::Pending, 0), (Tab::Reported, 0), (Tab::Removed, 1), (Tab::Approved, 0)],
+        };
+        let moderator = queue_page(&ctx(Role::Moderator), &page, &views, at(10), &FormErrors::none()).into_string();
+        assert!(moderator.contains("only an admin can change that decision"), "{moderator}");
+        assert!(!moderator.contains("/moderation/comments/42/approve"), "{moderator}");
+        let admin = queue_page(&ctx(Role::Admin), &page, &views, at(10), &FormErrors::none()).into_string();
+        assert!(admin.contains("/moderation/comments/42/approve"), "{admin}");
     }
 
     #[test]

@@ -475,3 +475,23 @@ async fn dismissing_flags_on_a_removed_comment_keeps_the_removal_and_its_reason(
         .unwrap();
     assert_eq!(moderated_by, Some(remover), "and who decided it");
 }
+
+#[tokio::test]
+async fn the_queue_offers_a_moderator_no_decision_on_an_admins_removal() {
+    let app = spawn().await;
+    app.article("budget").await;
+    trusted(&app).await;
+    let ada = app.reader("ada").await;
+    let admin = app.signed_in("chief", Role::Admin).await;
+    let moderator = app.signed_in("mod1", Role::Moderator).await;
+    let by_admin = ada.comment("budget", "Cheap watches, great offer").await;
+    let by_moderator = ada.comment("budget", "Cheap watches, better offer").await;
+    assert_eq!(act(&admin, by_admin, "remove").await.status, StatusCode::OK);
+    assert_eq!(act(&moderator, by_moderator, "remove").await.status, StatusCode::OK);
+
+    let queue = moderator.get("/moderation?tab=removed").await;
+    queue.assert_contains("An admin removed this comment: only an admin can change that decision.");
+    queue.assert_lacks(&format!("/moderation/comments/{by_admin}/approve"));
+    queue.assert_contains(&format!("/moderation/comments/{by_moderator}/approve"));
+    admin.get("/moderation?tab=removed").await.assert_contains(&format!("/moderation/comments/{by_admin}/approve"));
+}
