@@ -11,7 +11,7 @@ use civil::store::DbConnection;
 use diesel::{Connection, ExpressionMethods, QueryDsl, RunQueryDsl};
 use reqwest::StatusCode;
 
-use crate::helpers::{spawn, spawn_with, Client, TestApp, TestDatabase};
+use crate::helpers::{send_issue, spawn, spawn_with, TestApp, TestDatabase};
 use crate::smtp::{AuthRefusingRelay, Mode, SmtpSink};
 
 /// Confirmed subscribers, written straight into the table (the opt-in has its own tests).
@@ -39,22 +39,6 @@ fn subscriber_status(app: &TestApp, address: &str) -> String {
         .select(subscribers::status)
         .first(&mut conn)
         .unwrap()
-}
-
-async fn send_issue(admin: &Client, subject: &str) {
-    let created = admin
-        .submit(
-            "/admin/newsletter/issues/new",
-            "/admin/newsletter/issues",
-            &[("subject", subject), ("body", "This week: **budgets**.")],
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
-    let id: i64 = created.location().rsplit('/').next().unwrap().parse().unwrap();
-    let sent = admin
-        .submit(&format!("/admin/newsletter/issues/{id}"), &format!("/admin/newsletter/issues/{id}/send"), &[])
-        .await;
-    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
 }
 
 /// (recipient, status, attempts, last error) of every message.

@@ -372,22 +372,27 @@ async fn made_up_cursors_cannot_push_the_hot_page_out_of_the_thread_cache() {
     ada.get("/articles/budget").await.assert_contains("Rewritten first");
 }
 
-#[tokio::test]
-async fn a_reopened_discussion_stays_open_through_the_automatic_closing() {
+/// An article published 40 days ago on a site that closes discussions after 30, swept closed,
+/// and a reader who finds it closed.
+async fn closed_by_age(slug: &str) -> (TestApp, Client) {
     let app = spawn().await;
-    app.article("old-news").await;
+    app.article(slug).await;
     trusted(&app).await;
-    {
-        let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(40);
-        diesel::update(articles::table)
-            .set(articles::published_at.eq(Some(long_ago)))
-            .execute(&mut conn(&app))
-            .unwrap();
-    }
+    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(40);
+    diesel::update(articles::table.filter(articles::slug.eq(slug)))
+        .set(articles::published_at.eq(Some(long_ago)))
+        .execute(&mut conn(&app))
+        .unwrap();
     app.site_settings(|s| s.auto_close_days = 30).await;
     civil::services::moderation::close_expired_threads(&app.app).await.unwrap();
     let ada = app.reader("ada").await;
-    assert_eq!(ada.try_comment("old-news", "Still open?", None).await.status, StatusCode::CONFLICT);
+    assert_eq!(ada.try_comment(slug, "Still open?", None).await.status, StatusCode::CONFLICT);
+    (app, ada)
+}
+
+#[tokio::test]
+async fn a_reopened_discussion_stays_open_through_the_automatic_closing() {
+    let (app, ada) = closed_by_age("old-news").await;
 
     let moderator = app.signed_in("mod1", Role::Moderator).await;
     let reopened = moderator.submit("/articles/old-news", "/moderation/articles/old-news/reopen", &[]).await;
@@ -408,20 +413,7 @@ async fn a_reopened_discussion_stays_open_through_the_automatic_closing() {
 
 #[tokio::test]
 async fn ticking_a_closed_discussion_open_in_the_article_form_survives_the_automatic_closing() {
-    let app = spawn().await;
-    app.article("old-news").await;
-    trusted(&app).await;
-    {
-        let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(40);
-        diesel::update(articles::table)
-            .set(articles::published_at.eq(Some(long_ago)))
-            .execute(&mut conn(&app))
-            .unwrap();
-    }
-    app.site_settings(|s| s.auto_close_days = 30).await;
-    civil::services::moderation::close_expired_threads(&app.app).await.unwrap();
-    let ada = app.reader("ada").await;
-    assert_eq!(ada.try_comment("old-news", "Still open?", None).await.status, StatusCode::CONFLICT);
+    let (app, ada) = closed_by_age("old-news").await;
 
     let admin = app.signed_in("chief", Role::Admin).await;
     let article = civil::services::articles::find_by_slug(&app.app, "old-news".into(), true).await.unwrap();

@@ -386,3 +386,21 @@ fn database_name_is_replaced() {
     assert_eq!(with_database("postgres://u:p@localhost:5432/postgres", "t2"), "postgres://u:p@localhost:5432/t2");
     assert_eq!(with_database("postgres://u@localhost", "t3"), "postgres://u@localhost/t3");
 }
+
+/// Write a newsletter issue as an admin and send it to every confirmed subscriber.
+pub async fn send_issue(admin: &Client, subject: &str) -> i64 {
+    let created = admin
+        .submit(
+            "/admin/newsletter/issues/new",
+            "/admin/newsletter/issues",
+            &[("subject", subject), ("body", "This week: **budgets** and [floods](https://news.example/floods).")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
+    let id: i64 = created.location().rsplit('/').next().unwrap().parse().unwrap();
+    let sent = admin
+        .submit(&format!("/admin/newsletter/issues/{id}"), &format!("/admin/newsletter/issues/{id}/send"), &[])
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    id
+}

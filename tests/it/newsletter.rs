@@ -40,24 +40,6 @@ fn subscriber_status(app: &TestApp, email: &str) -> String {
         .unwrap()
 }
 
-async fn send_issue(app: &TestApp, admin: &Client, subject: &str) -> i64 {
-    let created = admin
-        .submit(
-            "/admin/newsletter/issues/new",
-            "/admin/newsletter/issues",
-            &[("subject", subject), ("body", "This week: **budgets** and [floods](https://news.example/floods).")],
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
-    let id: i64 = created.location().rsplit('/').next().unwrap().parse().unwrap();
-    let sent = admin
-        .submit(&format!("/admin/newsletter/issues/{id}"), &format!("/admin/newsletter/issues/{id}/send"), &[])
-        .await;
-    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
-    let _ = app;
-    id
-}
-
 #[tokio::test]
 async fn subscribe_confirm_receive_and_unsubscribe_with_one_click() {
     let app = spawn().await;
@@ -91,7 +73,7 @@ async fn subscribe_confirm_receive_and_unsubscribe_with_one_click() {
 
     let admin = app.signed_in("chief", Role::Admin).await;
     app.deliver().await;
-    send_issue(&app, &admin, "The week in Civil").await;
+    send_issue(&admin, "The week in Civil").await;
     app.deliver().await;
     let issue = app
         .smtp
@@ -117,7 +99,7 @@ async fn subscribe_confirm_receive_and_unsubscribe_with_one_click() {
     assert_eq!(one_click.status(), StatusCode::OK);
     assert_eq!(subscriber_status(&app, "reader@example.com"), "unsubscribed");
     let before = app.smtp.to("reader@example.com").len();
-    send_issue(&app, &admin, "The next week").await;
+    send_issue(&admin, "The next week").await;
     app.deliver().await;
     assert_eq!(app.smtp.to("reader@example.com").len(), before, "no issue after unsubscribing");
 
@@ -281,7 +263,7 @@ async fn two_workers_never_send_one_message_twice() {
     }
     let admin = app.signed_in("chief", Role::Admin).await;
     app.deliver().await;
-    send_issue(&app, &admin, "Raced").await;
+    send_issue(&admin, "Raced").await;
     let second = std::sync::Arc::new(civil::outbox::Worker::new(
         app.app.clone(),
         std::sync::Arc::new(
@@ -492,7 +474,7 @@ async fn a_worker_killed_mid_send_resumes_without_duplicates_or_loss() {
     let admin = app.signed_in("chief", Role::Admin).await;
     app.deliver().await;
     app.smtp.set_mode(Mode::Slow(Duration::from_millis(150)));
-    send_issue(&app, &admin, "Killed").await;
+    send_issue(&admin, "Killed").await;
     let worker = |db: &TestDatabase, smtp: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_civil"))
             .arg("worker")
