@@ -1,6 +1,7 @@
 //! Civil's rules, free of I/O: parsing input into values that cannot be invalid, profanity
 //! analysis, markdown rendering, and the shape of a thread.
 
+pub mod account;
 pub mod article;
 pub mod comment_body;
 pub mod email;

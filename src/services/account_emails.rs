@@ -4,10 +4,10 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::accounts::User;
 use super::newsletter::{LinkState, RESET_VALID, VERIFY_VALID};
 use super::rate_limits::{self, Action, Limit};
 use super::{tokens, App};
+use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
 use crate::domain::password::NewPassword;
 use crate::error::Error;

@@ -3,9 +3,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails;
-use super::accounts::User;
 use super::settings::{self, SiteSettings};
 use super::{rate_limits, App};
+use crate::domain::account::User;
 use crate::domain::comment_body::CommentBody;
 use crate::domain::markdown::{self, MASK_PLACEHOLDER};
 use crate::domain::moderation::{self, Author, Check, Decision, Submission, Verdict};

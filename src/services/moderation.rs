@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails::{self, Site};
-use super::accounts::User;
 use super::comments::{change_status, lock_comment};
 use super::rate_limits;
 use super::settings;
 use super::App;
+use crate::domain::account::User;
 use crate::domain::moderation::{self as policy, Check, FlagReason, RemovalReason};
 use crate::domain::role::Role;
 use crate::domain::thread::Status;

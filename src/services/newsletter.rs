@@ -4,8 +4,8 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::accounts::User;
 use super::{rate_limits, tokens, App};
+use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
 use crate::domain::markdown;
 use crate::domain::Invalid;
