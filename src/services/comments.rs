@@ -109,9 +109,6 @@ pub struct ThreadPage {
     pub next: Option<String>,
     /// Published comments on the whole article.
     pub total: i64,
-    /// The page starts at the beginning, or after a top-level comment this article really has:
-    /// not at a made-up cursor (only such pages are worth keeping in a cache).
-    pub known_cursor: bool,
 }
 
 pub struct ThreadQuery {
@@ -143,10 +140,6 @@ pub fn load_page(
     query: &ThreadQuery,
     viewer: Option<i64>,
 ) -> Result<ThreadPage, Error> {
-    let known_cursor = match query.after {
-        None => true,
-        Some(cursor) => comments::cursor_names_root(conn, article.id, query.sort, cursor)?,
-    };
     let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit, viewer)?;
     let next = if roots.len() as i64 > query.limit {
         roots.truncate(query.limit as usize);
@@ -173,7 +166,7 @@ pub fn load_page(
     } else {
         Vec::new()
     };
-    Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count, known_cursor })
+    Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count })
 }
 
 pub async fn page(
@@ -183,6 +176,12 @@ pub async fn page(
     viewer: Option<i64>,
 ) -> Result<ThreadPage, Error> {
     app.db(move |conn| load_page(conn, &article, &query, viewer)).await
+}
+
+/// Whether a page cursor starts after a top-level comment this article really has, rather than
+/// being made up: only such pages are worth keeping in a cache.
+pub async fn is_known_cursor(app: &App, article_id: i64, sort: Sort, cursor: Cursor) -> Result<bool, Error> {
+    app.db(move |conn| Ok(comments::cursor_names_root(conn, article_id, sort, cursor)?)).await
 }
 
 /// Which comments on this page the reader has upvoted.

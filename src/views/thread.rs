@@ -389,7 +389,6 @@ mod tests {
             featured: vec![featured, comment(99, 3, Status::Published)],
             next: None,
             total: 2,
-            known_cursor: true,
         }
     }
 
@@ -464,7 +463,7 @@ mod tests {
             items.push(c);
             path = Some(placed);
         }
-        ThreadPage { comments: nest(items), featured: Vec::new(), next: None, total: length, known_cursor: true }
+        ThreadPage { comments: nest(items), featured: Vec::new(), next: None, total: length }
     }
 
     #[test]

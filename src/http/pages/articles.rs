@@ -106,7 +106,11 @@ async fn thread_markup(
         let view = ThreadView { slug: &slug, sort, reader: None };
         let html: Arc<str> = Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string());
         // A made-up cursor gets its page, but no room in the cache.
-        if page.known_cursor {
+        let known = match after {
+            None => true,
+            Some(cursor) => comments::is_known_cursor(&state.app, article.id, sort, cursor).await?,
+        };
+        if known {
             state.thread_cache.put(article.id, sort, after, article.comment_version, html.clone());
         }
         return Ok(html);
