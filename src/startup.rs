@@ -148,7 +148,7 @@ fn spawn_housekeeping(app: App, mut stop: tokio::sync::watch::Receiver<bool>) ->
                 _ = tick.tick() => {}
                 _ = stop.wait_for(|stopping| *stopping) => return,
             }
-            if let Err(error) = crate::services::moderation::close_expired_threads(&app).await {
+            if let Err(error) = crate::services::threads::close_expired_threads(&app).await {
                 tracing::warn!(error = %error, "closing expired threads failed");
             }
             if let Some(schedule) = app.settings.digest_schedule {

@@ -10,6 +10,7 @@ pub mod moderation;
 pub mod password;
 pub mod profanity;
 pub mod role;
+pub mod site;
 pub mod thread;
 pub mod username;
 

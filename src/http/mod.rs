@@ -8,6 +8,7 @@ pub mod extract;
 pub mod pages;
 pub mod routes;
 pub mod security;
+pub mod thread;
 
 use crate::services::App;
 

@@ -1,5 +1,20 @@
 //! Use cases. Each runs its writes in one transaction, returns domain values, and knows
 //! nothing about HTTP. Pages, the JSON API and the CLI call the same functions.
+//!
+//! Services depend on each other one way. In this order, each may use only those before it
+//! (a test below reads the sources and fails otherwise):
+//!
+//! 1. `tokens`, `passwords`, `rate_limits`: building blocks with no rules of their own;
+//! 2. `articles`: what there is to discuss;
+//! 3. `threads`: a thread as a whole: paging, status changes with their counts, closing;
+//! 4. `settings`: the site settings admins change (saving a shorter auto-close closes threads);
+//! 5. `newsletter`, `account_emails`: subscribers and issues, then the messages accounts get;
+//! 6. `accounts`: registration, sessions, roles;
+//! 7. `comments`: writing (post, edit, delete, vote) and screening what is written;
+//! 8. `moderation`: flags, the queue, decisions, sanctions and the log.
+//!
+//! Privileged use cases take the acting `User` and check it with `require_role`, the one
+//! authorisation rule, so no caller can skip it.
 
 pub mod account_emails;
 pub mod accounts;
@@ -10,11 +25,29 @@ pub mod newsletter;
 pub mod passwords;
 pub mod rate_limits;
 pub mod settings;
+pub mod threads;
 pub mod tokens;
+
+/// The services in dependency order (see above).
+pub const ORDER: [&str; 11] = [
+    "tokens",
+    "passwords",
+    "rate_limits",
+    "articles",
+    "threads",
+    "settings",
+    "newsletter",
+    "account_emails",
+    "accounts",
+    "comments",
+    "moderation",
+];
 
 use std::sync::Arc;
 
 use crate::config::Settings;
+use crate::domain::account::User;
+use crate::domain::role::Role;
 use crate::error::Error;
 use crate::store::db::{self, DbConnection, DbPool};
 
@@ -71,5 +104,89 @@ impl App {
             None => None,
         };
         self.db(move |conn| db::write_transaction(conn, work)).await
+    }
+}
+
+/// The one authorisation rule: `user` acts only with `role` or a higher one.
+pub fn require_role(user: &User, role: Role) -> Result<(), Error> {
+    if user.role >= role {
+        return Ok(());
+    }
+    Err(Error::forbidden(match role {
+        Role::Admin => "Only admins can do that.",
+        Role::Moderator | Role::Reader => "Only moderators and admins can do that.",
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::ORDER;
+
+    /// The services a service's source names, as `super::x` or `services::x`.
+    fn services_used(source: &str) -> Vec<&'static str> {
+        ORDER
+            .iter()
+            .copied()
+            .filter(|name| {
+                ["super::", "services::", "super::{", "services::{"].iter().any(|prefix| {
+                    source.match_indices(prefix).any(|(at, _)| {
+                        let rest = &source[at + prefix.len()..];
+                        let listed = if prefix.ends_with('{') { &rest[..rest.find('}').unwrap_or(0)] } else { rest };
+                        listed
+                            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                            .take(if prefix.ends_with('{') { usize::MAX } else { 1 })
+                            .any(|word| word == *name)
+                    })
+                })
+            })
+            .collect()
+    }
+
+    fn source_of(service: &str) -> String {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
+        let file = dir.join(format!("{service}.rs"));
+        if file.exists() {
+            return std::fs::read_to_string(file).unwrap();
+        }
+        // A service split into a folder: all its files.
+        let mut all = String::new();
+        for entry in std::fs::read_dir(dir.join(service)).unwrap_or_else(|e| panic!("services/{service}: {e}")) {
+            all.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+        all
+    }
+
+    #[test]
+    fn services_use_only_services_before_them() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".rs").to_owned())
+            .filter(|name| name != "mod")
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = ORDER.iter().map(|s| s.to_string()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed, "every service has its place in ORDER");
+        for (place, service) in ORDER.iter().enumerate() {
+            for used in services_used(&source_of(service)) {
+                let used_place = ORDER.iter().position(|s| *s == used).unwrap();
+                assert!(
+                    used_place < place || used == *service,
+                    "services::{service} uses services::{used}, which comes after it in services::ORDER"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_check_sees_every_way_of_naming_a_service() {
+        assert_eq!(services_used("use super::settings::{self, X};"), vec!["settings"]);
+        assert_eq!(services_used("use super::{rate_limits, App};"), vec!["rate_limits"]);
+        assert_eq!(services_used("let s = super::threads::page(app);"), vec!["threads"]);
+        assert_eq!(services_used("use crate::services::moderation;"), vec!["moderation"]);
+        assert_eq!(services_used("use crate::store::settings;"), Vec::<&str>::new());
     }
 }

@@ -6,17 +6,17 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails::{self, Site};
-use super::comments::{change_status, lock_comment};
 use super::rate_limits;
 use super::settings;
-use super::App;
+use super::threads::{change_status, find_comment, lock_comment};
+use super::{require_role, App};
 use crate::domain::account::User;
-use crate::domain::moderation::{self as policy, Check, FlagReason, RemovalReason};
+use crate::domain::moderation::{self as policy, Check, RemovalReason};
 use crate::domain::role::Role;
 use crate::domain::thread::Status;
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::store::comments::{self, CommentRow};
+use crate::store::comments::CommentRow;
 use crate::store::moderation::{self as store_moderation, QueueCursor, Tab};
 use crate::store::moderation_log::{self, LogFilter, NewLogEntry};
 use crate::store::{self, articles, sessions, users, DbConnection};
@@ -28,13 +28,6 @@ pub use crate::store::moderation_log::LogRow;
 
 pub const QUEUE_PAGE_SIZE: i64 = 25;
 
-fn require_moderator(user: &User) -> Result<(), Error> {
-    if !user.is_staff() {
-        return Err(Error::forbidden("Only moderators and admins can do that."));
-    }
-    Ok(())
-}
-
 /// Nobody acts on an account of equal or higher role.
 fn outranks(actor: &User, target_role: &str) -> Result<(), Error> {
     let target = Role::parse(target_role).unwrap_or(Role::Reader);
@@ -42,10 +35,6 @@ fn outranks(actor: &User, target_role: &str) -> Result<(), Error> {
         return Err(Error::forbidden("You cannot act on an account of your rank or higher."));
     }
     Ok(())
-}
-
-fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
-    comments::find(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
 }
 
 /// Who may decide on a comment: nobody on their own, and only an admin on one an admin removed
@@ -173,7 +162,7 @@ pub async fn act_on_comments(
     mut ids: Vec<i64>,
     action: CommentAction,
 ) -> Result<usize, Error> {
-    require_moderator(moderator)?;
+    require_role(moderator, Role::Moderator)?;
     if ids.is_empty() {
         return Err(Invalid::new("ids", "Select at least one comment.").into());
     }
@@ -325,7 +314,7 @@ impl UserAction {
 }
 
 pub async fn act_on_user(app: &App, moderator: &User, user_id: i64, action: UserAction) -> Result<User, Error> {
-    require_moderator(moderator)?;
+    require_role(moderator, Role::Moderator)?;
     if matches!(action, UserAction::Ban { .. }) && !moderator.is_admin() {
         return Err(Error::forbidden("Only admins can ban readers."));
     }
@@ -360,7 +349,7 @@ pub async fn act_on_user(app: &App, moderator: &User, user_id: i64, action: User
 
 /// Feature a comment (shown first, in a "Featured" block), or stop featuring it.
 pub async fn feature(app: &App, moderator: &User, comment_id: i64, featured: bool) -> Result<String, Error> {
-    require_moderator(moderator)?;
+    require_role(moderator, Role::Moderator)?;
     let moderator_id = moderator.id;
     app.write(move |conn| {
         let now = store::now();
@@ -373,20 +362,6 @@ pub async fn feature(app: &App, moderator: &User, comment_id: i64, featured: boo
         moderation_log::write(conn, &NewLogEntry::featured(moderator_id, place(&comment), featured, now))?;
         let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
         Ok(article.slug)
-    })
-    .await
-}
-
-/// Close or reopen the discussion on an article.
-pub async fn set_thread_open(app: &App, moderator: &User, slug: String, open: bool) -> Result<(), Error> {
-    require_moderator(moderator)?;
-    let moderator_id = moderator.id;
-    app.write(move |conn| {
-        let now = store::now();
-        let article = articles::find_by_slug(conn, &slug)?.ok_or_else(|| Error::not_found("That article"))?;
-        store_moderation::set_comments_open(conn, article.id, open, now)?;
-        moderation_log::write(conn, &NewLogEntry::thread(Some(moderator_id), article.id, open, now))?;
-        Ok(())
     })
     .await
 }
@@ -480,7 +455,7 @@ fn decode_reasons(stored: &str) -> Vec<(Option<Check>, String)> {
 
 /// A page of the queue, with counts for every tab. A fixed number of queries, whatever the size.
 pub async fn queue(app: &App, moderator: &User, tab: Tab, after: Option<&str>) -> Result<QueuePage, Error> {
-    require_moderator(moderator)?;
+    require_role(moderator, Role::Moderator)?;
     let after = after.filter(|a| !a.is_empty()).map(parse_cursor).transpose()?;
     app.db(move |conn| {
         let mut rows = store_moderation::queue_page(conn, tab, after, QUEUE_PAGE_SIZE)?;
@@ -564,7 +539,7 @@ pub async fn queue(app: &App, moderator: &User, tab: Tab, after: Option<&str>) -
 
 /// Counts per tab, for live badges.
 pub async fn queue_counts(app: &App, moderator: &User) -> Result<[(Tab, i64); 4], Error> {
-    require_moderator(moderator)?;
+    require_role(moderator, Role::Moderator)?;
     app.db(|conn| {
         let mut counts = Tab::ALL.map(|t| (t, 0));
         for entry in counts.iter_mut() {
@@ -592,7 +567,7 @@ pub struct LogPage {
 pub const LOG_PAGE_SIZE: i64 = 50;
 
 pub async fn log(app: &App, moderator: &User, filter: LogFilter) -> Result<LogPage, Error> {
-    require_moderator(moderator)?;
+    require_role(moderator, Role::Moderator)?;
     app.db(move |conn| {
         let mut rows = moderation_log::list(conn, &filter, LOG_PAGE_SIZE + 1)?;
         let next = if rows.len() as i64 > LOG_PAGE_SIZE {
@@ -620,44 +595,6 @@ pub async fn log(app: &App, moderator: &User, filter: LogFilter) -> Result<LogPa
             })
             .collect();
         Ok(LogPage { entries, next })
-    })
-    .await
-}
-
-/// "N comments removed: spam ×3, abuse ×1", with no personal data.
-pub async fn removal_summary(app: &App, article_id: i64) -> Result<Option<String>, Error> {
-    let mut counts = app.db(move |conn| Ok(moderation_log::removals_by_reason(conn, article_id)?)).await?;
-    if counts.is_empty() {
-        return Ok(None);
-    }
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let total: i64 = counts.iter().map(|(_, n)| n).sum();
-    let parts: Vec<String> = counts
-        .iter()
-        .map(|(reason, n)| {
-            let label = reason.as_deref().and_then(|r| FlagReason::parse(r).ok()).map_or("other", |r| r.as_str());
-            format!("{} ×{n}", label.replace('_', "-"))
-        })
-        .collect();
-    Ok(Some(format!("{total} {} removed: {}", if total == 1 { "comment" } else { "comments" }, parts.join(", "))))
-}
-
-/// Close discussions older than the auto-close setting. Each instance runs this every minute;
-/// closing is idempotent, so several instances may race harmlessly.
-pub async fn close_expired_threads(app: &App) -> Result<usize, Error> {
-    let site = settings::current(app).await?;
-    if site.auto_close_days == 0 {
-        return Ok(0);
-    }
-    let days = i64::from(site.auto_close_days);
-    app.write(move |conn| {
-        let now = store::now();
-        let expired = articles::open_published_before(conn, now - Duration::days(days))?;
-        for article_id in &expired {
-            store_moderation::set_comments_open(conn, *article_id, false, now)?;
-            moderation_log::write(conn, &NewLogEntry::thread(None, *article_id, false, now))?;
-        }
-        Ok(expired.len())
     })
     .await
 }

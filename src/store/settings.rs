@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::schema::site_settings;
 use super::DbConnection;
+use crate::domain::site::SiteSettings;
 
 /// Every stored site setting as (key, value).
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
@@ -19,4 +20,9 @@ pub fn put(conn: &mut DbConnection, key: &str, value: &str, now: NaiveDateTime) 
     diesel::insert_into(site_settings::table)
         .values((site_settings::key.eq(key), site_settings::value.eq(value), site_settings::updated_at.eq(now)))
         .execute(conn)
+}
+
+/// The site settings as stored, with defaults for what was never saved.
+pub fn load(conn: &mut DbConnection) -> QueryResult<SiteSettings> {
+    Ok(SiteSettings::from_pairs(all(conn)?))
 }

@@ -4,9 +4,9 @@ use super::components::{csrf_field, general_error, text_input, time, FormErrors}
 use super::layout::{layout, PageContext};
 use crate::domain::moderation::FLAG_WEIGHT_EXPLAINED;
 use crate::domain::role::Role;
+use crate::domain::site::SettingsForm;
 use crate::services::accounts::User;
 use crate::services::articles::{Article, ArticleForm};
-use crate::services::settings::SettingsForm;
 
 pub(crate) fn admin_nav() -> Markup {
     html! {

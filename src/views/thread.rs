@@ -9,7 +9,7 @@ use maud::{html, Markup, PreEscaped};
 use super::components::{csrf_field, time};
 use crate::domain::moderation::FlagReason;
 use crate::domain::thread::{Node, Sort, Status};
-use crate::services::comments::{Comment, ThreadPage};
+use crate::services::threads::{Comment, ThreadPage};
 
 /// What a signed-in reader sees that others do not.
 pub struct ReaderControls<'a> {

@@ -384,7 +384,7 @@ async fn closed_by_age(slug: &str) -> (TestApp, Client) {
         .execute(&mut conn(&app))
         .unwrap();
     app.site_settings(|s| s.auto_close_days = 30).await;
-    civil::services::moderation::close_expired_threads(&app.app).await.unwrap();
+    civil::services::threads::close_expired_threads(&app.app).await.unwrap();
     let ada = app.reader("ada").await;
     assert_eq!(ada.try_comment(slug, "Still open?", None).await.status, StatusCode::CONFLICT);
     (app, ada)
@@ -398,7 +398,7 @@ async fn a_reopened_discussion_stays_open_through_the_automatic_closing() {
     let reopened = moderator.submit("/articles/old-news", "/moderation/articles/old-news/reopen", &[]).await;
     assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.text);
     // The sweep runs every minute; a reopened discussion is not its business any more.
-    assert_eq!(civil::services::moderation::close_expired_threads(&app.app).await.unwrap(), 0);
+    assert_eq!(civil::services::threads::close_expired_threads(&app.app).await.unwrap(), 0);
     assert_eq!(ada.try_comment("old-news", "Open again!", None).await.status, StatusCode::CREATED);
     app.client().get("/articles/old-news").await.assert_lacks("The discussion on this article is closed.");
 
@@ -407,7 +407,7 @@ async fn a_reopened_discussion_stays_open_through_the_automatic_closing() {
     assert_eq!(closed.status, StatusCode::SEE_OTHER);
     assert_eq!(ada.try_comment("old-news", "And now?", None).await.status, StatusCode::CONFLICT);
     moderator.submit("/articles/old-news", "/moderation/articles/old-news/reopen", &[]).await;
-    assert_eq!(civil::services::moderation::close_expired_threads(&app.app).await.unwrap(), 0);
+    assert_eq!(civil::services::threads::close_expired_threads(&app.app).await.unwrap(), 0);
     assert_eq!(ada.try_comment("old-news", "Open once more.", None).await.status, StatusCode::CREATED);
 }
 
@@ -429,7 +429,7 @@ async fn ticking_a_closed_discussion_open_in_the_article_form_survives_the_autom
     ];
     let saved = admin.submit(&edit, &format!("/admin/articles/{}", article.id), &fields).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
-    assert_eq!(civil::services::moderation::close_expired_threads(&app.app).await.unwrap(), 0);
+    assert_eq!(civil::services::threads::close_expired_threads(&app.app).await.unwrap(), 0);
     assert_eq!(ada.try_comment("old-news", "Open again!", None).await.status, StatusCode::CREATED);
 }
 

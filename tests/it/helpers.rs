@@ -196,7 +196,7 @@ impl TestApp {
     }
 
     /// Change the site settings (the moderation policy and word lists), as an admin would.
-    pub async fn site_settings(&self, change: impl FnOnce(&mut civil::services::settings::SiteSettings)) {
+    pub async fn site_settings(&self, change: impl FnOnce(&mut civil::domain::site::SiteSettings)) {
         let mut site = civil::services::settings::current(&self.app).await.unwrap();
         change(&mut site);
         let admin = match accounts::find_by_username(&self.app, "settingsadmin").await {

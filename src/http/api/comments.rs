@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles;
-use crate::services::comments::{self, ThreadQuery};
+use crate::services::comments;
+use crate::services::threads::{self, ThreadQuery};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -45,9 +46,9 @@ pub async fn list(
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
     let sort = thread_query.sort;
     let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
-    let page = comments::page(&state.app, article, thread_query, viewer.user().map(|u| u.id)).await?;
+    let page = threads::page(&state.app, article, thread_query, viewer.user().map(|u| u.id)).await?;
     let voted: HashSet<i64> = match viewer.user() {
-        Some(user) => comments::votes_by(&state.app, user.id, &page).await?,
+        Some(user) => threads::votes_by(&state.app, user.id, &page).await?,
         None => HashSet::new(),
     };
     let is_voted = |id: i64| voted.contains(&id);

@@ -8,7 +8,7 @@ use crate::domain::role::Role;
 use crate::domain::thread::Node;
 use crate::services::accounts::User;
 use crate::services::articles::Article;
-use crate::services::comments::Comment;
+use crate::services::threads::Comment;
 
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(at, Utc)

@@ -4,10 +4,12 @@ use serde::Deserialize;
 
 use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::role::Role;
+use crate::domain::site::SettingsForm;
 use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::accounts;
 use crate::services::articles::{self, ArticleForm};
+use crate::services::settings;
 use crate::views::admin as view;
 use crate::views::components::FormErrors;
 
@@ -202,6 +204,78 @@ pub async fn set_role(
             let list = accounts::list(&state.app, None).await?;
             let ctx = context(&state, &mut viewer, &req);
             Ok(render_failed(&viewer, &error, view::users(&ctx, &list, "", &FormErrors::from_error(&error))))
+        }
+    }
+}
+
+pub async fn settings_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
+    viewer.require_role(Role::Admin)?;
+    let site = settings::current(&state.app).await?;
+    let ctx = context(&state, &mut viewer, &req);
+    let saved = req.query_string().contains("saved=1");
+    let page = view::settings_page(&ctx, &SettingsForm::from_settings(&site), &FormErrors::none(), saved);
+    Ok(render(&viewer, StatusCode::OK, page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsFormData {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    premoderation: String,
+    #[serde(default)]
+    premoderation_approvals: String,
+    #[serde(default)]
+    masked_words_threshold: String,
+    #[serde(default)]
+    new_commenter_comments: String,
+    #[serde(default)]
+    new_commenter_days: String,
+    #[serde(default)]
+    repeat_window_hours: String,
+    #[serde(default)]
+    flag_threshold: String,
+    #[serde(default)]
+    auto_close_days: String,
+    #[serde(default)]
+    banned_words: String,
+    #[serde(default)]
+    suspect_words: String,
+    #[serde(default)]
+    allowed_words: String,
+}
+
+pub async fn save_settings(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    data: web::Form<SettingsFormData>,
+) -> PageResult {
+    let admin = viewer.require_role(Role::Admin)?;
+    let data = data.into_inner();
+    let form = SettingsForm {
+        premoderation: data.premoderation,
+        premoderation_approvals: data.premoderation_approvals,
+        masked_words_threshold: data.masked_words_threshold,
+        new_commenter_comments: data.new_commenter_comments,
+        new_commenter_days: data.new_commenter_days,
+        repeat_window_hours: data.repeat_window_hours,
+        flag_threshold: data.flag_threshold,
+        auto_close_days: data.auto_close_days,
+        banned_words: data.banned_words,
+        suspect_words: data.suspect_words,
+        allowed_words: data.allowed_words,
+    };
+    let result = async {
+        viewer.check_csrf(data.csrf_token.as_deref())?;
+        let parsed = form.parse()?;
+        settings::save(&state.app, admin.id, parsed).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(see_other("/admin/settings?saved=1")),
+        Err(error) => {
+            let ctx = context(&state, &mut viewer, &req);
+            Ok(render_failed(&viewer, &error, view::settings_page(&ctx, &form, &FormErrors::from_error(&error), false)))
         }
     }
 }

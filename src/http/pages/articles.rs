@@ -1,20 +1,15 @@
-use std::collections::HashSet;
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
-use super::{context, render, PageError, PageResult};
+use super::{context, render, PageResult};
 use crate::error::Error;
 use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles::{self, Article};
-use crate::services::comments::{self, ThreadQuery};
-use crate::services::moderation;
+use crate::services::threads::ThreadQuery;
 use crate::store;
 use crate::views::article::{article_page, ArticlePage, CommentFormState};
-use crate::views::thread::{discussion_body, ReaderControls, ReplyForm, ThreadView};
 
 pub async fn home(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
     let list = articles::list_published(&state.app, 50).await?;
@@ -66,7 +61,7 @@ pub async fn render_article(
 ) -> PageResult {
     let ctx = context(state, viewer, req);
     let sort = query.sort;
-    let thread = thread_markup(state, viewer, &ctx.csrf_token, &article, query, &draft).await?;
+    let thread = crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft).await?;
     let top_level_draft = draft.parent_id.is_none();
     let user = viewer.user();
     let page = ArticlePage {
@@ -82,62 +77,6 @@ pub async fn render_article(
         },
     };
     Ok(render(viewer, status, article_page(&ctx, &page)))
-}
-
-/// The comment list. Anonymous readers share one rendering per article version; signed-in
-/// readers get their own controls.
-async fn thread_markup(
-    state: &State,
-    viewer: &Viewer,
-    csrf_token: &str,
-    article: &Article,
-    query: ThreadQuery,
-    draft: &Draft,
-) -> Result<Arc<str>, PageError> {
-    let slug = article.slug.clone();
-    let sort = query.sort;
-    let after = query.after;
-    let Some(user) = viewer.user() else {
-        if let Some(html) = state.thread_cache.get(article.id, sort, after, article.comment_version) {
-            return Ok(html);
-        }
-        let page = comments::page(&state.app, article.clone(), query, None).await?;
-        let summary = moderation::removal_summary(&state.app, article.id).await?;
-        let view = ThreadView { slug: &slug, sort, reader: None };
-        let html: Arc<str> = Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string());
-        // A made-up cursor gets its page, but no room in the cache.
-        let known = match after {
-            None => true,
-            Some(cursor) => comments::is_known_cursor(&state.app, article.id, sort, cursor).await?,
-        };
-        if known {
-            state.thread_cache.put(article.id, sort, after, article.comment_version, html.clone());
-        }
-        return Ok(html);
-    };
-    let page = comments::page(&state.app, article.clone(), query, Some(user.id)).await?;
-    let voted: HashSet<i64> = comments::votes_by(&state.app, user.id, &page).await?;
-    let summary = moderation::removal_summary(&state.app, article.id).await?;
-    let view = ThreadView {
-        slug: &slug,
-        sort,
-        reader: Some(ReaderControls {
-            user_id: user.id,
-            csrf_token,
-            voted: &voted,
-            editable_after: store::now() - chrono::Duration::minutes(state.app.settings.edit_window_minutes),
-            comments_open: article.comments_open,
-            replying: draft.parent_id.map(|parent_id| ReplyForm {
-                parent_id,
-                body: &draft.body,
-                error: draft.error.as_deref(),
-            }),
-            is_staff: user.is_staff(),
-            can_participate: user.restriction(store::now()).is_none(),
-            flagged: draft.flagged,
-        }),
-    };
-    Ok(Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string()))
 }
 
 /// Show a failed post again with the reader's text and the reason, or an error page when

@@ -7,7 +7,7 @@ use super::{context, render, render_failed, see_other, PageResult};
 use crate::error::Error;
 use crate::http::extract::Viewer;
 use crate::http::State;
-use crate::services::comments;
+use crate::services::{comments, threads};
 use crate::views::account::edit_comment;
 use crate::views::components::FormErrors;
 
@@ -63,7 +63,7 @@ pub async fn post(
 /// `/comments/{id}`: the permalink, which lands on the comment in its article.
 pub async fn permalink(state: web::Data<State>, id: web::Path<i64>) -> PageResult {
     let id = id.into_inner();
-    let place = comments::locate(&state.app, id).await?;
+    let place = threads::locate(&state.app, id).await?;
     let page = match place.page_after {
         Some(after) => format!("?after={after}"),
         None => String::new(),
@@ -138,7 +138,7 @@ pub async fn delete(
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
-    let slug = comments::article_slug_of(&state.app, id).await?;
+    let slug = threads::article_slug_of(&state.app, id).await?;
     comments::delete(&state.app, &user, id).await?;
     Ok(see_other(&format!("/articles/{slug}#comments")))
 }

@@ -9,15 +9,13 @@ use serde::Deserialize;
 
 use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::profanity::ProfanityFilter;
-use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::http::api::moderation::{log_filter, user_action};
 use crate::http::extract::{safe_next, Viewer};
 use crate::http::State;
-use crate::services::accounts::User;
 use crate::services::moderation::{self, CommentAction, QueueItem, QueueTab};
-use crate::services::settings::{self, SettingsForm};
+use crate::services::{settings, threads};
 use crate::store;
 use crate::views::components::FormErrors;
 use crate::views::moderation::{self as view, HighlightKind, LogQuery, QueueItemView};
@@ -251,7 +249,7 @@ async fn set_thread(
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(csrf)?;
-    moderation::set_thread_open(&state.app, &user, slug.clone(), open).await?;
+    threads::set_thread_open(&state.app, &user, slug.clone(), open).await?;
     Ok(see_other(&format!("/articles/{slug}#comments")))
 }
 
@@ -303,90 +301,9 @@ pub async fn flag(
     let user = viewer.require_user()?.clone();
     viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
-    let slug = crate::services::comments::article_slug_of(&state.app, id).await?;
+    let slug = crate::services::threads::article_slug_of(&state.app, id).await?;
     moderation::flag(&state.app, &user, id, form.reason.as_deref().unwrap_or(""), form.note.as_deref()).await?;
     Ok(see_other(&format!("/articles/{slug}?flagged={id}#comment-{id}")))
-}
-
-fn require_admin(viewer: &Viewer) -> Result<User, Error> {
-    viewer.require_role(Role::Admin).cloned()
-}
-
-pub async fn settings_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
-    require_admin(&viewer)?;
-    let site = settings::current(&state.app).await?;
-    let ctx = context(&state, &mut viewer, &req);
-    let saved = req.query_string().contains("saved=1");
-    let page =
-        crate::views::admin::settings_page(&ctx, &SettingsForm::from_settings(&site), &FormErrors::none(), saved);
-    Ok(render(&viewer, StatusCode::OK, page))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SettingsFormData {
-    csrf_token: Option<String>,
-    #[serde(default)]
-    premoderation: String,
-    #[serde(default)]
-    premoderation_approvals: String,
-    #[serde(default)]
-    masked_words_threshold: String,
-    #[serde(default)]
-    new_commenter_comments: String,
-    #[serde(default)]
-    new_commenter_days: String,
-    #[serde(default)]
-    repeat_window_hours: String,
-    #[serde(default)]
-    flag_threshold: String,
-    #[serde(default)]
-    auto_close_days: String,
-    #[serde(default)]
-    banned_words: String,
-    #[serde(default)]
-    suspect_words: String,
-    #[serde(default)]
-    allowed_words: String,
-}
-
-pub async fn save_settings(
-    state: web::Data<State>,
-    mut viewer: Viewer,
-    req: HttpRequest,
-    data: web::Form<SettingsFormData>,
-) -> PageResult {
-    let admin = require_admin(&viewer)?;
-    let data = data.into_inner();
-    let form = SettingsForm {
-        premoderation: data.premoderation,
-        premoderation_approvals: data.premoderation_approvals,
-        masked_words_threshold: data.masked_words_threshold,
-        new_commenter_comments: data.new_commenter_comments,
-        new_commenter_days: data.new_commenter_days,
-        repeat_window_hours: data.repeat_window_hours,
-        flag_threshold: data.flag_threshold,
-        auto_close_days: data.auto_close_days,
-        banned_words: data.banned_words,
-        suspect_words: data.suspect_words,
-        allowed_words: data.allowed_words,
-    };
-    let result = async {
-        viewer.check_csrf(data.csrf_token.as_deref())?;
-        let parsed = form.parse()?;
-        settings::save(&state.app, admin.id, parsed).await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(see_other("/admin/settings?saved=1")),
-        Err(error) => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render_failed(
-                &viewer,
-                &error,
-                crate::views::admin::settings_page(&ctx, &form, &FormErrors::from_error(&error), false),
-            ))
-        }
-    }
 }
 
 #[cfg(test)]

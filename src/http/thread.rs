@@ -1,0 +1,72 @@
+//! A thread's comment list as HTML: the fragment Civil's article pages show, and the one the
+//! embed, the server-side include and live updates will serve. Anonymous readers share one
+//! cached rendering per article version (see `cache`); signed-in readers get their own
+//! controls.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::extract::Viewer;
+use super::pages::articles::Draft;
+use super::State;
+use crate::error::Error;
+use crate::services::articles::Article;
+use crate::services::threads::{self, ThreadQuery};
+use crate::store;
+use crate::views::thread::{discussion_body, ReaderControls, ReplyForm, ThreadView};
+
+/// The comment list. Anonymous readers share one rendering per article version; signed-in
+/// readers get their own controls.
+pub async fn markup(
+    state: &State,
+    viewer: &Viewer,
+    csrf_token: &str,
+    article: &Article,
+    query: ThreadQuery,
+    draft: &Draft,
+) -> Result<Arc<str>, Error> {
+    let slug = article.slug.clone();
+    let sort = query.sort;
+    let after = query.after;
+    let Some(user) = viewer.user() else {
+        if let Some(html) = state.thread_cache.get(article.id, sort, after, article.comment_version) {
+            return Ok(html);
+        }
+        let page = threads::page(&state.app, article.clone(), query, None).await?;
+        let summary = threads::removal_summary(&state.app, article.id).await?;
+        let view = ThreadView { slug: &slug, sort, reader: None };
+        let html: Arc<str> = Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string());
+        // A made-up cursor gets its page, but no room in the cache.
+        let known = match after {
+            None => true,
+            Some(cursor) => threads::is_known_cursor(&state.app, article.id, sort, cursor).await?,
+        };
+        if known {
+            state.thread_cache.put(article.id, sort, after, article.comment_version, html.clone());
+        }
+        return Ok(html);
+    };
+    let page = threads::page(&state.app, article.clone(), query, Some(user.id)).await?;
+    let voted: HashSet<i64> = threads::votes_by(&state.app, user.id, &page).await?;
+    let summary = threads::removal_summary(&state.app, article.id).await?;
+    let view = ThreadView {
+        slug: &slug,
+        sort,
+        reader: Some(ReaderControls {
+            user_id: user.id,
+            csrf_token,
+            voted: &voted,
+            editable_after: store::now() - chrono::Duration::minutes(state.app.settings.edit_window_minutes),
+            comments_open: article.comments_open,
+            replying: draft.parent_id.map(|parent_id| ReplyForm {
+                parent_id,
+                body: &draft.body,
+                error: draft.error.as_deref(),
+            }),
+            is_staff: user.is_staff(),
+            can_participate: user.restriction(store::now()).is_none(),
+            flagged: draft.flagged,
+        }),
+    };
+    Ok(Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string()))
+}

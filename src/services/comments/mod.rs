@@ -1,0 +1,277 @@
+//! Writing comments: posting, replying, editing, deleting and voting, each screened against
+//! the site's policy before it is stored (`screening`).
+
+mod screening;
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::account_emails;
+use super::settings;
+use super::threads::{change_status, find_comment, find_thread_comment, lock_comment, Comment};
+use super::{rate_limits, App};
+use crate::domain::account::User;
+use crate::domain::comment_body::CommentBody;
+use crate::domain::moderation::Decision;
+use crate::domain::role::Role;
+use crate::domain::thread::{self, Status};
+use crate::domain::Invalid;
+use crate::error::Error;
+use crate::store::articles::{self, ArticleRow};
+use crate::store::comments::{self, CommentRow, NewComment};
+use crate::store::{self, DbConnection};
+use screening::{encode_reasons, judge, log_rejection, log_verdict, rejection, standing, PostingLimits, Screened};
+
+/// The article a comment is posted to. Admins see drafts (the API shows them one), so to them a
+/// draft exists: it is not missing but not yet open for comments.
+fn find_article_to_post_on(conn: &mut DbConnection, slug: &str, author: &User) -> Result<ArticleRow, Error> {
+    match articles::find_by_slug(conn, slug)? {
+        Some(a) if super::articles::is_public(&a) => Ok(a),
+        Some(_) if author.is_admin() => Err(Error::Conflict(Invalid::new(
+            "slug",
+            "This article is a draft: it takes comments once it is published.",
+        ))),
+        _ => Err(Error::not_found("That article")),
+    }
+}
+
+/// Post a comment, or a reply when `parent_id` is given.
+pub async fn post(
+    app: &App,
+    author: &User,
+    slug: String,
+    body: &str,
+    parent_id: Option<i64>,
+) -> Result<Comment, Error> {
+    author.ensure_can_participate()?;
+    let body = CommentBody::parse(body)?;
+    let site = settings::current(app).await?;
+    let screened = Screened::new(app, &site, body);
+    let standing = standing(app, &site, author, None).await?;
+    let site_links = account_emails::Site::of(app);
+    let author = author.clone();
+    let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
+    let outcome = app
+        .write(move |conn| {
+            if let Some(limits) = &posting_limits {
+                limits.check(conn)?;
+            }
+            let now = store::now();
+            let article = find_article_to_post_on(conn, &slug, &author)?;
+            let parent = match parent_id {
+                None => None,
+                Some(id) => {
+                    let not_here =
+                        || Invalid::new("parent_id", "The comment you are replying to is not on this article.");
+                    // Locked: that the parent is still up is read here and relied on below.
+                    let parent = comments::find_for_update(conn, id)?.ok_or_else(not_here)?;
+                    if parent.article_id != article.id {
+                        return Err(not_here().into());
+                    }
+                    Some(parent)
+                }
+            };
+            let verdict = judge(&site, &standing, &article, &screened, now);
+            if verdict.decision == Decision::Reject {
+                if let Some(limits) = &posting_limits {
+                    limits.record_rejection(conn, now)?;
+                }
+                log_rejection(conn, &verdict, author.id, article.id, now)?;
+                return Ok(Err(rejection(&verdict)));
+            }
+            let status = verdict.status().unwrap_or(Status::Published);
+            if parent.as_ref().is_some_and(|p| Status::from_db(&p.status) != Status::Published) {
+                return Err(Invalid::new("parent_id", "The comment you are replying to has been taken down.").into());
+            }
+            let queued = verdict.needs_moderator();
+            let reasons = encode_reasons(&verdict);
+            let new = NewComment {
+                article_id: article.id,
+                parent_id,
+                depth: thread::child_depth(parent.as_ref().map(|p| p.depth)),
+                author_id: author.id,
+                body_raw: screened.body.as_str(),
+                body_html: &screened.html,
+                status: status.as_str(),
+                created_at: now,
+                reported: verdict.decision == Decision::PublishAndReport,
+                system_reasons: &reasons,
+                queued_at: queued.then_some(now),
+            };
+            let id = comments::insert(conn, &new)?;
+            let path = thread::child_path(parent.as_ref().map(|p| p.path.as_str()), id);
+            comments::set_place(conn, id, parent.as_ref().map_or(id, |p| p.root_id), &path)?;
+            if status == Status::Published {
+                // The comment it hangs under (its parent, or at the deepest level the parent's
+                // own) holds one more shown reply. That one is published or a placeholder
+                // already shown, so nothing above it changes.
+                if let Some(holder) = thread::thread_parent(&path) {
+                    comments::add_live_replies(conn, holder, 1)?;
+                }
+            }
+            articles::touch_discussion(conn, article.id, i64::from(status == Status::Published))?;
+            log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
+            if let (Status::Published, Some(parent)) = (status, &parent) {
+                account_emails::queue_reply_notification(
+                    conn,
+                    &site_links,
+                    id,
+                    author.id,
+                    parent.author_id,
+                    &article.title,
+                    now,
+                )?;
+            }
+            Ok(Ok(find_thread_comment(conn, id)?))
+        })
+        .await?;
+    outcome
+}
+
+fn own_comment(comment: &CommentRow, user: &User, verb: &str) -> Result<(), Error> {
+    if comment.author_id != user.id {
+        return Err(Error::forbidden(format!("You can only {verb} your own comments.")));
+    }
+    Ok(())
+}
+
+/// Edit one's own comment within the edit window.
+pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comment, Error> {
+    author.ensure_can_participate()?;
+    let body = CommentBody::parse(body)?;
+    let site = settings::current(app).await?;
+    let screened = Screened::new(app, &site, body);
+    let standing = standing(app, &site, author, Some(id)).await?;
+    let author = author.clone();
+    let window = app.settings.edit_window_minutes;
+    let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
+    let outcome = app
+        .write(move |conn| {
+            let comment = lock_comment(conn, id)?;
+            own_comment(&comment, &author, "edit")?;
+            if let Some(limits) = &posting_limits {
+                limits.check_rejections(conn)?;
+            }
+            let status = Status::from_db(&comment.status);
+            if !matches!(status, Status::Published | Status::Pending) {
+                return Err(Error::not_found("That comment"));
+            }
+            let now = store::now();
+            if now > comment.created_at + Duration::minutes(window) {
+                return Err(Error::forbidden(format!(
+                    "Comments can be edited for {window} minutes after posting, and that time has passed."
+                )));
+            }
+            let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
+            let verdict = judge(&site, &standing, &article, &screened, now);
+            if verdict.decision == Decision::Reject {
+                if let Some(limits) = &posting_limits {
+                    limits.record_rejection(conn, now)?;
+                }
+                log_rejection(conn, &verdict, author.id, article.id, now)?;
+                return Ok(Err(rejection(&verdict)));
+            }
+            comments::update_body(conn, id, screened.body.as_str(), &screened.html, now)?;
+            if verdict.needs_moderator() {
+                comments::queue(
+                    conn,
+                    id,
+                    verdict.decision == Decision::PublishAndReport,
+                    &encode_reasons(&verdict),
+                    now,
+                )?;
+                log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
+            }
+            if verdict.decision == Decision::Hold && status == Status::Published {
+                // The edit is held: the comment leaves public view until a moderator decides.
+                change_status(conn, &comment, Status::Pending)?;
+            } else {
+                articles::touch_discussion(conn, comment.article_id, 0)?;
+            }
+            Ok(Ok(find_thread_comment(conn, id)?))
+        })
+        .await?;
+    outcome
+}
+
+/// When the edit window of a comment closes, for the edit form.
+pub fn edit_deadline(app: &App, created_at: NaiveDateTime) -> NaiveDateTime {
+    created_at + Duration::minutes(app.settings.edit_window_minutes)
+}
+
+/// A comment as its author edits it: the original text.
+pub async fn for_editing(app: &App, author: &User, id: i64) -> Result<(CommentRow, String), Error> {
+    let author = author.clone();
+    app.db(move |conn| {
+        let comment = find_comment(conn, id)?;
+        own_comment(&comment, &author, "edit")?;
+        let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
+        Ok((comment, article.slug))
+    })
+    .await
+}
+
+/// Delete one's own comment. With shown replies it stays as a placeholder; without, it goes,
+/// and so do placeholders above it that no longer hold anything up. A comment a moderator
+/// removed stays removed: deleting it would take it out of the Removed tab, the public count
+/// of removals and its author's record.
+pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
+    let author = author.clone();
+    app.write(move |conn| {
+        let before = lock_comment(conn, id)?;
+        own_comment(&before, &author, "delete")?;
+        if Status::from_db(&before.status) == Status::Removed {
+            return Err(Error::Conflict(Invalid::new(
+                "comment",
+                "A moderator removed this comment, so it cannot be deleted; it is already hidden from readers.",
+            )));
+        }
+        change_status(conn, &before, Status::Deleted)
+    })
+    .await
+}
+
+/// Upvote (`up = true`) or take the vote back. Idempotent. Returns the new score.
+pub async fn vote(app: &App, voter: &User, id: i64, up: bool) -> Result<i64, Error> {
+    voter.ensure_can_participate()?;
+    let voter_id = voter.id;
+    // Each vote that changes a score invalidates the article's cached thread: bound them.
+    let limit = app
+        .limits_on()
+        .then(|| rate_limits::Limit { max: app.settings.limits.votes_per_minute, window: Duration::minutes(1) });
+    app.write(move |conn| {
+        if let Some(limit) = limit {
+            let message = format!("You are voting very quickly: at most {} votes a minute.", limit.max);
+            rate_limits::take(conn, rate_limits::Action::Vote, &voter_id.to_string(), limit, store::now(), &message)?;
+        }
+        let comment = find_comment(conn, id)?;
+        if Status::from_db(&comment.status) != Status::Published {
+            return Err(Error::not_found("That comment"));
+        }
+        if comment.author_id == voter_id {
+            return Err(Error::forbidden("You cannot vote on your own comment."));
+        }
+        let delta = if up {
+            comments::insert_vote(conn, id, voter_id, 1, store::now())? as i64
+        } else {
+            -(comments::delete_vote(conn, id, voter_id)? as i64)
+        };
+        if delta != 0 {
+            comments::add_score(conn, id, delta)?;
+            articles::touch_discussion(conn, comment.article_id, 0)?;
+        }
+        Ok(find_comment(conn, id)?.score)
+    })
+    .await
+}
+
+pub async fn by_author(app: &App, author_id: i64) -> Result<(Vec<comments::ProfileComment>, i64), Error> {
+    app.db(move |conn| {
+        Ok((
+            comments::published_by_author(conn, author_id, store::now(), 100)?,
+            comments::count_published_by_author(conn, author_id)?,
+        ))
+    })
+    .await
+}
+
+pub use crate::store::comments::ProfileComment;

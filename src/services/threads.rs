@@ -1,0 +1,347 @@
+//! A thread as a whole: reading it a page at a time, moving a comment between statuses with
+//! every count kept right, and opening and closing the discussion. Writing comments
+//! (`comments`) and moderating them (`moderation`) build on these.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::{require_role, App};
+use crate::domain::account::User;
+use crate::domain::moderation::FlagReason;
+use crate::domain::role::Role;
+use crate::domain::site::{Discussion, SiteSettings};
+use crate::domain::thread::{self, Cursor, Node, Sort, Status, Threaded};
+use crate::domain::Invalid;
+use crate::error::Error;
+use crate::store::articles::{self, ArticleRow};
+use crate::store::comments::{self, CommentRow, ThreadRow};
+use crate::store::moderation as store_moderation;
+use crate::store::moderation_log::{self, NewLogEntry};
+use crate::store::{self, settings, DbConnection};
+
+/// A comment as readers see it.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: i64,
+    /// The comment it answers.
+    pub parent_id: Option<i64>,
+    /// The comment it hangs under in the thread: its parent, except for a reply to a comment
+    /// at the deepest level, which sits beside its parent (see `domain::thread`).
+    pub thread_parent_id: Option<i64>,
+    pub depth: i32,
+    pub author_id: i64,
+    pub author_username: String,
+    pub author_display_name: Option<String>,
+    /// Sanitised, masked HTML; empty for a placeholder.
+    pub body_html: String,
+    pub status: Status,
+    pub score: i64,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub featured: bool,
+    /// Why a moderator removed it, with their note: shown only to its author.
+    pub removal: Option<(String, Option<String>)>,
+}
+
+impl Comment {
+    pub fn author_name(&self) -> &str {
+        self.author_display_name.as_deref().unwrap_or(&self.author_username)
+    }
+
+    pub fn is_placeholder(&self) -> bool {
+        self.status != Status::Published
+    }
+}
+
+impl From<ThreadRow> for Comment {
+    fn from(row: ThreadRow) -> Comment {
+        Comment::seen_by(row, None)
+    }
+}
+
+impl Comment {
+    /// A comment as `viewer` sees it: its author also sees why a moderator removed it.
+    pub fn seen_by(row: ThreadRow, viewer: Option<i64>) -> Comment {
+        let status = Status::from_db(&row.status);
+        let own = viewer == Some(row.author_id);
+        Comment {
+            id: row.id,
+            parent_id: row.parent_id,
+            thread_parent_id: thread::thread_parent(&row.path),
+            depth: row.depth,
+            author_id: row.author_id,
+            author_username: row.author_username,
+            author_display_name: row.author_display_name,
+            // The text of a deleted or removed comment never leaves the database in a thread; a
+            // held one reaches only its author.
+            body_html: if matches!(status, Status::Published | Status::Pending) {
+                row.body_html
+            } else {
+                String::new()
+            },
+            status,
+            score: row.score,
+            created_at: row.created_at,
+            edited_at: row.edited_at,
+            featured: row.featured_at.is_some(),
+            removal: (own && status == Status::Removed)
+                .then(|| (row.removal_reason.unwrap_or_else(|| "other".into()), row.removal_note)),
+        }
+    }
+}
+
+impl Threaded for Comment {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn thread_parent_id(&self) -> Option<i64> {
+        self.thread_parent_id
+    }
+}
+
+/// One page of a thread: top-level comments in the chosen order, each with all its replies.
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    pub comments: Vec<Node<Comment>>,
+    /// Comments moderators featured, shown first in their own block.
+    pub featured: Vec<Comment>,
+    pub next: Option<String>,
+    /// Published comments on the whole article.
+    pub total: i64,
+}
+
+pub struct ThreadQuery {
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+impl Default for ThreadQuery {
+    fn default() -> ThreadQuery {
+        ThreadQuery { sort: Sort::default(), after: None, limit: thread::DEFAULT_PAGE_SIZE }
+    }
+}
+
+impl ThreadQuery {
+    pub fn parse(sort: Option<&str>, after: Option<&str>, limit: Option<i64>) -> Result<ThreadQuery, Invalid> {
+        let sort = Sort::parse(sort)?;
+        let after = after.filter(|a| !a.is_empty()).map(|a| Cursor::parse(a, sort)).transpose()?;
+        Ok(ThreadQuery { sort, after, limit: thread::page_size(limit)? })
+    }
+}
+
+/// Load a page of the thread: two queries, whatever the number of comments.
+/// Load a page of the thread as `viewer` sees it (their own held comments included): a fixed
+/// number of queries, whatever the number of comments.
+pub fn load_page(
+    conn: &mut DbConnection,
+    article: &ArticleRow,
+    query: &ThreadQuery,
+    viewer: Option<i64>,
+) -> Result<ThreadPage, Error> {
+    let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit, viewer)?;
+    let next = if roots.len() as i64 > query.limit {
+        roots.truncate(query.limit as usize);
+        roots.last().map(|last| Cursor { score: last.score, id: last.id }.encode(query.sort))
+    } else {
+        None
+    };
+    let root_ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
+    let mut by_root: HashMap<i64, Vec<Comment>> = HashMap::new();
+    for reply in comments::replies_under(conn, &root_ids, viewer)? {
+        by_root.entry(reply.root_id).or_default().push(Comment::seen_by(reply, viewer));
+    }
+    let mut flat = Vec::with_capacity(roots.len() + by_root.values().map(Vec::len).sum::<usize>());
+    for root in roots {
+        let id = root.id;
+        flat.push(Comment::seen_by(root, viewer));
+        if let Some(group) = by_root.remove(&id) {
+            flat.extend(group);
+        }
+    }
+    // Featured comments head the first page only.
+    let featured = if query.after.is_none() {
+        comments::featured(conn, article.id)?.into_iter().map(Comment::from).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count })
+}
+
+pub async fn page(
+    app: &App,
+    article: ArticleRow,
+    query: ThreadQuery,
+    viewer: Option<i64>,
+) -> Result<ThreadPage, Error> {
+    app.db(move |conn| load_page(conn, &article, &query, viewer)).await
+}
+
+/// Whether a page cursor starts after a top-level comment this article really has, rather than
+/// being made up: only such pages are worth keeping in a cache.
+pub async fn is_known_cursor(app: &App, article_id: i64, sort: Sort, cursor: Cursor) -> Result<bool, Error> {
+    app.db(move |conn| Ok(comments::cursor_names_root(conn, article_id, sort, cursor)?)).await
+}
+
+/// Which comments on this page the reader has upvoted.
+pub async fn votes_by(app: &App, user_id: i64, page: &ThreadPage) -> Result<HashSet<i64>, Error> {
+    fn collect(nodes: &[Node<Comment>], ids: &mut Vec<i64>) {
+        for node in nodes {
+            ids.push(node.item.id);
+            collect(&node.replies, ids);
+        }
+    }
+    let mut ids = Vec::new();
+    collect(&page.comments, &mut ids);
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    app.db(move |conn| Ok(comments::voted_among(conn, user_id, &ids)?.into_iter().collect())).await
+}
+
+pub(crate) fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
+    comments::find(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
+}
+
+/// A comment read to be changed: its row stays locked until the transaction ends.
+pub(crate) fn lock_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
+    comments::find_for_update(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
+}
+
+pub(crate) fn find_thread_comment(conn: &mut DbConnection, id: i64) -> Result<Comment, Error> {
+    comments::find_in_thread(conn, id)?.map(Comment::from).ok_or_else(|| Error::not_found("That comment"))
+}
+
+/// Whether the article's discussion takes no more comments (see `SiteSettings::is_discussion_closed`).
+pub fn is_closed(article: &ArticleRow, site: &SiteSettings, now: NaiveDateTime) -> bool {
+    let discussion = Discussion {
+        open: article.comments_open,
+        published_at: article.published_at,
+        reopened_at: article.reopened_at,
+    };
+    site.is_discussion_closed(&discussion, now)
+}
+
+/// Move a comment to a new status and keep every count right: the article's published count,
+/// and each ancestor's count of shown replies (so a placeholder appears or disappears with the
+/// last reply it holds up). Bumps the article's comment version. `NotFound` when the comment
+/// already had that status. `before` must come from `lock_comment` in this transaction, so
+/// the status it had is the status it has.
+pub(crate) fn change_status(conn: &mut DbConnection, before: &CommentRow, status: Status) -> Result<(), Error> {
+    if comments::change_status(conn, before.id, status.as_str())? == 0 {
+        return Err(Error::not_found("That comment"));
+    }
+    // Read again now that the row is locked: a reply may have arrived meanwhile.
+    let after = find_comment(conn, before.id)?;
+    let was = Status::from_db(&before.status);
+    let was_shown = thread::is_shown(was, after.live_replies);
+    let now_shown = thread::is_shown(status, after.live_replies);
+    if was_shown != now_shown {
+        adjust_ancestors(conn, &after.path, if now_shown { 1 } else { -1 })?;
+    }
+    let published_delta = i64::from(status == Status::Published) - i64::from(was == Status::Published);
+    articles::touch_discussion(conn, after.article_id, published_delta)?;
+    Ok(())
+}
+
+/// A comment started or stopped being shown: each ancestor holds one shown reply more or
+/// fewer, and a placeholder whose shown-ness changes with it passes the change further up.
+fn adjust_ancestors(conn: &mut DbConnection, path: &str, delta: i64) -> Result<(), Error> {
+    for ancestor_id in thread::ancestor_ids(path) {
+        comments::add_live_replies(conn, ancestor_id, delta)?;
+        let ancestor = find_comment(conn, ancestor_id)?;
+        let status = Status::from_db(&ancestor.status);
+        if thread::is_shown(status, ancestor.live_replies) == thread::is_shown(status, ancestor.live_replies - delta) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Where a permalink lands: the article, and the page of its thread (in the default order)
+/// that holds the comment.
+pub struct Place {
+    pub slug: String,
+    pub page_after: Option<String>,
+}
+
+pub async fn locate(app: &App, id: i64) -> Result<Place, Error> {
+    app.db(move |conn| {
+        let comment = find_comment(conn, id)?;
+        let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That comment"))?;
+        if !super::articles::is_public(&article)
+            || !thread::is_shown(Status::from_db(&comment.status), comment.live_replies)
+        {
+            return Err(Error::not_found("That comment"));
+        }
+        let earlier_roots = comments::count_shown_roots_before(conn, article.id, comment.root_id)?;
+        // Past the first page, start the page at this comment's top-level comment.
+        let page_after = (earlier_roots >= thread::DEFAULT_PAGE_SIZE)
+            .then(|| Cursor { score: 0, id: comment.root_id - 1 }.encode(Sort::Oldest));
+        Ok(Place { slug: article.slug, page_after })
+    })
+    .await
+}
+
+/// The slug of the article a comment belongs to.
+pub async fn article_slug_of(app: &App, id: i64) -> Result<String, Error> {
+    app.db(move |conn| {
+        let comment = find_comment(conn, id)?;
+        let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That comment"))?;
+        Ok(article.slug)
+    })
+    .await
+}
+
+/// Close or reopen the discussion on an article.
+pub async fn set_thread_open(app: &App, moderator: &User, slug: String, open: bool) -> Result<(), Error> {
+    require_role(moderator, Role::Moderator)?;
+    let moderator_id = moderator.id;
+    app.write(move |conn| {
+        let now = store::now();
+        let article = articles::find_by_slug(conn, &slug)?.ok_or_else(|| Error::not_found("That article"))?;
+        store_moderation::set_comments_open(conn, article.id, open, now)?;
+        moderation_log::write(conn, &NewLogEntry::thread(Some(moderator_id), article.id, open, now))?;
+        Ok(())
+    })
+    .await
+}
+
+/// "N comments removed: spam ×3, abuse ×1", with no personal data.
+pub async fn removal_summary(app: &App, article_id: i64) -> Result<Option<String>, Error> {
+    let mut counts = app.db(move |conn| Ok(moderation_log::removals_by_reason(conn, article_id)?)).await?;
+    if counts.is_empty() {
+        return Ok(None);
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(reason, n)| {
+            let label = reason.as_deref().and_then(|r| FlagReason::parse(r).ok()).map_or("other", |r| r.as_str());
+            format!("{} ×{n}", label.replace('_', "-"))
+        })
+        .collect();
+    Ok(Some(format!("{total} {} removed: {}", if total == 1 { "comment" } else { "comments" }, parts.join(", "))))
+}
+
+/// Close discussions older than the auto-close setting. Each instance runs this every minute;
+/// closing is idempotent, so several instances may race harmlessly.
+pub async fn close_expired_threads(app: &App) -> Result<usize, Error> {
+    app.write(move |conn| {
+        let site = settings::load(conn)?;
+        if site.auto_close_days == 0 {
+            return Ok(0);
+        }
+        let days = i64::from(site.auto_close_days);
+        let now = store::now();
+        let expired = articles::open_published_before(conn, now - Duration::days(days))?;
+        for article_id in &expired {
+            store_moderation::set_comments_open(conn, *article_id, false, now)?;
+            moderation_log::write(conn, &NewLogEntry::thread(None, *article_id, false, now))?;
+        }
+        Ok(expired.len())
+    })
+    .await
+}
