@@ -69,7 +69,6 @@ impl Application {
             // The last `wrap` runs first: the headers go on every response, even one refused
             // for hostile bytes before any handler ran.
             ActixApp::new()
-                .wrap(from_fn(security::reject_control_characters))
                 .wrap(TracingLogger::default())
                 .wrap(from_fn(move |req, next| security::add_headers(headers.clone(), req, next)))
                 .app_data(state.clone())

@@ -1,18 +1,23 @@
-//! Who is asking: the session behind the cookie, and the CSRF token that goes with it.
+//! Who is asking: the session behind the cookie, and the CSRF token that goes with it; the
+//! `Csrf` extractors that prove a state-changing request came from one of our pages; and the
+//! role guard the route table puts on privileged routes.
 
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::dev::Payload;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use super::errors::HttpError;
 use super::State;
 use crate::domain::role::Role;
 use crate::error::Error;
 use crate::services::accounts::{self, Session, User};
-use crate::services::tokens;
+use crate::services::{self, tokens};
 
 /// The session cookie's name. Behind https it carries the `__Host-` prefix, so the browser
 /// accepts it only with Secure, Path=/ and no Domain: no sibling subdomain nor plain-http page
@@ -63,6 +68,19 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The request's visitor without looking up a session (for a page shown when the lookup
+    /// itself failed).
+    pub fn anonymous(req: &HttpRequest, state: &State) -> Viewer {
+        let secure = state.app.settings.secure_cookies();
+        Viewer {
+            session: None,
+            anon_csrf: req.cookie(csrf_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()),
+            new_anon_csrf: None,
+            secure,
+            ip: client_ip(req, &state.app.settings.trusted_proxies),
+        }
+    }
+
     pub fn user(&self) -> Option<&User> {
         self.session.as_ref().map(|s| &s.user)
     }
@@ -73,9 +91,7 @@ impl Viewer {
 
     pub fn require_role(&self, role: Role) -> Result<&User, Error> {
         let user = self.require_user()?;
-        if user.role < role {
-            return Err(Error::forbidden(format!("This needs the {role} role.")));
-        }
+        services::require_role(user, role)?;
         Ok(user)
     }
 
@@ -96,7 +112,7 @@ impl Viewer {
         token
     }
 
-    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), Error> {
+    fn check_csrf(&self, submitted: Option<&str>) -> Result<(), Error> {
         let expected = match &self.session {
             Some(session) => Some(session.csrf_token.as_str()),
             None => self.anon_csrf.as_deref(),
@@ -147,24 +163,108 @@ impl FromRequest for Viewer {
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<web::Data<State>>().expect("state is registered").clone();
-            let secure = state.app.settings.secure_cookies();
-            let session = match session_token(&req, secure) {
+            let session = match session_token(&req, state.app.settings.secure_cookies()) {
                 Some(token) => {
-                    accounts::session_for_token(&state.app, token).await.map_err(super::pages::PageError::from)?
+                    accounts::session_for_token(&state.app, token).await.map_err(super::errors::HttpError::from)?
                 }
                 None => None,
             };
-            let viewer = Viewer {
-                session,
-                anon_csrf: req.cookie(csrf_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()),
-                new_anon_csrf: None,
-                secure,
-                ip: client_ip(&req, &state.app.settings.trusted_proxies),
-            };
+            let viewer = Viewer { session, ..Viewer::anonymous(&req, &state) };
             req.extensions_mut().insert(viewer.clone());
             Ok(viewer)
         })
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSRF
+
+/// The CSRF token a request carries: the `X-CSRF-Token` header (the API, and scripts), or else
+/// the `csrf_token` field of a form body. Reading the form takes the body, so it is handed back
+/// as a fresh payload for the extractor after.
+async fn submitted_token(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> Result<(Option<String>, Payload), actix_web::Error> {
+    if let Some(header) = req.headers().get(CSRF_HEADER) {
+        return Ok((header.to_str().ok().map(str::to_owned), payload.take()));
+    }
+    if req.content_type() != "application/x-www-form-urlencoded" {
+        return Ok((None, payload.take()));
+    }
+    let body = web::Bytes::from_request(req, payload).await?;
+    let token =
+        form_urlencoded::parse(&body).find(|(name, _)| name == "csrf_token").map(|(_, value)| value.into_owned());
+    Ok((token, Payload::from(body)))
+}
+
+/// Check the request's CSRF token, then extract `T` (`web::Form<_>`, `JsonObject<_>`, or `()`
+/// for a request without a body). A handler that changes state takes its input through this,
+/// so the check cannot be left out; the route-table test sends every such route without a token.
+pub struct Csrf<T = ()>(pub T);
+
+impl<T: FromRequest + 'static> FromRequest for Csrf<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Csrf<T>, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let viewer = Viewer::extract(&req).await?;
+            let (token, mut payload) = submitted_token(&req, &mut payload).await?;
+            viewer.check_csrf(token.as_deref()).map_err(HttpError::from)?;
+            Ok(Csrf(T::from_request(&req, &mut payload).await.map_err(Into::into)?))
+        })
+    }
+}
+
+/// For forms whose text must survive a refusal (a comment, a registration): the form whether
+/// or not its token was right, with the verdict to act on. `into_parts` is the only way to the
+/// form, and leaving its verdict unused is a compiler warning.
+pub struct CsrfDraft<T> {
+    form: T,
+    verdict: Result<(), Error>,
+}
+
+impl<T> CsrfDraft<T> {
+    pub fn into_parts(self) -> (T, Result<(), Error>) {
+        (self.form, self.verdict)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for CsrfDraft<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<CsrfDraft<T>, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let viewer = Viewer::extract(&req).await?;
+            let (token, mut payload) = submitted_token(&req, &mut payload).await?;
+            let form = web::Form::<T>::from_request(&req, &mut payload).await?.into_inner();
+            Ok(CsrfDraft { form, verdict: viewer.check_csrf(token.as_deref()) })
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles
+
+/// The guard the route table puts on every route that needs a role: 401 for a visitor who is
+/// not signed in, 403 for an account without the role (the scope renders either). The service
+/// behind the route checks the same rule again.
+pub async fn guard_role(
+    role: Role,
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let viewer = req.extract::<Viewer>().await?;
+    if let Err(refused) = viewer.require_role(role) {
+        return Ok(req.error_response(HttpError::from(refused)));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// The client's IP address. `X-Forwarded-For` is believed only from a configured trusted proxy,

@@ -1,103 +1,255 @@
-//! The one route table.
+//! The one route table. Each row says what a route is for as data: its method, its path, who
+//! may use it, and its handler. `configure` builds the server from the rows, putting the role
+//! guard on every route that needs a role; `endpoints` lists the same rows for the tests, which
+//! send every route that needs an account or a role as each kind of user, and every
+//! state-changing route without a CSRF token.
+//!
+//! Two scopes hold every route: the JSON API under `/api/v1` and the site. Each refuses hostile
+//! bytes before its handlers run and renders its errors in its own shape (`errors::render`).
 
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{web, FromRequest, Handler, Responder, Route};
 
-use super::{api, assets, pages};
+use super::errors::{self, Shape};
+use super::extract::guard_role;
+use super::{api, assets, pages, security};
+use crate::domain::role::Role;
+
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Anyone,
+    /// A signed-in account. The handler needs the account to act at all: services take the
+    /// acting `User`.
+    SignedIn,
+    /// An account with this role or a higher one: the route's guard checks it before the
+    /// handler runs, and the service checks it again.
+    Role(Role),
+}
+
+/// How a state-changing route proves that the request came from one of our pages or clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// A request that changes nothing.
+    None,
+    /// The CSRF token (`extract::Csrf`).
+    CsrfToken,
+    /// One-click unsubscribe from an e-mail (RFC 8058): mail clients post without our token;
+    /// the unguessable token in the address is the proof.
+    LinkToken,
+}
+
+/// One row of the table, as the tests see it.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub method: Method,
+    /// The full path, with `{name}` for each path parameter.
+    pub path: String,
+    pub access: Access,
+    pub proof: Proof,
+}
+
+struct Table {
+    prefix: &'static str,
+    rows: Vec<(Endpoint, Route)>,
+}
+
+impl Table {
+    fn new(prefix: &'static str) -> Table {
+        Table { prefix, rows: Vec::new() }
+    }
+
+    fn add<F, Args>(&mut self, method: Method, path: &'static str, access: Access, handler: F) -> &mut Table
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let proof = if matches!(method, Method::GET | Method::HEAD) { Proof::None } else { Proof::CsrfToken };
+        self.row(method, path, access, proof, handler)
+    }
+
+    fn row<F, Args>(
+        &mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        proof: Proof,
+        handler: F,
+    ) -> &mut Table
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let mut route = web::method(method.clone()).to(handler);
+        if let Access::Role(role) = access {
+            route = route.wrap(from_fn(move |req, next| guard_role(role, req, next)));
+        }
+        let endpoint = Endpoint { method, path: format!("{}{path}", self.prefix), access, proof };
+        self.rows.push((endpoint, route));
+        self
+    }
+
+    fn get<F, Args>(&mut self, path: &'static str, access: Access, handler: F) -> &mut Table
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, access, handler)
+    }
+
+    fn post<F, Args>(&mut self, path: &'static str, access: Access, handler: F) -> &mut Table
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, access, handler)
+    }
+
+    fn into_scope(self, scope: actix_web::Scope) -> actix_web::Scope {
+        let prefix = self.prefix;
+        self.rows.into_iter().fold(scope, |scope, (endpoint, route)| scope.route(&endpoint.path[prefix.len()..], route))
+    }
+}
+
+fn api_table() -> Table {
+    use api::{accounts, articles, comments, moderation, openapi};
+    use Access::{Anyone, Role as Needs, SignedIn};
+    let mut t = Table::new(API_PREFIX);
+    t.get("/openapi.json", Anyone, openapi::document)
+        .post("/accounts", Anyone, accounts::create_account)
+        .get("/session", Anyone, accounts::get_session)
+        .post("/session", Anyone, accounts::create_session)
+        .add(Method::DELETE, "/session", Anyone, accounts::delete_session)
+        .get("/articles", Anyone, articles::list)
+        .post("/articles", Needs(Role::Admin), articles::create)
+        .get("/articles/{slug}", Anyone, articles::show)
+        .get("/articles/{slug}/comments", Anyone, comments::list)
+        .post("/articles/{slug}/comments", SignedIn, comments::create)
+        .add(Method::PATCH, "/comments/{id}", SignedIn, comments::edit)
+        .add(Method::DELETE, "/comments/{id}", SignedIn, comments::delete)
+        .post("/comments/{id}/vote", SignedIn, comments::vote)
+        .post("/comments/{id}/flags", SignedIn, moderation::flag)
+        .get("/moderation/queue", Needs(Role::Moderator), moderation::queue)
+        .get("/moderation/queue/counts", Needs(Role::Moderator), moderation::queue_counts)
+        .post("/moderation/comments/{id}/{action}", Needs(Role::Moderator), moderation::act_on_comment)
+        .post("/moderation/users/{id}/{action}", Needs(Role::Moderator), moderation::act_on_user)
+        .get("/moderation/log", Needs(Role::Moderator), moderation::log);
+    t
+}
+
+fn site_table() -> Table {
+    use pages::{account_emails, accounts, admin, articles, comments, moderation, newsletter};
+    use Access::{Anyone, SignedIn};
+    const ADMIN: Access = Access::Role(Role::Admin);
+    const STAFF: Access = Access::Role(Role::Moderator);
+    let mut t = Table::new("");
+    t.get("/healthz", Anyone, pages::healthz)
+        .get("/assets/{name}", Anyone, assets::serve)
+        // Reading and writing
+        .get("/", Anyone, articles::home)
+        .get("/articles/{slug}", Anyone, articles::show)
+        .post("/articles/{slug}/comments", Anyone, comments::post)
+        .get("/comments/{id}", Anyone, comments::permalink)
+        .get("/comments/{id}/edit", SignedIn, comments::edit_form)
+        .post("/comments/{id}/edit", SignedIn, comments::edit)
+        .post("/comments/{id}/delete", SignedIn, comments::delete)
+        .post("/comments/{id}/vote", SignedIn, comments::vote)
+        .post("/comments/{id}/flag", SignedIn, moderation::flag)
+        // Accounts
+        .get("/register", Anyone, accounts::register_form)
+        .post("/register", Anyone, accounts::register)
+        .get("/signin", Anyone, accounts::sign_in_form)
+        .post("/signin", Anyone, accounts::sign_in)
+        .post("/signout", Anyone, accounts::sign_out)
+        .get("/users/{username}", Anyone, accounts::profile)
+        .get("/setup", Anyone, accounts::setup_form)
+        .post("/setup", Anyone, accounts::setup)
+        .post("/account/notifications", SignedIn, account_emails::set_notifications)
+        .post("/account/verify/resend", SignedIn, account_emails::resend_verification)
+        .get("/account/verify/{token}", Anyone, account_emails::verify_page)
+        .post("/account/verify/{token}", Anyone, account_emails::verify)
+        .get("/password/forgot", Anyone, account_emails::forgot_form)
+        .post("/password/forgot", Anyone, account_emails::forgot)
+        .get("/password/reset/{token}", Anyone, account_emails::reset_form)
+        .post("/password/reset/{token}", Anyone, account_emails::reset)
+        .get("/notifications/unsubscribe/{token}", Anyone, account_emails::notifications_page)
+        .row(
+            Method::POST,
+            "/notifications/unsubscribe/{token}",
+            Anyone,
+            Proof::LinkToken,
+            account_emails::notifications_off,
+        )
+        // The newsletter
+        .get("/newsletter", Anyone, newsletter::page)
+        .post("/newsletter", Anyone, newsletter::subscribe)
+        .post("/newsletter/me", SignedIn, newsletter::subscribe_me)
+        .get("/newsletter/confirm/{token}", Anyone, newsletter::confirm_page)
+        .post("/newsletter/confirm/{token}", Anyone, newsletter::confirm)
+        .get("/newsletter/unsubscribe/{token}", Anyone, newsletter::unsubscribe_page)
+        .row(Method::POST, "/newsletter/unsubscribe/{token}", Anyone, Proof::LinkToken, newsletter::unsubscribe)
+        // Moderators
+        .get("/moderation", STAFF, moderation::queue)
+        .post("/moderation/bulk", STAFF, moderation::bulk)
+        .get("/moderation/log", STAFF, moderation::log)
+        .post("/moderation/comments/{id}/feature", STAFF, moderation::feature)
+        .post("/moderation/comments/{id}/{action}", STAFF, moderation::act_on_comment)
+        .post("/moderation/users/{id}/{action}", STAFF, moderation::act_on_user)
+        .post("/moderation/articles/{slug}/close", STAFF, moderation::close_thread)
+        .post("/moderation/articles/{slug}/reopen", STAFF, moderation::reopen_thread)
+        // Admins
+        .get("/admin", ADMIN, admin::dashboard)
+        .get("/admin/articles/new", ADMIN, admin::new_article)
+        .post("/admin/articles", ADMIN, admin::create_article)
+        .get("/admin/articles/{id}/edit", ADMIN, admin::edit_article)
+        .post("/admin/articles/{id}", ADMIN, admin::update_article)
+        .post("/admin/articles/{id}/publish", ADMIN, admin::publish)
+        .post("/admin/articles/{id}/unpublish", ADMIN, admin::unpublish)
+        .get("/admin/settings", ADMIN, admin::settings_form)
+        .post("/admin/settings", ADMIN, admin::save_settings)
+        .get("/admin/users", ADMIN, admin::users)
+        .post("/admin/users/{username}/role", ADMIN, admin::set_role)
+        .get("/admin/newsletter", ADMIN, newsletter::dashboard)
+        .get("/admin/newsletter/subscribers.csv", ADMIN, newsletter::export_csv)
+        .post("/admin/newsletter/digest", ADMIN, newsletter::compose_digest)
+        .get("/admin/newsletter/issues/new", ADMIN, newsletter::new_issue)
+        .post("/admin/newsletter/issues", ADMIN, newsletter::create_issue)
+        .get("/admin/newsletter/issues/{id}", ADMIN, newsletter::show_issue)
+        .post("/admin/newsletter/issues/{id}", ADMIN, newsletter::update_issue)
+        .get("/admin/newsletter/issues/{id}/edit", ADMIN, newsletter::edit_issue)
+        .get("/admin/newsletter/issues/{id}/progress.json", ADMIN, newsletter::progress_json)
+        .post("/admin/newsletter/issues/{id}/test", ADMIN, newsletter::send_test)
+        .post("/admin/newsletter/issues/{id}/send", ADMIN, newsletter::send)
+        .post("/admin/newsletter/issues/{id}/resend-unknown", ADMIN, newsletter::resend_unknown)
+        .post("/admin/newsletter/issues/{id}/resend-failed", ADMIN, newsletter::resend_failed);
+    t
+}
+
+/// Every route, as data.
+pub fn endpoints() -> Vec<Endpoint> {
+    api_table().rows.into_iter().chain(site_table().rows).map(|(endpoint, _)| endpoint).collect()
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(pages::healthz))
-        .route("/assets/{name}", web::get().to(assets::serve))
-        .service(
-            web::scope("/api/v1")
-                .app_data(web::JsonConfig::default().limit(super::security::BODY_LIMIT).error_handler(api::json_error))
-                .app_data(web::QueryConfig::default().error_handler(api::query_error))
-                .app_data(web::PathConfig::default().error_handler(api::path_error))
-                .route("/openapi.json", web::get().to(api::openapi::document))
-                .route("/accounts", web::post().to(api::accounts::create_account))
-                .route("/session", web::get().to(api::accounts::get_session))
-                .route("/session", web::post().to(api::accounts::create_session))
-                .route("/session", web::delete().to(api::accounts::delete_session))
-                .route("/articles", web::get().to(api::articles::list))
-                .route("/articles", web::post().to(api::articles::create))
-                .route("/articles/{slug}", web::get().to(api::articles::show))
-                .route("/articles/{slug}/comments", web::get().to(api::comments::list))
-                .route("/articles/{slug}/comments", web::post().to(api::comments::create))
-                .route("/comments/{id}", web::patch().to(api::comments::edit))
-                .route("/comments/{id}", web::delete().to(api::comments::delete))
-                .route("/comments/{id}/vote", web::post().to(api::comments::vote))
-                .route("/comments/{id}/flags", web::post().to(api::moderation::flag))
-                .route("/moderation/queue", web::get().to(api::moderation::queue))
-                .route("/moderation/queue/counts", web::get().to(api::moderation::queue_counts))
-                .route("/moderation/comments/{id}/{action}", web::post().to(api::moderation::act_on_comment))
-                .route("/moderation/users/{id}/{action}", web::post().to(api::moderation::act_on_user))
-                .route("/moderation/log", web::get().to(api::moderation::log))
-                .default_service(web::to(api::not_found)),
-        )
-        .route("/", web::get().to(pages::articles::home))
-        .route("/articles/{slug}", web::get().to(pages::articles::show))
-        .route("/articles/{slug}/comments", web::post().to(pages::comments::post))
-        .route("/comments/{id}", web::get().to(pages::comments::permalink))
-        .route("/comments/{id}/edit", web::get().to(pages::comments::edit_form))
-        .route("/comments/{id}/edit", web::post().to(pages::comments::edit))
-        .route("/comments/{id}/delete", web::post().to(pages::comments::delete))
-        .route("/comments/{id}/vote", web::post().to(pages::comments::vote))
-        .route("/register", web::get().to(pages::accounts::register_form))
-        .route("/register", web::post().to(pages::accounts::register))
-        .route("/signin", web::get().to(pages::accounts::sign_in_form))
-        .route("/signin", web::post().to(pages::accounts::sign_in))
-        .route("/signout", web::post().to(pages::accounts::sign_out))
-        .route("/users/{username}", web::get().to(pages::accounts::profile))
-        .route("/setup", web::get().to(pages::accounts::setup_form))
-        .route("/setup", web::post().to(pages::accounts::setup))
-        .route("/admin", web::get().to(pages::admin::dashboard))
-        .route("/admin/articles/new", web::get().to(pages::admin::new_article))
-        .route("/admin/articles", web::post().to(pages::admin::create_article))
-        .route("/admin/articles/{id}/edit", web::get().to(pages::admin::edit_article))
-        .route("/admin/articles/{id}", web::post().to(pages::admin::update_article))
-        .route("/admin/articles/{id}/publish", web::post().to(pages::admin::publish))
-        .route("/admin/articles/{id}/unpublish", web::post().to(pages::admin::unpublish))
-        .route("/comments/{id}/flag", web::post().to(pages::moderation::flag))
-        .route("/moderation", web::get().to(pages::moderation::queue))
-        .route("/moderation/bulk", web::post().to(pages::moderation::bulk))
-        .route("/moderation/log", web::get().to(pages::moderation::log))
-        .route("/moderation/comments/{id}/feature", web::post().to(pages::moderation::feature))
-        .route("/moderation/comments/{id}/{action}", web::post().to(pages::moderation::act_on_comment))
-        .route("/moderation/users/{id}/{action}", web::post().to(pages::moderation::act_on_user))
-        .route("/moderation/articles/{slug}/close", web::post().to(pages::moderation::close_thread))
-        .route("/moderation/articles/{slug}/reopen", web::post().to(pages::moderation::reopen_thread))
-        .route("/admin/settings", web::get().to(pages::admin::settings_form))
-        .route("/admin/settings", web::post().to(pages::admin::save_settings))
-        .route("/newsletter", web::get().to(pages::newsletter::page))
-        .route("/newsletter", web::post().to(pages::newsletter::subscribe))
-        .route("/newsletter/me", web::post().to(pages::newsletter::subscribe_me))
-        .route("/newsletter/confirm/{token}", web::get().to(pages::newsletter::confirm_page))
-        .route("/newsletter/confirm/{token}", web::post().to(pages::newsletter::confirm))
-        .route("/newsletter/unsubscribe/{token}", web::get().to(pages::newsletter::unsubscribe_page))
-        .route("/newsletter/unsubscribe/{token}", web::post().to(pages::newsletter::unsubscribe))
-        .route("/notifications/unsubscribe/{token}", web::get().to(pages::newsletter::notifications_page))
-        .route("/notifications/unsubscribe/{token}", web::post().to(pages::newsletter::notifications_off))
-        .route("/account/notifications", web::post().to(pages::newsletter::set_notifications))
-        .route("/account/verify/resend", web::post().to(pages::newsletter::resend_verification))
-        .route("/account/verify/{token}", web::get().to(pages::newsletter::verify_page))
-        .route("/account/verify/{token}", web::post().to(pages::newsletter::verify))
-        .route("/password/forgot", web::get().to(pages::newsletter::forgot_form))
-        .route("/password/forgot", web::post().to(pages::newsletter::forgot))
-        .route("/password/reset/{token}", web::get().to(pages::newsletter::reset_form))
-        .route("/password/reset/{token}", web::post().to(pages::newsletter::reset))
-        .route("/admin/newsletter", web::get().to(pages::newsletter::dashboard))
-        .route("/admin/newsletter/subscribers.csv", web::get().to(pages::newsletter::export_csv))
-        .route("/admin/newsletter/digest", web::post().to(pages::newsletter::compose_digest))
-        .route("/admin/newsletter/issues/new", web::get().to(pages::newsletter::new_issue))
-        .route("/admin/newsletter/issues", web::post().to(pages::newsletter::create_issue))
-        .route("/admin/newsletter/issues/{id}", web::get().to(pages::newsletter::show_issue))
-        .route("/admin/newsletter/issues/{id}", web::post().to(pages::newsletter::update_issue))
-        .route("/admin/newsletter/issues/{id}/edit", web::get().to(pages::newsletter::edit_issue))
-        .route("/admin/newsletter/issues/{id}/progress.json", web::get().to(pages::newsletter::progress_json))
-        .route("/admin/newsletter/issues/{id}/test", web::post().to(pages::newsletter::send_test))
-        .route("/admin/newsletter/issues/{id}/send", web::post().to(pages::newsletter::send))
-        .route("/admin/newsletter/issues/{id}/resend-unknown", web::post().to(pages::newsletter::resend_unknown))
-        .route("/admin/newsletter/issues/{id}/resend-failed", web::post().to(pages::newsletter::resend_failed))
-        .route("/admin/users", web::get().to(pages::admin::users))
-        .route("/admin/users/{username}/role", web::post().to(pages::admin::set_role))
-        .default_service(web::to(pages::not_found));
+    let api = api_table()
+        .into_scope(web::scope(API_PREFIX))
+        .app_data(web::JsonConfig::default().limit(security::BODY_LIMIT).error_handler(api::json_error))
+        .app_data(web::QueryConfig::default().error_handler(api::query_error))
+        .app_data(web::PathConfig::default().error_handler(api::path_error))
+        .default_service(web::to(api::not_found))
+        .wrap(from_fn(security::reject_control_characters))
+        .wrap(from_fn(|req, next| errors::render(Shape::Json, req, next)));
+    let site = site_table()
+        .into_scope(web::scope(""))
+        .default_service(web::to(pages::not_found))
+        .wrap(from_fn(security::reject_control_characters))
+        .wrap(from_fn(|req, next| errors::render(Shape::Page, req, next)));
+    cfg.service(api).service(site);
 }

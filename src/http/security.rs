@@ -11,25 +11,17 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
-use actix_web::{HttpMessage, HttpRequest, ResponseError};
+use actix_web::{HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 
-use super::api::ApiError;
+use super::errors::HttpError;
 use super::extract::has_session_cookie;
-use super::pages::PageError;
 use crate::config::Settings;
 use crate::error::Error;
 
 /// The largest request body any route accepts (forms, JSON, the bulk moderation form). Bodies
 /// are buffered up to this size to be checked, so it is also the limit the extractors use.
 pub const BODY_LIMIT: usize = 256 * 1024;
-
-/// Where errors are JSON rather than a page.
-const API_PREFIX: &str = "/api/v1";
-
-fn is_api(path: &str) -> bool {
-    path == API_PREFIX || path.strip_prefix(API_PREFIX).is_some_and(|rest| rest.starts_with('/'))
-}
 
 // ---------------------------------------------------------------------------------------------
 // Hostile bytes
@@ -179,11 +171,9 @@ fn check_json_value(value: &serde_json::Value, field: &str) -> Option<String> {
     }
 }
 
-/// A refusal in the shape the caller expects: JSON under the API, a page elsewhere.
+/// A refusal, in the shape of the scope the request was for (`errors::render`).
 fn refuse(req: ServiceRequest, error: Error) -> ServiceResponse<BoxBody> {
-    let response =
-        if is_api(req.path()) { ApiError::from(error).error_response() } else { PageError(error).error_response() };
-    req.into_response(response)
+    req.error_response(HttpError::from(error))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,12 +302,6 @@ mod tests {
         assert_eq!(kind(Method::POST, Some("text/plain")), Some(BodyKind::Form));
         assert_eq!(kind(Method::POST, Some("multipart/form-data; boundary=x")), None);
         assert_eq!(kind(Method::GET, None), None);
-    }
-
-    #[test]
-    fn only_the_api_answers_in_json() {
-        assert!(is_api("/api/v1") && is_api("/api/v1/session"));
-        assert!(!is_api("/api/v10") && !is_api("/articles/api"));
     }
 
     #[test]

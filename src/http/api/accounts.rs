@@ -1,10 +1,10 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::types::{AccountRequest, ErrorBody, SessionRequest, SessionResponse, UserJson};
-use super::{check_csrf, ApiResult, JsonObject};
+use super::{ApiResult, JsonObject};
 use crate::domain::role::Role;
-use crate::http::extract::{csrf_cookie, expired_session_cookie, session_cookie, Viewer};
+use crate::http::extract::{csrf_cookie, expired_session_cookie, session_cookie, Csrf, Viewer};
 use crate::http::State;
 use crate::services::accounts::{self, Registration, Session};
 
@@ -34,10 +34,8 @@ async fn replace_session(state: &State, viewer: &Viewer) {
 pub async fn create_account(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
-    body: JsonObject<AccountRequest>,
+    Csrf(body): Csrf<JsonObject<AccountRequest>>,
 ) -> ApiResult {
-    check_csrf(&viewer, &req)?;
     let body = body.into_inner();
     let registration = Registration {
         username: body.username,
@@ -78,10 +76,8 @@ pub async fn get_session(mut viewer: Viewer) -> ApiResult {
 pub async fn create_session(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
-    body: JsonObject<SessionRequest>,
+    Csrf(body): Csrf<JsonObject<SessionRequest>>,
 ) -> ApiResult {
-    check_csrf(&viewer, &req)?;
     let body = body.into_inner();
     let session = accounts::sign_in(&state.app, &body.login, body.password, Some(&viewer.ip)).await?;
     replace_session(&state, &viewer).await;
@@ -94,9 +90,8 @@ pub async fn create_session(
     security(("session" = [])),
     responses((status = 204, description = "Signed out; the cookie is cleared",
         headers(("Set-Cookie" = String, description = "An expired session cookie")))))]
-pub async fn delete_session(state: web::Data<State>, viewer: Viewer, req: HttpRequest) -> ApiResult {
+pub async fn delete_session(state: web::Data<State>, viewer: Viewer, _: Csrf) -> ApiResult {
     let session = viewer.session.as_ref().ok_or(crate::error::Error::Unauthenticated)?;
-    check_csrf(&viewer, &req)?;
     accounts::sign_out(&state.app, &session.token).await?;
     Ok(HttpResponse::NoContent().cookie(expired_session_cookie(state.app.settings.secure_cookies())).finish())
 }

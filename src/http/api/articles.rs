@@ -1,9 +1,9 @@
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::types::{ArticleJson, ArticleList, ArticleRequest, ErrorBody};
-use super::{check_csrf, ApiResult, JsonObject};
+use super::{ApiResult, JsonObject};
 use crate::domain::role::Role;
-use crate::http::extract::Viewer;
+use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
 use crate::services::articles::{self, ArticleForm};
 
@@ -39,11 +39,9 @@ pub async fn show(state: web::Data<State>, viewer: Viewer, slug: web::Path<Strin
 pub async fn create(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
-    body: JsonObject<ArticleRequest>,
+    Csrf(body): Csrf<JsonObject<ArticleRequest>>,
 ) -> ApiResult {
     viewer.require_role(Role::Admin)?;
-    check_csrf(&viewer, &req)?;
     let body = body.into_inner();
     let form = ArticleForm {
         slug: body.slug,

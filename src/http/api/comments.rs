@@ -1,15 +1,15 @@
 use std::collections::HashSet;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::types::{
     fields, CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, VoteRequest, VoteResponse,
 };
-use super::{check_csrf, ApiResult, JsonObject};
+use super::{ApiResult, JsonObject};
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::http::extract::Viewer;
+use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
 use crate::services::articles;
 use crate::services::comments;
@@ -75,12 +75,10 @@ pub async fn list(
 pub async fn create(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
     slug: web::Path<String>,
-    body: JsonObject<NewCommentRequest>,
+    Csrf(body): Csrf<JsonObject<NewCommentRequest>>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
-    check_csrf(&viewer, &req)?;
     let comment = comments::post(&state.app, user, slug.into_inner(), &body.body, body.parent_id).await?;
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, format!("/comments/{}", comment.id)))
@@ -99,12 +97,10 @@ pub async fn create(
 pub async fn edit(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
     id: web::Path<i64>,
-    body: JsonObject<EditCommentRequest>,
+    Csrf(body): Csrf<JsonObject<EditCommentRequest>>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
-    check_csrf(&viewer, &req)?;
     let comment = comments::edit(&state.app, user, id.into_inner(), &body.body).await?;
     Ok(HttpResponse::Ok().json(CommentJson::from_comment(&comment, false)))
 }
@@ -117,9 +113,8 @@ pub async fn edit(
         (status = 403, description = "Not yours, or the CSRF token is missing or wrong", body = ErrorBody),
         (status = 404, description = "No such comment", body = ErrorBody),
         (status = 409, description = "A moderator removed it: it stays removed", body = ErrorBody)))]
-pub async fn delete(state: web::Data<State>, viewer: Viewer, req: HttpRequest, id: web::Path<i64>) -> ApiResult {
+pub async fn delete(state: web::Data<State>, viewer: Viewer, _: Csrf, id: web::Path<i64>) -> ApiResult {
     let user = viewer.require_user()?;
-    check_csrf(&viewer, &req)?;
     comments::delete(&state.app, user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -136,12 +131,10 @@ pub async fn delete(state: web::Data<State>, viewer: Viewer, req: HttpRequest, i
 pub async fn vote(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
     id: web::Path<i64>,
-    body: JsonObject<VoteRequest>,
+    Csrf(body): Csrf<JsonObject<VoteRequest>>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
-    check_csrf(&viewer, &req)?;
     let up = match body.value {
         1 => true,
         0 => false,

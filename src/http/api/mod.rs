@@ -11,67 +11,12 @@ pub mod types;
 
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse};
 
-use super::extract::{Viewer, CSRF_HEADER};
+use super::errors::HttpError;
 use crate::error::Error;
-use types::{ErrorBody, ErrorDetail};
 
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    field: Option<&'static str>,
-    retry_after: Option<u64>,
-}
-
-impl From<Error> for ApiError {
-    fn from(error: Error) -> ApiError {
-        error.log();
-        ApiError {
-            status: error.status(),
-            code: error.code(),
-            message: error.to_string(),
-            field: error.field(),
-            retry_after: error.retry_after(),
-        }
-    }
-}
-
-impl From<crate::domain::Invalid> for ApiError {
-    fn from(invalid: crate::domain::Invalid) -> ApiError {
-        Error::from(invalid).into()
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
-        if let Some(seconds) = self.retry_after {
-            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
-        }
-        response.json(ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message.clone(),
-                field: self.field.map(str::to_owned),
-            },
-        })
-    }
-}
-
-pub type ApiResult = Result<HttpResponse, ApiError>;
+pub type ApiResult = Result<HttpResponse, HttpError>;
 
 type JsonMap = serde_json::Map<String, serde_json::Value>;
 type ExtractFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, actix_web::Error>>>>;
@@ -96,14 +41,7 @@ impl<T> std::ops::Deref for JsonObject<T> {
 
 fn from_object<T: serde::de::DeserializeOwned>(object: JsonMap) -> Result<T, actix_web::Error> {
     serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request",
-            message: format!("The JSON body is not valid: {e}."),
-            field: None,
-            retry_after: None,
-        }
-        .into()
+        HttpError::new(StatusCode::BAD_REQUEST, "bad_request", format!("The JSON body is not valid: {e}.")).into()
     })
 }
 
@@ -141,67 +79,38 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
     }
 }
 
-/// The CSRF token from the header must match the session's (or, before sign-in, the cookie's).
-pub fn check_csrf(viewer: &Viewer, req: &HttpRequest) -> Result<(), ApiError> {
-    let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    viewer.check_csrf(header).map_err(ApiError::from)
-}
-
 /// Turn body-parsing failures into the API's error shape.
 pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     let api = match &error {
-        JsonPayloadError::ContentType => ApiError {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code: "unsupported_media_type",
-            message: "Send the body as JSON, with Content-Type: application/json.".into(),
-            field: None,
-            retry_after: None,
-        },
-        JsonPayloadError::Deserialize(e) => ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request",
-            message: format!("The JSON body is not valid: {e}."),
-            field: None,
-            retry_after: None,
-        },
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "payload_too_large",
-            message: "The request body is too large.".into(),
-            field: None,
-            retry_after: None,
-        },
-        _ => ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request",
-            message: format!("The request body could not be read: {error}."),
-            field: None,
-            retry_after: None,
-        },
+        JsonPayloadError::ContentType => HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON, with Content-Type: application/json.",
+        ),
+        JsonPayloadError::Deserialize(e) => {
+            HttpError::new(StatusCode::BAD_REQUEST, "bad_request", format!("The JSON body is not valid: {e}."))
+        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            HttpError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large.")
+        }
+        _ => HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("The request body could not be read: {error}."),
+        ),
     };
-    actix_web::error::InternalError::from_response(error, api.error_response()).into()
+    api.into()
 }
 
 pub fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let api = ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code: "bad_request",
-        message: format!("The query string is not valid: {error}."),
-        field: None,
-        retry_after: None,
-    };
-    actix_web::error::InternalError::from_response(error, api.error_response()).into()
+    let api =
+        HttpError::new(StatusCode::BAD_REQUEST, "bad_request", format!("The query string is not valid: {error}."));
+    api.into()
 }
 
-pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    let api = ApiError {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found",
-        message: "There is nothing at this address.".into(),
-        field: None,
-        retry_after: None,
-    };
-    actix_web::error::InternalError::from_response(error, api.error_response()).into()
+pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    let api = HttpError::new(StatusCode::NOT_FOUND, "not_found", "There is nothing at this address.");
+    api.into()
 }
 
 /// No route took the request. When the path is an endpoint's, the method was wrong: 405, with
@@ -211,14 +120,11 @@ pub async fn not_found(req: HttpRequest) -> ApiResult {
     let Some(allowed) = openapi::allowed_methods(req.path()) else {
         return Err(Error::NotFound("There is no API endpoint at this address.".into()).into());
     };
-    let mut response = ApiError {
-        status: StatusCode::METHOD_NOT_ALLOWED,
-        code: "method_not_allowed",
-        message: format!("This address answers {allowed} only."),
-        field: None,
-        retry_after: None,
-    }
-    .error_response();
+    let mut response = HttpResponse::from_error(HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("This address answers {allowed} only."),
+    ));
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allowed) {
         response.headers_mut().insert(actix_web::http::header::ALLOW, value);
     }

@@ -1,16 +1,16 @@
 //! Moderation over JSON: flags, the queue, actions, sanctions and the log. The same services
 //! and permissions as the pages.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::types::{fields, utc, whole, ErrorBody, UserJson};
-use super::{check_csrf, ApiResult, JsonObject, OptionalJson};
+use super::{ApiResult, JsonObject, OptionalJson};
 use crate::domain::moderation::RemovalReason;
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::http::extract::Viewer;
+use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
 use crate::services::accounts;
 use crate::services::moderation::{self, CommentAction, QueueItem, QueueTab, UserAction};
@@ -47,12 +47,10 @@ pub struct FlagResponse {
 pub async fn flag(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
     id: web::Path<i64>,
-    body: JsonObject<FlagRequest>,
+    Csrf(body): Csrf<JsonObject<FlagRequest>>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
-    check_csrf(&viewer, &req)?;
     let flagged = moderation::flag(&state.app, user, id.into_inner(), &body.reason, body.note.as_deref()).await?;
     Ok(HttpResponse::Created().json(FlagResponse {
         hidden: flagged.hidden,
@@ -263,12 +261,10 @@ pub struct ActionResponse {
 pub async fn act_on_comment(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
     path: web::Path<(i64, String)>,
-    body: OptionalJson<ModerationRequest>,
+    Csrf(body): Csrf<OptionalJson<ModerationRequest>>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
-    check_csrf(&viewer, &req)?;
     let (id, action) = path.into_inner();
     let body = body.0.unwrap_or_default();
     if !matches!(action.as_str(), "approve" | "remove" | "dismiss-flags") {
@@ -315,12 +311,10 @@ pub struct UserActionRequest {
 pub async fn act_on_user(
     state: web::Data<State>,
     viewer: Viewer,
-    req: HttpRequest,
     path: web::Path<(i64, String)>,
-    body: OptionalJson<UserActionRequest>,
+    Csrf(body): Csrf<OptionalJson<UserActionRequest>>,
 ) -> ApiResult {
     let user = viewer.require_user()?;
-    check_csrf(&viewer, &req)?;
     let (id, action) = path.into_inner();
     let body = body.0.unwrap_or_default();
     // A field is checked whenever it is sent, whatever the action, as the schema says.

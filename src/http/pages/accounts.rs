@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{context, render, render_failed, PageResult};
 use crate::domain::role::Role;
 use crate::error::Error;
-use crate::http::extract::{expired_session_cookie, session_cookie, LocalPath, Viewer};
+use crate::http::extract::{expired_session_cookie, session_cookie, Csrf, CsrfDraft, LocalPath, Viewer};
 use crate::http::State;
 use crate::services::accounts::{self, Registration, Session};
 use crate::services::comments;
@@ -19,7 +19,6 @@ pub struct NextQuery {
 
 #[derive(Debug, Deserialize)]
 pub struct RegisterForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -86,13 +85,13 @@ pub async fn register(
     mut viewer: Viewer,
     req: HttpRequest,
     q: web::Query<NextQuery>,
-    form: web::Form<RegisterForm>,
+    form: CsrfDraft<RegisterForm>,
 ) -> PageResult {
     let next = LocalPath::or_home(q.next.as_deref());
-    let form = form.into_inner();
+    let (form, checked) = form.into_parts();
     let draft = form.draft();
     let result = async {
-        viewer.check_csrf(form.csrf_token.as_deref())?;
+        checked?;
         let user = accounts::register(&state.app, form.registration(), Role::Reader, Some(&viewer.ip)).await?;
         accounts::start_session(&state.app, user).await
     }
@@ -130,7 +129,6 @@ pub async fn sign_in_form(
 
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     login: String,
     #[serde(default)]
@@ -142,12 +140,12 @@ pub async fn sign_in(
     mut viewer: Viewer,
     req: HttpRequest,
     q: web::Query<NextQuery>,
-    form: web::Form<SignInForm>,
+    form: CsrfDraft<SignInForm>,
 ) -> PageResult {
     let next = LocalPath::or_home(q.next.as_deref());
-    let form = form.into_inner();
+    let (form, checked) = form.into_parts();
     let result = async {
-        viewer.check_csrf(form.csrf_token.as_deref())?;
+        checked?;
         accounts::sign_in(&state.app, &form.login, form.password, Some(&viewer.ip)).await
     }
     .await;
@@ -168,13 +166,7 @@ pub async fn sign_in(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf_token: Option<String>,
-}
-
-pub async fn sign_out(state: web::Data<State>, viewer: Viewer, form: web::Form<CsrfForm>) -> PageResult {
-    viewer.check_csrf(form.csrf_token.as_deref())?;
+pub async fn sign_out(state: web::Data<State>, viewer: Viewer, _: Csrf) -> PageResult {
     if let Some(session) = &viewer.session {
         accounts::sign_out(&state.app, &session.token).await?;
     }
@@ -243,13 +235,13 @@ pub async fn setup(
     state: web::Data<State>,
     mut viewer: Viewer,
     req: HttpRequest,
-    form: web::Form<SetupForm>,
+    form: CsrfDraft<SetupForm>,
 ) -> PageResult {
-    let form = form.into_inner();
+    let (form, checked) = form.into_parts();
     let token = form.token.unwrap_or_default();
     let draft = form.account.draft();
     let result = async {
-        viewer.check_csrf(form.account.csrf_token.as_deref())?;
+        checked?;
         let user = accounts::complete_setup(&state.app, token.clone(), form.account.registration()).await?;
         accounts::start_session(&state.app, user).await
     }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::role::Role;
 use crate::domain::site::SettingsForm;
-use crate::http::extract::Viewer;
+use crate::http::extract::{Csrf, CsrfDraft, Viewer};
 use crate::http::State;
 use crate::services::accounts;
 use crate::services::articles::{self, ArticleForm};
@@ -29,7 +29,6 @@ pub async fn new_article(state: web::Data<State>, mut viewer: Viewer, req: HttpR
 
 #[derive(Debug, Deserialize)]
 pub struct ArticleFormData {
-    csrf_token: Option<String>,
     #[serde(default)]
     slug: String,
     #[serde(default)]
@@ -66,11 +65,12 @@ pub async fn create_article(
     state: web::Data<State>,
     mut viewer: Viewer,
     req: HttpRequest,
-    data: web::Form<ArticleFormData>,
+    data: CsrfDraft<ArticleFormData>,
 ) -> PageResult {
+    let (data, checked) = data.into_parts();
     viewer.require_role(Role::Admin)?;
     let form = data.form();
-    let result = match viewer.check_csrf(data.csrf_token.as_deref()) {
+    let result = match checked {
         Ok(()) => articles::create(&state.app, form.clone(), data.publish.is_some()).await,
         Err(e) => Err(e),
     };
@@ -108,12 +108,13 @@ pub async fn update_article(
     mut viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    data: web::Form<ArticleFormData>,
+    data: CsrfDraft<ArticleFormData>,
 ) -> PageResult {
+    let (data, checked) = data.into_parts();
     viewer.require_role(Role::Admin)?;
     let id = id.into_inner();
     let form = data.form();
-    let result = match viewer.check_csrf(data.csrf_token.as_deref()) {
+    let result = match checked {
         Ok(()) => articles::update(&state.app, id, form.clone()).await,
         Err(e) => Err(e),
     };
@@ -130,35 +131,19 @@ pub async fn update_article(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf_token: Option<String>,
-}
-
-async fn set_published(state: &State, viewer: &Viewer, id: i64, csrf: Option<&str>, published: bool) -> PageResult {
+async fn set_published(state: &State, viewer: &Viewer, id: i64, published: bool) -> PageResult {
     viewer.require_role(Role::Admin)?;
-    viewer.check_csrf(csrf)?;
     let article = articles::find(&state.app, id).await?;
     articles::set_published(&state.app, article.slug, published).await?;
     Ok(see_other("/admin"))
 }
 
-pub async fn publish(
-    state: web::Data<State>,
-    viewer: Viewer,
-    id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
-    set_published(&state, &viewer, id.into_inner(), form.csrf_token.as_deref(), true).await
+pub async fn publish(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
+    set_published(&state, &viewer, id.into_inner(), true).await
 }
 
-pub async fn unpublish(
-    state: web::Data<State>,
-    viewer: Viewer,
-    id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
-    set_published(&state, &viewer, id.into_inner(), form.csrf_token.as_deref(), false).await
+pub async fn unpublish(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
+    set_published(&state, &viewer, id.into_inner(), false).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,7 +165,6 @@ pub async fn users(
 
 #[derive(Debug, Deserialize)]
 pub struct RoleForm {
-    csrf_token: Option<String>,
     role: Option<String>,
 }
 
@@ -189,11 +173,12 @@ pub async fn set_role(
     mut viewer: Viewer,
     req: HttpRequest,
     username: web::Path<String>,
-    form: web::Form<RoleForm>,
+    form: CsrfDraft<RoleForm>,
 ) -> PageResult {
+    let (form, checked) = form.into_parts();
     let admin = viewer.require_role(Role::Admin)?.clone();
     let result = async {
-        viewer.check_csrf(form.csrf_token.as_deref())?;
+        checked?;
         let role = Role::parse(form.role.as_deref().unwrap_or(""))?;
         accounts::set_role(&state.app, Some(&admin), &username, role).await
     }
@@ -219,7 +204,6 @@ pub async fn settings_form(state: web::Data<State>, mut viewer: Viewer, req: Htt
 
 #[derive(Debug, Deserialize)]
 pub struct SettingsFormData {
-    csrf_token: Option<String>,
     #[serde(default)]
     premoderation: String,
     #[serde(default)]
@@ -248,10 +232,10 @@ pub async fn save_settings(
     state: web::Data<State>,
     mut viewer: Viewer,
     req: HttpRequest,
-    data: web::Form<SettingsFormData>,
+    data: CsrfDraft<SettingsFormData>,
 ) -> PageResult {
     let admin = viewer.require_role(Role::Admin)?;
-    let data = data.into_inner();
+    let (data, checked) = data.into_parts();
     let form = SettingsForm {
         premoderation: data.premoderation,
         premoderation_approvals: data.premoderation_approvals,
@@ -266,7 +250,7 @@ pub async fn save_settings(
         allowed_words: data.allowed_words,
     };
     let result = async {
-        viewer.check_csrf(data.csrf_token.as_deref())?;
+        checked?;
         let parsed = form.parse()?;
         settings::save(&state.app, admin.id, parsed).await
     }

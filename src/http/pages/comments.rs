@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::articles::{reshow_with_error, Draft};
 use super::{context, render, render_failed, see_other, PageResult};
 use crate::error::Error;
-use crate::http::extract::Viewer;
+use crate::http::extract::{Csrf, CsrfDraft, Viewer};
 use crate::http::State;
 use crate::services::{comments, threads};
 use crate::views::account::edit_comment;
@@ -13,7 +13,6 @@ use crate::views::components::FormErrors;
 
 #[derive(Debug, Deserialize)]
 pub struct CommentForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     body: String,
     parent_id: Option<String>,
@@ -25,14 +24,14 @@ pub async fn post(
     mut viewer: Viewer,
     req: HttpRequest,
     slug: web::Path<String>,
-    form: web::Form<CommentForm>,
+    form: CsrfDraft<CommentForm>,
 ) -> PageResult {
     let slug = slug.into_inner();
-    let form = form.into_inner();
+    let (form, checked) = form.into_parts();
     let parent_id = form.parent_id.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::parse::<i64>);
     let result = async {
         let user = viewer.require_user()?.clone();
-        viewer.check_csrf(form.csrf_token.as_deref())?;
+        checked?;
         let parent_id = parent_id.clone().transpose().map_err(|_| {
             crate::domain::Invalid::new("parent_id", "The comment you are replying to is not on this article.")
         })?;
@@ -94,7 +93,6 @@ pub async fn edit_form(
 
 #[derive(Debug, Deserialize)]
 pub struct EditForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     body: String,
 }
@@ -104,11 +102,12 @@ pub async fn edit(
     mut viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    form: web::Form<EditForm>,
+    form: CsrfDraft<EditForm>,
 ) -> PageResult {
+    let (form, checked) = form.into_parts();
     let id = id.into_inner();
     let user = viewer.require_user()?.clone();
-    let result = match viewer.check_csrf(form.csrf_token.as_deref()) {
+    let result = match checked {
         Ok(()) => comments::edit(&state.app, &user, id, &form.body).await,
         Err(e) => Err(e),
     };
@@ -124,19 +123,8 @@ pub async fn edit(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: Option<String>,
-}
-
-pub async fn delete(
-    state: web::Data<State>,
-    viewer: Viewer,
-    id: web::Path<i64>,
-    form: web::Form<CsrfOnly>,
-) -> PageResult {
+pub async fn delete(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
     let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
     let slug = threads::article_slug_of(&state.app, id).await?;
     comments::delete(&state.app, &user, id).await?;
@@ -145,7 +133,6 @@ pub async fn delete(
 
 #[derive(Debug, Deserialize)]
 pub struct VoteForm {
-    csrf_token: Option<String>,
     value: Option<String>,
 }
 
@@ -153,10 +140,9 @@ pub async fn vote(
     state: web::Data<State>,
     viewer: Viewer,
     id: web::Path<i64>,
-    form: web::Form<VoteForm>,
+    Csrf(form): Csrf<web::Form<VoteForm>>,
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let up = match form.value.as_deref() {
         Some("1") => true,
         Some("0") => false,

@@ -1,5 +1,6 @@
 //! Server-rendered pages. They work without JavaScript; forms post back here and redirect.
 
+pub mod account_emails;
 pub mod accounts;
 pub mod admin;
 pub mod articles;
@@ -8,61 +9,16 @@ pub mod moderation;
 pub mod newsletter;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use maud::Markup;
 
+use super::errors::HttpError;
 use super::extract::Viewer;
 use super::State;
 use crate::error::Error;
-use crate::views::{self, PageContext};
+use crate::views::PageContext;
 
-/// An error shown as a page in the site layout.
-#[derive(Debug)]
-pub struct PageError(pub Error);
-
-impl From<Error> for PageError {
-    fn from(error: Error) -> PageError {
-        PageError(error)
-    }
-}
-
-impl From<crate::domain::Invalid> for PageError {
-    fn from(invalid: crate::domain::Invalid) -> PageError {
-        PageError(invalid.into())
-    }
-}
-
-impl std::fmt::Display for PageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl ResponseError for PageError {
-    fn status_code(&self) -> StatusCode {
-        self.0.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.0.log();
-        let ctx = PageContext { site_name: "Civil".into(), user: None, csrf_token: String::new(), path: "/".into() };
-        let title = match self.0.status() {
-            StatusCode::NOT_FOUND => "Not found",
-            StatusCode::UNAUTHORIZED => "Please sign in",
-            StatusCode::FORBIDDEN => "Not allowed",
-            StatusCode::SERVICE_UNAVAILABLE => "Unavailable",
-            StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
-            _ => "That did not work",
-        };
-        let markup = views::article::error_page(&ctx, self.0.status().as_u16(), title, &self.0.to_string());
-        let mut response =
-            HttpResponse::build(self.0.status()).content_type("text/html; charset=utf-8").body(markup.into_string());
-        add_retry_after(&mut response, &self.0);
-        response
-    }
-}
-
-pub type PageResult = Result<HttpResponse, PageError>;
+pub type PageResult = Result<HttpResponse, HttpError>;
 
 pub fn context(state: &State, viewer: &mut Viewer, req: &HttpRequest) -> PageContext {
     PageContext {
@@ -97,21 +53,12 @@ pub fn add_retry_after(response: &mut HttpResponse, error: &Error) {
     }
 }
 
-/// An error page that knows who is looking (the generic `PageError` page does not).
-pub fn error_page(state: &State, viewer: &mut Viewer, req: &HttpRequest, error: Error) -> HttpResponse {
-    error.log();
-    let ctx = context(state, viewer, req);
-    let status = error.status();
-    let title = if status == StatusCode::NOT_FOUND { "Not found" } else { "That did not work" };
-    render_failed(viewer, &error, views::article::error_page(&ctx, status.as_u16(), title, &error.to_string()))
-}
-
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
-pub async fn not_found(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> HttpResponse {
-    error_page(&state, &mut viewer, &req, Error::NotFound("There is no page at this address.".into()))
+pub async fn not_found() -> PageResult {
+    Err(Error::NotFound("There is no page at this address.".into()).into())
 }
 
 pub async fn healthz(state: web::Data<State>) -> HttpResponse {

@@ -12,7 +12,7 @@ use crate::domain::profanity::ProfanityFilter;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::http::api::moderation::{log_filter, user_action};
-use crate::http::extract::{safe_next, Viewer};
+use crate::http::extract::{safe_next, Csrf, Viewer};
 use crate::http::State;
 use crate::services::moderation::{self, CommentAction, QueueItem, QueueTab};
 use crate::services::{settings, threads};
@@ -93,7 +93,6 @@ pub async fn queue(
 
 #[derive(Debug, Deserialize)]
 pub struct ActionForm {
-    csrf_token: Option<String>,
     tab: Option<String>,
     reason: Option<String>,
     note: Option<String>,
@@ -109,10 +108,9 @@ pub async fn act_on_comment(
     mut viewer: Viewer,
     req: HttpRequest,
     path: web::Path<(i64, String)>,
-    form: web::Form<ActionForm>,
+    Csrf(form): Csrf<web::Form<ActionForm>>,
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let (id, action) = path.into_inner();
     let result = async {
         let action = CommentAction::parse(&action, form.reason.as_deref(), form.note.as_deref())?;
@@ -140,16 +138,20 @@ async fn finish_queue_action(
 }
 
 /// Bulk actions: the form repeats `ids`, which the usual form extractor cannot collect.
-pub async fn bulk(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest, body: web::Bytes) -> PageResult {
+pub async fn bulk(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    Csrf(body): Csrf<web::Bytes>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     let mut ids = Vec::new();
-    let (mut csrf, mut action, mut reason, mut note, mut tab) = (None, None, None, None, None);
+    let (mut action, mut reason, mut note, mut tab) = (None, None, None, None);
     for (key, value) in form_urlencoded::parse(&body) {
         match key.as_ref() {
             "ids" => {
                 ids.push(value.parse::<i64>().map_err(|_| Invalid::new("ids", "Those selections are not valid."))?)
             }
-            "csrf_token" => csrf = Some(value.into_owned()),
             "action" => action = Some(value.into_owned()),
             "reason" => reason = Some(value.into_owned()),
             "note" => note = Some(value.into_owned()),
@@ -157,7 +159,6 @@ pub async fn bulk(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest,
             _ => {}
         }
     }
-    viewer.check_csrf(csrf.as_deref())?;
     let result = async {
         let action = CommentAction::parse(action.as_deref().unwrap_or(""), reason.as_deref(), note.as_deref())?;
         moderation::act_on_comments(&state.app, &user, ids, action).await
@@ -168,7 +169,6 @@ pub async fn bulk(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest,
 
 #[derive(Debug, Deserialize)]
 pub struct UserActionForm {
-    csrf_token: Option<String>,
     reason: Option<String>,
     days: Option<String>,
     on: Option<String>,
@@ -180,10 +180,9 @@ pub async fn act_on_user(
     state: web::Data<State>,
     viewer: Viewer,
     path: web::Path<(i64, String)>,
-    form: web::Form<UserActionForm>,
+    Csrf(form): Csrf<web::Form<UserActionForm>>,
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let (id, action) = path.into_inner();
     let days = match form.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => Some(d.parse::<i64>().map_err(|_| Invalid::new("days", "Suspend for 1 to 365 days."))?),
@@ -199,7 +198,6 @@ pub async fn act_on_user(
 
 #[derive(Debug, Deserialize)]
 pub struct FeatureForm {
-    csrf_token: Option<String>,
     featured: Option<String>,
 }
 
@@ -207,48 +205,25 @@ pub async fn feature(
     state: web::Data<State>,
     viewer: Viewer,
     id: web::Path<i64>,
-    form: web::Form<FeatureForm>,
+    Csrf(form): Csrf<web::Form<FeatureForm>>,
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
     let featured = form.featured.as_deref() != Some("0");
     let slug = moderation::feature(&state.app, &user, id, featured).await?;
     Ok(see_other(&format!("/articles/{slug}#comment-{id}")))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf_token: Option<String>,
+pub async fn close_thread(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>, _: Csrf) -> PageResult {
+    set_thread(state, viewer, slug.into_inner(), false).await
 }
 
-pub async fn close_thread(
-    state: web::Data<State>,
-    viewer: Viewer,
-    slug: web::Path<String>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
-    set_thread(state, viewer, slug.into_inner(), form.csrf_token.as_deref(), false).await
+pub async fn reopen_thread(state: web::Data<State>, viewer: Viewer, slug: web::Path<String>, _: Csrf) -> PageResult {
+    set_thread(state, viewer, slug.into_inner(), true).await
 }
 
-pub async fn reopen_thread(
-    state: web::Data<State>,
-    viewer: Viewer,
-    slug: web::Path<String>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
-    set_thread(state, viewer, slug.into_inner(), form.csrf_token.as_deref(), true).await
-}
-
-async fn set_thread(
-    state: web::Data<State>,
-    viewer: Viewer,
-    slug: String,
-    csrf: Option<&str>,
-    open: bool,
-) -> PageResult {
+async fn set_thread(state: web::Data<State>, viewer: Viewer, slug: String, open: bool) -> PageResult {
     let user = viewer.require_user()?.clone();
-    viewer.check_csrf(csrf)?;
     threads::set_thread_open(&state.app, &user, slug.clone(), open).await?;
     Ok(see_other(&format!("/articles/{slug}#comments")))
 }
@@ -286,7 +261,6 @@ pub async fn log(
 
 #[derive(Debug, Deserialize)]
 pub struct FlagForm {
-    csrf_token: Option<String>,
     reason: Option<String>,
     note: Option<String>,
 }
@@ -296,10 +270,9 @@ pub async fn flag(
     state: web::Data<State>,
     viewer: Viewer,
     id: web::Path<i64>,
-    form: web::Form<FlagForm>,
+    Csrf(form): Csrf<web::Form<FlagForm>>,
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
     let slug = crate::services::threads::article_slug_of(&state.app, id).await?;
     moderation::flag(&state.app, &user, id, form.reason.as_deref().unwrap_or(""), form.note.as_deref()).await?;

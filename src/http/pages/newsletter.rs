@@ -1,21 +1,21 @@
-//! Newsletter pages (subscribe, confirm, unsubscribe), account e-mail pages (verify, reset
-//! password, reply notifications) and the admins' newsletter pages.
+//! Newsletter pages (subscribe, confirm, unsubscribe) and the admins' newsletter pages.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{context, render, render_failed, see_other, PageError, PageResult};
+use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::role::Role;
 use crate::error::Error;
-use crate::http::extract::{safe_next, session_cookie, Viewer};
+use crate::http::errors::HttpError;
+use crate::http::extract::{safe_next, Csrf, CsrfDraft, Viewer};
 use crate::http::State;
+use crate::services::accounts;
 use crate::services::newsletter::{self, IssueForm, LinkState};
-use crate::services::{account_emails, accounts};
 use crate::views::components::FormErrors;
-use crate::views::{account as account_view, admin_newsletter as admin_view, newsletter as view};
+use crate::views::{admin_newsletter as admin_view, newsletter as view};
 
-fn link_problem(state: &State, viewer: &mut Viewer, req: &HttpRequest, link: &LinkState) -> HttpResponse {
+pub(super) fn link_problem(state: &State, viewer: &mut Viewer, req: &HttpRequest, link: &LinkState) -> HttpResponse {
     let status = if *link == LinkState::Expired { StatusCode::GONE } else { StatusCode::NOT_FOUND };
     let ctx = context(state, viewer, req);
     let message = newsletter::link_problem(link).unwrap_or("This link does not work.");
@@ -24,7 +24,7 @@ fn link_problem(state: &State, viewer: &mut Viewer, req: &HttpRequest, link: &Li
 
 /// The page for a link from an e-mail: `page` (given the address the link is for) when the link
 /// is valid, or the page that says why it does not work.
-fn follow_link(
+pub(super) fn follow_link(
     state: &State,
     viewer: &mut Viewer,
     req: &HttpRequest,
@@ -57,7 +57,6 @@ pub async fn page(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest)
 
 #[derive(Debug, Deserialize)]
 pub struct SubscribeForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     email: String,
     next: Option<String>,
@@ -68,11 +67,12 @@ pub async fn subscribe(
     state: web::Data<State>,
     mut viewer: Viewer,
     req: HttpRequest,
-    form: web::Form<SubscribeForm>,
+    form: CsrfDraft<SubscribeForm>,
 ) -> PageResult {
+    let (form, checked) = form.into_parts();
     let _ = safe_next(form.next.as_deref());
     let result = async {
-        viewer.check_csrf(form.csrf_token.as_deref())?;
+        checked?;
         newsletter::subscribe(&state.app, &form.email, Some(&viewer.ip), None).await
     }
     .await;
@@ -87,14 +87,8 @@ pub async fn subscribe(
     })
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf_token: Option<String>,
-}
-
-pub async fn subscribe_me(state: web::Data<State>, viewer: Viewer, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn subscribe_me(state: web::Data<State>, viewer: Viewer, _: Csrf) -> PageResult {
     let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     newsletter::subscribe_verified(&state.app, &user).await?;
     Ok(see_other(&format!("/users/{}", user.username)))
 }
@@ -115,9 +109,8 @@ pub async fn confirm(
     mut viewer: Viewer,
     req: HttpRequest,
     token: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    _: Csrf,
 ) -> PageResult {
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let link = newsletter::confirm(&state.app, token.into_inner()).await?;
     Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| view::confirmed(ctx)))
 }
@@ -146,172 +139,9 @@ pub async fn unsubscribe(
     Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| view::unsubscribed(ctx)))
 }
 
-pub async fn notifications_page(
-    state: web::Data<State>,
-    mut viewer: Viewer,
-    req: HttpRequest,
-    token: web::Path<String>,
-) -> PageResult {
-    let token = token.into_inner();
-    if !account_emails::check_notifications_token(&state.app, token.clone()).await? {
-        return Ok(link_problem(&state, &mut viewer, &req, &LinkState::Invalid));
-    }
-    let ctx = context(&state, &mut viewer, &req);
-    Ok(render(&viewer, StatusCode::OK, view::notifications_unsubscribe_page(&ctx, &token)))
-}
-
-/// One click from a notification e-mail, like the newsletter's (no CSRF token, see above).
-pub async fn notifications_off(
-    state: web::Data<State>,
-    mut viewer: Viewer,
-    req: HttpRequest,
-    token: web::Path<String>,
-) -> PageResult {
-    if !account_emails::stop_reply_notifications(&state.app, token.into_inner()).await? {
-        return Ok(link_problem(&state, &mut viewer, &req, &LinkState::Invalid));
-    }
-    let ctx = context(&state, &mut viewer, &req);
-    Ok(render(&viewer, StatusCode::OK, view::notifications_off(&ctx)))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct NotificationsForm {
-    csrf_token: Option<String>,
-    on: Option<String>,
-}
-
-pub async fn set_notifications(
-    state: web::Data<State>,
-    viewer: Viewer,
-    form: web::Form<NotificationsForm>,
-) -> PageResult {
-    let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
-    let on = matches!(form.on.as_deref(), Some("1" | "on" | "true"));
-    account_emails::set_reply_notifications(&state.app, &user, on).await?;
-    Ok(see_other(&format!("/users/{}", user.username)))
-}
-
-pub async fn verify_page(
-    state: web::Data<State>,
-    mut viewer: Viewer,
-    req: HttpRequest,
-    token: web::Path<String>,
-) -> PageResult {
-    let token = token.into_inner();
-    let link = account_emails::check_verification(&state.app, token.clone()).await?;
-    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| account_view::verify_page(ctx, &token)))
-}
-
-pub async fn verify(
-    state: web::Data<State>,
-    mut viewer: Viewer,
-    req: HttpRequest,
-    token: web::Path<String>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
-    viewer.check_csrf(form.csrf_token.as_deref())?;
-    let link = account_emails::verify(&state.app, token.into_inner()).await?;
-    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| account_view::verified(ctx)))
-}
-
-pub async fn resend_verification(state: web::Data<State>, viewer: Viewer, form: web::Form<CsrfForm>) -> PageResult {
-    let user = viewer.require_user()?.clone();
-    viewer.check_csrf(form.csrf_token.as_deref())?;
-    account_emails::resend_verification(&state.app, &user).await?;
-    Ok(see_other(&format!("/users/{}", user.username)))
-}
-
-pub async fn forgot_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
-    let ctx = context(&state, &mut viewer, &req);
-    Ok(render(&viewer, StatusCode::OK, account_view::forgot_password(&ctx, "", &FormErrors::none())))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ForgotForm {
-    csrf_token: Option<String>,
-    #[serde(default)]
-    email: String,
-}
-
-/// The same answer whether or not an account uses the address.
-pub async fn forgot(
-    state: web::Data<State>,
-    mut viewer: Viewer,
-    req: HttpRequest,
-    form: web::Form<ForgotForm>,
-) -> PageResult {
-    let result = async {
-        viewer.check_csrf(form.csrf_token.as_deref())?;
-        account_emails::forgot_password(&state.app, &form.email, Some(&viewer.ip)).await
-    }
-    .await;
-    let ctx = context(&state, &mut viewer, &req);
-    Ok(match result {
-        Ok(()) => render(&viewer, StatusCode::OK, account_view::reset_sent(&ctx)),
-        Err(error) => render_failed(
-            &viewer,
-            &error,
-            account_view::forgot_password(&ctx, &form.email, &FormErrors::from_error(&error)),
-        ),
-    })
-}
-
-pub async fn reset_form(
-    state: web::Data<State>,
-    mut viewer: Viewer,
-    req: HttpRequest,
-    token: web::Path<String>,
-) -> PageResult {
-    let token = token.into_inner();
-    let link = account_emails::check_reset(&state.app, token.clone()).await?;
-    Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| {
-        account_view::reset_form(ctx, &token, &FormErrors::none())
-    }))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ResetForm {
-    csrf_token: Option<String>,
-    #[serde(default)]
-    password: String,
-}
-
-/// A new password ends every other session and signs this browser in afresh.
-pub async fn reset(
-    state: web::Data<State>,
-    mut viewer: Viewer,
-    req: HttpRequest,
-    token: web::Path<String>,
-    form: web::Form<ResetForm>,
-) -> PageResult {
-    let token = token.into_inner();
-    let form = form.into_inner();
-    let result = async {
-        viewer.check_csrf(form.csrf_token.as_deref())?;
-        account_emails::reset_password(&state.app, token.clone(), form.password).await
-    }
-    .await;
-    match result {
-        Ok(Some(user)) => {
-            let session = accounts::start_session(&state.app, user).await?;
-            let settings = &state.app.settings;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/"))
-                .cookie(session_cookie(&session, settings.secure_cookies()))
-                .finish())
-        }
-        Ok(None) => Ok(link_problem(&state, &mut viewer, &req, &LinkState::Invalid)),
-        Err(error) => {
-            let ctx = context(&state, &mut viewer, &req);
-            Ok(render_failed(&viewer, &error, account_view::reset_form(&ctx, &token, &FormErrors::from_error(&error))))
-        }
-    }
-}
-
 // ---- Admins ----
 
-fn require_admin(viewer: &Viewer) -> Result<accounts::User, PageError> {
+fn require_admin(viewer: &Viewer) -> Result<accounts::User, HttpError> {
     Ok(viewer.require_role(Role::Admin)?.clone())
 }
 
@@ -361,7 +191,6 @@ pub async fn new_issue(state: web::Data<State>, mut viewer: Viewer, req: HttpReq
 
 #[derive(Debug, Deserialize)]
 pub struct IssueFormData {
-    csrf_token: Option<String>,
     #[serde(default)]
     subject: String,
     #[serde(default)]
@@ -372,12 +201,13 @@ pub async fn create_issue(
     state: web::Data<State>,
     mut viewer: Viewer,
     req: HttpRequest,
-    data: web::Form<IssueFormData>,
+    data: CsrfDraft<IssueFormData>,
 ) -> PageResult {
+    let (data, checked) = data.into_parts();
     let admin = require_admin(&viewer)?;
     let form = IssueForm { subject: data.subject.clone(), body: data.body.clone() };
     let result = async {
-        viewer.check_csrf(data.csrf_token.as_deref())?;
+        checked?;
         newsletter::create_issue(&state.app, &admin, form.clone(), "manual").await
     }
     .await;
@@ -412,13 +242,14 @@ pub async fn update_issue(
     mut viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
-    data: web::Form<IssueFormData>,
+    data: CsrfDraft<IssueFormData>,
 ) -> PageResult {
+    let (data, checked) = data.into_parts();
     require_admin(&viewer)?;
     let id = id.into_inner();
     let form = IssueForm { subject: data.subject.clone(), body: data.body.clone() };
     let result = async {
-        viewer.check_csrf(data.csrf_token.as_deref())?;
+        checked?;
         newsletter::update_issue(&state.app, id, form.clone()).await
     }
     .await;
@@ -482,66 +313,36 @@ pub async fn progress_json(state: web::Data<State>, viewer: Viewer, id: web::Pat
     })))
 }
 
-pub async fn send_test(
-    state: web::Data<State>,
-    viewer: Viewer,
-    id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
+pub async fn send_test(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
     let admin = require_admin(&viewer)?;
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
     newsletter::send_test(&state.app, &admin, id).await?;
     Ok(see_other(&format!("/admin/newsletter/issues/{id}?notice=test")))
 }
 
-pub async fn send(
-    state: web::Data<State>,
-    viewer: Viewer,
-    id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
+pub async fn send(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
     require_admin(&viewer)?;
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let id = id.into_inner();
     newsletter::send(&state.app, id).await?;
     Ok(see_other(&format!("/admin/newsletter/issues/{id}?notice=queued")))
 }
 
-async fn resend(
-    state: web::Data<State>,
-    viewer: Viewer,
-    id: i64,
-    csrf: Option<&str>,
-    status: &'static str,
-) -> PageResult {
+async fn resend(state: web::Data<State>, viewer: Viewer, id: i64, status: &'static str) -> PageResult {
     require_admin(&viewer)?;
-    viewer.check_csrf(csrf)?;
     newsletter::resend(&state.app, id, status).await?;
     Ok(see_other(&format!("/admin/newsletter/issues/{id}?notice=resent")))
 }
 
-pub async fn resend_unknown(
-    state: web::Data<State>,
-    viewer: Viewer,
-    id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
-    resend(state, viewer, id.into_inner(), form.csrf_token.as_deref(), "unknown").await
+pub async fn resend_unknown(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
+    resend(state, viewer, id.into_inner(), "unknown").await
 }
 
-pub async fn resend_failed(
-    state: web::Data<State>,
-    viewer: Viewer,
-    id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
-    resend(state, viewer, id.into_inner(), form.csrf_token.as_deref(), "failed").await
+pub async fn resend_failed(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
+    resend(state, viewer, id.into_inner(), "failed").await
 }
 
-pub async fn compose_digest(state: web::Data<State>, viewer: Viewer, form: web::Form<CsrfForm>) -> PageResult {
+pub async fn compose_digest(state: web::Data<State>, viewer: Viewer, _: Csrf) -> PageResult {
     let admin = require_admin(&viewer)?;
-    viewer.check_csrf(form.csrf_token.as_deref())?;
     let issue = newsletter::compose_digest(&state.app, Some(&admin)).await?;
     Ok(see_other(&format!("/admin/newsletter/issues/{}", issue.id)))
 }
