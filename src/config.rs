@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use crate::store::db::{Backend, SqliteSynchronous};
 
-/// Every setting, for `civil --help` and the README. Keep in step with `FileSettings`.
+/// Every setting, for `civil --help`. tests/it/cli.rs checks that it and the README name each of
+/// `setting_names()`.
 pub const SETTINGS_HELP: &str = "\
 SETTINGS (civil.toml key / environment variable, default):
   listen              CIVIL_LISTEN              127.0.0.1:8080    address and port to serve on
@@ -153,6 +154,63 @@ struct FileSettings {
     digest_schedule: Option<String>,
 }
 
+/// One setting as an operator sets it: its key in `civil.toml` (for rate limits, its key in the
+/// `[limits]` table) and the environment variable that overrides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingName {
+    pub key: &'static str,
+    pub env: String,
+}
+
+/// The environment variable of each `[limits]` value is this prefix and its key in capitals.
+pub const LIMIT_ENV_PREFIX: &str = "CIVIL_LIMIT_";
+
+/// Every setting, read from the configuration file's own fields, so that `--help`, the README and
+/// the environment can be checked against it and a new setting cannot be left out of them.
+pub fn setting_names() -> Vec<SettingName> {
+    let top = struct_fields::<FileSettings>().iter().filter(|&&key| key != "limits");
+    let top = top.map(|&key| SettingName { key, env: format!("CIVIL_{}", key.to_ascii_uppercase()) });
+    let limits = struct_fields::<Limits>()
+        .iter()
+        .map(|&key| SettingName { key, env: format!("{LIMIT_ENV_PREFIX}{}", key.to_ascii_uppercase()) });
+    top.chain(limits).collect()
+}
+
+/// The field names serde's derive passes to `deserialize_struct`: a deserializer that only
+/// records them and gives up.
+fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{Error, Visitor};
+
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> serde::Deserializer<'de> for Fields<'_> {
+        type Error = serde::de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(Error::custom("only a struct's field names are read"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(Error::custom("field names read"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
+
 impl Settings {
     /// Load settings from the file (if any) and the process environment.
     pub fn load(config_path: Option<&Path>) -> anyhow::Result<Settings> {
@@ -265,7 +323,7 @@ impl Settings {
                     ("PASSWORD_RESETS_PER_HOUR", &mut limits.password_resets_per_hour),
                     ("VOTES_PER_MINUTE", &mut limits.votes_per_minute),
                 ] {
-                    if let Some(v) = parsed(&env, &format!("CIVIL_LIMIT_{name}"))? {
+                    if let Some(v) = parsed(&env, &format!("{LIMIT_ENV_PREFIX}{name}"))? {
                         *value = v;
                     }
                 }
@@ -386,6 +444,25 @@ mod tests {
         assert_eq!((s.staff_session_hours, s.staff_session_idle_minutes), (8, 30));
         assert_eq!((s.limits.votes_per_minute, s.limits.password_resets_per_hour), (60, 2));
         assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_SESSION_IDLE_DAYS", "0")])).is_err());
+    }
+
+    #[test]
+    fn every_setting_is_read_from_the_environment() {
+        let names = setting_names();
+        assert!(names.iter().any(|n| n.key == "listen" && n.env == "CIVIL_LISTEN"));
+        assert!(names.iter().any(|n| n.key == "flags_per_day" && n.env == "CIVIL_LIMIT_FLAGS_PER_DAY"));
+        assert!(!names.iter().any(|n| n.key == "limits"), "the table itself is not a setting");
+        let default = format!("{:?}", Settings::from_sources(FileSettings::default(), env(&[])).unwrap());
+        for name in names {
+            // A variable that is read either changes a setting or is refused, for one of these.
+            let read = ["off", "7", "x\u{2603}"].iter().any(|probe| {
+                match Settings::from_sources(FileSettings::default(), env(&[(name.env.as_str(), probe)])) {
+                    Ok(settings) => format!("{settings:?}") != default,
+                    Err(_) => true,
+                }
+            });
+            assert!(read, "{} (for {}) is not read", name.env, name.key);
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use civil::config::{setting_names, LIMIT_ENV_PREFIX};
 use reqwest::StatusCode;
 
 use crate::helpers::*;
@@ -67,6 +68,15 @@ async fn the_cli_manages_users_and_articles() {
     assert_eq!(chief.get("/admin").await.status, StatusCode::OK);
 }
 
+/// Whether `text` names `word` as a whole word: "worker" is not named by "workers".
+fn names(text: &str, word: &str) -> bool {
+    let is_name_char = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        !text[..at].chars().next_back().is_some_and(is_name_char)
+            && !text[at + word.len()..].chars().next().is_some_and(is_name_char)
+    })
+}
+
 #[test]
 fn help_documents_every_command_and_setting() {
     let output = Command::new(env!("CARGO_BIN_EXE_civil")).arg("--help").output().unwrap();
@@ -81,12 +91,39 @@ fn help_documents_every_command_and_setting() {
         "CIVIL_BASE_URL",
         "CIVIL_DATA_DIR",
         "civil.toml",
+        "CIVIL_CONFIG",
     ] {
-        assert!(help.contains(word), "--help mentions {word}:\n{help}");
+        assert!(names(&help, word), "--help mentions {word}:\n{help}");
+    }
+    let settings = setting_names();
+    assert!(settings.len() >= 30, "only {} settings found", settings.len());
+    for setting in &settings {
+        assert!(names(&help, setting.key), "--help names the setting {}:\n{help}", setting.key);
+        match setting.env.strip_prefix(LIMIT_ENV_PREFIX) {
+            // The rate limits share one documented pattern.
+            Some(_) => assert!(help.contains(&format!("{LIMIT_ENV_PREFIX}<NAME>")), "{help}"),
+            None => assert!(names(&help, &setting.env), "--help names {} (for {}):\n{help}", setting.env, setting.key),
+        }
     }
     let article_help = Command::new(env!("CARGO_BIN_EXE_civil")).args(["article", "--help"]).output().unwrap();
     let article_help = String::from_utf8_lossy(&article_help.stdout);
     for word in ["create", "publish", "unpublish", "list"] {
         assert!(article_help.contains(word), "{article_help}");
+    }
+}
+
+#[test]
+fn the_readme_configuration_table_names_every_setting() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("\n## Configuration\n").expect("README has a Configuration section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |end| end + 1)];
+    for setting in setting_names() {
+        assert!(section.contains(&format!("`{}`", setting.key)), "README's configuration names `{}`", setting.key);
+        let env = match setting.env.strip_prefix(LIMIT_ENV_PREFIX) {
+            Some(_) => format!("`{LIMIT_ENV_PREFIX}<NAME>`"),
+            None => format!("`{}`", setting.env),
+        };
+        assert!(section.contains(&env), "README's configuration names {env} (for {})", setting.key);
     }
 }

@@ -27,14 +27,10 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub fn new() -> TestDatabase {
-        let dir = tempfile::tempdir().expect("temp dir");
         match std::env::var("CIVIL_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
-            None => TestDatabase {
-                url: dir.path().join("civil.db").to_string_lossy().into_owned(),
-                _dir: dir,
-                drop_pg: None,
-            },
+            None => TestDatabase::sqlite(),
             Some(admin_url) => {
+                let dir = tempfile::tempdir().expect("temp dir");
                 static COUNTER: AtomicU32 = AtomicU32::new(0);
                 let name = format!("civil_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
                 let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL");
@@ -42,6 +38,12 @@ impl TestDatabase {
                 TestDatabase { url: with_database(&admin_url, &name), _dir: dir, drop_pg: Some((admin_url, name)) }
             }
         }
+    }
+
+    /// A SQLite database whatever the backend under test, for tests that compare the two.
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestDatabase { url: dir.path().join("civil.db").to_string_lossy().into_owned(), _dir: dir, drop_pg: None }
     }
 
     pub fn is_postgres(&self) -> bool {
