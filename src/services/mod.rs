@@ -73,3 +73,10 @@ impl App {
         self.db(move |conn| db::write_transaction(conn, work)).await
     }
 }
+
+impl crate::email::templates::Site {
+    /// The site as e-mails name it and link to it.
+    pub fn of(app: &App) -> crate::email::templates::Site {
+        crate::email::templates::Site { base_url: app.settings.base_url.clone(), name: app.settings.site_name.clone() }
+    }
+}
