@@ -140,9 +140,10 @@ pub fn enqueue(conn: &mut DbConnection, message: &NewMessage) -> QueryResult<usi
 /// Queue one `JobKind::NewsletterIssue` job for every confirmed subscriber, in one statement.
 /// The unique key on (issue, subscriber) makes a second call add nothing.
 pub fn enqueue_issue(conn: &mut DbConnection, issue_id: i64, subject: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    // SQLite numbers `$n` parameters in the order they first appear, so they appear in order.
     diesel::sql_query(
-        "INSERT INTO outbox (kind, purpose, dedup_key, recipient, issue_id, subscriber_id, subject, body_text, status, attempts, next_attempt_at, created_at) \
-         SELECT $4, 'newsletter', 'issue:' || CAST($1 AS TEXT) || ':' || CAST(s.id AS TEXT), s.email, $1, s.id, $2, '', 'queued', 0, $3, $3 \
+        "INSERT INTO outbox (purpose, dedup_key, recipient, issue_id, subscriber_id, subject, body_text, status, attempts, next_attempt_at, created_at, kind) \
+         SELECT 'newsletter', 'issue:' || CAST($1 AS TEXT) || ':' || CAST(s.id AS TEXT), s.email, $1, s.id, $2, '', 'queued', 0, $3, $3, $4 \
          FROM subscribers s WHERE s.status = 'confirmed' \
          ON CONFLICT (dedup_key) DO NOTHING",
     )
