@@ -177,3 +177,32 @@ fn the_migration_names_the_kind_of_rows_written_before_it() {
         ]
     );
 }
+
+/// Found on the way: the digest's HTML was rendered from its markdown, so a title or summary was
+/// read as markdown and HTML (`<T>` vanished, `*stars*` became emphasis). It is a template now.
+#[tokio::test]
+async fn the_digest_shows_titles_and_summaries_as_written() {
+    let app = spawn().await;
+    civil::services::articles::create(
+        &app.app,
+        civil::services::articles::ArticleForm {
+            slug: "generics".into(),
+            title: "Why <T> & *stars* matter".into(),
+            summary: "Less <b>is</b> more.".into(),
+            body: "Body.".into(),
+            author_name: "Jo Reporter".into(),
+            comments_open: true,
+        },
+        true,
+    )
+    .await
+    .unwrap();
+    let admin = app.signed_in("chief", Role::Admin).await;
+    let composed = admin.submit("/admin/newsletter", "/admin/newsletter/digest", &[]).await;
+    assert_eq!(composed.status, StatusCode::SEE_OTHER, "{}", composed.text);
+    let page = admin.get(composed.location()).await;
+    page.assert_contains("Why &lt;T&gt; &amp; *stars* matter");
+    page.assert_contains("Less &lt;b&gt;is&lt;/b&gt; more.");
+    assert!(!page.text.contains("<em>stars</em>"), "{}", page.text);
+    app.deliver().await;
+}
