@@ -5,6 +5,7 @@ pub mod account;
 pub mod article;
 pub mod comment_body;
 pub mod email;
+pub mod links;
 pub mod markdown;
 pub mod moderation;
 pub mod password;

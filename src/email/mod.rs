@@ -7,6 +7,8 @@
 //! Everything else the relay says (a wrong password, a policy, relaying denied, being down) is
 //! the relay's or our configuration's fault, and must not cost a subscriber their subscription.
 
+pub mod templates;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;

@@ -14,20 +14,29 @@
 //! together hold at most a quarter of the pool (at least one connection), so a slow or hung
 //! relay can never leave pages waiting for a connection.
 //!
+//! Each row names its kind of job (`JobKind`), and each kind has its deliverer: `email` (the
+//! row holds the whole message) and `newsletter_issue` (put together at send time). A new kind,
+//! such as a webhook, joins with a variant of `JobKind` and a `Deliverer`.
+//!
 //! When the relay (or our configuration of it) is at fault, the message goes back to the queue
 //! as it was, without using up an attempt, and the whole worker pauses, 5 s at first and twice as
 //! long each time after, up to 5 minutes, because every other message would meet the same fault.
 
-use std::collections::HashMap;
+mod email;
+mod newsletter_issue;
+
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::email::{Email, Mailer, SendError};
+use self::email::EmailDeliverer;
+use self::newsletter_issue::IssueDeliverer;
+use crate::email::templates::Site;
+use crate::email::{Mailer, SendError};
 use crate::error::Error;
 use crate::services::App;
 use crate::store::db::PooledDb;
-use crate::store::newsletter::{self, IssueRow};
-use crate::store::outbox::{self, OutboxRow};
+use crate::store::newsletter;
+use crate::store::outbox::{self, JobKind, OutboxRow};
 use crate::store::{self, DbConnection};
 
 /// A worker whose heartbeat is older than this is taken for dead.
@@ -51,6 +60,19 @@ pub enum Step {
     Waiting,
     /// The worker is pausing after a relay failure and claimed nothing.
     Paused,
+}
+
+/// Delivers one kind of job. The worker claims the row, calls `prepare` on a connection, gives
+/// the connection back, and only then calls `deliver`, which may wait on the network for long.
+pub trait Deliverer: Send + Sync {
+    /// What `prepare` reads from the database, for `deliver`.
+    type Prepared;
+
+    /// Put the delivery together. An error puts the job back in the queue, to be tried again.
+    fn prepare(&self, conn: &mut DbConnection, row: &OutboxRow) -> Result<Self::Prepared, Error>;
+
+    /// Deliver it, holding no database connection.
+    fn deliver(&self, prepared: &Self::Prepared) -> Result<(), SendError>;
 }
 
 /// How many database connections the worker may hold at once, for a pool of `pool_size`.
@@ -100,9 +122,9 @@ struct RelayHealth {
 
 pub struct Worker {
     app: App,
-    mailer: Arc<Mailer>,
+    email: EmailDeliverer,
+    issues: IssueDeliverer,
     pub id: String,
-    issues: Mutex<HashMap<i64, Arc<IssueRow>>>,
     slots: Slots,
     relay: Mutex<RelayHealth>,
     stop: tokio::sync::watch::Sender<bool>,
@@ -124,11 +146,12 @@ impl Worker {
         let id =
             format!("{}-{}", std::process::id(), crate::services::tokens::random_token().get(..8).unwrap_or("worker"));
         let share = database_share(app.settings.db_pool_size);
+        let site = Site::of(&app);
         Worker {
             app,
-            mailer,
+            email: EmailDeliverer { mailer: mailer.clone() },
+            issues: IssueDeliverer::new(mailer, site),
             id,
-            issues: Default::default(),
             slots: Slots { free: Mutex::new(share), freed: Condvar::new() },
             relay: Mutex::new(RelayHealth::default()),
             stop: tokio::sync::watch::channel(false).0,
@@ -209,31 +232,44 @@ impl Worker {
         })
     }
 
-    /// Claim one due message, send it, and record the outcome.
+    /// Claim one due job, deliver it, and record the outcome.
     pub fn try_send_next(&self) -> Result<Step, Error> {
         if self.relay_pause_left().is_some() {
             return Ok(Step::Paused);
         }
-        let (row, email) = {
-            let mut conn = self.conn()?;
-            let now = store::now();
-            let claimed = crate::store::db::write_transaction(&mut conn, |conn| {
-                outbox::heartbeat(conn, &self.id, now)?;
-                Ok::<_, Error>(outbox::claim_next(conn, &self.id, now)?)
-            })?;
-            let Some(row) = claimed else {
-                return Ok(Step::Empty);
-            };
-            match self.compose(&mut conn, &row) {
-                Ok(email) => (row, email),
-                Err(error) => {
-                    // Not left `sending`: it goes back to the queue like any failed attempt.
-                    let _ = outbox::mark_retry(&mut conn, row.id, &error.to_string(), now + backoff(row.attempts));
-                    return Err(error);
-                }
+        let mut conn = self.conn()?;
+        let now = store::now();
+        let claimed = crate::store::db::write_transaction(&mut conn, |conn| {
+            outbox::heartbeat(conn, &self.id, now)?;
+            Ok::<_, Error>(outbox::claim_next(conn, &self.id, now)?)
+        })?;
+        let Some(row) = claimed else {
+            return Ok(Step::Empty);
+        };
+        match row.kind {
+            JobKind::Email => self.deliver_claimed(&self.email, conn, row),
+            JobKind::NewsletterIssue => self.deliver_claimed(&self.issues, conn, row),
+        }
+    }
+
+    /// Prepare a claimed job on `conn`, give the connection back, deliver, and record.
+    fn deliver_claimed<D: Deliverer>(
+        &self,
+        deliverer: &D,
+        mut conn: WorkerConn<'_>,
+        row: OutboxRow,
+    ) -> Result<Step, Error> {
+        let prepared = match deliverer.prepare(&mut conn, &row) {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                // Not left `sending`: it goes back to the queue like any failed attempt.
+                let next = store::now() + backoff(row.attempts);
+                let _ = outbox::mark_retry(&mut conn, row.id, &error.to_string(), next);
+                return Err(error);
             }
-        }; // The connection goes back to the pool before the SMTP conversation.
-        let outcome = self.mailer.send(&email);
+        };
+        drop(conn); // The connection goes back to the pool before the conversation.
+        let outcome = deliverer.deliver(&prepared);
         let relay_pause = match &outcome {
             Err(SendError::Relay(error)) => {
                 let (pause, began) = self.relay_failed();
@@ -328,37 +364,6 @@ impl Worker {
             };
             Ok::<_, Error>(step)
         })
-    }
-
-    /// The message to send. Newsletter rows carry only the issue and subscriber: the body and
-    /// the subscriber's own unsubscribe link are put together here.
-    fn compose(&self, conn: &mut DbConnection, row: &OutboxRow) -> Result<Email, Error> {
-        let (Some(issue_id), true) = (row.issue_id, row.body_text.is_empty()) else {
-            return Ok(Email {
-                to: row.recipient.clone(),
-                subject: row.subject.clone(),
-                text: row.body_text.clone(),
-                html: row.body_html.clone(),
-                unsubscribe_url: row.unsubscribe_url.clone(),
-            });
-        };
-        let issue = self.issue(conn, issue_id)?;
-        let token = match row.subscriber_id {
-            Some(id) => crate::store::newsletter::unsubscribe_token_of(conn, id)?,
-            None => None,
-        };
-        let base = &self.app.settings.base_url;
-        let unsubscribe_url = token.map(|t| format!("{base}/newsletter/unsubscribe/{t}"));
-        Ok(crate::services::newsletter::issue_email(&issue, &row.recipient, unsubscribe_url.as_deref(), base))
-    }
-
-    fn issue(&self, conn: &mut DbConnection, id: i64) -> Result<Arc<IssueRow>, Error> {
-        if let Some(issue) = self.issues.lock().unwrap_or_else(|e| e.into_inner()).get(&id) {
-            return Ok(issue.clone());
-        }
-        let issue = Arc::new(newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?);
-        self.issues.lock().unwrap_or_else(|e| e.into_inner()).insert(id, issue.clone());
-        Ok(issue)
     }
 
     /// Send everything due now (tests drive the outbox with this). Returns the steps taken; it

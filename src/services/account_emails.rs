@@ -4,29 +4,19 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::newsletter::{LinkState, RESET_VALID, VERIFY_VALID};
 use super::rate_limits::{self, Action, Limit};
 use super::{tokens, App};
 use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
+use crate::domain::links::{LinkState, RESET_RESEND_AFTER, RESET_VALID, VERIFY_RESEND_AFTER, VERIFY_VALID};
 use crate::domain::password::NewPassword;
+use crate::email::templates;
+// Other services name the site through this module.
+pub use crate::email::templates::Site;
 use crate::error::Error;
 use crate::store::newsletter as tokens_store;
 use crate::store::outbox::{self, NewMessage};
 use crate::store::{self, sessions, users, DbConnection};
-
-/// Where links in e-mails point, and what the site is called.
-#[derive(Debug, Clone)]
-pub struct Site {
-    pub base_url: String,
-    pub name: String,
-}
-
-impl Site {
-    pub fn of(app: &App) -> Site {
-        Site { base_url: app.settings.base_url.clone(), name: app.settings.site_name.clone() }
-    }
-}
 
 /// Queue the link that verifies a new account's address.
 pub fn queue_verification(
@@ -39,21 +29,10 @@ pub fn queue_verification(
     let token = tokens::random_token();
     let hash = tokens::hash(&token);
     tokens_store::insert_email_token(conn, user_id, "verify", &hash, now + VERIFY_VALID, now)?;
-    let text = format!(
-        "Welcome to {}.\n\nPlease verify your e-mail address: {}/account/verify/{token}\n\n\
-         The link works for 48 hours. If you did not create an account, ignore this e-mail.\n",
-        site.name, site.base_url
-    );
+    let message = templates::verification(site, &site.link(&format!("/account/verify/{token}")));
     outbox::enqueue(
         conn,
-        &NewMessage::plain(
-            "verify",
-            format!("verify:{user_id}:{}", &hash[..16]),
-            email,
-            format!("Verify your address for {}", site.name),
-            text,
-            now,
-        ),
+        &NewMessage::email("verify", format!("verify:{user_id}:{}", &hash[..16]), email, message, now),
     )?;
     Ok(())
 }
@@ -106,7 +85,7 @@ pub async fn resend_verification(app: &App, user: &User) -> Result<(), Error> {
             return Ok(());
         }
         if tokens_store::latest_email_token_at(conn, user_id, "verify")?
-            .is_some_and(|at| at + Duration::minutes(10) > now)
+            .is_some_and(|at| at + VERIFY_RESEND_AFTER > now)
         {
             return Ok(());
         }
@@ -115,22 +94,21 @@ pub async fn resend_verification(app: &App, user: &User) -> Result<(), Error> {
     .await
 }
 
-/// Write a one-hour reset link for `user` and the message that carries it.
+/// Write a one-hour reset link for `user` and the message (`write`, given the link) that carries it.
 fn queue_reset_link(
     conn: &mut DbConnection,
     site: &Site,
     user: &users::UserRow,
     now: NaiveDateTime,
     purpose: &'static str,
-    subject: String,
-    text: impl FnOnce(&str) -> String,
+    write: impl FnOnce(&str) -> templates::Message,
 ) -> Result<(), Error> {
     let token = tokens::random_token();
     let hash = tokens::hash(&token);
     tokens_store::insert_email_token(conn, user.id, "reset", &hash, now + RESET_VALID, now)?;
-    let link = format!("{}/password/reset/{token}", site.base_url);
+    let link = site.link(&format!("/password/reset/{token}"));
     let dedup = format!("{purpose}:{}:{}", user.id, &hash[..16]);
-    outbox::enqueue(conn, &NewMessage::plain(purpose, dedup, &user.email, subject, text(&link), now))?;
+    outbox::enqueue(conn, &NewMessage::email(purpose, dedup, &user.email, write(&link), now))?;
     Ok(())
 }
 
@@ -157,18 +135,12 @@ pub async fn forgot_password(app: &App, email: &str, ip: Option<&str>) -> Result
         let Some(user) = user else {
             return Ok(());
         };
-        if tokens_store::latest_email_token_at(conn, user.id, "reset")?.is_some_and(|at| at + Duration::minutes(2) > now) {
+        if tokens_store::latest_email_token_at(conn, user.id, "reset")?.is_some_and(|at| at + RESET_RESEND_AFTER > now)
+        {
             return Ok(());
         }
-        let text = |link: &str| {
-            format!(
-                "Someone, probably you, asked to reset the password of {} on {}.\n\n\
-                 Choose a new password: {link}\n\n\
-                 The link works once, for one hour. If you did not ask, ignore this e-mail: your password stays as it is.\n",
-                user.username, site.name
-            )
-        };
-        queue_reset_link(conn, &site, &user, now, "reset", format!("Reset your {} password", site.name), text)
+        let write = |link: &str| templates::password_reset(&site, &user.username, link);
+        queue_reset_link(conn, &site, &user, now, "reset", write)
     })
     .await
 }
@@ -182,21 +154,8 @@ pub fn queue_address_taken_notice(
     owner: &users::UserRow,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
-    let text = |link: &str| {
-        format!(
-            "Someone tried to create an account on {site_name} with this e-mail address, which already belongs \
-             to your account {username}.\n\n\
-             If it was you, you do not need a new account: sign in as {username} at {base}/signin, \
-             or choose a new password: {link}\n\n\
-             That link works once, for one hour. If it was not you, ignore this e-mail: the address stays \
-             with your account, and nobody else can sign in with it or receive mail for it.\n",
-            site_name = site.name,
-            username = owner.username,
-            base = site.base_url,
-        )
-    };
-    let subject = format!("Someone tried to register on {} with your address", site.name);
-    queue_reset_link(conn, site, owner, now, "address_taken", subject, text)
+    let write = |link: &str| templates::address_taken(site, &owner.username, link);
+    queue_reset_link(conn, site, owner, now, "address_taken", write)
 }
 
 pub async fn check_reset(app: &App, token: String) -> Result<LinkState, Error> {
@@ -284,20 +243,10 @@ pub fn queue_reply_notification(
         return Ok(());
     };
     let replier = users::find(conn, reply_author_id)?.map(|u| u.display_name.unwrap_or(u.username)).unwrap_or_default();
-    let unsubscribe = format!("{}/notifications/unsubscribe/{token}", site.base_url);
-    let text = format!(
-        "{replier} replied to your comment on \"{article_title}\":\n{}/comments/{reply_id}\n\n\
-         To stop these e-mails: {unsubscribe}\n",
-        site.base_url
-    );
-    let mut message = NewMessage::plain(
-        "reply",
-        format!("reply:{reply_id}"),
-        &parent_author.email,
-        format!("{replier} replied to you on {}", site.name),
-        text,
-        now,
-    );
+    let unsubscribe = site.link(&format!("/notifications/unsubscribe/{token}"));
+    let reply_link = site.link(&format!("/comments/{reply_id}"));
+    let written = templates::reply_notification(site, &replier, article_title, &reply_link, &unsubscribe);
+    let mut message = NewMessage::email("reply", format!("reply:{reply_id}"), &parent_author.email, written, now);
     message.unsubscribe_url = Some(unsubscribe);
     outbox::enqueue(conn, &message)?;
     Ok(())

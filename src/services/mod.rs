@@ -118,6 +118,13 @@ pub fn require_role(user: &User, role: Role) -> Result<(), Error> {
     }))
 }
 
+impl crate::email::templates::Site {
+    /// The site as e-mails name it and link to it.
+    pub fn of(app: &App) -> crate::email::templates::Site {
+        crate::email::templates::Site { base_url: app.settings.base_url.clone(), name: app.settings.site_name.clone() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

@@ -1,17 +1,67 @@
 //! The outbox: every e-mail, written in the same transaction as the change that causes it, then
-//! claimed atomically by a worker, sent, and retried with backoff.
+//! claimed atomically by a worker, sent, and retried with backoff. Each row names its kind of
+//! job, parsed here into `JobKind`; `crate::outbox` has one deliverer per kind.
 
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::deserialize::FromSql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::{outbox, workers};
 use super::DbConnection;
+use crate::email::templates;
+
+/// What a row asks for, which decides who delivers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::deserialize::FromSqlRow)]
+pub enum JobKind {
+    /// An e-mail written whole when it was queued.
+    Email,
+    /// One issue of the newsletter for one subscriber, put together when it is sent, so that a
+    /// send to every subscriber writes one small row each.
+    NewsletterIssue,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 2] = [JobKind::Email, JobKind::NewsletterIssue];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Email => "email",
+            JobKind::NewsletterIssue => "newsletter_issue",
+        }
+    }
+}
+
+/// A row of a kind this version of Civil does not know (written by a newer one, or by hand).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown outbox job kind {0:?}")]
+pub struct UnknownKind(pub String);
+
+impl TryFrom<String> for JobKind {
+    type Error = UnknownKind;
+
+    fn try_from(kind: String) -> Result<JobKind, UnknownKind> {
+        JobKind::ALL.into_iter().find(|k| k.as_str() == kind).ok_or(UnknownKind(kind))
+    }
+}
+
+/// Read as text; a kind we do not know is a deserialisation error, not a guess.
+impl<DB> FromSql<Text, DB> for JobKind
+where
+    DB: Backend,
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<JobKind> {
+        Ok(JobKind::try_from(String::from_sql(bytes)?)?)
+    }
+}
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: i64,
+    pub kind: JobKind,
     pub purpose: String,
     pub dedup_key: String,
     pub recipient: String,
@@ -35,6 +85,7 @@ pub struct OutboxRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct NewMessage {
+    kind: &'static str,
     pub purpose: &'static str,
     pub dedup_key: String,
     pub recipient: String,
@@ -50,24 +101,24 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
-    /// A plain-text message, due now.
-    pub fn plain(
+    /// An e-mail (`JobKind::Email`), due now.
+    pub fn email(
         purpose: &'static str,
         dedup_key: String,
         to: &str,
-        subject: String,
-        text: String,
+        message: templates::Message,
         now: NaiveDateTime,
     ) -> NewMessage {
         NewMessage {
+            kind: JobKind::Email.as_str(),
             purpose,
             dedup_key,
             recipient: to.to_owned(),
             issue_id: None,
             subscriber_id: None,
-            subject,
-            body_text: text,
-            body_html: None,
+            subject: message.subject,
+            body_text: message.text,
+            body_html: Some(message.html.into_string()),
             unsubscribe_url: None,
             status: "queued",
             next_attempt_at: now,
@@ -86,32 +137,37 @@ pub fn enqueue(conn: &mut DbConnection, message: &NewMessage) -> QueryResult<usi
     diesel::insert_into(outbox::table).values(message).execute(conn)
 }
 
-/// Queue one message of an issue for every confirmed subscriber, in one statement. The unique
-/// key on (issue, subscriber) makes a second call add nothing.
+/// Queue one `JobKind::NewsletterIssue` job for every confirmed subscriber, in one statement.
+/// The unique key on (issue, subscriber) makes a second call add nothing.
 pub fn enqueue_issue(conn: &mut DbConnection, issue_id: i64, subject: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    // SQLite numbers `$n` parameters in the order they first appear, so they appear in order.
     diesel::sql_query(
-        "INSERT INTO outbox (purpose, dedup_key, recipient, issue_id, subscriber_id, subject, body_text, status, attempts, next_attempt_at, created_at) \
-         SELECT 'newsletter', 'issue:' || CAST($1 AS TEXT) || ':' || CAST(s.id AS TEXT), s.email, $1, s.id, $2, '', 'queued', 0, $3, $3 \
+        "INSERT INTO outbox (purpose, dedup_key, recipient, issue_id, subscriber_id, subject, body_text, status, attempts, next_attempt_at, created_at, kind) \
+         SELECT 'newsletter', 'issue:' || CAST($1 AS TEXT) || ':' || CAST(s.id AS TEXT), s.email, $1, s.id, $2, '', 'queued', 0, $3, $3, $4 \
          FROM subscribers s WHERE s.status = 'confirmed' \
          ON CONFLICT (dedup_key) DO NOTHING",
     )
     .bind::<BigInt, _>(issue_id)
     .bind::<Text, _>(subject)
     .bind::<Timestamp, _>(now)
+    .bind::<Text, _>(JobKind::NewsletterIssue.as_str())
     .execute(conn)
 }
 
 /// Claim the next due message for `worker`, atomically: on PostgreSQL with `FOR UPDATE SKIP
 /// LOCKED`, so instances never take the same row; on SQLite with one claiming `UPDATE`, which
-/// SQLite's single writer makes atomic.
+/// SQLite's single writer makes atomic. Only kinds this version knows are claimed: a row of a
+/// newer kind waits for a worker that can deliver it (several versions run during an upgrade).
 pub fn claim_next(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> QueryResult<Option<OutboxRow>> {
     let lock = match conn {
         DbConnection::Pg(_) => " FOR UPDATE SKIP LOCKED",
         DbConnection::Sqlite(_) => "",
     };
+    // The kinds are our own constants, never input.
+    let kinds = JobKind::ALL.map(|k| format!("'{}'", k.as_str())).join(", ");
     let sql = format!(
         "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2, attempts = attempts + 1 \
-         WHERE id = (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 \
+         WHERE id = (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 AND kind IN ({kinds}) \
                      ORDER BY next_attempt_at, id LIMIT 1{lock}) \
          RETURNING *"
     );
@@ -223,4 +279,18 @@ pub fn for_recipient(conn: &mut DbConnection, recipient: &str) -> QueryResult<Ve
         .order(outbox::id.desc())
         .select(OutboxRow::as_select())
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_kinds_round_trip_and_unknown_kinds_are_refused() {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::try_from(kind.as_str().to_owned()), Ok(kind));
+        }
+        assert_eq!(JobKind::try_from("webhook".to_owned()), Err(UnknownKind("webhook".to_owned())));
+        assert_eq!(JobKind::try_from("Email".to_owned()), Err(UnknownKind("Email".to_owned())));
+    }
 }

@@ -1,11 +1,11 @@
 //! The newsletter for admins: subscribers, issues, and the progress of a send.
 
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
 use super::admin::admin_nav;
 use super::components::{csrf_field, field_error, general_error, text_input, time, FormErrors};
 use super::layout::{layout, PageContext};
-use crate::email::Email;
+use crate::email::templates::Message;
 use crate::services::newsletter::{Issue, IssueForm, Progress, Subscriber, SubscriberCounts};
 
 /// The statuses a subscriber can have, in the order the page shows them.
@@ -177,28 +177,6 @@ pub fn issue_form(ctx: &PageContext, id: Option<i64>, form: &IssueForm, errors: 
     layout(ctx, if id.is_some() { "Edit issue" } else { "New issue" }, content)
 }
 
-/// The inside of an HTML e-mail's `<body>`, so that the e-mail's own `<html>` and `<body>` tags
-/// do not end up inside the page (a browser would copy the e-mail's body styles onto the page's).
-fn email_body(html: &str) -> &str {
-    let lower = html.to_ascii_lowercase();
-    let start = lower.find("<body").and_then(|at| lower[at..].find('>').map(|end| at + end + 1));
-    match start {
-        Some(start) => {
-            let end = lower[start..].find("</body").map_or(html.len(), |end| start + end);
-            &html[start..end]
-        }
-        None => html,
-    }
-}
-
-/// The e-mail's HTML as the page may show it. Mail clients need inline `style` attributes, but
-/// the page's Content-Security-Policy refuses them, so they are dropped here and civil.css gives
-/// the preview the same look. The rest is the issue's sanitised body and our own footer.
-fn preview_html(html: &str) -> String {
-    static SANITIZER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
-    SANITIZER.get_or_init(ammonia::Builder::default).clean(html).to_string()
-}
-
 /// The progress of a send, as numbers the page's script keeps up to date.
 fn progress_block(ctx: &PageContext, issue: &Issue, progress: &Progress) -> Markup {
     let done = progress.sent + progress.failed + progress.unknown;
@@ -269,7 +247,7 @@ fn progress_block(ctx: &PageContext, issue: &Issue, progress: &Progress) -> Mark
 pub fn issue_page(
     ctx: &PageContext,
     issue: &Issue,
-    preview: &Email,
+    preview: &Message,
     progress: &Progress,
     confirmed: i64,
     notice: Option<&str>,
@@ -313,10 +291,8 @@ pub fn issue_page(
                 h2 #preview-heading { "Preview" }
                 p.meta { "Subject: " strong { (preview.subject) } }
                 h3 { "HTML version" }
-                @match &preview.html {
-                    Some(html) => { div.email-preview { (PreEscaped(preview_html(email_body(html)))) } },
-                    None => { p.empty { "This issue has no HTML version." } },
-                }
+                // The e-mail's own template, rendered for this page: no document, no inline styles.
+                div.email-preview { (preview.html) }
                 h3 { "Plain text version" }
                 pre.email-text { (preview.text) }
             }
@@ -324,26 +300,4 @@ pub fn issue_page(
         }
     };
     layout(ctx, &issue.subject, content)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{email_body, preview_html};
-
-    #[test]
-    fn the_preview_keeps_only_the_inside_of_the_body() {
-        let html = "<!DOCTYPE html><html><BODY style=\"margin:auto\"><h1>Hi</h1><p>x</p></body></html>";
-        assert_eq!(email_body(html), "<h1>Hi</h1><p>x</p>");
-        assert_eq!(email_body("<p>fragment</p>"), "<p>fragment</p>");
-        assert_eq!(email_body("<body><p>open"), "<p>open");
-    }
-
-    #[test]
-    fn the_preview_has_no_inline_styles_but_keeps_the_text_and_links() {
-        let html = "<h1>Hi</h1><p>x</p><hr><p style=\"font-size:12px;color:#555\">Footer <a href=\"https://example.com/u\">Unsubscribe</a></p>";
-        let preview = preview_html(email_body(html));
-        assert!(!preview.contains("style"), "{preview}");
-        assert!(preview.contains("<h1>Hi</h1>") && preview.contains("<hr>"), "{preview}");
-        assert!(preview.contains("href=\"https://example.com/u\"") && preview.contains("Unsubscribe"), "{preview}");
-    }
 }

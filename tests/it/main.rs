@@ -15,6 +15,7 @@ mod helpers;
 mod limits;
 mod moderation;
 mod newsletter;
+mod outbox_jobs;
 mod scale_out;
 mod schema;
 mod smtp;

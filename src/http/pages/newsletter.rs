@@ -282,12 +282,7 @@ pub async fn show_issue(
     let issue = newsletter::issue(&state.app, id.into_inner()).await?;
     let progress = newsletter::progress(&state.app, issue.id).await?;
     let confirmed = newsletter::counts(&state.app).await?.confirmed;
-    let preview = newsletter::issue_email(
-        &issue,
-        &admin.email,
-        Some(&format!("{}/newsletter/unsubscribe/…", state.app.settings.base_url)),
-        &state.app.settings.base_url,
-    );
+    let preview = newsletter::preview(&state.app, &issue);
     let notice = match query.notice.as_deref() {
         Some("test") => Some(format!("A test is on its way to {}.", admin.email)),
         Some("queued") => Some(format!("The issue is queued for {} subscribers.", progress.recipients)),

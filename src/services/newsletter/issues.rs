@@ -1,0 +1,172 @@
+//! Issues: an editor's drafts, a test to the admin, the send to every subscriber, its progress,
+//! and sending again what failed or is in doubt.
+
+use chrono::Duration;
+
+use super::{unsubscribe_link, Issue};
+use crate::domain::account::User;
+use crate::domain::markdown;
+use crate::domain::Invalid;
+use crate::email::templates::{self, Medium, Recipient, Site};
+use crate::error::Error;
+use crate::services::App;
+use crate::store;
+use crate::store::newsletter::{self, IssueContent};
+use crate::store::outbox::{self, NewMessage};
+
+/// An issue as an editor writes it, unparsed.
+#[derive(Debug, Clone, Default)]
+pub struct IssueForm {
+    pub subject: String,
+    pub body: String,
+}
+
+struct RenderedIssue {
+    subject: String,
+    body_md: String,
+    body_html: String,
+    body_text: String,
+}
+
+impl IssueForm {
+    fn render(&self) -> Result<RenderedIssue, Invalid> {
+        let subject = self.subject.trim();
+        if subject.is_empty() || subject.chars().count() > 200 {
+            return Err(Invalid::new("subject", "Give the issue a subject of at most 200 characters."));
+        }
+        let body = self.body.trim();
+        if body.is_empty() {
+            return Err(Invalid::new("body", "Write the issue before saving it."));
+        }
+        Ok(RenderedIssue {
+            subject: subject.to_owned(),
+            body_md: body.to_owned(),
+            body_html: markdown::render_article(body),
+            body_text: body.to_owned(),
+        })
+    }
+}
+
+pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'static str) -> Result<Issue, Error> {
+    let rendered = form.render()?;
+    let admin_id = admin.id;
+    app.write(move |conn| {
+        let content = IssueContent {
+            subject: &rendered.subject,
+            body_md: &rendered.body_md,
+            body_html: &rendered.body_html,
+            body_text: &rendered.body_text,
+        };
+        Ok(newsletter::insert_issue(conn, &content, kind, Some(admin_id), store::now())?)
+    })
+    .await
+}
+
+pub async fn update_issue(app: &App, id: i64, form: IssueForm) -> Result<Issue, Error> {
+    let rendered = form.render()?;
+    app.write(move |conn| {
+        let content = IssueContent {
+            subject: &rendered.subject,
+            body_md: &rendered.body_md,
+            body_html: &rendered.body_html,
+            body_text: &rendered.body_text,
+        };
+        if newsletter::update_issue(conn, id, &content, store::now())? == 0 {
+            return Err(Error::Conflict(Invalid::new(
+                "subject",
+                "This issue has been sent and can no longer be changed.",
+            )));
+        }
+        Ok(newsletter::find_issue(conn, id)?.expect("the issue exists"))
+    })
+    .await
+}
+
+pub async fn issue(app: &App, id: i64) -> Result<Issue, Error> {
+    app.db(move |conn| newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))).await
+}
+
+pub async fn issues(app: &App) -> Result<Vec<Issue>, Error> {
+    app.db(|conn| Ok(newsletter::list_issues(conn, 50)?)).await
+}
+
+/// What a subscriber would get, for the admin's page: the same template as the e-mail.
+pub fn preview(app: &App, issue: &Issue) -> templates::Message {
+    let site = Site::of(app);
+    let link = unsubscribe_link(&site, "…");
+    let to = Recipient::Subscriber { unsubscribe_link: &link };
+    templates::newsletter_issue(&site, template_input(issue), to, Medium::Page)
+}
+
+/// An issue as the e-mail templates take it.
+pub fn template_input(issue: &Issue) -> templates::Issue<'_> {
+    templates::Issue { subject: &issue.subject, body_html: &issue.body_html, body_text: &issue.body_text }
+}
+
+/// Send a test of an issue to the admin alone.
+pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
+    let to = admin.email.clone();
+    let site = Site::of(app);
+    app.write(move |conn| {
+        let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
+        let now = store::now();
+        let message = templates::newsletter_issue(&site, template_input(&issue), Recipient::Test, Medium::Mail);
+        let key = format!("test:{id}:{}", now.and_utc().timestamp_micros());
+        outbox::enqueue(conn, &NewMessage::email("newsletter_test", key, &to, message, now))?;
+        Ok(())
+    })
+    .await
+}
+
+/// Send an issue to every confirmed subscriber: one outbox row each, written with the status
+/// change in one transaction. Returns the number of recipients.
+pub async fn send(app: &App, id: i64) -> Result<i64, Error> {
+    app.write(move |conn| {
+        let now = store::now();
+        let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
+        if newsletter::start_sending(conn, id, now)? == 0 {
+            return Err(Error::Conflict(Invalid::new("issue", "This issue has already been sent.")));
+        }
+        let recipients = outbox::enqueue_issue(conn, id, &issue.subject, now)? as i64;
+        newsletter::set_recipients(conn, id, recipients)?;
+        Ok(recipients)
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    pub recipients: i64,
+    pub queued: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub unknown: i64,
+    /// Messages sent in the last minute, per second.
+    pub rate_per_second: f64,
+}
+
+pub async fn progress(app: &App, id: i64) -> Result<Progress, Error> {
+    app.db(move |conn| {
+        let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
+        let mut progress = Progress { recipients: issue.recipients, ..Progress::default() };
+        for (status, n) in outbox::issue_progress(conn, id)? {
+            match status.as_str() {
+                "queued" => progress.queued = n,
+                "sending" => progress.sending = n,
+                "sent" => progress.sent = n,
+                "failed" => progress.failed = n,
+                "unknown" => progress.unknown = n,
+                _ => {}
+            }
+        }
+        progress.rate_per_second = outbox::sent_since(conn, id, store::now() - Duration::seconds(60))? as f64 / 60.0;
+        Ok(progress)
+    })
+    .await
+}
+
+/// Send again the messages of an issue whose delivery is unknown (or that failed).
+pub async fn resend(app: &App, id: i64, status: &'static str) -> Result<usize, Error> {
+    app.write(move |conn| Ok(outbox::requeue(conn, Some(id), status, store::now())?)).await
+}
