@@ -8,7 +8,7 @@ use civil::config::{Settings, SETTINGS_HELP};
 use civil::domain::role::Role;
 use civil::services::accounts::{self, Registration};
 use civil::services::articles::{self, ArticleForm};
-use civil::services::App;
+use civil::services::{Actor, App};
 use civil::startup::Application;
 
 /// Civil: comments, moderation and newsletters for publishers.
@@ -141,7 +141,7 @@ async fn main() -> anyhow::Result<()> {
                     println!("Created {} ({}) with id {}.", user.username, user.role, user.id);
                 }
                 UserCommand::SetRole { username, role } => {
-                    let user = accounts::set_role(&app, None, &username, Role::parse(&role)?).await?;
+                    let user = accounts::set_role(&app, Actor::Operator, &username, Role::parse(&role)?).await?;
                     println!("{} is now {}.", user.username, user.role);
                 }
             }
@@ -164,20 +164,20 @@ async fn main() -> anyhow::Result<()> {
                         author_name: author,
                         comments_open: !comments_closed,
                     };
-                    let article = articles::create(&app, form, publish).await?;
+                    let article = articles::create(&app, Actor::Operator, form, publish).await?;
                     let state = if article.published_at.is_some() { "published" } else { "saved as a draft" };
                     println!("Article {} {state}: {}/articles/{}", article.id, app.settings.base_url, article.slug);
                 }
                 ArticleCommand::Publish { slug } => {
-                    let article = articles::set_published(&app, slug, true).await?;
+                    let article = articles::set_published(&app, Actor::Operator, slug, true).await?;
                     println!("Published {}/articles/{}", app.settings.base_url, article.slug);
                 }
                 ArticleCommand::Unpublish { slug } => {
-                    let article = articles::set_published(&app, slug, false).await?;
+                    let article = articles::set_published(&app, Actor::Operator, slug, false).await?;
                     println!("{} is a draft again.", article.slug);
                 }
                 ArticleCommand::List => {
-                    for a in articles::list_all(&app).await? {
+                    for a in articles::list_all(&app, Actor::Operator).await? {
                         let state = match a.published_at {
                             Some(at) => format!("published {}", at.format("%Y-%m-%d %H:%M")),
                             None => "draft".to_owned(),

@@ -2,7 +2,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails::{self, Site};
 use super::rate_limits::{self, Action, Limit, SignInAttempt};
-use super::{tokens, App};
+use super::{require_role, tokens, Actor, App};
 use crate::config::Settings;
 use crate::domain::email::EmailAddress;
 use crate::domain::password::{LoginPassword, NewPassword};
@@ -346,19 +346,15 @@ pub async fn find_by_username(app: &App, username: &str) -> Result<User, Error> 
     .await
 }
 
-pub async fn list(app: &App, search: Option<String>) -> Result<Vec<User>, Error> {
+pub async fn list(app: &App, admin: &User, search: Option<String>) -> Result<Vec<User>, Error> {
+    require_role(admin, Role::Admin)?;
     app.db(move |conn| Ok(users::list(conn, search.as_deref(), 200)?.into_iter().map(User::from).collect())).await
 }
 
 /// Change an account's role. Admins may change the role of readers and moderators, but not
-/// their own nor another admin's. `actor: None` is the operator at the command line.
-pub async fn set_role(app: &App, actor: Option<&User>, username: &str, role: Role) -> Result<User, Error> {
-    if let Some(actor) = actor {
-        if !actor.is_admin() {
-            return Err(Error::forbidden("Only admins can change roles."));
-        }
-    }
-    let actor = actor.cloned();
+/// their own nor another admin's. The operator may change any.
+pub async fn set_role(app: &App, by: Actor<'_>, username: &str, role: Role) -> Result<User, Error> {
+    let actor = by.require(Role::Admin)?.cloned();
     let key = Username::key_of(username);
     app.write(move |conn| {
         let target =

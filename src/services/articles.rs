@@ -1,6 +1,7 @@
-use super::App;
+use super::{Actor, App};
 use crate::domain::article::{ArticleDraft, ArticleInput};
 use crate::domain::markdown;
+use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::articles::{self, ArticleChanges, ArticleRow, NewArticle};
@@ -43,7 +44,8 @@ fn ensure_slug_free(conn: &mut DbConnection, slug: &str, except: Option<i64>) ->
     Ok(())
 }
 
-pub async fn create(app: &App, form: ArticleForm, publish: bool) -> Result<Article, Error> {
+pub async fn create(app: &App, by: Actor<'_>, form: ArticleForm, publish: bool) -> Result<Article, Error> {
+    by.require(Role::Admin)?;
     let draft = form.parse()?;
     let body_html = markdown::render_article(&draft.body_md);
     app.write(move |conn| {
@@ -66,7 +68,8 @@ pub async fn create(app: &App, form: ArticleForm, publish: bool) -> Result<Artic
     .await
 }
 
-pub async fn update(app: &App, id: i64, form: ArticleForm) -> Result<Article, Error> {
+pub async fn update(app: &App, by: Actor<'_>, id: i64, form: ArticleForm) -> Result<Article, Error> {
+    by.require(Role::Admin)?;
     let draft = form.parse()?;
     let body_html = markdown::render_article(&draft.body_md);
     app.write(move |conn| {
@@ -98,7 +101,8 @@ pub async fn update(app: &App, id: i64, form: ArticleForm) -> Result<Article, Er
 }
 
 /// Publish now (keeping an earlier publication time if it had one), or take back to draft.
-pub async fn set_published(app: &App, slug: String, published: bool) -> Result<Article, Error> {
+pub async fn set_published(app: &App, by: Actor<'_>, slug: String, published: bool) -> Result<Article, Error> {
+    by.require(Role::Admin)?;
     app.write(move |conn| {
         let article = articles::find_by_slug(conn, &slug)?.ok_or_else(|| Error::not_found("That article"))?;
         let now = store::now();
@@ -130,6 +134,8 @@ pub async fn list_published(app: &App, limit: i64) -> Result<Vec<Article>, Error
     app.db(move |conn| Ok(articles::list_published(conn, store::now(), limit)?)).await
 }
 
-pub async fn list_all(app: &App) -> Result<Vec<Article>, Error> {
+/// Every article, drafts included (admins only).
+pub async fn list_all(app: &App, by: Actor<'_>) -> Result<Vec<Article>, Error> {
+    by.require(Role::Admin)?;
     app.db(|conn| Ok(articles::list_all(conn, 500)?)).await
 }

@@ -13,8 +13,9 @@
 //! 7. `comments`: writing (post, edit, delete, vote) and screening what is written;
 //! 8. `moderation`: flags, the queue, decisions, sanctions and the log.
 //!
-//! Privileged use cases take the acting `User` and check it with `require_role`, the one
-//! authorisation rule, so no caller can skip it.
+//! Privileged use cases take the acting `User` (or an `Actor`, where the command line calls
+//! them too) and check it with `require_role`, the one authorisation rule, so no caller, page,
+//! API route or command, can skip it.
 
 pub mod account_emails;
 pub mod accounts;
@@ -104,6 +105,32 @@ impl App {
             None => None,
         };
         self.db(move |conn| db::write_transaction(conn, work)).await
+    }
+}
+
+/// Who performs a privileged use case.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// A signed-in account, held to `require_role`.
+    Account(&'a User),
+    /// The operator: the command line on the server, and Civil's own schedules. Whoever runs
+    /// them already holds the database, so no role applies.
+    Operator,
+}
+
+impl<'a> Actor<'a> {
+    /// Check the rule; the account acting, if it is one.
+    pub fn require(self, role: Role) -> Result<Option<&'a User>, Error> {
+        match self {
+            Actor::Account(user) => require_role(user, role).map(|()| Some(user)),
+            Actor::Operator => Ok(None),
+        }
+    }
+}
+
+impl<'a> From<&'a User> for Actor<'a> {
+    fn from(user: &'a User) -> Actor<'a> {
+        Actor::Account(user)
     }
 }
 

@@ -4,8 +4,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::App;
+use super::{require_role, App};
+use crate::domain::account::User;
 use crate::domain::profanity::{ProfanityFilter, SiteWordLists};
+use crate::domain::role::Role;
 use crate::domain::site::SiteSettings;
 use crate::error::Error;
 use crate::store::moderation_log::{self, NewLogEntry};
@@ -16,7 +18,9 @@ pub async fn current(app: &App) -> Result<SiteSettings, Error> {
 }
 
 /// Save new settings (admins only), logged.
-pub async fn save(app: &App, admin_id: i64, new: SiteSettings) -> Result<SiteSettings, Error> {
+pub async fn save(app: &App, admin: &User, new: SiteSettings) -> Result<SiteSettings, Error> {
+    require_role(admin, Role::Admin)?;
+    let admin_id = admin.id;
     let saved = app
         .write(move |conn| {
             let now = store::now();

@@ -208,7 +208,7 @@ impl TestApp {
                 accounts::find_by_username(&self.app, "settingsadmin").await.unwrap()
             }
         };
-        civil::services::settings::save(&self.app, admin.id, site).await.unwrap();
+        civil::services::settings::save(&self.app, &admin, site).await.unwrap();
     }
 
     pub async fn article(&self, slug: &str) {
@@ -218,6 +218,7 @@ impl TestApp {
     pub async fn article_with(&self, slug: &str, comments_open: bool) {
         articles::create(
             &self.app,
+            civil::services::Actor::Operator,
             ArticleForm {
                 slug: slug.into(),
                 title: format!("Title of {slug}"),

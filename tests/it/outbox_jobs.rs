@@ -185,6 +185,7 @@ async fn the_digest_shows_titles_and_summaries_as_written() {
     let app = spawn().await;
     civil::services::articles::create(
         &app.app,
+        civil::services::Actor::Operator,
         civil::services::articles::ArticleForm {
             slug: "generics".into(),
             title: "Why <T> & *stars* matter".into(),

@@ -2,7 +2,6 @@ use actix_web::{web, HttpResponse};
 
 use super::types::{ArticleJson, ArticleList, ArticleRequest, ErrorBody};
 use super::{ApiResult, JsonObject};
-use crate::domain::role::Role;
 use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
 use crate::services::articles::{self, ArticleForm};
@@ -41,7 +40,7 @@ pub async fn create(
     viewer: Viewer,
     Csrf(body): Csrf<JsonObject<ArticleRequest>>,
 ) -> ApiResult {
-    viewer.require_role(Role::Admin)?;
+    let admin = viewer.require_user()?;
     let body = body.into_inner();
     let form = ArticleForm {
         slug: body.slug,
@@ -51,6 +50,6 @@ pub async fn create(
         author_name: body.author_name,
         comments_open: body.comments_open,
     };
-    let article = articles::create(&state.app, form, body.published).await?;
+    let article = articles::create(&state.app, admin.into(), form, body.published).await?;
     Ok(HttpResponse::Created().json(ArticleJson::new(&article, &state.app.settings.base_url)))
 }

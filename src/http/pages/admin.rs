@@ -14,8 +14,8 @@ use crate::views::admin as view;
 use crate::views::components::FormErrors;
 
 pub async fn dashboard(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
-    viewer.require_role(Role::Admin)?;
-    let list = articles::list_all(&state.app).await?;
+    let admin = viewer.require_user()?.clone();
+    let list = articles::list_all(&state.app, (&admin).into()).await?;
     let ctx = context(&state, &mut viewer, &req);
     Ok(render(&viewer, StatusCode::OK, view::dashboard(&ctx, &list)))
 }
@@ -68,12 +68,13 @@ pub async fn create_article(
     data: CsrfDraft<ArticleFormData>,
 ) -> PageResult {
     let (data, checked) = data.into_parts();
-    viewer.require_role(Role::Admin)?;
+    let admin = viewer.require_user()?.clone();
     let form = data.form();
-    let result = match checked {
-        Ok(()) => articles::create(&state.app, form.clone(), data.publish.is_some()).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        checked?;
+        articles::create(&state.app, (&admin).into(), form.clone(), data.publish.is_some()).await
+    }
+    .await;
     match result {
         Ok(article) => Ok(see_other(&format!("/articles/{}", article.slug))),
         Err(error) => {
@@ -111,13 +112,14 @@ pub async fn update_article(
     data: CsrfDraft<ArticleFormData>,
 ) -> PageResult {
     let (data, checked) = data.into_parts();
-    viewer.require_role(Role::Admin)?;
+    let admin = viewer.require_user()?.clone();
     let id = id.into_inner();
     let form = data.form();
-    let result = match checked {
-        Ok(()) => articles::update(&state.app, id, form.clone()).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        checked?;
+        articles::update(&state.app, (&admin).into(), id, form.clone()).await
+    }
+    .await;
     match result {
         Ok(article) => Ok(see_other(&format!("/articles/{}", article.slug))),
         Err(error) => {
@@ -132,9 +134,9 @@ pub async fn update_article(
 }
 
 async fn set_published(state: &State, viewer: &Viewer, id: i64, published: bool) -> PageResult {
-    viewer.require_role(Role::Admin)?;
+    let admin = viewer.require_user()?;
     let article = articles::find(&state.app, id).await?;
-    articles::set_published(&state.app, article.slug, published).await?;
+    articles::set_published(&state.app, admin.into(), article.slug, published).await?;
     Ok(see_other("/admin"))
 }
 
@@ -157,8 +159,8 @@ pub async fn users(
     req: HttpRequest,
     q: web::Query<UsersQuery>,
 ) -> PageResult {
-    viewer.require_role(Role::Admin)?;
-    let list = accounts::list(&state.app, q.q.clone()).await?;
+    let admin = viewer.require_user()?.clone();
+    let list = accounts::list(&state.app, &admin, q.q.clone()).await?;
     let ctx = context(&state, &mut viewer, &req);
     Ok(render(&viewer, StatusCode::OK, view::users(&ctx, &list, q.q.as_deref().unwrap_or(""), &FormErrors::none())))
 }
@@ -180,13 +182,13 @@ pub async fn set_role(
     let result = async {
         checked?;
         let role = Role::parse(form.role.as_deref().unwrap_or(""))?;
-        accounts::set_role(&state.app, Some(&admin), &username, role).await
+        accounts::set_role(&state.app, (&admin).into(), &username, role).await
     }
     .await;
     match result {
         Ok(_) => Ok(see_other("/admin/users")),
         Err(error) => {
-            let list = accounts::list(&state.app, None).await?;
+            let list = accounts::list(&state.app, &admin, None).await?;
             let ctx = context(&state, &mut viewer, &req);
             Ok(render_failed(&viewer, &error, view::users(&ctx, &list, "", &FormErrors::from_error(&error))))
         }
@@ -252,7 +254,7 @@ pub async fn save_settings(
     let result = async {
         checked?;
         let parsed = form.parse()?;
-        settings::save(&state.app, admin.id, parsed).await
+        settings::save(&state.app, &admin, parsed).await
     }
     .await;
     match result {

@@ -107,10 +107,11 @@ pub async fn edit(
     let (form, checked) = form.into_parts();
     let id = id.into_inner();
     let user = viewer.require_user()?.clone();
-    let result = match checked {
-        Ok(()) => comments::edit(&state.app, &user, id, &form.body).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        checked?;
+        comments::edit(&state.app, &user, id, &form.body).await
+    }
+    .await;
     match result {
         Ok(_) => Ok(see_other(&format!("/comments/{id}"))),
         Err(error) => {

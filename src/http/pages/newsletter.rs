@@ -157,10 +157,10 @@ pub async fn dashboard(
     req: HttpRequest,
     query: web::Query<DashboardQuery>,
 ) -> PageResult {
-    require_admin(&viewer)?;
-    let counts = newsletter::counts(&state.app).await?;
-    let list = newsletter::subscribers(&state.app, query.q.clone(), query.status.clone(), Some(200)).await?;
-    let issues = newsletter::issues(&state.app).await?;
+    let admin = viewer.require_user()?.clone();
+    let counts = newsletter::counts(&state.app, &admin).await?;
+    let list = newsletter::subscribers(&state.app, &admin, query.q.clone(), query.status.clone(), Some(200)).await?;
+    let issues = newsletter::issues(&state.app, &admin).await?;
     let ctx = context(&state, &mut viewer, &req);
     let page = admin_view::dashboard(
         &ctx,
@@ -174,8 +174,8 @@ pub async fn dashboard(
 }
 
 pub async fn export_csv(state: web::Data<State>, viewer: Viewer, query: web::Query<DashboardQuery>) -> PageResult {
-    require_admin(&viewer)?;
-    let list = newsletter::subscribers(&state.app, query.q.clone(), query.status.clone(), None).await?;
+    let admin = viewer.require_user()?;
+    let list = newsletter::subscribers(&state.app, admin, query.q.clone(), query.status.clone(), None).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"subscribers.csv\""))
@@ -230,8 +230,8 @@ pub async fn edit_issue(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> PageResult {
-    require_admin(&viewer)?;
-    let issue = newsletter::issue(&state.app, id.into_inner()).await?;
+    let admin = viewer.require_user()?.clone();
+    let issue = newsletter::issue(&state.app, &admin, id.into_inner()).await?;
     let form = IssueForm { subject: issue.subject.clone(), body: issue.body_md.clone() };
     let ctx = context(&state, &mut viewer, &req);
     Ok(render(&viewer, StatusCode::OK, admin_view::issue_form(&ctx, Some(issue.id), &form, &FormErrors::none())))
@@ -245,12 +245,12 @@ pub async fn update_issue(
     data: CsrfDraft<IssueFormData>,
 ) -> PageResult {
     let (data, checked) = data.into_parts();
-    require_admin(&viewer)?;
+    let admin = viewer.require_user()?.clone();
     let id = id.into_inner();
     let form = IssueForm { subject: data.subject.clone(), body: data.body.clone() };
     let result = async {
         checked?;
-        newsletter::update_issue(&state.app, id, form.clone()).await
+        newsletter::update_issue(&state.app, &admin, id, form.clone()).await
     }
     .await;
     match result {
@@ -279,9 +279,9 @@ pub async fn show_issue(
     query: web::Query<IssueQuery>,
 ) -> PageResult {
     let admin = require_admin(&viewer)?;
-    let issue = newsletter::issue(&state.app, id.into_inner()).await?;
-    let progress = newsletter::progress(&state.app, issue.id).await?;
-    let confirmed = newsletter::counts(&state.app).await?.confirmed;
+    let issue = newsletter::issue(&state.app, &admin, id.into_inner()).await?;
+    let progress = newsletter::progress(&state.app, &admin, issue.id).await?;
+    let confirmed = newsletter::counts(&state.app, &admin).await?.confirmed;
     let preview = newsletter::preview(&state.app, &issue);
     let notice = match query.notice.as_deref() {
         Some("test") => Some(format!("A test is on its way to {}.", admin.email)),
@@ -298,10 +298,10 @@ pub async fn show_issue(
 }
 
 pub async fn progress_json(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>) -> PageResult {
-    require_admin(&viewer)?;
+    let admin = viewer.require_user()?;
     let id = id.into_inner();
-    let issue = newsletter::issue(&state.app, id).await?;
-    let p = newsletter::progress(&state.app, id).await?;
+    let issue = newsletter::issue(&state.app, admin, id).await?;
+    let p = newsletter::progress(&state.app, admin, id).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
         "recipients": p.recipients, "queued": p.queued, "sending": p.sending, "sent": p.sent,
         "failed": p.failed, "unknown": p.unknown, "rate_per_second": p.rate_per_second, "status": issue.status,
@@ -316,15 +316,15 @@ pub async fn send_test(state: web::Data<State>, viewer: Viewer, id: web::Path<i6
 }
 
 pub async fn send(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
-    require_admin(&viewer)?;
+    let admin = viewer.require_user()?;
     let id = id.into_inner();
-    newsletter::send(&state.app, id).await?;
+    newsletter::send(&state.app, admin, id).await?;
     Ok(see_other(&format!("/admin/newsletter/issues/{id}?notice=queued")))
 }
 
 async fn resend(state: web::Data<State>, viewer: Viewer, id: i64, status: &'static str) -> PageResult {
-    require_admin(&viewer)?;
-    newsletter::resend(&state.app, id, status).await?;
+    let admin = viewer.require_user()?;
+    newsletter::resend(&state.app, admin, id, status).await?;
     Ok(see_other(&format!("/admin/newsletter/issues/{id}?notice=resent")))
 }
 
@@ -338,6 +338,6 @@ pub async fn resend_failed(state: web::Data<State>, viewer: Viewer, id: web::Pat
 
 pub async fn compose_digest(state: web::Data<State>, viewer: Viewer, _: Csrf) -> PageResult {
     let admin = require_admin(&viewer)?;
-    let issue = newsletter::compose_digest(&state.app, Some(&admin)).await?;
+    let issue = newsletter::compose_digest(&state.app, (&admin).into()).await?;
     Ok(see_other(&format!("/admin/newsletter/issues/{}", issue.id)))
 }

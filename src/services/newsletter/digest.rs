@@ -4,18 +4,19 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::Issue;
-use crate::domain::account::User;
+use crate::domain::role::Role;
 use crate::email::templates::{self, DigestArticle, Site};
 use crate::error::Error;
+use crate::services::Actor;
 use crate::services::App;
 use crate::store::newsletter::{self, IssueContent};
 use crate::store::outbox;
 use crate::store::{self, articles, DbConnection};
 
 /// A digest draft: the articles of the last 7 days and the most discussed of them.
-pub async fn compose_digest(app: &App, admin: Option<&User>) -> Result<Issue, Error> {
+pub async fn compose_digest(app: &App, by: Actor<'_>) -> Result<Issue, Error> {
+    let admin_id = by.require(Role::Admin)?.map(|a| a.id);
     let site = Site::of(app);
-    let admin_id = admin.map(|a| a.id);
     app.write(move |conn| compose_digest_in(conn, &site, admin_id, store::now())).await
 }
 

@@ -6,9 +6,11 @@ use chrono::Duration;
 use super::{unsubscribe_link, Issue};
 use crate::domain::account::User;
 use crate::domain::markdown;
+use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::email::templates::{self, Medium, Recipient, Site};
 use crate::error::Error;
+use crate::services::require_role;
 use crate::services::App;
 use crate::store;
 use crate::store::newsletter::{self, IssueContent};
@@ -48,6 +50,7 @@ impl IssueForm {
 }
 
 pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'static str) -> Result<Issue, Error> {
+    require_role(admin, Role::Admin)?;
     let rendered = form.render()?;
     let admin_id = admin.id;
     app.write(move |conn| {
@@ -62,7 +65,8 @@ pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'stat
     .await
 }
 
-pub async fn update_issue(app: &App, id: i64, form: IssueForm) -> Result<Issue, Error> {
+pub async fn update_issue(app: &App, admin: &User, id: i64, form: IssueForm) -> Result<Issue, Error> {
+    require_role(admin, Role::Admin)?;
     let rendered = form.render()?;
     app.write(move |conn| {
         let content = IssueContent {
@@ -82,11 +86,13 @@ pub async fn update_issue(app: &App, id: i64, form: IssueForm) -> Result<Issue, 
     .await
 }
 
-pub async fn issue(app: &App, id: i64) -> Result<Issue, Error> {
+pub async fn issue(app: &App, admin: &User, id: i64) -> Result<Issue, Error> {
+    require_role(admin, Role::Admin)?;
     app.db(move |conn| newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))).await
 }
 
-pub async fn issues(app: &App) -> Result<Vec<Issue>, Error> {
+pub async fn issues(app: &App, admin: &User) -> Result<Vec<Issue>, Error> {
+    require_role(admin, Role::Admin)?;
     app.db(|conn| Ok(newsletter::list_issues(conn, 50)?)).await
 }
 
@@ -105,6 +111,7 @@ pub fn template_input(issue: &Issue) -> templates::Issue<'_> {
 
 /// Send a test of an issue to the admin alone.
 pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
+    require_role(admin, Role::Admin)?;
     let to = admin.email.clone();
     let site = Site::of(app);
     app.write(move |conn| {
@@ -120,7 +127,8 @@ pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
 
 /// Send an issue to every confirmed subscriber: one outbox row each, written with the status
 /// change in one transaction. Returns the number of recipients.
-pub async fn send(app: &App, id: i64) -> Result<i64, Error> {
+pub async fn send(app: &App, admin: &User, id: i64) -> Result<i64, Error> {
+    require_role(admin, Role::Admin)?;
     app.write(move |conn| {
         let now = store::now();
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
@@ -146,7 +154,8 @@ pub struct Progress {
     pub rate_per_second: f64,
 }
 
-pub async fn progress(app: &App, id: i64) -> Result<Progress, Error> {
+pub async fn progress(app: &App, admin: &User, id: i64) -> Result<Progress, Error> {
+    require_role(admin, Role::Admin)?;
     app.db(move |conn| {
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
         let mut progress = Progress { recipients: issue.recipients, ..Progress::default() };
@@ -167,6 +176,7 @@ pub async fn progress(app: &App, id: i64) -> Result<Progress, Error> {
 }
 
 /// Send again the messages of an issue whose delivery is unknown (or that failed).
-pub async fn resend(app: &App, id: i64, status: &'static str) -> Result<usize, Error> {
+pub async fn resend(app: &App, admin: &User, id: i64, status: &'static str) -> Result<usize, Error> {
+    require_role(admin, Role::Admin)?;
     app.write(move |conn| Ok(outbox::requeue(conn, Some(id), status, store::now())?)).await
 }

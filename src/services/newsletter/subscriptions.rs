@@ -7,8 +7,10 @@ use super::{unsubscribe_link, Subscriber};
 use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
 use crate::domain::links::{LinkState, CONFIRM_RESEND_AFTER, CONFIRM_VALID};
+use crate::domain::role::Role;
 use crate::email::templates::{self, Site};
 use crate::error::Error;
+use crate::services::require_role;
 use crate::services::{rate_limits, tokens, App};
 use crate::store::newsletter::{self, SubscriberRow};
 use crate::store::outbox::{self, NewMessage};
@@ -184,7 +186,8 @@ pub struct SubscriberCounts {
     pub bounced: i64,
 }
 
-pub async fn counts(app: &App) -> Result<SubscriberCounts, Error> {
+pub async fn counts(app: &App, admin: &User) -> Result<SubscriberCounts, Error> {
+    require_role(admin, Role::Admin)?;
     app.db(|conn| {
         let mut counts = SubscriberCounts::default();
         for (status, n) in newsletter::subscriber_counts(conn)? {
@@ -203,10 +206,12 @@ pub async fn counts(app: &App) -> Result<SubscriberCounts, Error> {
 
 pub async fn subscribers(
     app: &App,
+    admin: &User,
     search: Option<String>,
     status: Option<String>,
     limit: Option<i64>,
 ) -> Result<Vec<Subscriber>, Error> {
+    require_role(admin, Role::Admin)?;
     app.db(move |conn| Ok(newsletter::list_subscribers(conn, search.as_deref(), status.as_deref(), limit)?)).await
 }
 
