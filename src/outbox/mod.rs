@@ -28,7 +28,7 @@ use crate::services::App;
 use crate::store::db::PooledDb;
 use crate::store::newsletter::{self, IssueRow};
 use crate::store::outbox::{self, OutboxRow};
-use crate::store::{self, DbConnection};
+use crate::store::DbConnection;
 
 /// A worker whose heartbeat is older than this is taken for dead.
 const HEARTBEAT_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
@@ -200,7 +200,7 @@ impl Worker {
     /// Record that this worker is alive, and mark the claims of dead workers `unknown`.
     pub fn beat(&self) -> Result<usize, Error> {
         let mut conn = self.conn()?;
-        let now = store::now();
+        let now = self.app.clock.now();
         crate::store::db::write_transaction(&mut conn, |conn| {
             outbox::heartbeat(conn, &self.id, now)?;
             let abandoned = outbox::abandon_dead_claims(conn, now - HEARTBEAT_TIMEOUT)?;
@@ -216,7 +216,7 @@ impl Worker {
         }
         let (row, email) = {
             let mut conn = self.conn()?;
-            let now = store::now();
+            let now = self.app.clock.now();
             let claimed = crate::store::db::write_transaction(&mut conn, |conn| {
                 outbox::heartbeat(conn, &self.id, now)?;
                 Ok::<_, Error>(outbox::claim_next(conn, &self.id, now)?)
@@ -292,7 +292,7 @@ impl Worker {
         relay_pause: Option<Duration>,
     ) -> Result<Step, Error> {
         let mut conn = self.conn()?;
-        let now = store::now();
+        let now = self.app.clock.now();
         crate::store::db::write_transaction(&mut conn, |conn| {
             let step = match outcome {
                 Ok(()) => {

@@ -13,7 +13,7 @@ use crate::email::Email;
 use crate::error::Error;
 use crate::store::newsletter::{self, IssueContent, IssueRow, SubscriberRow};
 use crate::store::outbox::{self, NewMessage};
-use crate::store::{self, articles, DbConnection};
+use crate::store::{articles, DbConnection};
 
 pub const CONFIRM_VALID: Duration = Duration::hours(48);
 pub const CONFIRM_RESEND_AFTER: Duration = Duration::minutes(10);
@@ -39,8 +39,9 @@ pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option
         .then(|| rate_limits::Limit { max: app.settings.limits.subscriptions_per_hour, window: Duration::hours(1) });
     let base = app.settings.base_url.clone();
     let site = site_name(app).to_owned();
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         if let Some(limit) = limit {
             let message = "Too many subscriptions from your network.";
             rate_limits::check(conn, rate_limits::Action::Subscribe, &subject, limit, now, message)?;
@@ -152,12 +153,14 @@ fn confirm_state(
 /// What a confirmation link shows (it changes nothing: only the button confirms, so link
 /// scanners in mail systems cannot).
 pub async fn check_confirmation(app: &App, token: String) -> Result<LinkState, Error> {
-    app.db(move |conn| Ok(confirm_state(conn, &token, store::now())?.0)).await
+    let clock = app.clock.clone();
+    app.db(move |conn| Ok(confirm_state(conn, &token, clock.now())?.0)).await
 }
 
 pub async fn confirm(app: &App, token: String) -> Result<LinkState, Error> {
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let (state, subscriber) = confirm_state(conn, &token, now)?;
         if let Some(subscriber) = subscriber {
             newsletter::set_subscriber_status(conn, subscriber.id, "confirmed", now)?;
@@ -179,8 +182,9 @@ pub async fn check_unsubscribe(app: &App, token: String) -> Result<LinkState, Er
 
 /// One click (RFC 8058): unsubscribe at once. Unsubscribing twice is fine.
 pub async fn unsubscribe(app: &App, token: String) -> Result<LinkState, Error> {
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let Some(subscriber) = newsletter::find_subscriber_by_unsubscribe_token(conn, &token)? else {
             return Ok(LinkState::Invalid);
         };
@@ -196,8 +200,9 @@ pub async fn unsubscribe(app: &App, token: String) -> Result<LinkState, Error> {
 /// already proven, so no confirmation is needed.
 pub async fn subscribe_verified(app: &App, user: &User) -> Result<(), Error> {
     let user_id = user.id;
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let row = crate::store::users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
         if row.email_verified_at.is_none() {
             return Err(Error::forbidden("Verify your e-mail address first: we sent you a link when you registered."));
@@ -327,6 +332,7 @@ impl IssueForm {
 pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'static str) -> Result<Issue, Error> {
     let rendered = form.render()?;
     let admin_id = admin.id;
+    let clock = app.clock.clone();
     app.write(move |conn| {
         let content = IssueContent {
             subject: &rendered.subject,
@@ -334,13 +340,14 @@ pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'stat
             body_html: &rendered.body_html,
             body_text: &rendered.body_text,
         };
-        Ok(newsletter::insert_issue(conn, &content, kind, Some(admin_id), store::now())?)
+        Ok(newsletter::insert_issue(conn, &content, kind, Some(admin_id), clock.now())?)
     })
     .await
 }
 
 pub async fn update_issue(app: &App, id: i64, form: IssueForm) -> Result<Issue, Error> {
     let rendered = form.render()?;
+    let clock = app.clock.clone();
     app.write(move |conn| {
         let content = IssueContent {
             subject: &rendered.subject,
@@ -348,7 +355,7 @@ pub async fn update_issue(app: &App, id: i64, form: IssueForm) -> Result<Issue, 
             body_html: &rendered.body_html,
             body_text: &rendered.body_text,
         };
-        if newsletter::update_issue(conn, id, &content, store::now())? == 0 {
+        if newsletter::update_issue(conn, id, &content, clock.now())? == 0 {
             return Err(Error::Conflict(Invalid::new(
                 "subject",
                 "This issue has been sent and can no longer be changed.",
@@ -405,9 +412,10 @@ fn html_escape(text: &str) -> String {
 pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
     let to = admin.email.clone();
     let base = app.settings.base_url.clone();
+    let clock = app.clock.clone();
     app.write(move |conn| {
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
-        let now = store::now();
+        let now = clock.now();
         let email = issue_email(&issue, &to, None, &base);
         let mut test = NewMessage::plain(
             "newsletter_test",
@@ -427,8 +435,9 @@ pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
 /// Send an issue to every confirmed subscriber: one outbox row each, written with the status
 /// change in one transaction. Returns the number of recipients.
 pub async fn send(app: &App, id: i64) -> Result<i64, Error> {
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
         if newsletter::start_sending(conn, id, now)? == 0 {
             return Err(Error::Conflict(Invalid::new("issue", "This issue has already been sent.")));
@@ -453,6 +462,7 @@ pub struct Progress {
 }
 
 pub async fn progress(app: &App, id: i64) -> Result<Progress, Error> {
+    let clock = app.clock.clone();
     app.db(move |conn| {
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
         let mut progress = Progress { recipients: issue.recipients, ..Progress::default() };
@@ -466,7 +476,7 @@ pub async fn progress(app: &App, id: i64) -> Result<Progress, Error> {
                 _ => {}
             }
         }
-        progress.rate_per_second = outbox::sent_since(conn, id, store::now() - Duration::seconds(60))? as f64 / 60.0;
+        progress.rate_per_second = outbox::sent_since(conn, id, clock.now() - Duration::seconds(60))? as f64 / 60.0;
         Ok(progress)
     })
     .await
@@ -474,14 +484,16 @@ pub async fn progress(app: &App, id: i64) -> Result<Progress, Error> {
 
 /// Send again the messages of an issue whose delivery is unknown (or that failed).
 pub async fn resend(app: &App, id: i64, status: &'static str) -> Result<usize, Error> {
-    app.write(move |conn| Ok(outbox::requeue(conn, Some(id), status, store::now())?)).await
+    let clock = app.clock.clone();
+    app.write(move |conn| Ok(outbox::requeue(conn, Some(id), status, clock.now())?)).await
 }
 
 /// A digest draft: the articles of the last 7 days and the most discussed of them.
 pub async fn compose_digest(app: &App, admin: Option<&User>) -> Result<Issue, Error> {
     let (base, site) = (app.settings.base_url.clone(), site_name(app).to_owned());
     let admin_id = admin.map(|a| a.id);
-    app.write(move |conn| compose_digest_in(conn, &base, &site, admin_id, store::now())).await
+    let clock = app.clock.clone();
+    app.write(move |conn| compose_digest_in(conn, &base, &site, admin_id, clock.now())).await
 }
 
 fn compose_digest_in(
@@ -566,8 +578,9 @@ impl DigestSchedule {
 /// SQLite's single writer or a PostgreSQL advisory lock.
 pub async fn send_scheduled_digest(app: &App, schedule: DigestSchedule) -> Result<Option<i64>, Error> {
     let (base, site) = (app.settings.base_url.clone(), site_name(app).to_owned());
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let slot = schedule.last_slot(now);
         if now - slot > Duration::hours(24) {
             return Ok(None);

@@ -9,7 +9,7 @@ use crate::domain::profanity::{ProfanityFilter, SiteWordLists};
 use crate::domain::site::SiteSettings;
 use crate::error::Error;
 use crate::store::moderation_log::{self, NewLogEntry};
-use crate::store::{self, settings};
+use crate::store::settings;
 
 pub async fn current(app: &App) -> Result<SiteSettings, Error> {
     app.db(|conn| Ok(settings::load(conn)?)).await
@@ -17,9 +17,10 @@ pub async fn current(app: &App) -> Result<SiteSettings, Error> {
 
 /// Save new settings (admins only), logged.
 pub async fn save(app: &App, admin_id: i64, new: SiteSettings) -> Result<SiteSettings, Error> {
+    let clock = app.clock.clone();
     let saved = app
         .write(move |conn| {
-            let now = store::now();
+            let now = clock.now();
             let old = settings::load(conn)?;
             let mut changed = Vec::new();
             for ((key, value), (_, old_value)) in new.to_pairs().into_iter().zip(old.to_pairs()) {
