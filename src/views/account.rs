@@ -1,5 +1,5 @@
-use maud::{html, Markup, PreEscaped};
 use chrono::NaiveDateTime;
+use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_field, general_error, text_input, time, FormErrors};
 use super::layout::{layout, PageContext};

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use civil::clock::Clock;
 use civil::config::Settings;
 use civil::domain::role::Role;
 use civil::services::accounts::{self, Registration};
@@ -136,7 +137,8 @@ pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut
     adjust(&mut settings);
     let mailer =
         civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir).unwrap();
-    let application = Application::build(settings).await.expect("the application starts");
+    // Time-based rules are tested by moving this clock (`TestApp::advance`), not by rewriting rows.
+    let application = Application::build_with_clock(settings, Clock::movable()).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let app = application.app.clone();
     tokio::spawn(application.run_until_stopped());
@@ -145,6 +147,11 @@ pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut
 }
 
 impl TestApp {
+    /// Move the server's clock (and its worker's: they share it) forward by `by`.
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        self.app.clock.advance(by);
+    }
+
     /// Run the delivery worker until nothing is due.
     pub async fn deliver(&self) -> Vec<civil::outbox::Step> {
         let worker = self.worker.clone();
