@@ -22,6 +22,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestDatabase {
     pub url: String,
+    /// The time for every instance on this database: they share it, as servers share real time.
+    pub clock: Clock,
     _dir: tempfile::TempDir,
     drop_pg: Option<(String, String)>,
 }
@@ -32,6 +34,7 @@ impl TestDatabase {
         match std::env::var("CIVIL_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
             None => TestDatabase {
                 url: dir.path().join("civil.db").to_string_lossy().into_owned(),
+                clock: Clock::movable(),
                 _dir: dir,
                 drop_pg: None,
             },
@@ -40,7 +43,12 @@ impl TestDatabase {
                 let name = format!("civil_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
                 let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL");
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
-                TestDatabase { url: with_database(&admin_url, &name), _dir: dir, drop_pg: Some((admin_url, name)) }
+                TestDatabase {
+                    url: with_database(&admin_url, &name),
+                    clock: Clock::movable(),
+                    _dir: dir,
+                    drop_pg: Some((admin_url, name)),
+                }
             }
         }
     }
@@ -138,7 +146,7 @@ pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut
     let mailer =
         civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir).unwrap();
     // Time-based rules are tested by moving this clock (`TestApp::advance`), not by rewriting rows.
-    let application = Application::build_with_clock(settings, Clock::movable()).await.expect("the application starts");
+    let application = Application::build_with_clock(settings, db.clock.clone()).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let app = application.app.clone();
     tokio::spawn(application.run_until_stopped());
@@ -147,7 +155,8 @@ pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut
 }
 
 impl TestApp {
-    /// Move the server's clock (and its worker's: they share it) forward by `by`.
+    /// Move the clock forward by `by`, for this server, its worker and every other instance on
+    /// its database.
     pub fn advance(&self, by: chrono::TimeDelta) {
         self.app.clock.advance(by);
     }
