@@ -123,6 +123,41 @@ mod tests {
         Clock::system().advance(TimeDelta::minutes(1));
     }
 
+    /// Every file under `src`, with its path relative to `src`.
+    fn sources(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let name = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((name, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+
+    /// A rule that read the wall clock itself could not be tested by moving time. The mailer
+    /// may: it only names `.eml` files with the time, and it has no app to ask.
+    #[test]
+    fn nothing_else_reads_the_wall_clock() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&root, &root, &mut files);
+        assert!(files.len() > 20, "found the sources");
+        let mut readers = Vec::new();
+        for (name, text) in &files {
+            if name == "clock.rs" || name.starts_with("email/") {
+                continue;
+            }
+            for (number, line) in text.lines().enumerate() {
+                if ["Utc::now(", "Local::now(", "SystemTime::now("].iter().any(|call| line.contains(call)) {
+                    readers.push(format!("src/{name}:{}: {}", number + 1, line.trim()));
+                }
+            }
+        }
+        assert!(readers.is_empty(), "read the time from `app.clock` instead:\n{}", readers.join("\n"));
+    }
+
     #[test]
     fn the_default_clock_is_the_system_clock() {
         assert!(Clock::default().ahead.is_none());
