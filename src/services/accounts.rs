@@ -15,7 +15,7 @@ use crate::store::{self, rate_events, sessions, users, DbConnection};
 
 pub use crate::domain::account::User;
 
-/// Checked here rather than in `domain::account`: it reads the clock and answers with the app's error.
+/// Checked here rather than in `domain::account`: it answers with the app's error.
 impl User {
     /// Refuse an action to a suspended or banned reader, saying why and until when.
     pub fn ensure_can_participate(&self, now: NaiveDateTime) -> Result<(), Error> {
@@ -217,8 +217,9 @@ pub async fn register(app: &App, input: Registration, role: Role, ip: Option<&st
         let site = Site::of(app);
         let clock = app.clock.clone();
         app.write(move |conn| {
-            let (user, owner) = insert_user(conn, &reg, &hash, role, clock.now())?;
-            queue_registration_mail(conn, &site, &user, owner.as_ref(), clock.now())?;
+            let now = clock.now();
+            let (user, owner) = insert_user(conn, &reg, &hash, role, now)?;
+            queue_registration_mail(conn, &site, &user, owner.as_ref(), now)?;
             Ok(user)
         })
         .await
@@ -430,9 +431,10 @@ pub async fn complete_setup(app: &App, token: String, input: Registration) -> Re
         if users::email_taken(conn, &reg.email.key())? {
             return Err(taken_email());
         }
-        let (user, _) = insert_user(conn, &reg, &hash, Role::Admin, clock.now())?;
+        let now = clock.now();
+        let (user, _) = insert_user(conn, &reg, &hash, Role::Admin, now)?;
         sessions::delete_setup_tokens(conn)?;
-        account_emails::queue_verification(conn, &site, user.id, &user.email, clock.now())?;
+        account_emails::queue_verification(conn, &site, user.id, &user.email, now)?;
         Ok(user)
     })
     .await
