@@ -8,6 +8,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App as ActixApp, HttpServer};
 use tracing_actix_web::TracingLogger;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::http::cache::ThreadCache;
 use crate::http::security::{self, SecurityHeaders};
@@ -26,12 +27,17 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Application::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// `build`, reading time from `clock` (tests pass a movable one).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let app = {
             let settings = settings.clone();
-            tokio::task::spawn_blocking(move || App::open(settings)).await??
+            tokio::task::spawn_blocking(move || App::open_with_clock(settings, clock)).await??
         };
         app.passwords.warm_up();
         if let Some(token) = accounts::issue_setup_token(&app).await? {

@@ -12,7 +12,6 @@ use super::State;
 use crate::error::Error;
 use crate::services::articles::Article;
 use crate::services::threads::{self, ThreadQuery};
-use crate::store;
 use crate::views::thread::{discussion_body, ReaderControls, ReplyForm, ThreadView};
 
 /// The comment list. Anonymous readers share one rendering per article version; signed-in
@@ -56,7 +55,7 @@ pub async fn markup(
             user_id: user.id,
             csrf_token,
             voted: &voted,
-            editable_after: store::now() - chrono::Duration::minutes(state.app.settings.edit_window_minutes),
+            editable_after: state.app.clock.now() - chrono::Duration::minutes(state.app.settings.edit_window_minutes),
             comments_open: article.comments_open,
             replying: draft.parent_id.map(|parent_id| ReplyForm {
                 parent_id,
@@ -64,7 +63,7 @@ pub async fn markup(
                 error: draft.error.as_deref(),
             }),
             is_staff: user.is_staff(),
-            can_participate: user.restriction(store::now()).is_none(),
+            can_participate: user.restriction(state.app.clock.now()).is_none(),
             flagged: draft.flagged,
         }),
     };

@@ -37,7 +37,7 @@ use crate::services::App;
 use crate::store::db::PooledDb;
 use crate::store::newsletter;
 use crate::store::outbox::{self, JobKind, OutboxRow};
-use crate::store::{self, DbConnection};
+use crate::store::DbConnection;
 
 /// A worker whose heartbeat is older than this is taken for dead.
 const HEARTBEAT_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
@@ -223,7 +223,7 @@ impl Worker {
     /// Record that this worker is alive, and mark the claims of dead workers `unknown`.
     pub fn beat(&self) -> Result<usize, Error> {
         let mut conn = self.conn()?;
-        let now = store::now();
+        let now = self.app.clock.now();
         crate::store::db::write_transaction(&mut conn, |conn| {
             outbox::heartbeat(conn, &self.id, now)?;
             let abandoned = outbox::abandon_dead_claims(conn, now - HEARTBEAT_TIMEOUT)?;
@@ -238,7 +238,7 @@ impl Worker {
             return Ok(Step::Paused);
         }
         let mut conn = self.conn()?;
-        let now = store::now();
+        let now = self.app.clock.now();
         let claimed = crate::store::db::write_transaction(&mut conn, |conn| {
             outbox::heartbeat(conn, &self.id, now)?;
             Ok::<_, Error>(outbox::claim_next(conn, &self.id, now)?)
@@ -263,7 +263,7 @@ impl Worker {
             Ok(prepared) => prepared,
             Err(error) => {
                 // Not left `sending`: it goes back to the queue like any failed attempt.
-                let next = store::now() + backoff(row.attempts);
+                let next = self.app.clock.now() + backoff(row.attempts);
                 let _ = outbox::mark_retry(&mut conn, row.id, &error.to_string(), next);
                 return Err(error);
             }
@@ -328,7 +328,7 @@ impl Worker {
         relay_pause: Option<Duration>,
     ) -> Result<Step, Error> {
         let mut conn = self.conn()?;
-        let now = store::now();
+        let now = self.app.clock.now();
         crate::store::db::write_transaction(&mut conn, |conn| {
             let step = match outcome {
                 Ok(()) => {

@@ -16,7 +16,7 @@ pub use crate::email::templates::Site;
 use crate::error::Error;
 use crate::store::newsletter as tokens_store;
 use crate::store::outbox::{self, NewMessage};
-use crate::store::{self, sessions, users, DbConnection};
+use crate::store::{sessions, users, DbConnection};
 
 /// Queue the link that verifies a new account's address.
 pub fn queue_verification(
@@ -47,8 +47,9 @@ fn token_state(
 }
 
 pub async fn check_verification(app: &App, token: String) -> Result<LinkState, Error> {
+    let clock = app.clock.clone();
     app.db(move |conn| {
-        Ok(match token_state(conn, "verify", &token, store::now())? {
+        Ok(match token_state(conn, "verify", &token, clock.now())? {
             Some((_, user_id)) => {
                 LinkState::Valid { email: users::find(conn, user_id)?.map(|u| u.email).unwrap_or_default() }
             }
@@ -59,8 +60,9 @@ pub async fn check_verification(app: &App, token: String) -> Result<LinkState, E
 }
 
 pub async fn verify(app: &App, token: String) -> Result<LinkState, Error> {
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let Some((token_id, user_id)) = token_state(conn, "verify", &token, now)? else {
             return Ok(LinkState::Invalid);
         };
@@ -77,8 +79,9 @@ pub async fn verify(app: &App, token: String) -> Result<LinkState, Error> {
 pub async fn resend_verification(app: &App, user: &User) -> Result<(), Error> {
     let site = Site::of(app);
     let user_id = user.id;
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
         // An address that belongs to another account gets nothing from this one.
         if row.email_verified_at.is_some() || !row.email_attached() {
@@ -122,8 +125,9 @@ pub async fn forgot_password(app: &App, email: &str, ip: Option<&str>) -> Result
     let limit = app
         .limits_on()
         .then(|| Limit { max: app.settings.limits.password_resets_per_hour, window: Duration::hours(1) });
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         match limit {
             Some(limit) => {
                 let message = "Too many password reset requests from your network.";
@@ -159,8 +163,9 @@ pub fn queue_address_taken_notice(
 }
 
 pub async fn check_reset(app: &App, token: String) -> Result<LinkState, Error> {
+    let clock = app.clock.clone();
     app.db(move |conn| {
-        Ok(match token_state(conn, "reset", &token, store::now())? {
+        Ok(match token_state(conn, "reset", &token, clock.now())? {
             Some(_) => LinkState::Valid { email: String::new() },
             None => LinkState::Invalid,
         })
@@ -176,8 +181,9 @@ pub async fn reset_password(app: &App, token: String, password: String) -> Resul
         return Ok(None);
     }
     let hash = app.passwords.hash(password.expose().to_owned()).await?;
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let Some((token_id, user_id)) = token_state(conn, "reset", &token, now)? else {
             return Ok(None);
         };

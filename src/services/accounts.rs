@@ -15,11 +15,11 @@ use crate::store::{self, rate_events, sessions, users, DbConnection};
 
 pub use crate::domain::account::User;
 
-/// Checked here rather than in `domain::account`: it reads the clock and answers with the app's error.
+/// Checked here rather than in `domain::account`: it answers with the app's error.
 impl User {
     /// Refuse an action to a suspended or banned reader, saying why and until when.
-    pub fn ensure_can_participate(&self) -> Result<(), Error> {
-        match self.restriction(store::now()) {
+    pub fn ensure_can_participate(&self, now: NaiveDateTime) -> Result<(), Error> {
+        match self.restriction(now) {
             Some(message) => Err(Error::Forbidden(message)),
             None => Ok(()),
         }
@@ -133,6 +133,7 @@ fn insert_user(
     reg: &ParsedRegistration,
     hash: &str,
     role: Role,
+    now: NaiveDateTime,
 ) -> Result<(User, Option<users::UserRow>), Error> {
     let username_key = reg.username.key();
     if users::username_taken(conn, &username_key)? {
@@ -151,7 +152,7 @@ fn insert_user(
         display_name: reg.display_name.as_ref().map(DisplayName::as_str),
         password_hash: hash,
         role: role.as_str(),
-        created_at: store::now(),
+        created_at: now,
     };
     let user = users::insert(conn, &new).map(User::from).map_err(|e| {
         // Another request took the name (or the address) between the check and the insert.
@@ -193,12 +194,13 @@ pub async fn register(app: &App, input: Registration, role: Role, ip: Option<&st
     // hashing too, so registrations running at once all see each other.
     let reserved = match limit {
         Some((ip, limit)) => {
+            let clock = app.clock.clone();
             app.write(move |conn| {
                 if users::username_taken(conn, &username_key)? {
                     return Err(taken_username());
                 }
                 let message = "Too many accounts were created from your network in the last hour.";
-                Ok(Some(rate_limits::take(conn, Action::Register, &ip, limit, store::now(), message)?))
+                Ok(Some(rate_limits::take(conn, Action::Register, &ip, limit, clock.now(), message)?))
             })
             .await?
         }
@@ -213,9 +215,11 @@ pub async fn register(app: &App, input: Registration, role: Role, ip: Option<&st
     let created = async {
         let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
         let site = Site::of(app);
+        let clock = app.clock.clone();
         app.write(move |conn| {
-            let (user, owner) = insert_user(conn, &reg, &hash, role)?;
-            queue_registration_mail(conn, &site, &user, owner.as_ref(), store::now())?;
+            let now = clock.now();
+            let (user, owner) = insert_user(conn, &reg, &hash, role, now)?;
+            queue_registration_mail(conn, &site, &user, owner.as_ref(), now)?;
             Ok(user)
         })
         .await
@@ -242,8 +246,9 @@ async fn start_session_after(app: &App, user: User, attempt: Option<SignInAttemp
     let longest_idle = Duration::days(app.settings.session_idle_days).max(lifetime.idle);
     let csrf = csrf_token.clone();
     let user_id = user.id;
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         if let Some(attempt) = &attempt {
             rate_limits::sign_in_succeeded(conn, attempt)?;
         }
@@ -286,6 +291,7 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
         // The attempt counts as a failure before the password is checked, so that attempts
         // running at the same time see each other; success takes it back.
         Some(per_ip) => {
+            let clock = app.clock.clone();
             app.write(move |conn| {
                 let row = users::find_by_login(conn, &login_key)?;
                 // The account, however it was named; a login no account has is keyed as typed.
@@ -293,7 +299,7 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
                     Some(row) => format!("account {}", row.id),
                     None => format!("login {login_key}"),
                 };
-                let attempt = rate_limits::begin_sign_in(conn, &account, &ip, per_ip, store::now())?;
+                let attempt = rate_limits::begin_sign_in(conn, &account, &ip, per_ip, clock.now())?;
                 Ok((row, Some(attempt)))
             })
             .await?
@@ -312,14 +318,15 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
 /// one that has not been marked seen for a while is marked now.
 pub async fn session_for_token(app: &App, token: String) -> Result<Option<Session>, Error> {
     let token_hash = tokens::hash(&token);
-    let now = store::now();
-    let Some((session, user)) = app.db(move |conn| Ok(sessions::find_live(conn, &token_hash, now)?)).await? else {
+    let now = app.clock.now();
+    let Some((session, user)) = app.db(move |conn| Ok(sessions::find(conn, &token_hash)?)).await? else {
         return Ok(None);
     };
     let user = User::from(user);
     let lifetime = SessionLifetime::for_role(&app.settings, user.role);
     let id = session.id;
-    if !lifetime.allows(session.created_at, session.last_seen_at, now) {
+    // The end written at sign-in holds too: the settings may have changed since.
+    if now >= session.expires_at || !lifetime.allows(session.created_at, session.last_seen_at, now) {
         app.write(move |conn| Ok(sessions::delete(conn, id)?)).await?;
         return Ok(None);
     }
@@ -356,6 +363,7 @@ pub async fn list(app: &App, admin: &User, search: Option<String>) -> Result<Vec
 pub async fn set_role(app: &App, by: Actor<'_>, username: &str, role: Role) -> Result<User, Error> {
     let actor = by.require(Role::Admin)?.cloned();
     let key = Username::key_of(username);
+    let clock = app.clock.clone();
     app.write(move |conn| {
         let target =
             users::find_by_username_key(conn, &key)?.map(User::from).ok_or_else(|| Error::not_found("That reader"))?;
@@ -368,7 +376,7 @@ pub async fn set_role(app: &App, by: Actor<'_>, username: &str, role: Role) -> R
             }
         }
         users::set_role(conn, target.id, role.as_str())?;
-        let entry = NewLogEntry::role_changed(actor.as_ref().map(|a| a.id), target.id, role.as_str(), store::now());
+        let entry = NewLogEntry::role_changed(actor.as_ref().map(|a| a.id), target.id, role.as_str(), clock.now());
         moderation_log::write(conn, &entry)?;
         if role < target.role {
             // A demotion takes effect at once: the account signs in again with its new role.
@@ -382,13 +390,14 @@ pub async fn set_role(app: &App, by: Actor<'_>, username: &str, role: Role) -> R
 /// On a database with no admin, make a one-time setup token and return it; `None` once an
 /// admin exists.
 pub async fn issue_setup_token(app: &App) -> Result<Option<String>, Error> {
-    app.write(|conn| {
+    let clock = app.clock.clone();
+    app.write(move |conn| {
         if users::admin_exists(conn)? {
             sessions::delete_setup_tokens(conn)?;
             return Ok(None);
         }
         let token = tokens::random_token();
-        sessions::insert_setup_token(conn, &tokens::hash(&token), store::now())?;
+        sessions::insert_setup_token(conn, &tokens::hash(&token), clock.now())?;
         Ok(Some(token))
     })
     .await
@@ -409,6 +418,7 @@ pub async fn complete_setup(app: &App, token: String, input: Registration) -> Re
     let reg = parse_registration(app, input).await?;
     let hash = app.passwords.hash(reg.password.expose().to_owned()).await?;
     let site = Site::of(app);
+    let clock = app.clock.clone();
     app.write(move |conn| {
         if users::admin_exists(conn)? || !sessions::setup_token_exists(conn, &tokens::hash(&token))? {
             return Err(gone());
@@ -417,9 +427,10 @@ pub async fn complete_setup(app: &App, token: String, input: Registration) -> Re
         if users::email_taken(conn, &reg.email.key())? {
             return Err(taken_email());
         }
-        let (user, _) = insert_user(conn, &reg, &hash, Role::Admin)?;
+        let now = clock.now();
+        let (user, _) = insert_user(conn, &reg, &hash, Role::Admin, now)?;
         sessions::delete_setup_tokens(conn)?;
-        account_emails::queue_verification(conn, &site, user.id, &user.email, store::now())?;
+        account_emails::queue_verification(conn, &site, user.id, &user.email, now)?;
         Ok(user)
     })
     .await

@@ -1,3 +1,5 @@
+use chrono::NaiveDateTime;
+
 use super::{Actor, App};
 use crate::domain::article::{ArticleDraft, ArticleInput};
 use crate::domain::markdown;
@@ -48,9 +50,10 @@ pub async fn create(app: &App, by: Actor<'_>, form: ArticleForm, publish: bool) 
     by.require(Role::Admin)?;
     let draft = form.parse()?;
     let body_html = markdown::render_article(&draft.body_md);
+    let clock = app.clock.clone();
     app.write(move |conn| {
         ensure_slug_free(conn, draft.slug.as_str(), None)?;
-        let now = store::now();
+        let now = clock.now();
         let new = NewArticle {
             slug: draft.slug.as_str(),
             title: &draft.title,
@@ -72,10 +75,11 @@ pub async fn update(app: &App, by: Actor<'_>, id: i64, form: ArticleForm) -> Res
     by.require(Role::Admin)?;
     let draft = form.parse()?;
     let body_html = markdown::render_article(&draft.body_md);
+    let clock = app.clock.clone();
     app.write(move |conn| {
         let before = articles::find(conn, id)?.ok_or_else(|| Error::not_found("That article"))?;
         ensure_slug_free(conn, draft.slug.as_str(), Some(id))?;
-        let now = store::now();
+        let now = clock.now();
         // Ticking a closed discussion open is a reopening by hand, as from the moderation
         // controls: the automatic closing by age must not undo it.
         let reopened_at = match (before.comments_open, draft.comments_open) {
@@ -103,9 +107,10 @@ pub async fn update(app: &App, by: Actor<'_>, id: i64, form: ArticleForm) -> Res
 /// Publish now (keeping an earlier publication time if it had one), or take back to draft.
 pub async fn set_published(app: &App, by: Actor<'_>, slug: String, published: bool) -> Result<Article, Error> {
     by.require(Role::Admin)?;
+    let clock = app.clock.clone();
     app.write(move |conn| {
         let article = articles::find_by_slug(conn, &slug)?.ok_or_else(|| Error::not_found("That article"))?;
-        let now = store::now();
+        let now = clock.now();
         let at = if published { Some(article.published_at.unwrap_or(now)) } else { None };
         articles::set_published_at(conn, article.id, at, now)?;
         Ok(Article { published_at: at, updated_at: now, ..article })
@@ -113,15 +118,16 @@ pub async fn set_published(app: &App, by: Actor<'_>, slug: String, published: bo
     .await
 }
 
-pub fn is_public(article: &Article) -> bool {
-    article.published_at.is_some_and(|at| at <= store::now())
+/// Published, and not for a time still to come.
+pub fn is_public(article: &Article, now: NaiveDateTime) -> bool {
+    article.published_at.is_some_and(|at| at <= now)
 }
 
 /// A published article by slug. Drafts are found only when `include_drafts` (for admins).
 pub async fn find_by_slug(app: &App, slug: String, include_drafts: bool) -> Result<Article, Error> {
     let article = app.db(move |conn| Ok(articles::find_by_slug(conn, &slug)?)).await?;
     match article {
-        Some(a) if include_drafts || is_public(&a) => Ok(a),
+        Some(a) if include_drafts || is_public(&a, app.clock.now()) => Ok(a),
         _ => Err(Error::not_found("That article")),
     }
 }
@@ -131,7 +137,8 @@ pub async fn find(app: &App, id: i64) -> Result<Article, Error> {
 }
 
 pub async fn list_published(app: &App, limit: i64) -> Result<Vec<Article>, Error> {
-    app.db(move |conn| Ok(articles::list_published(conn, store::now(), limit)?)).await
+    let clock = app.clock.clone();
+    app.db(move |conn| Ok(articles::list_published(conn, clock.now(), limit)?)).await
 }
 
 /// Every article, drafts included (admins only).

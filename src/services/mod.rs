@@ -46,13 +46,14 @@ pub const ORDER: [&str; 11] = [
 
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::account::User;
 use crate::domain::role::Role;
 use crate::error::Error;
 use crate::store::db::{self, DbConnection, DbPool};
 
-/// What every use case needs: the database, the settings and the shared filters.
+/// What every use case needs: the database, the settings, the clock and the shared filters.
 #[derive(Clone)]
 pub struct App {
     pub pool: DbPool,
@@ -60,6 +61,8 @@ pub struct App {
     /// The profanity filter for the current site word lists.
     pub filters: settings::Filters,
     pub passwords: passwords::Passwords,
+    /// The only source of "now" for rules about time (tests build the app with a movable one).
+    pub clock: Clock,
     /// On SQLite, writers in this process queue here in arrival order. SQLite admits one writer
     /// at a time anyway, and its busy handler retries by sleeping, which under load leaves some
     /// writers waiting seconds while later ones get in.
@@ -67,8 +70,13 @@ pub struct App {
 }
 
 impl App {
-    /// Connect to the database (migrating it) and build the shared state.
+    /// Connect to the database (migrating it) and build the shared state, on the system clock.
     pub fn open(settings: Settings) -> anyhow::Result<App> {
+        App::open_with_clock(settings, Clock::system())
+    }
+
+    /// `open`, reading time from `clock`.
+    pub fn open_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<App> {
         let pool = db::connect(&settings.backend(), settings.db_pool_size, settings.sqlite_synchronous)?;
         let writer = settings.backend().is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(App {
@@ -77,6 +85,7 @@ impl App {
             settings: Arc::new(settings),
             filters: settings::Filters::new(),
             passwords: passwords::Passwords::new(),
+            clock,
         })
     }
 

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::store::comments::CommentRow;
 use crate::store::moderation::{self as store_moderation, QueueCursor, Tab};
 use crate::store::moderation_log::{self, LogFilter, NewLogEntry};
-use crate::store::{self, articles, sessions, users, DbConnection};
+use crate::store::{articles, sessions, users, DbConnection};
 
 pub use crate::store::comments::CommentRow as QueuedComment;
 pub use crate::store::moderation::FlagView;
@@ -70,13 +70,14 @@ pub async fn flag(
     reason: &str,
     note: Option<&str>,
 ) -> Result<Flagged, Error> {
-    reader.ensure_can_participate()?;
+    reader.ensure_can_participate(app.clock.now())?;
     let (reason, note) = policy::validate_flag(reason, note)?;
     let site = settings::current(app).await?;
     let reader = reader.clone();
     let limit = app.limits_on().then_some(app.settings.limits.flags_per_day);
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         // Locked: the status and flag weight read here decide what is written below.
         let comment = lock_comment(conn, comment_id)?;
         if Status::from_db(&comment.status) != Status::Published {
@@ -174,8 +175,9 @@ pub async fn act_on_comments(
     // Each comment's row is locked in turn: in id order, so two bulk actions on PostgreSQL take
     // their locks in the same order and never wait on each other in a cycle.
     ids.sort_unstable();
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         for id in &ids {
             act_on_comment(conn, &site, &moderator, *id, &action, now)?;
         }
@@ -319,8 +321,9 @@ pub async fn act_on_user(app: &App, moderator: &User, user_id: i64, action: User
         return Err(Error::forbidden("Only admins can ban readers."));
     }
     let moderator = moderator.clone();
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let target = users::find(conn, user_id)?.ok_or_else(|| Error::not_found("That reader"))?;
         outranks(&moderator, &target.role)?;
         match &action {
@@ -351,8 +354,9 @@ pub async fn act_on_user(app: &App, moderator: &User, user_id: i64, action: User
 pub async fn feature(app: &App, moderator: &User, comment_id: i64, featured: bool) -> Result<String, Error> {
     require_role(moderator, Role::Moderator)?;
     let moderator_id = moderator.id;
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let comment = lock_comment(conn, comment_id)?;
         if featured && Status::from_db(&comment.status) != Status::Published {
             return Err(Invalid::new("comment", "Only published comments can be featured.").into());

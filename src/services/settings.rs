@@ -11,7 +11,7 @@ use crate::domain::role::Role;
 use crate::domain::site::SiteSettings;
 use crate::error::Error;
 use crate::store::moderation_log::{self, NewLogEntry};
-use crate::store::{self, settings};
+use crate::store::settings;
 
 pub async fn current(app: &App) -> Result<SiteSettings, Error> {
     app.db(|conn| Ok(settings::load(conn)?)).await
@@ -21,9 +21,10 @@ pub async fn current(app: &App) -> Result<SiteSettings, Error> {
 pub async fn save(app: &App, admin: &User, new: SiteSettings) -> Result<SiteSettings, Error> {
     require_role(admin, Role::Admin)?;
     let admin_id = admin.id;
+    let clock = app.clock.clone();
     let saved = app
         .write(move |conn| {
-            let now = store::now();
+            let now = clock.now();
             let old = settings::load(conn)?;
             let mut changed = Vec::new();
             for ((key, value), (_, old_value)) in new.to_pairs().into_iter().zip(old.to_pairs()) {

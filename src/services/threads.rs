@@ -18,7 +18,7 @@ use crate::store::articles::{self, ArticleRow};
 use crate::store::comments::{self, CommentRow, ThreadRow};
 use crate::store::moderation as store_moderation;
 use crate::store::moderation_log::{self, NewLogEntry};
-use crate::store::{self, settings, DbConnection};
+use crate::store::{settings, DbConnection};
 
 /// A comment as readers see it.
 #[derive(Debug, Clone)]
@@ -267,10 +267,11 @@ pub struct Place {
 }
 
 pub async fn locate(app: &App, id: i64) -> Result<Place, Error> {
+    let clock = app.clock.clone();
     app.db(move |conn| {
         let comment = find_comment(conn, id)?;
         let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That comment"))?;
-        if !super::articles::is_public(&article)
+        if !super::articles::is_public(&article, clock.now())
             || !thread::is_shown(Status::from_db(&comment.status), comment.live_replies)
         {
             return Err(Error::not_found("That comment"));
@@ -298,8 +299,9 @@ pub async fn article_slug_of(app: &App, id: i64) -> Result<String, Error> {
 pub async fn set_thread_open(app: &App, moderator: &User, slug: String, open: bool) -> Result<(), Error> {
     require_role(moderator, Role::Moderator)?;
     let moderator_id = moderator.id;
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let article = articles::find_by_slug(conn, &slug)?.ok_or_else(|| Error::not_found("That article"))?;
         store_moderation::set_comments_open(conn, article.id, open, now)?;
         moderation_log::write(conn, &NewLogEntry::thread(Some(moderator_id), article.id, open, now))?;
@@ -329,13 +331,14 @@ pub async fn removal_summary(app: &App, article_id: i64) -> Result<Option<String
 /// Close discussions older than the auto-close setting. Each instance runs this every minute;
 /// closing is idempotent, so several instances may race harmlessly.
 pub async fn close_expired_threads(app: &App) -> Result<usize, Error> {
+    let clock = app.clock.clone();
     app.write(move |conn| {
         let site = settings::load(conn)?;
         if site.auto_close_days == 0 {
             return Ok(0);
         }
         let days = i64::from(site.auto_close_days);
-        let now = store::now();
+        let now = clock.now();
         let expired = articles::open_published_before(conn, now - Duration::days(days))?;
         for article_id in &expired {
             store_moderation::set_comments_open(conn, *article_id, false, now)?;

@@ -35,16 +35,12 @@ pub fn insert(conn: &mut DbConnection, new: &NewSession<'_>) -> QueryResult<usiz
     diesel::insert_into(sessions::table).values(new).execute(conn)
 }
 
-/// The live session for a token hash, with its account.
-pub fn find_live(
-    conn: &mut DbConnection,
-    token_hash: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<(SessionRow, UserRow)>> {
+/// The session for a token hash, with its account, live or not: the caller checks its
+/// lifetimes (and deletes it when they are over).
+pub fn find(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<(SessionRow, UserRow)>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
-        .filter(sessions::expires_at.gt(now))
         .select((SessionRow::as_select(), UserRow::as_select()))
         .first(conn)
         .optional()

@@ -1,3 +1,4 @@
+use chrono::NaiveDateTime;
 use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_field, general_error, text_input, time, FormErrors};
@@ -94,6 +95,7 @@ pub fn profile(
     total: i64,
     staff_view: bool,
     own: Option<&OwnProfile>,
+    now: NaiveDateTime,
 ) -> Markup {
     let content = html! {
         section.profile {
@@ -104,7 +106,7 @@ pub fn profile(
                 " · joined " (time(user.created_at))
                 " · " (total) (if total == 1 { " comment" } else { " comments" })
             }
-            @if staff_view { (staff_panel(ctx, user)) }
+            @if staff_view { (staff_panel(ctx, user, now)) }
             @if let Some(own) = own { (own_settings(ctx, own)) }
             h2 { "Comments" }
             @if comments.is_empty() {
@@ -181,8 +183,7 @@ fn own_settings(ctx: &PageContext, own: &OwnProfile) -> Markup {
 }
 
 /// For a moderator or admin who outranks the reader: their sanctions, and the forms to change them.
-fn staff_panel(ctx: &PageContext, user: &User) -> Markup {
-    let now = chrono::Utc::now().naive_utc();
+fn staff_panel(ctx: &PageContext, user: &User, now: NaiveDateTime) -> Markup {
     let suspended = user.suspended_until.filter(|until| *until > now);
     let admin = ctx.user.as_ref().is_some_and(|u| u.is_admin());
     let id = user.id;

@@ -183,13 +183,17 @@ async fn authors_edit_within_the_window_and_nobody_else_can() {
 
 #[tokio::test]
 async fn editing_after_the_window_is_refused_with_the_text_kept() {
-    let app = spawn_with(|s| s.edit_window_minutes = 0).await;
+    let app = spawn_with(|s| s.edit_window_minutes = 15).await;
     app.article("budget").await;
     let ada = app.reader("ada").await;
     let id = ada.comment("budget", "Too late to change").await;
+    app.advance(chrono::Duration::minutes(14));
+    let in_time = ada.api_patch(&format!("/api/v1/comments/{id}"), json!({"body": "changed in time"})).await;
+    assert_eq!(in_time.status, StatusCode::OK, "{}", in_time.body);
+    app.advance(chrono::Duration::minutes(2));
     let late = ada.api_patch(&format!("/api/v1/comments/{id}"), json!({"body": "changed"})).await;
     assert_eq!(late.status, StatusCode::FORBIDDEN);
-    assert!(late.body["error"]["message"].as_str().unwrap().contains("0 minutes"));
+    assert!(late.body["error"]["message"].as_str().unwrap().contains("15 minutes"));
     assert_eq!(ada.get(&format!("/comments/{id}/edit")).await.status, StatusCode::FORBIDDEN);
     let token = ada.get("/articles/budget").await.csrf();
     let page =

@@ -19,10 +19,6 @@ async fn spawn_limited(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     .await
 }
 
-fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
-}
-
 fn count(app: &TestApp, sql: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Count {
@@ -203,7 +199,7 @@ async fn registering_with_a_taken_address_looks_like_registering_with_a_fresh_on
     app.deliver().await;
     let before = app.smtp.to("ada@example.com").len();
     // Ada reads the newsletter.
-    execute(&app, "UPDATE users SET email_verified_at = $1 WHERE username = $2", now(), "ada");
+    execute(&app, "UPDATE users SET email_verified_at = $1 WHERE username = $2", app.app.clock.now(), "ada");
     let ada = civil::services::accounts::find_by_username(&app.app, "ada").await.unwrap();
     civil::services::newsletter::subscribe_verified(&app.app, &ada).await.unwrap();
 
@@ -322,12 +318,7 @@ async fn votes_are_limited_per_account() {
         for i in 0..4 {
             ids.push(author.comment("budget", &format!("comment number {i}")).await);
             // Posting is limited too; this test is about votes.
-            let mut conn = app.app.pool.get().unwrap();
-            diesel::sql_query("DELETE FROM rate_events").execute(&mut conn).unwrap();
-            diesel::sql_query("UPDATE comments SET created_at = $1")
-                .bind::<Timestamp, _>(now() - chrono::Duration::hours(1))
-                .execute(&mut conn)
-                .unwrap();
+            app.advance(chrono::Duration::hours(1));
         }
         ids
     };
@@ -370,18 +361,10 @@ async fn a_loop_of_rejected_comments_cannot_flood_the_moderation_log() {
     }
     assert!(statuses.iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM moderation_log WHERE action = 'reject'"), 1);
-    // Rejected edits count too.
-    let mut conn = app.app.pool.get().unwrap();
-    diesel::sql_query("DELETE FROM rate_events").execute(&mut conn).unwrap();
-    drop(conn);
+    // Rejected edits count too, once the wait after the last rejection is over.
+    app.advance(chrono::Duration::minutes(1));
     let id = ada.comment("budget", "A fair point about the budget").await;
-    let mut conn = app.app.pool.get().unwrap();
-    diesel::sql_query("DELETE FROM rate_events").execute(&mut conn).unwrap();
-    diesel::sql_query("UPDATE comments SET created_at = $1")
-        .bind::<Timestamp, _>(now() - chrono::Duration::minutes(5))
-        .execute(&mut conn)
-        .unwrap();
-    drop(conn);
+    app.advance(chrono::Duration::minutes(5));
     let mut edits = Vec::new();
     for i in 0..10 {
         edits.push(
@@ -395,21 +378,6 @@ async fn a_loop_of_rejected_comments_cannot_flood_the_moderation_log() {
 
 async fn signed_in_as(client: &Client) -> Option<String> {
     client.api_get("/api/v1/session").await.body["user"]["username"].as_str().map(str::to_owned)
-}
-
-fn set_session_times(app: &TestApp, username: &str, created: chrono::NaiveDateTime, last_seen: chrono::NaiveDateTime) {
-    execute(
-        app,
-        "UPDATE sessions SET created_at = $1 WHERE user_id = (SELECT id FROM users WHERE username = $2)",
-        created,
-        username,
-    );
-    execute(
-        app,
-        "UPDATE sessions SET last_seen_at = $1 WHERE user_id = (SELECT id FROM users WHERE username = $2)",
-        last_seen,
-        username,
-    );
 }
 
 fn sessions_of(app: &TestApp, username: &str) -> i64 {
@@ -426,11 +394,10 @@ async fn staff_sessions_end_sooner_than_readers_both_when_idle_and_in_all() {
     let app = spawn().await;
     let moderator = app.signed_in("mod1", Role::Moderator).await;
     let reader = app.reader("ada").await;
-    let hours = |h: i64| now() - chrono::Duration::hours(h);
+    let hours = chrono::Duration::hours;
 
     // Three idle hours: too long for a moderator, nothing for a reader.
-    set_session_times(&app, "mod1", hours(3), hours(3));
-    set_session_times(&app, "ada", hours(3), hours(3));
+    app.advance(hours(3));
     assert_eq!(signed_in_as(&moderator).await, None, "a moderator idle for 3 hours signs in again");
     assert_eq!(sessions_of(&app, "mod1"), 0, "and the expired session is gone");
     assert_eq!(signed_in_as(&reader).await.as_deref(), Some("ada"));
@@ -441,18 +408,26 @@ async fn staff_sessions_end_sooner_than_readers_both_when_idle_and_in_all() {
         c.sign_in("mod1", PASSWORD).await;
         c
     };
-    set_session_times(&app, "mod1", hours(13), hours(0));
+    for _ in 0..11 {
+        app.advance(hours(1));
+        assert_eq!(signed_in_as(&moderator).await.as_deref(), Some("mod1"), "busy, and within the day");
+    }
+    app.advance(hours(2));
     assert_eq!(signed_in_as(&moderator).await, None);
 
     // A reader idle for 15 days, or signed in 31 days ago, signs in again too.
-    set_session_times(&app, "ada", hours(24 * 15), hours(24 * 15));
+    app.advance(hours(24 * 15));
     assert_eq!(signed_in_as(&reader).await, None);
     let reader = {
         let mut c = app.client();
         c.sign_in("ada", PASSWORD).await;
         c
     };
-    set_session_times(&app, "ada", hours(24 * 31), hours(1));
+    for _ in 0..2 {
+        app.advance(hours(24 * 10));
+        assert_eq!(signed_in_as(&reader).await.as_deref(), Some("ada"), "busy, and within the month");
+    }
+    app.advance(hours(24 * 11));
     assert_eq!(signed_in_as(&reader).await, None);
     assert_eq!(sessions_of(&app, "ada"), 0);
 }
@@ -467,13 +442,11 @@ async fn a_session_is_marked_seen_only_every_so_often() {
     }
     assert_eq!(seen(), 1, "requests right after signing in write nothing");
     // A reader's idle limit is 14 days; seen an hour ago is fresh enough not to write again.
-    let hour_ago = now() - chrono::Duration::hours(1);
-    set_session_times(&app, "ada", hour_ago, hour_ago);
+    app.advance(chrono::Duration::hours(1));
     signed_in_as(&reader).await;
     assert_eq!(seen(), 1);
     // Seen a day ago: the request moves the idle deadline on.
-    let day_ago = now() - chrono::Duration::days(1);
-    set_session_times(&app, "ada", day_ago, day_ago);
+    app.advance(chrono::Duration::days(1));
     signed_in_as(&reader).await;
     assert_eq!(seen(), 0, "last_seen_at moved on");
     assert_eq!(

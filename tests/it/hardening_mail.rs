@@ -18,7 +18,7 @@ use crate::smtp::{AuthRefusingRelay, Mode, SmtpSink};
 fn subscribers(app: &TestApp, addresses: &[&str]) {
     let mut conn = app.app.pool.get().unwrap();
     for address in addresses {
-        let now = chrono::Utc::now().naive_utc();
+        let now = app.app.clock.now();
         diesel::insert_into(subscribers::table)
             .values((
                 subscribers::email.eq(*address),
@@ -51,12 +51,9 @@ fn messages(app: &TestApp) -> Vec<(String, String, i32, Option<String>)> {
         .unwrap()
 }
 
+/// Wait out the longest backoff (an hour), on the app's clock.
 fn make_everything_due(app: &TestApp) {
-    let mut conn = app.app.pool.get().unwrap();
-    diesel::update(outbox::table.filter(outbox::status.eq("queued")))
-        .set(outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc()))
-        .execute(&mut conn)
-        .unwrap();
+    app.advance(chrono::Duration::hours(1) + chrono::Duration::seconds(1));
 }
 
 /// A delivery worker on the test's database that talks to another relay.

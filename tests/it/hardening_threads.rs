@@ -378,11 +378,7 @@ async fn closed_by_age(slug: &str) -> (TestApp, Client) {
     let app = spawn().await;
     app.article(slug).await;
     trusted(&app).await;
-    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(40);
-    diesel::update(articles::table.filter(articles::slug.eq(slug)))
-        .set(articles::published_at.eq(Some(long_ago)))
-        .execute(&mut conn(&app))
-        .unwrap();
+    app.advance(chrono::Duration::days(40));
     app.site_settings(|s| s.auto_close_days = 30).await;
     civil::services::threads::close_expired_threads(&app.app).await.unwrap();
     let ada = app.reader("ada").await;

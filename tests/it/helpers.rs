@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use civil::clock::Clock;
 use civil::config::Settings;
 use civil::domain::role::Role;
 use civil::services::accounts::{self, Registration};
@@ -21,6 +22,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestDatabase {
     pub url: String,
+    /// The time for every instance on this database: they share it, as servers share real time.
+    pub clock: Clock,
     _dir: tempfile::TempDir,
     drop_pg: Option<(String, String)>,
 }
@@ -35,7 +38,12 @@ impl TestDatabase {
                 let name = format!("civil_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
                 let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to the test PostgreSQL");
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
-                TestDatabase { url: with_database(&admin_url, &name), _dir: dir, drop_pg: Some((admin_url, name)) }
+                TestDatabase {
+                    url: with_database(&admin_url, &name),
+                    clock: Clock::movable(),
+                    _dir: dir,
+                    drop_pg: Some((admin_url, name)),
+                }
             }
         }
     }
@@ -43,7 +51,12 @@ impl TestDatabase {
     /// A SQLite database whatever the backend under test, for tests that compare the two.
     pub fn sqlite() -> TestDatabase {
         let dir = tempfile::tempdir().expect("temp dir");
-        TestDatabase { url: dir.path().join("civil.db").to_string_lossy().into_owned(), _dir: dir, drop_pg: None }
+        TestDatabase {
+            url: dir.path().join("civil.db").to_string_lossy().into_owned(),
+            clock: Clock::movable(),
+            _dir: dir,
+            drop_pg: None,
+        }
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -138,7 +151,8 @@ pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut
     adjust(&mut settings);
     let mailer =
         civil::email::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from, &settings.data_dir).unwrap();
-    let application = Application::build(settings).await.expect("the application starts");
+    // Time-based rules are tested by moving this clock (`TestApp::advance`), not by rewriting rows.
+    let application = Application::build_with_clock(settings, db.clock.clone()).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let app = application.app.clone();
     tokio::spawn(application.run_until_stopped());
@@ -147,6 +161,12 @@ pub async fn spawn_on(db: std::sync::Arc<TestDatabase>, adjust: impl FnOnce(&mut
 }
 
 impl TestApp {
+    /// Move the clock forward by `by`, for this server, its worker and every other instance on
+    /// its database.
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        self.app.clock.advance(by);
+    }
+
     /// Run the delivery worker until nothing is due.
     pub async fn deliver(&self) -> Vec<civil::outbox::Step> {
         let worker = self.worker.clone();

@@ -66,17 +66,11 @@ async fn the_first_day_cap_holds() {
 async fn established_accounts_post_every_few_seconds() {
     let app = spawn_limited(|_| {}).await;
     app.article("budget").await;
-    let ada = app.reader("ada").await;
-    {
-        use civil::store::schema::users;
-        use diesel::prelude::*;
-        let mut conn = app.app.pool.get().unwrap();
-        let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(30);
-        diesel::update(users::table.filter(users::username.eq("ada")))
-            .set(users::created_at.eq(long_ago))
-            .execute(&mut conn)
-            .unwrap();
-    }
+    // An account made 30 days ago, signed in today.
+    app.create_user("ada", Role::Reader).await;
+    app.advance(chrono::Duration::days(30));
+    let mut ada = app.client();
+    ada.sign_in("ada", PASSWORD).await;
     assert_eq!(ada.try_comment("budget", "one", None).await.status, StatusCode::CREATED);
     let quick = ada.try_comment("budget", "two", None).await;
     assert_eq!(quick.status, StatusCode::TOO_MANY_REQUESTS);
@@ -169,7 +163,7 @@ async fn failed_sign_ins_are_limited_per_address_and_slowed_per_account() {
     assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS, "after 4 failures the account waits");
     let wait = retry_after(&slowed);
     assert!((1..=2).contains(&wait), "{wait}");
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.advance(chrono::Duration::milliseconds(2100));
     client.sign_in("ada", PASSWORD).await;
 
     let strict = spawn_limited(|s| s.limits.sign_in_failures_per_minute = 3).await;

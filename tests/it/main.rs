@@ -5,6 +5,7 @@ mod api;
 mod articles;
 mod browser;
 mod cli;
+mod clock;
 mod comments;
 mod hardening_accounts;
 mod hardening_api;

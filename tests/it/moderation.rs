@@ -469,13 +469,7 @@ async fn moderators_feature_comments_and_close_threads() {
 async fn articles_close_automatically_after_the_set_number_of_days() {
     let app = spawn().await;
     app.article("old-news").await;
-    {
-        use civil::store::schema::articles;
-        use diesel::prelude::*;
-        let mut conn = app.app.pool.get().unwrap();
-        let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(40);
-        diesel::update(articles::table).set(articles::published_at.eq(Some(long_ago))).execute(&mut conn).unwrap();
-    }
+    app.advance(chrono::Duration::days(40));
     let ada = app.reader("ada").await;
     assert_eq!(ada.try_comment("old-news", "Still open?", None).await.status, StatusCode::CREATED);
     app.site_settings(|s| s.auto_close_days = 30).await;

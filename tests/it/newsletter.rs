@@ -180,15 +180,8 @@ async fn expired_reused_and_forged_links_get_a_clear_page_and_change_nothing() {
     assert_eq!(client.post_form("/newsletter/unsubscribe/forged", &[]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(subscriber_status(&app, "links@example.com"), "pending");
 
-    {
-        use civil::store::schema::subscribers;
-        let mut conn = app.app.pool.get().unwrap();
-        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
-        diesel::update(subscribers::table)
-            .set(subscribers::confirm_expires_at.eq(Some(past)))
-            .execute(&mut conn)
-            .unwrap();
-    }
+    // A confirmation link is good for 48 hours.
+    app.advance(chrono::Duration::hours(49));
     let expired = client.get(&link).await;
     assert_eq!(expired.status, StatusCode::GONE);
     expired.assert_contains("expired");
@@ -215,18 +208,10 @@ async fn a_refusing_server_gets_retries_with_backoff_then_the_message_fails() {
     assert_eq!(row.status, "queued");
     assert_eq!(row.attempts, 1);
     assert!(row.last_error.as_deref().unwrap_or("").contains("451"), "{:?}", row.last_error);
-    assert!(row.next_attempt_at > chrono::Utc::now().naive_utc() + chrono::Duration::seconds(20), "backs off");
+    assert!(row.next_attempt_at > app.app.clock.now() + chrono::Duration::seconds(20), "backs off");
     assert!(app.deliver().await.is_empty(), "not due yet");
-
-    let due_now = || {
-        use civil::store::schema::outbox;
-        let mut conn = app.app.pool.get().unwrap();
-        diesel::update(outbox::table)
-            .set(outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc()))
-            .execute(&mut conn)
-            .unwrap();
-    };
-    due_now();
+    // The first retry waits 30 seconds.
+    app.advance(chrono::Duration::seconds(31));
     assert_eq!(app.deliver().await, vec![Step::Failed], "the second attempt is the last");
     let row =
         civil::store::outbox::for_recipient(&mut app.app.pool.get().unwrap(), "retry@example.com").unwrap().remove(0);
@@ -248,7 +233,7 @@ async fn two_workers_never_send_one_message_twice() {
         use civil::store::schema::subscribers;
         let mut conn = app.app.pool.get().unwrap();
         for i in 0..40 {
-            let now = chrono::Utc::now().naive_utc();
+            let now = app.app.clock.now();
             diesel::insert_into(subscribers::table)
                 .values((
                     subscribers::email.eq(format!("r{i}@example.com")),
@@ -345,7 +330,7 @@ async fn verified_reader(app: &TestApp, name: &str) -> Client {
     let mut conn = app.app.pool.get().unwrap();
     use civil::store::schema::users;
     diesel::update(users::table.filter(users::username.eq(name)))
-        .set(users::email_verified_at.eq(Some(chrono::Utc::now().naive_utc())))
+        .set(users::email_verified_at.eq(Some(app.app.clock.now())))
         .execute(&mut conn)
         .unwrap();
     client
@@ -458,7 +443,7 @@ async fn a_worker_killed_mid_send_resumes_without_duplicates_or_loss() {
         use civil::store::schema::subscribers;
         let mut conn = app.app.pool.get().unwrap();
         for i in 0..total {
-            let now = chrono::Utc::now().naive_utc();
+            let now = app.app.clock.now();
             diesel::insert_into(subscribers::table)
                 .values((
                     subscribers::email.eq(format!("k{i}@example.com")),
@@ -549,15 +534,18 @@ async fn the_weekly_digest_goes_out_once_on_schedule() {
     let app = spawn().await;
     app.article("budget").await;
     confirmed_subscriber(&app, "digest@example.com").await;
-    let today = chrono::Utc::now().weekday();
-    let schedule = civil::services::newsletter::DigestSchedule { weekday: today, hour: 0, minute: 0 };
-    let first = civil::services::newsletter::send_scheduled_digest(&app.app, schedule).await.unwrap();
-    assert!(first.is_some(), "due since midnight");
-    assert_eq!(
-        civil::services::newsletter::send_scheduled_digest(&app.app, schedule).await.unwrap(),
-        None,
-        "once a week"
-    );
+    // The digest goes out on Wednesdays at 08:00; it is now the next Wednesday, 09:00.
+    let schedule = civil::services::newsletter::DigestSchedule { weekday: chrono::Weekday::Wed, hour: 8, minute: 0 };
+    let now = app.app.clock.now();
+    let days_to_wednesday = (7 + 2 - i64::from(now.weekday().num_days_from_monday())) % 7;
+    let wednesday = (now.date() + chrono::Duration::days(days_to_wednesday)).and_hms_opt(9, 0, 0).unwrap();
+    app.app.clock.set(if wednesday > now { wednesday } else { wednesday + chrono::Duration::days(7) });
+    let send = || civil::services::newsletter::send_scheduled_digest(&app.app, schedule);
+    let first = send().await.unwrap();
+    assert!(first.is_some(), "due since 08:00");
+    assert_eq!(send().await.unwrap(), None, "once a week");
+    app.advance(chrono::Duration::days(2));
+    assert_eq!(send().await.unwrap(), None, "nor again later that week");
     app.deliver().await;
     let digest = app
         .smtp
@@ -566,4 +554,11 @@ async fn the_weekly_digest_goes_out_once_on_schedule() {
         .find(|m| m.data.contains("the week in review"))
         .expect("the digest arrived");
     assert!(digest.data.contains("Title of budget"));
+    // A week after the first, the next one.
+    app.advance(chrono::Duration::days(5));
+    let second = send().await.unwrap();
+    assert!(second.is_some() && second != first, "due again a week later");
+    app.deliver().await;
+    let digests = app.smtp.to("digest@example.com").into_iter().filter(|m| m.data.contains("the week in review"));
+    assert_eq!(digests.count(), 2);
 }

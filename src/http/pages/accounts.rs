@@ -198,7 +198,11 @@ pub async fn profile(
         }
         None => None,
     };
-    Ok(render(&viewer, StatusCode::OK, view::profile(&ctx, &user, &list, total, staff_view, own.as_ref())))
+    Ok(render(
+        &viewer,
+        StatusCode::OK,
+        view::profile(&ctx, &user, &list, total, staff_view, own.as_ref(), state.app.clock.now()),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

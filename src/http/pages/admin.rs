@@ -254,7 +254,7 @@ pub async fn save_settings(
     let result = async {
         checked?;
         let parsed = form.parse()?;
-        settings::save(&state.app, &admin, parsed).await
+        settings::save(&state.app, admin, parsed).await
     }
     .await;
     match result {

@@ -8,7 +8,6 @@ use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles::{self, Article};
 use crate::services::threads::ThreadQuery;
-use crate::store;
 use crate::views::article::{article_page, ArticlePage, CommentFormState};
 
 pub async fn home(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
@@ -66,8 +65,8 @@ pub async fn render_article(
     let user = viewer.user();
     let page = ArticlePage {
         is_staff: user.is_some_and(|u| u.is_staff()),
-        restriction: user.and_then(|u| u.restriction(store::now())),
-        is_draft: !articles::is_public(&article),
+        restriction: user.and_then(|u| u.restriction(state.app.clock.now())),
+        is_draft: !articles::is_public(&article, state.app.clock.now()),
         article: &article,
         sort,
         thread: &thread,

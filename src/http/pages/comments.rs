@@ -79,7 +79,7 @@ pub async fn edit_form(
     let user = viewer.require_user()?.clone();
     let (comment, slug) = comments::for_editing(&state.app, &user, id.into_inner()).await?;
     let deadline = comments::edit_deadline(&state.app, comment.created_at);
-    if crate::store::now() > deadline {
+    if state.app.clock.now() > deadline {
         return Err(Error::forbidden(format!(
             "Comments can be edited for {} minutes after posting, and that time has passed.",
             state.app.settings.edit_window_minutes

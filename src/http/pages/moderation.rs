@@ -16,7 +16,6 @@ use crate::http::extract::{safe_next, Csrf, Viewer};
 use crate::http::State;
 use crate::services::moderation::{self, CommentAction, QueueItem, QueueTab};
 use crate::services::{settings, threads};
-use crate::store;
 use crate::views::components::FormErrors;
 use crate::views::moderation::{self as view, HighlightKind, LogQuery, QueueItemView};
 
@@ -74,7 +73,7 @@ async fn show_queue(
         .collect();
     let ctx = context(state, viewer, req);
     let errors = error.as_ref().map(FormErrors::from_error).unwrap_or_default();
-    let markup = view::queue_page(&ctx, &page, &items, store::now(), &errors);
+    let markup = view::queue_page(&ctx, &page, &items, state.app.clock.now(), &errors);
     Ok(match &error {
         Some(error) => render_failed(viewer, error, markup),
         None => render(viewer, StatusCode::OK, markup),

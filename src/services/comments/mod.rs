@@ -18,14 +18,19 @@ use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
 use crate::store::comments::{self, CommentRow, NewComment};
-use crate::store::{self, DbConnection};
+use crate::store::DbConnection;
 use screening::{encode_reasons, judge, log_rejection, log_verdict, rejection, standing, PostingLimits, Screened};
 
 /// The article a comment is posted to. Admins see drafts (the API shows them one), so to them a
 /// draft exists: it is not missing but not yet open for comments.
-fn find_article_to_post_on(conn: &mut DbConnection, slug: &str, author: &User) -> Result<ArticleRow, Error> {
+fn find_article_to_post_on(
+    conn: &mut DbConnection,
+    slug: &str,
+    author: &User,
+    now: NaiveDateTime,
+) -> Result<ArticleRow, Error> {
     match articles::find_by_slug(conn, slug)? {
-        Some(a) if super::articles::is_public(&a) => Ok(a),
+        Some(a) if super::articles::is_public(&a, now) => Ok(a),
         Some(_) if author.is_admin() => Err(Error::Conflict(Invalid::new(
             "slug",
             "This article is a draft: it takes comments once it is published.",
@@ -42,7 +47,7 @@ pub async fn post(
     body: &str,
     parent_id: Option<i64>,
 ) -> Result<Comment, Error> {
-    author.ensure_can_participate()?;
+    author.ensure_can_participate(app.clock.now())?;
     let body = CommentBody::parse(body)?;
     let site = settings::current(app).await?;
     let screened = Screened::new(app, &site, body);
@@ -50,13 +55,14 @@ pub async fn post(
     let site_links = account_emails::Site::of(app);
     let author = author.clone();
     let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
+    let clock = app.clock.clone();
     let outcome = app
         .write(move |conn| {
             if let Some(limits) = &posting_limits {
                 limits.check(conn)?;
             }
-            let now = store::now();
-            let article = find_article_to_post_on(conn, &slug, &author)?;
+            let now = clock.now();
+            let article = find_article_to_post_on(conn, &slug, &author, now)?;
             let parent = match parent_id {
                 None => None,
                 Some(id) => {
@@ -136,7 +142,7 @@ fn own_comment(comment: &CommentRow, user: &User, verb: &str) -> Result<(), Erro
 
 /// Edit one's own comment within the edit window.
 pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comment, Error> {
-    author.ensure_can_participate()?;
+    author.ensure_can_participate(app.clock.now())?;
     let body = CommentBody::parse(body)?;
     let site = settings::current(app).await?;
     let screened = Screened::new(app, &site, body);
@@ -144,6 +150,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
     let author = author.clone();
     let window = app.settings.edit_window_minutes;
     let posting_limits = (app.limits_on() && author.role == Role::Reader).then(|| PostingLimits::new(app, &author));
+    let clock = app.clock.clone();
     let outcome = app
         .write(move |conn| {
             let comment = lock_comment(conn, id)?;
@@ -155,7 +162,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
             if !matches!(status, Status::Published | Status::Pending) {
                 return Err(Error::not_found("That comment"));
             }
-            let now = store::now();
+            let now = clock.now();
             if now > comment.created_at + Duration::minutes(window) {
                 return Err(Error::forbidden(format!(
                     "Comments can be edited for {window} minutes after posting, and that time has passed."
@@ -232,16 +239,17 @@ pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
 
 /// Upvote (`up = true`) or take the vote back. Idempotent. Returns the new score.
 pub async fn vote(app: &App, voter: &User, id: i64, up: bool) -> Result<i64, Error> {
-    voter.ensure_can_participate()?;
+    voter.ensure_can_participate(app.clock.now())?;
     let voter_id = voter.id;
     // Each vote that changes a score invalidates the article's cached thread: bound them.
     let limit = app
         .limits_on()
         .then(|| rate_limits::Limit { max: app.settings.limits.votes_per_minute, window: Duration::minutes(1) });
+    let clock = app.clock.clone();
     app.write(move |conn| {
         if let Some(limit) = limit {
             let message = format!("You are voting very quickly: at most {} votes a minute.", limit.max);
-            rate_limits::take(conn, rate_limits::Action::Vote, &voter_id.to_string(), limit, store::now(), &message)?;
+            rate_limits::take(conn, rate_limits::Action::Vote, &voter_id.to_string(), limit, clock.now(), &message)?;
         }
         let comment = find_comment(conn, id)?;
         if Status::from_db(&comment.status) != Status::Published {
@@ -251,7 +259,7 @@ pub async fn vote(app: &App, voter: &User, id: i64, up: bool) -> Result<i64, Err
             return Err(Error::forbidden("You cannot vote on your own comment."));
         }
         let delta = if up {
-            comments::insert_vote(conn, id, voter_id, 1, store::now())? as i64
+            comments::insert_vote(conn, id, voter_id, 1, clock.now())? as i64
         } else {
             -(comments::delete_vote(conn, id, voter_id)? as i64)
         };
@@ -265,9 +273,10 @@ pub async fn vote(app: &App, voter: &User, id: i64, up: bool) -> Result<i64, Err
 }
 
 pub async fn by_author(app: &App, author_id: i64) -> Result<(Vec<comments::ProfileComment>, i64), Error> {
+    let clock = app.clock.clone();
     app.db(move |conn| {
         Ok((
-            comments::published_by_author(conn, author_id, store::now(), 100)?,
+            comments::published_by_author(conn, author_id, clock.now(), 100)?,
             comments::count_published_by_author(conn, author_id)?,
         ))
     })

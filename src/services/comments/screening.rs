@@ -4,6 +4,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::clock::Clock;
 use crate::domain::account::User;
 use crate::domain::comment_body::CommentBody;
 use crate::domain::markdown::{self, MASK_PLACEHOLDER};
@@ -18,7 +19,7 @@ use crate::store::articles::ArticleRow;
 use crate::store::comments;
 use crate::store::moderation_log::{self, NewLogEntry};
 use crate::store::users;
-use crate::store::{self, DbConnection};
+use crate::store::DbConnection;
 
 /// A body analysed and rendered, before the transaction: masking and markdown are CPU work
 /// that need not hold the write lock.
@@ -56,8 +57,9 @@ pub(super) async fn standing(
     let window = site.policy.repeat_window();
     // Only "fewer than N" matters to the policy, so counting stops there.
     let enough = i64::from(site.policy.new_commenter_comments);
+    let clock = app.clock.clone();
     app.db(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         // Read the account afresh: a moderator may have set always-review a moment ago.
         let account = users::find(conn, author_id)?.ok_or(Error::Unauthenticated)?;
         Ok(Standing {
@@ -148,6 +150,7 @@ pub(super) fn log_rejection(
 pub(super) struct PostingLimits {
     author_id: i64,
     author_since: NaiveDateTime,
+    clock: Clock,
     interval: Duration,
     new_account_interval: Duration,
     first_day_comments: i64,
@@ -159,6 +162,7 @@ impl PostingLimits {
         PostingLimits {
             author_id: author.id,
             author_since: author.created_at,
+            clock: app.clock.clone(),
             interval: Duration::seconds(limits.post_interval_seconds),
             new_account_interval: Duration::seconds(limits.new_account_post_interval_seconds),
             first_day_comments: limits.first_day_comments,
@@ -173,7 +177,7 @@ impl PostingLimits {
     /// A rejected comment or edit also waits out the interval before the next try, so that a
     /// loop of them cannot flood the moderation log (each rejection writes an entry there).
     pub(super) fn check_rejections(&self, conn: &mut DbConnection) -> Result<(), Error> {
-        let now = store::now();
+        let now = self.clock.now();
         let (interval, _) = self.interval(now);
         let subject = self.author_id.to_string();
         rate_limits::check_interval(conn, rate_limits::Action::RejectedPost, &subject, interval, now, |wait| {
@@ -191,7 +195,7 @@ impl PostingLimits {
 
     pub(super) fn check(&self, conn: &mut DbConnection) -> Result<(), Error> {
         self.check_rejections(conn)?;
-        let now = store::now();
+        let now = self.clock.now();
         let first_day_ends = self.author_since + Duration::days(1);
         let (interval, new_account) = self.interval(now);
         if let Some(last) = comments::latest_by_author(conn, self.author_id)? {

@@ -11,13 +11,14 @@ use crate::services::Actor;
 use crate::services::App;
 use crate::store::newsletter::{self, IssueContent};
 use crate::store::outbox;
-use crate::store::{self, articles, DbConnection};
+use crate::store::{articles, DbConnection};
 
 /// A digest draft: the articles of the last 7 days and the most discussed of them.
 pub async fn compose_digest(app: &App, by: Actor<'_>) -> Result<Issue, Error> {
+    let clock = app.clock.clone();
     let admin_id = by.require(Role::Admin)?.map(|a| a.id);
     let site = Site::of(app);
-    app.write(move |conn| compose_digest_in(conn, &site, admin_id, store::now())).await
+    app.write(move |conn| compose_digest_in(conn, &site, admin_id, clock.now())).await
 }
 
 fn compose_digest_in(
@@ -93,9 +94,10 @@ impl DigestSchedule {
 /// Instances race harmlessly: the check and the send are one transaction, serialised by
 /// SQLite's single writer or a PostgreSQL advisory lock.
 pub async fn send_scheduled_digest(app: &App, schedule: DigestSchedule) -> Result<Option<i64>, Error> {
+    let clock = app.clock.clone();
     let site = Site::of(app);
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let slot = schedule.last_slot(now);
         if now - slot > Duration::hours(24) {
             return Ok(None);

@@ -12,7 +12,6 @@ use crate::email::templates::{self, Medium, Recipient, Site};
 use crate::error::Error;
 use crate::services::require_role;
 use crate::services::App;
-use crate::store;
 use crate::store::newsletter::{self, IssueContent};
 use crate::store::outbox::{self, NewMessage};
 
@@ -50,6 +49,7 @@ impl IssueForm {
 }
 
 pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'static str) -> Result<Issue, Error> {
+    let clock = app.clock.clone();
     require_role(admin, Role::Admin)?;
     let rendered = form.render()?;
     let admin_id = admin.id;
@@ -60,12 +60,13 @@ pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'stat
             body_html: &rendered.body_html,
             body_text: &rendered.body_text,
         };
-        Ok(newsletter::insert_issue(conn, &content, kind, Some(admin_id), store::now())?)
+        Ok(newsletter::insert_issue(conn, &content, kind, Some(admin_id), clock.now())?)
     })
     .await
 }
 
 pub async fn update_issue(app: &App, admin: &User, id: i64, form: IssueForm) -> Result<Issue, Error> {
+    let clock = app.clock.clone();
     require_role(admin, Role::Admin)?;
     let rendered = form.render()?;
     app.write(move |conn| {
@@ -75,7 +76,7 @@ pub async fn update_issue(app: &App, admin: &User, id: i64, form: IssueForm) -> 
             body_html: &rendered.body_html,
             body_text: &rendered.body_text,
         };
-        if newsletter::update_issue(conn, id, &content, store::now())? == 0 {
+        if newsletter::update_issue(conn, id, &content, clock.now())? == 0 {
             return Err(Error::Conflict(Invalid::new(
                 "subject",
                 "This issue has been sent and can no longer be changed.",
@@ -111,12 +112,13 @@ pub fn template_input(issue: &Issue) -> templates::Issue<'_> {
 
 /// Send a test of an issue to the admin alone.
 pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
+    let clock = app.clock.clone();
     require_role(admin, Role::Admin)?;
     let to = admin.email.clone();
     let site = Site::of(app);
     app.write(move |conn| {
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
-        let now = store::now();
+        let now = clock.now();
         let message = templates::newsletter_issue(&site, template_input(&issue), Recipient::Test, Medium::Mail);
         let key = format!("test:{id}:{}", now.and_utc().timestamp_micros());
         outbox::enqueue(conn, &NewMessage::email("newsletter_test", key, &to, message, now))?;
@@ -128,9 +130,10 @@ pub async fn send_test(app: &App, admin: &User, id: i64) -> Result<(), Error> {
 /// Send an issue to every confirmed subscriber: one outbox row each, written with the status
 /// change in one transaction. Returns the number of recipients.
 pub async fn send(app: &App, admin: &User, id: i64) -> Result<i64, Error> {
+    let clock = app.clock.clone();
     require_role(admin, Role::Admin)?;
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
         if newsletter::start_sending(conn, id, now)? == 0 {
             return Err(Error::Conflict(Invalid::new("issue", "This issue has already been sent.")));
@@ -155,6 +158,7 @@ pub struct Progress {
 }
 
 pub async fn progress(app: &App, admin: &User, id: i64) -> Result<Progress, Error> {
+    let clock = app.clock.clone();
     require_role(admin, Role::Admin)?;
     app.db(move |conn| {
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
@@ -169,7 +173,7 @@ pub async fn progress(app: &App, admin: &User, id: i64) -> Result<Progress, Erro
                 _ => {}
             }
         }
-        progress.rate_per_second = outbox::sent_since(conn, id, store::now() - Duration::seconds(60))? as f64 / 60.0;
+        progress.rate_per_second = outbox::sent_since(conn, id, clock.now() - Duration::seconds(60))? as f64 / 60.0;
         Ok(progress)
     })
     .await
@@ -177,6 +181,7 @@ pub async fn progress(app: &App, admin: &User, id: i64) -> Result<Progress, Erro
 
 /// Send again the messages of an issue whose delivery is unknown (or that failed).
 pub async fn resend(app: &App, admin: &User, id: i64, status: &'static str) -> Result<usize, Error> {
+    let clock = app.clock.clone();
     require_role(admin, Role::Admin)?;
-    app.write(move |conn| Ok(outbox::requeue(conn, Some(id), status, store::now())?)).await
+    app.write(move |conn| Ok(outbox::requeue(conn, Some(id), status, clock.now())?)).await
 }

@@ -14,13 +14,14 @@ use crate::services::require_role;
 use crate::services::{rate_limits, tokens, App};
 use crate::store::newsletter::{self, SubscriberRow};
 use crate::store::outbox::{self, NewMessage};
-use crate::store::{self, DbConnection};
+use crate::store::DbConnection;
 
 /// Subscribe an address. The answer is the same whether or not the address is known, and so is
 /// the work: every request records itself (which also feeds the per-IP limit) and commits, and
 /// an e-mail goes out (a confirmation, or for a confirmed subscriber a note that they already
 /// are) at most once per 10 minutes per address.
 pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option<i64>) -> Result<(), Error> {
+    let clock = app.clock.clone();
     let email = EmailAddress::parse(email)?;
     let subject = ip.unwrap_or("unknown").to_owned();
     let limit = app
@@ -28,7 +29,7 @@ pub async fn subscribe(app: &App, email: &str, ip: Option<&str>, user_id: Option
         .then(|| rate_limits::Limit { max: app.settings.limits.subscriptions_per_hour, window: Duration::hours(1) });
     let site = Site::of(app);
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         if let Some(limit) = limit {
             let message = "Too many subscriptions from your network.";
             rate_limits::check(conn, rate_limits::Action::Subscribe, &subject, limit, now, message)?;
@@ -99,12 +100,14 @@ fn confirm_state(
 /// What a confirmation link shows (it changes nothing: only the button confirms, so link
 /// scanners in mail systems cannot).
 pub async fn check_confirmation(app: &App, token: String) -> Result<LinkState, Error> {
-    app.db(move |conn| Ok(confirm_state(conn, &token, store::now())?.0)).await
+    let clock = app.clock.clone();
+    app.db(move |conn| Ok(confirm_state(conn, &token, clock.now())?.0)).await
 }
 
 pub async fn confirm(app: &App, token: String) -> Result<LinkState, Error> {
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let (state, subscriber) = confirm_state(conn, &token, now)?;
         if let Some(subscriber) = subscriber {
             newsletter::set_subscriber_status(conn, subscriber.id, "confirmed", now)?;
@@ -126,8 +129,9 @@ pub async fn check_unsubscribe(app: &App, token: String) -> Result<LinkState, Er
 
 /// One click (RFC 8058): unsubscribe at once. Unsubscribing twice is fine.
 pub async fn unsubscribe(app: &App, token: String) -> Result<LinkState, Error> {
+    let clock = app.clock.clone();
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let Some(subscriber) = newsletter::find_subscriber_by_unsubscribe_token(conn, &token)? else {
             return Ok(LinkState::Invalid);
         };
@@ -142,9 +146,10 @@ pub async fn unsubscribe(app: &App, token: String) -> Result<LinkState, Error> {
 /// A signed-in reader with a verified address subscribes with one click: the address is
 /// already proven, so no confirmation is needed.
 pub async fn subscribe_verified(app: &App, user: &User) -> Result<(), Error> {
+    let clock = app.clock.clone();
     let user_id = user.id;
     app.write(move |conn| {
-        let now = store::now();
+        let now = clock.now();
         let row = crate::store::users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
         if row.email_verified_at.is_none() {
             return Err(Error::forbidden("Verify your e-mail address first: we sent you a link when you registered."));
