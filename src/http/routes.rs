@@ -22,8 +22,8 @@ pub const API_PREFIX: &str = "/api/v1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Anyone,
-    /// A signed-in account. The handler needs the account to act at all: services take the
-    /// acting `User`.
+    /// A signed-in account: the route's guard turns anyone else away before the handler runs
+    /// (and the handler needs the account anyway, since services take the acting `User`).
     SignedIn,
     /// An account with this role or a higher one: the route's guard checks it before the
     /// handler runs, and the service checks it again.
@@ -86,7 +86,12 @@ impl Table {
         F::Output: Responder + 'static,
     {
         let mut route = web::method(method.clone()).to(handler);
-        if let Access::Role(role) = access {
+        let needs = match access {
+            Access::Anyone => None,
+            Access::SignedIn => Some(Role::Reader),
+            Access::Role(role) => Some(role),
+        };
+        if let Some(role) = needs {
             route = route.wrap(from_fn(move |req, next| guard_role(role, req, next)));
         }
         let endpoint = Endpoint { method, path: format!("{}{path}", self.prefix), access, proof };
@@ -252,4 +257,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .wrap(from_fn(security::reject_control_characters))
         .wrap(from_fn(|req, next| errors::render(Shape::Page, req, next)));
     cfg.service(api).service(site);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_admin_and_moderation_areas_are_guarded_by_role_whatever_a_new_route_says() {
+        for endpoint in endpoints() {
+            let under = |area: &str| endpoint.path == area || endpoint.path.starts_with(&format!("{area}/"));
+            if under("/admin") {
+                assert_eq!(endpoint.access, Access::Role(Role::Admin), "{} {}", endpoint.method, endpoint.path);
+            }
+            if under("/moderation") || under("/api/v1/moderation") {
+                assert!(
+                    matches!(endpoint.access, Access::Role(role) if role >= Role::Moderator),
+                    "{} {}",
+                    endpoint.method,
+                    endpoint.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_one_click_unsubscribes_change_state_without_a_csrf_token() {
+        let exempt: Vec<String> = endpoints()
+            .into_iter()
+            .filter(|e| e.method != Method::GET && e.proof != Proof::CsrfToken)
+            .map(|e| format!("{} {}", e.method, e.path))
+            .collect();
+        assert_eq!(exempt, ["POST /notifications/unsubscribe/{token}", "POST /newsletter/unsubscribe/{token}"]);
+    }
 }

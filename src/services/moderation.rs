@@ -14,6 +14,7 @@ use crate::domain::account::User;
 use crate::domain::moderation::{self as policy, Check, RemovalReason};
 use crate::domain::role::Role;
 use crate::domain::thread::Status;
+use crate::domain::username::Username;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::comments::CommentRow;
@@ -302,6 +303,18 @@ fn sanction_reason(reason: &str) -> Result<String, Invalid> {
 }
 
 impl UserAction {
+    /// An action on an account as the page and the API name it (`suspend`, `ban`, `unban`,
+    /// `review`), with what it needs.
+    pub fn parse(action: &str, reason: Option<&str>, days: Option<i64>, on: Option<bool>) -> Result<UserAction, Error> {
+        Ok(match action {
+            "suspend" => UserAction::suspend(reason.unwrap_or(""), days)?,
+            "ban" => UserAction::ban(reason.unwrap_or(""))?,
+            "unban" => UserAction::Unban,
+            "review" => UserAction::AlwaysReview(on.unwrap_or(true)),
+            _ => return Err(Error::NotFound("There is no such moderation action.".into())),
+        })
+    }
+
     pub fn suspend(reason: &str, days: Option<i64>) -> Result<UserAction, Invalid> {
         let days = match days {
             Some(d) if (1..=365).contains(&d) => d as u32,
@@ -570,9 +583,42 @@ pub struct LogPage {
 
 pub const LOG_PAGE_SIZE: i64 = 50;
 
-pub async fn log(app: &App, moderator: &User, filter: LogFilter) -> Result<LogPage, Error> {
+/// A search of the log as typed: usernames and a slug, not ids.
+#[derive(Debug, Clone, Default)]
+pub struct LogSearch {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub user: Option<String>,
+    pub article: Option<String>,
+    /// Entries older than this id.
+    pub before: Option<i64>,
+}
+
+/// The names in a search, as ids. An unknown name matches nothing (id -1).
+fn log_filter(conn: &mut DbConnection, search: LogSearch) -> Result<LogFilter, Error> {
+    let given = |name: Option<String>| name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    let user_id = |conn: &mut DbConnection, name: Option<String>| -> Result<Option<i64>, Error> {
+        let Some(name) = given(name) else { return Ok(None) };
+        Ok(Some(users::find_by_username_key(conn, &Username::key_of(&name))?.map_or(-1, |u| u.id)))
+    };
+    let article_id = match given(search.article) {
+        Some(slug) => Some(articles::find_by_slug(conn, &slug)?.map_or(-1, |a| a.id)),
+        None => None,
+    };
+    Ok(LogFilter {
+        action: given(search.action),
+        actor_id: user_id(conn, search.actor)?,
+        target_user_id: user_id(conn, search.user)?,
+        article_id,
+        automatic_only: false,
+        before: search.before,
+    })
+}
+
+pub async fn log(app: &App, moderator: &User, search: LogSearch) -> Result<LogPage, Error> {
     require_role(moderator, Role::Moderator)?;
     app.db(move |conn| {
+        let filter = log_filter(conn, search)?;
         let mut rows = moderation_log::list(conn, &filter, LOG_PAGE_SIZE + 1)?;
         let next = if rows.len() as i64 > LOG_PAGE_SIZE {
             rows.truncate(LOG_PAGE_SIZE as usize);

@@ -323,7 +323,7 @@ impl Client {
         self.post_form(action, &form).await
     }
 
-    async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Json {
+    pub async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Json {
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = &self.csrf {
             request = request.header("X-CSRF-Token", HeaderValue::from_str(token).unwrap());

@@ -12,9 +12,7 @@ use crate::domain::Invalid;
 use crate::error::Error;
 use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
-use crate::services::accounts;
-use crate::services::moderation::{self, CommentAction, QueueItem, QueueTab, UserAction};
-use crate::store::moderation_log::LogFilter;
+use crate::services::moderation::{self, CommentAction, LogSearch, QueueItem, QueueTab, UserAction};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -324,24 +322,9 @@ pub async fn act_on_user(
     if body.reason.as_deref().is_some_and(|r| r.trim().chars().count() > SANCTION_REASON_MAX_CHARS) {
         return Err(Invalid::new("reason", "A reason has at most 500 characters.").into());
     }
-    let action = user_action(&action, body.reason.as_deref(), body.days, body.on)?;
+    let action = UserAction::parse(&action, body.reason.as_deref(), body.days, body.on)?;
     let target = moderation::act_on_user(&state.app, user, id, action).await?;
     Ok(HttpResponse::Ok().json(UserJson::from(&target)))
-}
-
-pub fn user_action(
-    action: &str,
-    reason: Option<&str>,
-    days: Option<i64>,
-    on: Option<bool>,
-) -> Result<UserAction, Error> {
-    Ok(match action {
-        "suspend" => UserAction::suspend(reason.unwrap_or(""), days)?,
-        "ban" => UserAction::ban(reason.unwrap_or(""))?,
-        "unban" => UserAction::Unban,
-        "review" => UserAction::AlwaysReview(on.unwrap_or(true)),
-        _ => return Err(Error::NotFound("There is no such moderation action.".into())),
-    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -386,31 +369,6 @@ pub struct LogJson {
     pub next_before: Option<i64>,
 }
 
-/// Resolve usernames and slugs in a log query to ids. An unknown name matches nothing.
-pub async fn log_filter(
-    state: &State,
-    action: Option<&str>,
-    actor: Option<&str>,
-    user: Option<&str>,
-    article: Option<&str>,
-    before: Option<i64>,
-) -> Result<LogFilter, Error> {
-    let mut filter =
-        LogFilter { action: action.filter(|a| !a.is_empty()).map(str::to_owned), before, ..LogFilter::default() };
-    let id_of = |name: Option<&str>| name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
-    if let Some(name) = id_of(actor) {
-        filter.actor_id = Some(accounts::find_by_username(&state.app, &name).await.map_or(-1, |u| u.id));
-    }
-    if let Some(name) = id_of(user) {
-        filter.target_user_id = Some(accounts::find_by_username(&state.app, &name).await.map_or(-1, |u| u.id));
-    }
-    if let Some(slug) = id_of(article) {
-        filter.article_id =
-            Some(crate::services::articles::find_by_slug(&state.app, slug, true).await.map_or(-1, |a| a.id));
-    }
-    Ok(filter)
-}
-
 /// The moderation log, newest first.
 #[utoipa::path(get, path = "/api/v1/moderation/log", tag = "moderation", params(LogQueryParams),
     security(("session" = [])),
@@ -419,10 +377,8 @@ pub async fn log_filter(
 pub async fn log(state: web::Data<State>, viewer: Viewer, query: web::Query<LogQueryParams>) -> ApiResult {
     let user = viewer.require_user()?;
     let q = query.into_inner();
-    let filter =
-        log_filter(&state, q.action.as_deref(), q.actor.as_deref(), q.user.as_deref(), q.article.as_deref(), q.before)
-            .await?;
-    let page = moderation::log(&state.app, user, filter).await?;
+    let search = LogSearch { action: q.action, actor: q.actor, user: q.user, article: q.article, before: q.before };
+    let page = moderation::log(&state.app, user, search).await?;
     Ok(HttpResponse::Ok().json(LogJson {
         entries: page
             .entries

@@ -11,10 +11,9 @@ use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::profanity::ProfanityFilter;
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::http::api::moderation::{log_filter, user_action};
 use crate::http::extract::{safe_next, Csrf, Viewer};
 use crate::http::State;
-use crate::services::moderation::{self, CommentAction, QueueItem, QueueTab};
+use crate::services::moderation::{self, CommentAction, LogSearch, QueueItem, QueueTab, UserAction};
 use crate::services::{settings, threads};
 use crate::views::components::FormErrors;
 use crate::views::moderation::{self as view, HighlightKind, LogQuery, QueueItemView};
@@ -188,7 +187,7 @@ pub async fn act_on_user(
         None => None,
     };
     let on = form.on.as_deref().map(|v| matches!(v, "1" | "on" | "true"));
-    let action = user_action(&action, form.reason.as_deref(), days, on)?;
+    let action = UserAction::parse(&action, form.reason.as_deref(), days, on)?;
     let target = moderation::act_on_user(&state.app, &user, id, action).await?;
     let back =
         form.back.as_deref().map(|b| safe_next(Some(b))).unwrap_or_else(|| format!("/users/{}", target.username));
@@ -244,16 +243,14 @@ pub async fn log(
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
     let p = params.into_inner();
-    let filter =
-        log_filter(&state, p.action.as_deref(), p.actor.as_deref(), p.user.as_deref(), p.article.as_deref(), p.before)
-            .await?;
-    let page = moderation::log(&state.app, &user, filter).await?;
     let query = LogQuery {
-        action: p.action.unwrap_or_default(),
-        actor: p.actor.unwrap_or_default(),
-        user: p.user.unwrap_or_default(),
-        article: p.article.unwrap_or_default(),
+        action: p.action.clone().unwrap_or_default(),
+        actor: p.actor.clone().unwrap_or_default(),
+        user: p.user.clone().unwrap_or_default(),
+        article: p.article.clone().unwrap_or_default(),
     };
+    let search = LogSearch { action: p.action, actor: p.actor, user: p.user, article: p.article, before: p.before };
+    let page = moderation::log(&state.app, &user, search).await?;
     let ctx = context(&state, &mut viewer, &req);
     Ok(render(&viewer, StatusCode::OK, view::log_page(&ctx, &page, &query)))
 }
