@@ -4,7 +4,7 @@
 //!   database is down or the pool is exhausted) or `Internal` (our fault) in the `From` impls
 //!   below, which are the one place infrastructure errors are translated.
 //! - The HTTP layer maps `Error` to a status code with `Error::status` and renders it as a page
-//!   or as JSON (`http::api::ApiError`, `http::pages::PageError`).
+//!   or as JSON, chosen once by the route's scope (`http::errors`).
 
 use actix_web::http::StatusCode;
 

@@ -150,7 +150,7 @@ fn api_table() -> Table {
 }
 
 fn site_table() -> Table {
-    use pages::{account_emails, accounts, admin, articles, comments, moderation, newsletter};
+    use pages::{account_emails, accounts, admin, admin_newsletter, articles, comments, moderation, newsletter};
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);
     const STAFF: Access = Access::Role(Role::Moderator);
@@ -221,19 +221,19 @@ fn site_table() -> Table {
         .post("/admin/settings", ADMIN, admin::save_settings)
         .get("/admin/users", ADMIN, admin::users)
         .post("/admin/users/{username}/role", ADMIN, admin::set_role)
-        .get("/admin/newsletter", ADMIN, newsletter::dashboard)
-        .get("/admin/newsletter/subscribers.csv", ADMIN, newsletter::export_csv)
-        .post("/admin/newsletter/digest", ADMIN, newsletter::compose_digest)
-        .get("/admin/newsletter/issues/new", ADMIN, newsletter::new_issue)
-        .post("/admin/newsletter/issues", ADMIN, newsletter::create_issue)
-        .get("/admin/newsletter/issues/{id}", ADMIN, newsletter::show_issue)
-        .post("/admin/newsletter/issues/{id}", ADMIN, newsletter::update_issue)
-        .get("/admin/newsletter/issues/{id}/edit", ADMIN, newsletter::edit_issue)
-        .get("/admin/newsletter/issues/{id}/progress.json", ADMIN, newsletter::progress_json)
-        .post("/admin/newsletter/issues/{id}/test", ADMIN, newsletter::send_test)
-        .post("/admin/newsletter/issues/{id}/send", ADMIN, newsletter::send)
-        .post("/admin/newsletter/issues/{id}/resend-unknown", ADMIN, newsletter::resend_unknown)
-        .post("/admin/newsletter/issues/{id}/resend-failed", ADMIN, newsletter::resend_failed);
+        .get("/admin/newsletter", ADMIN, admin_newsletter::dashboard)
+        .get("/admin/newsletter/subscribers.csv", ADMIN, admin_newsletter::export_csv)
+        .post("/admin/newsletter/digest", ADMIN, admin_newsletter::compose_digest)
+        .get("/admin/newsletter/issues/new", ADMIN, admin_newsletter::new_issue)
+        .post("/admin/newsletter/issues", ADMIN, admin_newsletter::create_issue)
+        .get("/admin/newsletter/issues/{id}", ADMIN, admin_newsletter::show_issue)
+        .post("/admin/newsletter/issues/{id}", ADMIN, admin_newsletter::update_issue)
+        .get("/admin/newsletter/issues/{id}/edit", ADMIN, admin_newsletter::edit_issue)
+        .get("/admin/newsletter/issues/{id}/progress.json", ADMIN, admin_newsletter::progress_json)
+        .post("/admin/newsletter/issues/{id}/test", ADMIN, admin_newsletter::send_test)
+        .post("/admin/newsletter/issues/{id}/send", ADMIN, admin_newsletter::send)
+        .post("/admin/newsletter/issues/{id}/resend-unknown", ADMIN, admin_newsletter::resend_unknown)
+        .post("/admin/newsletter/issues/{id}/resend-failed", ADMIN, admin_newsletter::resend_failed);
     t
 }
 
