@@ -198,6 +198,16 @@ async fn submitted_token(
     Ok((token, Payload::from(body)))
 }
 
+/// Whether the request's CSRF token is the viewer's, and the body to extract from.
+async fn csrf_verdict(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> Result<(Result<(), Error>, Payload), actix_web::Error> {
+    let viewer = Viewer::extract(req).await?;
+    let (token, payload) = submitted_token(req, payload).await?;
+    Ok((viewer.check_csrf(token.as_deref()), payload))
+}
+
 /// Check the request's CSRF token, then extract `T` (`web::Form<_>`, `JsonObject<_>`, or `()`
 /// for a request without a body). A handler that changes state takes its input through this,
 /// so the check cannot be left out; the route-table test sends every such route without a token.
@@ -211,9 +221,8 @@ impl<T: FromRequest + 'static> FromRequest for Csrf<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let viewer = Viewer::extract(&req).await?;
-            let (token, mut payload) = submitted_token(&req, &mut payload).await?;
-            viewer.check_csrf(token.as_deref()).map_err(HttpError::from)?;
+            let (verdict, mut payload) = csrf_verdict(&req, &mut payload).await?;
+            verdict.map_err(HttpError::from)?;
             Ok(Csrf(T::from_request(&req, &mut payload).await.map_err(Into::into)?))
         })
     }
@@ -241,10 +250,9 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for CsrfDraft<T> {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let viewer = Viewer::extract(&req).await?;
-            let (token, mut payload) = submitted_token(&req, &mut payload).await?;
+            let (verdict, mut payload) = csrf_verdict(&req, &mut payload).await?;
             let form = web::Form::<T>::from_request(&req, &mut payload).await?.into_inner();
-            Ok(CsrfDraft { form, verdict: viewer.check_csrf(token.as_deref()) })
+            Ok(CsrfDraft { form, verdict })
         })
     }
 }
