@@ -17,7 +17,11 @@ use crate::views::feed::{atom, FeedView, CONTENT_TYPE};
 const FORMAT: &str = "atom-1";
 
 /// `/articles/{slug}/comments.atom`
-pub async fn article_feed(state: web::Data<State>, req: HttpRequest, slug: web::Path<String>) -> Result<HttpResponse, HttpError> {
+pub async fn article_feed(
+    state: web::Data<State>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, HttpError> {
     let article = articles::find_by_slug(&state.app, slug.into_inner(), false).await?;
     let base = &state.app.settings.base_url;
     let alternate_url = format!("{base}/articles/{}", article.slug);

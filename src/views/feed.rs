@@ -152,7 +152,10 @@ mod tests {
 
     #[test]
     fn markup_is_escaped_and_characters_xml_cannot_carry_are_dropped() {
-        assert_eq!(escaped(r#"<b a='1'>"Tom" & Jerry</b>"#, false), "&lt;b a=&apos;1&apos;&gt;&quot;Tom&quot; &amp; Jerry&lt;/b&gt;");
+        assert_eq!(
+            escaped(r#"<b a='1'>"Tom" & Jerry</b>"#, false),
+            "&lt;b a=&apos;1&apos;&gt;&quot;Tom&quot; &amp; Jerry&lt;/b&gt;"
+        );
         assert_eq!(escaped("a\u{0}b\u{1b}c\u{fffe}d\te\nf", false), "abcd\te\nf");
         assert_eq!(escaped("a\tb\nc", true), "a&#9;b&#10;c");
     }

@@ -78,7 +78,8 @@ fn parse(xml: &str) -> Feed {
                 author: text(author, "name"),
                 author_uri: text(author, "uri"),
                 link: child(e, "link").attribute("href").unwrap_or("").to_owned(),
-                in_reply_to: reply.map(|r| (r.attribute("ref").unwrap().to_owned(), r.attribute("href").unwrap().to_owned())),
+                in_reply_to: reply
+                    .map(|r| (r.attribute("ref").unwrap().to_owned(), r.attribute("href").unwrap().to_owned())),
                 content_type: content.attribute("type").unwrap_or("text").to_owned(),
                 content: content.text().unwrap_or("").to_owned(),
             }
@@ -293,11 +294,13 @@ async fn held_removed_and_deleted_comments_and_comments_on_drafts_never_appear()
     assert_eq!(anyone.get("/articles/scoop/comments.atom").await.status, StatusCode::NOT_FOUND, "a draft has no feed");
 
     // Once approved, and once the scoop is out again, they appear.
-    let approved =
-        moderator.api_post(&format!("/api/v1/moderation/comments/{held}/approve"), json!({})).await;
+    let approved = moderator.api_post(&format!("/api/v1/moderation/comments/{held}/approve"), json!({})).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
     articles::set_published(&app.app, Actor::Operator, "scoop".into(), true).await.unwrap();
-    assert_eq!(entry_ids(&fetch(&anyone, "/comments.atom").await), [on_draft, held, under_removed, kept].map(permalink));
+    assert_eq!(
+        entry_ids(&fetch(&anyone, "/comments.atom").await),
+        [on_draft, held, under_removed, kept].map(permalink)
+    );
 }
 
 #[tokio::test]
@@ -379,6 +382,9 @@ async fn pages_name_their_feeds_for_feed_readers_to_find() {
     anyone.get("/articles/budget").await.assert_contains(
         r#"<link rel="alternate" type="application/atom+xml" title="Comments on Title of budget" href="/articles/budget/comments.atom">"#,
     );
-    anyone.get("/").await.assert_contains(r#"type="application/atom+xml" title="Civil: latest comments" href="/comments.atom">"#);
+    anyone
+        .get("/")
+        .await
+        .assert_contains(r#"type="application/atom+xml" title="Civil: latest comments" href="/comments.atom">"#);
     assert_eq!(anyone.get("/articles/nowhere/comments.atom").await.status, StatusCode::NOT_FOUND);
 }
