@@ -6,6 +6,7 @@ pub mod admin;
 pub mod admin_newsletter;
 pub mod article;
 pub mod components;
+pub mod feed;
 pub mod layout;
 pub mod moderation;
 pub mod newsletter;
