@@ -175,7 +175,8 @@ pub fn verify(token: &str, secret: &SsoSecret, now: NaiveDateTime) -> Result<Ver
     // `verify_slice` compares in constant time.
     mac.verify_slice(&signature).map_err(|_| Refused::Signature)?;
 
-    let claims: Claims = serde_json::from_slice(&decode(payload, "the claims are not base64url")?).map_err(|e| Refused::Claims(e.to_string()))?;
+    let claims: Claims = serde_json::from_slice(&decode(payload, "the claims are not base64url")?)
+        .map_err(|e| Refused::Claims(e.to_string()))?;
     let exp = time(claims.exp, "exp")?;
     if now >= exp + LEEWAY {
         return Err(Refused::Expired);
@@ -204,12 +205,7 @@ pub fn verify(token: &str, secret: &SsoSecret, now: NaiveDateTime) -> Result<Ver
     }
     let email = EmailAddress::parse(&claims.email).map_err(|invalid| Refused::Claim("email", invalid.message))?;
     Ok(Verified {
-        identity: Identity {
-            subject: subject.to_owned(),
-            email,
-            username: claims.username,
-            name: claims.name,
-        },
+        identity: Identity { subject: subject.to_owned(), email, username: claims.username, name: claims.name },
         remember_until: exp + LEEWAY,
     })
 }

@@ -119,9 +119,8 @@ fn create_account(
             break;
         }
     }
-    let username = username.ok_or_else(|| {
-        Error::Conflict(Invalid::new("username", "No free username could be made for this reader."))
-    })?;
+    let username = username
+        .ok_or_else(|| Error::Conflict(Invalid::new("username", "No free username could be made for this reader.")))?;
     let username_key = username.key();
     let (email_key, email_verified_at) = email_key_and_verified(conn, profile.email, &username_key, None, now)?;
     let new = users::NewUser {

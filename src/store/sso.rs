@@ -10,11 +10,12 @@ use super::DbConnection;
 /// requests with one token at once both insert; the database lets one of them in.
 pub fn mark_used(conn: &mut DbConnection, token_hash: &str, expires_at: NaiveDateTime) -> QueryResult<bool> {
     use diesel::sql_types::{Text, Timestamp};
-    let inserted =
-        diesel::sql_query("INSERT INTO sso_tokens_used (token_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind::<Text, _>(token_hash)
-            .bind::<Timestamp, _>(expires_at)
-            .execute(conn)?;
+    let inserted = diesel::sql_query(
+        "INSERT INTO sso_tokens_used (token_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(token_hash)
+    .bind::<Timestamp, _>(expires_at)
+    .execute(conn)?;
     Ok(inserted == 1)
 }
 

@@ -180,7 +180,8 @@ async fn a_forged_token_is_refused() {
     // The claims of a real token changed to another reader's.
     let real = token(&claims(&app, "pub-1", "one", "One"));
     let parts: Vec<&str> = real.split('.').collect();
-    let swapped = format!("{}.{}.{}", parts[0], b64(claims(&app, "admin-1", "two", "Two").to_string().as_bytes()), parts[2]);
+    let swapped =
+        format!("{}.{}.{}", parts[0], b64(claims(&app, "admin-1", "two", "Two").to_string().as_bytes()), parts[2]);
     assert_refused(&app, &swapped, "signature").await;
     assert_refused(&app, "not.a.token", "malformed").await;
     assert_refused(&app, "", "malformed").await;
@@ -215,7 +216,10 @@ async fn a_token_works_once() {
     };
     assert_eq!(count().await, 1);
     app.advance(TimeDelta::minutes(6));
-    assert_eq!(sso(&mut anonymous(&app).await, &token(&claims(&app, "pub-1", "once", "Once"))).await.status, StatusCode::OK);
+    assert_eq!(
+        sso(&mut anonymous(&app).await, &token(&claims(&app, "pub-1", "once", "Once"))).await.status,
+        StatusCode::OK
+    );
     assert_eq!(count().await, 1, "the expired one was swept");
 }
 
@@ -323,6 +327,7 @@ async fn an_sso_account_has_no_password() {
     assert_eq!(reset.status, StatusCode::FORBIDDEN, "{}", reset.text);
     reset.assert_contains("single sign-on");
     let tries = anonymous(&app).await;
-    let refused = tries.api_post("/api/v1/session", json!({"login": "ada", "password": "a brand new passphrase"})).await;
+    let refused =
+        tries.api_post("/api/v1/session", json!({"login": "ada", "password": "a brand new passphrase"})).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

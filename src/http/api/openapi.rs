@@ -10,8 +10,8 @@ use utoipa::openapi::{ContentBuilder, Object, ObjectBuilder, Ref, RefOr, Respons
 use utoipa::{Modify, OpenApi};
 
 use super::moderation::*;
-use super::types::*;
 use super::sso::SsoRequest;
+use super::types::*;
 use super::{accounts, articles, comments, moderation, sso};
 use crate::http::extract::{session_cookie_name, CSRF_HEADER};
 
