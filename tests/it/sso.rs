@@ -106,7 +106,7 @@ async fn a_valid_token_makes_the_account_signs_it_in_and_it_can_post() {
     // The publisher vouches for the address: it is verified, and no verification mail is sent.
     let user = accounts::find_by_username(&app.app, "ada_lovelace").await.unwrap();
     assert_eq!(user.email, "pub-42@publisher.example");
-    assert_eq!(accounts::email_status(&app.app, user.id).await.unwrap().0, true);
+    assert!(accounts::email_status(&app.app, user.id).await.unwrap().0, "verified");
     app.deliver().await;
     assert!(app.smtp.messages().is_empty());
 }
@@ -150,7 +150,7 @@ async fn an_address_that_belongs_to_a_registered_account_stays_with_it() {
     owner.sign_in("owner@example.com", PASSWORD).await;
     assert_eq!(owner.api_get("/api/v1/session").await.body["user"]["username"], "owner");
     let made = accounts::find_by_username(&app.app, "owner-2").await.unwrap();
-    assert_eq!(accounts::email_status(&app.app, made.id).await.unwrap().0, false, "not verified for this account");
+    assert!(!accounts::email_status(&app.app, made.id).await.unwrap().0, "not verified for this account");
     app.deliver().await;
 }
 
