@@ -54,8 +54,9 @@ impl SsoSecret {
         Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length")
     }
 
-    /// Sign `claims` (a JSON object) as the publisher would: for tests and examples.
-    pub fn sign(&self, header: &str, claims: &str) -> String {
+    /// Sign `claims` (a JSON object) as the publisher would.
+    #[cfg(test)]
+    fn sign(&self, header: &str, claims: &str) -> String {
         let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims));
         let mut mac = self.mac();
         mac.update(signing_input.as_bytes());
