@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::domain::sso::SsoSecret;
 use crate::store::db::{Backend, SqliteSynchronous};
 
 /// Every setting, for `civil --help`. tests/it/cli.rs checks that it and the README name each of
@@ -50,6 +51,8 @@ SETTINGS (civil.toml key / environment variable, default):
                                                                   mon 08:00 (UTC)
   worker              CIVIL_WORKER              on                off: `civil serve` sends no mail
                                                                   (run `civil worker` separately)
+  sso_secret          CIVIL_SSO_SECRET          (none: off)       single sign-on: the HS256 secret (32+
+                                                                  characters) shared with the publisher's site
   [limits] table      CIVIL_LIMIT_<NAME>        see below         rate limit values:
       post_interval_seconds 5, new_account_post_interval_seconds 30, first_day_comments 10,
       flags_per_day 20, registrations_per_hour 5 (per IP), sign_in_failures_per_minute 6 (per IP),
@@ -89,6 +92,8 @@ pub struct Settings {
     pub mail_max_attempts: i32,
     pub worker: bool,
     pub digest_schedule: Option<crate::services::newsletter::DigestSchedule>,
+    /// Single sign-on is on when this is set.
+    pub sso_secret: Option<SsoSecret>,
 }
 
 /// Rate limit values. They hold per action and across instances: their state is in the database.
@@ -152,6 +157,7 @@ struct FileSettings {
     mail_max_attempts: Option<i32>,
     worker: Option<bool>,
     digest_schedule: Option<String>,
+    sso_secret: Option<String>,
 }
 
 /// One setting as an operator sets it: its key in `civil.toml` (for rate limits, its key in the
@@ -306,6 +312,12 @@ impl Settings {
                 &env("CIVIL_DIGEST_SCHEDULE").or(file.digest_schedule).unwrap_or_default(),
             )
             .map_err(anyhow::Error::msg)?,
+            sso_secret: env("CIVIL_SSO_SECRET")
+                .or(file.sso_secret)
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| SsoSecret::parse(&s))
+                .transpose()
+                .map_err(anyhow::Error::msg)?,
             worker: match env("CIVIL_WORKER") {
                 Some(v) => !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0"),
                 None => file.worker.unwrap_or(true),
@@ -425,6 +437,7 @@ mod tests {
         let s = Settings::from_sources(FileSettings::default(), env(&[])).unwrap();
         assert_eq!((s.mail_rate, s.mail_connections, s.mail_max_attempts), (200, 16, 6));
         assert!(s.worker && s.smtp_url.is_none() && s.digest_schedule.is_none());
+        assert!(s.sso_secret.is_none(), "single sign-on is off unless set");
         let s = Settings::from_sources(FileSettings::default(), env(&[("CIVIL_MAIL_CONNECTIONS", "500")])).unwrap();
         assert_eq!(s.mail_connections, 64, "capped");
     }
@@ -463,6 +476,15 @@ mod tests {
             });
             assert!(read, "{} (for {}) is not read", name.env, name.key);
         }
+    }
+
+    #[test]
+    fn the_sso_secret_is_long_enough_and_never_printed() {
+        let secret = "a-secret-of-at-least-32-characters-0123";
+        let s = Settings::from_sources(FileSettings::default(), env(&[("CIVIL_SSO_SECRET", secret)])).unwrap();
+        assert_eq!(s.sso_secret, Some(SsoSecret::parse(secret).unwrap()));
+        assert!(!format!("{s:?}").contains(secret));
+        assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_SSO_SECRET", "short")])).is_err());
     }
 
     #[test]

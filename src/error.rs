@@ -31,6 +31,9 @@ pub enum Error {
     BadCredentials,
     #[error("{0}")]
     Forbidden(String),
+    /// A single sign-on token was refused (expired, forged, replayed...): the message says why.
+    #[error("{0}")]
+    SsoRefused(String),
     #[error("This form has expired or did not come from this site. Reload the page and try again.")]
     Csrf,
     #[error("The discussion on this article is closed.")]
@@ -64,7 +67,7 @@ impl Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Unauthenticated | Error::BadCredentials => StatusCode::UNAUTHORIZED,
+            Error::Unauthenticated | Error::BadCredentials | Error::SsoRefused(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) | Error::Csrf => StatusCode::FORBIDDEN,
             Error::Closed => StatusCode::CONFLICT,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -84,6 +87,7 @@ impl Error {
             Error::Unauthenticated => "unauthenticated",
             Error::BadCredentials => "invalid_credentials",
             Error::Forbidden(_) => "forbidden",
+            Error::SsoRefused(_) => "sso_refused",
             Error::Csrf => "csrf",
             Error::Closed => "closed",
             Error::RateLimited { .. } => "rate_limited",

@@ -12,6 +12,7 @@ pub mod password;
 pub mod profanity;
 pub mod role;
 pub mod site;
+pub mod sso;
 pub mod thread;
 pub mod username;
 

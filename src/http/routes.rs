@@ -124,7 +124,7 @@ impl Table {
 }
 
 fn api_table() -> Table {
-    use api::{accounts, articles, comments, moderation, openapi};
+    use api::{accounts, articles, comments, moderation, openapi, sso};
     use Access::{Anyone, Role as Needs, SignedIn};
     let mut t = Table::new(API_PREFIX);
     t.get("/openapi.json", Anyone, openapi::document)
@@ -132,6 +132,7 @@ fn api_table() -> Table {
         .get("/session", Anyone, accounts::get_session)
         .post("/session", Anyone, accounts::create_session)
         .add(Method::DELETE, "/session", Anyone, accounts::delete_session)
+        .post("/sso", Anyone, sso::sign_in)
         .get("/articles", Anyone, articles::list)
         .post("/articles", Needs(Role::Admin), articles::create)
         .get("/articles/{slug}", Anyone, articles::show)
@@ -150,7 +151,7 @@ fn api_table() -> Table {
 }
 
 fn site_table() -> Table {
-    use pages::{account_emails, accounts, admin, admin_newsletter, articles, comments, moderation, newsletter};
+    use pages::{account_emails, accounts, admin, admin_newsletter, articles, comments, moderation, newsletter, sso};
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);
     const STAFF: Access = Access::Role(Role::Moderator);
@@ -175,6 +176,7 @@ fn site_table() -> Table {
         .get("/signin", Anyone, accounts::sign_in_form)
         .post("/signin", Anyone, accounts::sign_in)
         .post("/signout", Anyone, accounts::sign_out)
+        .post("/sso", Anyone, sso::sign_in)
         .get("/users/{username}", Anyone, accounts::profile)
         .get("/setup", Anyone, accounts::setup_form)
         .post("/setup", Anyone, accounts::setup)

@@ -10,6 +10,7 @@ use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
 use crate::domain::links::{LinkState, RESET_RESEND_AFTER, RESET_VALID, VERIFY_RESEND_AFTER, VERIFY_VALID};
 use crate::domain::password::NewPassword;
+use crate::domain::sso::NO_PASSWORD;
 use crate::email::templates;
 // Other services name the site through this module.
 pub use crate::email::templates::Site;
@@ -136,7 +137,8 @@ pub async fn forgot_password(app: &App, email: &str, ip: Option<&str>) -> Result
             None => rate_limits::record(conn, Action::PasswordReset, &subject, now)?,
         };
         let user = users::find_by_email_key(conn, &email.key())?;
-        let Some(user) = user else {
+        // An account made by single sign-on gets no link: it has no password to reset.
+        let Some(user) = user.filter(|u| u.sso_subject.is_none()) else {
             return Ok(());
         };
         if tokens_store::latest_email_token_at(conn, user.id, "reset")?.is_some_and(|at| at + RESET_RESEND_AFTER > now)
@@ -187,6 +189,11 @@ pub async fn reset_password(app: &App, token: String, password: String) -> Resul
         let Some((token_id, user_id)) = token_state(conn, "reset", &token, now)? else {
             return Ok(None);
         };
+        // The note to an address's owner (see `queue_address_taken_notice`) carries a link; it
+        // must not give an account made by single sign-on a password behind the publisher's back.
+        if users::find(conn, user_id)?.is_some_and(|u| u.sso_subject.is_some()) {
+            return Err(Error::forbidden(NO_PASSWORD));
+        }
         if tokens_store::use_email_token(conn, token_id, now)? == 0 {
             return Ok(None);
         }

@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::domain::email::EmailAddress;
 use crate::domain::password::{LoginPassword, NewPassword};
 use crate::domain::role::Role;
+use crate::domain::sso::NO_PASSWORD;
 use crate::domain::username::{DisplayName, Username};
 use crate::domain::Invalid;
 use crate::error::Error;
@@ -153,6 +154,8 @@ fn insert_user(
         password_hash: hash,
         role: role.as_str(),
         created_at: now,
+        sso_subject: None,
+        email_verified_at: None,
     };
     let user = users::insert(conn, &new).map(User::from).map_err(|e| {
         // Another request took the name (or the address) between the check and the insert.
@@ -279,6 +282,7 @@ async fn start_session_after(app: &App, user: User, attempt: Option<SignInAttemp
 /// never slow the owner signing in from another.
 pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>) -> Result<Session, Error> {
     let login_key = login.trim().to_lowercase();
+    let typed = login_key.clone();
     if login_key.is_empty() {
         return Err(Invalid::new("login", "Enter your username or email address.").into());
     }
@@ -306,9 +310,14 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
         }
         None => (app.db(move |conn| Ok(users::find_by_login(conn, &login_key)?)).await?, None),
     };
-    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    // An account made by single sign-on has no password: it is checked against the dummy
+    // hash, so that it takes as long as any other failure.
+    let stored = row.as_ref().filter(|r| r.sso_subject.is_none()).map(|r| r.password_hash.clone());
     let ok = app.passwords.verify(password.expose().to_owned(), stored).await?;
     match row {
+        // Told only to whoever names it by its username, which is public anyway: an address
+        // stays as private as at registration.
+        Some(row) if row.sso_subject.is_some() && row.username_key == typed => Err(Error::forbidden(NO_PASSWORD)),
         Some(row) if ok => start_session_after(app, User::from(row), attempt).await,
         _ => Err(Error::BadCredentials),
     }

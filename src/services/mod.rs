@@ -11,8 +11,9 @@
 //! 4. `settings`: the site settings admins change (saving a shorter auto-close closes threads);
 //! 5. `newsletter`, `account_emails`: subscribers and issues, then the messages accounts get;
 //! 6. `accounts`: registration, sessions, roles;
-//! 7. `comments`: writing (post, edit, delete, vote) and screening what is written;
-//! 8. `moderation`: flags, the queue, decisions, sanctions and the log.
+//! 7. `sso`: single sign-on with the publisher's site (finds or makes accounts, starts sessions);
+//! 8. `comments`: writing (post, edit, delete, vote) and screening what is written;
+//! 9. `moderation`: flags, the queue, decisions, sanctions and the log.
 //!
 //! Privileged use cases take the acting `User` (or an `Actor`, where the command line calls
 //! them too) and check it with `require_role`, the one authorisation rule, so no caller, page,
@@ -28,11 +29,12 @@ pub mod newsletter;
 pub mod passwords;
 pub mod rate_limits;
 pub mod settings;
+pub mod sso;
 pub mod threads;
 pub mod tokens;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 12] = [
+pub const ORDER: [&str; 13] = [
     "tokens",
     "passwords",
     "rate_limits",
@@ -43,6 +45,7 @@ pub const ORDER: [&str; 12] = [
     "newsletter",
     "account_emails",
     "accounts",
+    "sso",
     "comments",
     "moderation",
 ];

@@ -13,6 +13,7 @@ pub mod rate_events;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod sso;
 pub mod users;
 
 pub use db::{DbConnection, DbPool};

@@ -22,6 +22,14 @@ diesel::table! {
         approved_comments -> BigInt,
         notify_replies -> Bool,
         notify_token -> Nullable<Text>,
+        sso_subject -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sso_tokens_used (token_hash) {
+        token_hash -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -250,4 +258,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     email_tokens,
     workers,
+    sso_tokens_used,
 );

@@ -30,7 +30,13 @@ pub struct UserRow {
     pub approved_comments: i64,
     pub notify_replies: bool,
     pub notify_token: Option<String>,
+    /// The publisher's id for an account made by single sign-on. Such an account has no
+    /// password (`password_hash` is `NO_PASSWORD`): it signs in only through the publisher.
+    pub sso_subject: Option<String>,
 }
+
+/// The `password_hash` of an account that has no password: no password verifies against it.
+pub const NO_PASSWORD: &str = "";
 
 impl UserRow {
     /// Whether `email` is this account's own address (see above).
@@ -56,6 +62,8 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub role: &'a str,
     pub created_at: NaiveDateTime,
+    pub sso_subject: Option<&'a str>,
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<UserRow> {
@@ -133,4 +141,27 @@ pub fn set_notify_replies(conn: &mut DbConnection, id: i64, on: bool, token: &st
 
 pub fn find_by_notify_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<UserRow>> {
     users::table.filter(users::notify_token.eq(token)).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_sso_subject(conn: &mut DbConnection, subject: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::sso_subject.eq(subject)).select(UserRow::as_select()).first(conn).optional()
+}
+
+/// What the publisher says of an SSO account at each sign-in: its display name and address.
+pub fn set_sso_profile(
+    conn: &mut DbConnection,
+    id: i64,
+    display_name: Option<&str>,
+    email: &str,
+    email_key: &str,
+    email_verified_at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::display_name.eq(display_name),
+            users::email.eq(email),
+            users::email_key.eq(email_key),
+            users::email_verified_at.eq(email_verified_at),
+        ))
+        .execute(conn)
 }

@@ -8,14 +8,14 @@ use crate::http::extract::{csrf_cookie, expired_session_cookie, session_cookie, 
 use crate::http::State;
 use crate::services::accounts::{self, Registration, Session};
 
-fn session_response(state: &State, status: StatusCode, session: Session) -> HttpResponse {
+pub(super) fn session_response(state: &State, status: StatusCode, session: Session) -> HttpResponse {
     let settings = &state.app.settings;
     HttpResponse::build(status)
         .cookie(session_cookie(&session, settings.secure_cookies()))
         .json(SessionResponse { user: Some(UserJson::from(&session.user)), csrf_token: session.csrf_token })
 }
 
-async fn replace_session(state: &State, viewer: &Viewer) {
+pub(super) async fn replace_session(state: &State, viewer: &Viewer) {
     if let Some(old) = &viewer.session {
         let _ = accounts::sign_out(&state.app, &old.token).await;
     }

@@ -7,6 +7,7 @@ pub mod articles;
 pub mod comments;
 pub mod moderation;
 pub mod openapi;
+pub mod sso;
 pub mod types;
 
 use actix_web::error::{JsonPayloadError, QueryPayloadError};

@@ -10,8 +10,9 @@ use utoipa::openapi::{ContentBuilder, Object, ObjectBuilder, Ref, RefOr, Respons
 use utoipa::{Modify, OpenApi};
 
 use super::moderation::*;
+use super::sso::SsoRequest;
 use super::types::*;
-use super::{accounts, articles, comments, moderation};
+use super::{accounts, articles, comments, moderation, sso};
 use crate::http::extract::{session_cookie_name, CSRF_HEADER};
 
 #[derive(OpenApi)]
@@ -26,6 +27,7 @@ use crate::http::extract::{session_cookie_name, CSRF_HEADER};
         accounts::get_session,
         accounts::create_session,
         accounts::delete_session,
+        sso::sign_in,
         articles::list,
         articles::show,
         articles::create,
@@ -46,6 +48,7 @@ use crate::http::extract::{session_cookie_name, CSRF_HEADER};
         ErrorDetail,
         AccountRequest,
         SessionRequest,
+        SsoRequest,
         SessionResponse,
         UserJson,
         ArticleRequest,

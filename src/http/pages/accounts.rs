@@ -14,7 +14,7 @@ use crate::views::components::FormErrors;
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
-    next: Option<String>,
+    pub(super) next: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +48,7 @@ impl RegisterForm {
 }
 
 /// Sign in: set the session cookie and go on.
-fn signed_in(state: &State, session: Session, next: &LocalPath) -> HttpResponse {
+pub(super) fn signed_in(state: &State, session: Session, next: &LocalPath) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((actix_web::http::header::LOCATION, next.as_str()))
         .cookie(session_cookie(&session, state.app.settings.secure_cookies()))
@@ -56,7 +56,7 @@ fn signed_in(state: &State, session: Session, next: &LocalPath) -> HttpResponse 
 }
 
 /// A new session replaces any the browser had, so a token fixed before sign-in is worthless.
-async fn end_previous_session(state: &State, viewer: &Viewer) {
+pub(super) async fn end_previous_session(state: &State, viewer: &Viewer) {
     if let Some(old) = &viewer.session {
         let _ = accounts::sign_out(&state.app, &old.token).await;
     }

@@ -8,6 +8,7 @@ pub mod articles;
 pub mod comments;
 pub mod moderation;
 pub mod newsletter;
+pub mod sso;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
