@@ -7,6 +7,7 @@
 //! 1. `tokens`, `passwords`, `rate_limits`: building blocks with no rules of their own;
 //! 2. `articles`: what there is to discuss;
 //! 3. `threads`: a thread as a whole: paging, status changes with their counts, closing;
+//!    `embeds`: the sites allowed to embed, external threads and their counts;
 //! 4. `settings`: the site settings admins change (saving a shorter auto-close closes threads);
 //! 5. `newsletter`, `account_emails`: subscribers and issues, then the messages accounts get;
 //! 6. `accounts`: registration, sessions, roles;
@@ -21,6 +22,7 @@ pub mod account_emails;
 pub mod accounts;
 pub mod articles;
 pub mod comments;
+pub mod embeds;
 pub mod moderation;
 pub mod newsletter;
 pub mod passwords;
@@ -30,12 +32,13 @@ pub mod threads;
 pub mod tokens;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 11] = [
+pub const ORDER: [&str; 12] = [
     "tokens",
     "passwords",
     "rate_limits",
     "articles",
     "threads",
+    "embeds",
     "settings",
     "newsletter",
     "account_emails",

@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod comments;
 pub mod db;
+pub mod embeds;
 pub mod moderation;
 pub mod moderation_log;
 pub mod newsletter;
