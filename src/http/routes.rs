@@ -124,7 +124,7 @@ impl Table {
 }
 
 fn api_table() -> Table {
-    use api::{accounts, articles, comments, moderation, openapi};
+    use api::{accounts, articles, comments, counts, moderation, openapi};
     use Access::{Anyone, Role as Needs, SignedIn};
     let mut t = Table::new(API_PREFIX);
     t.get("/openapi.json", Anyone, openapi::document)
@@ -145,7 +145,8 @@ fn api_table() -> Table {
         .get("/moderation/queue/counts", Needs(Role::Moderator), moderation::queue_counts)
         .post("/moderation/comments/{id}/{action}", Needs(Role::Moderator), moderation::act_on_comment)
         .post("/moderation/users/{id}/{action}", Needs(Role::Moderator), moderation::act_on_user)
-        .get("/moderation/log", Needs(Role::Moderator), moderation::log);
+        .get("/moderation/log", Needs(Role::Moderator), moderation::log)
+        .get("/counts", Anyone, counts::counts);
     t
 }
 
@@ -161,6 +162,7 @@ fn site_table() -> Table {
         .get("/", Anyone, articles::home)
         .get("/articles/{slug}", Anyone, articles::show)
         .post("/articles/{slug}/comments", Anyone, comments::post)
+        .get("/embed/thread", Anyone, super::embed::thread)
         .get("/comments/{id}", Anyone, comments::permalink)
         .get("/comments/{id}/edit", SignedIn, comments::edit_form)
         .post("/comments/{id}/edit", SignedIn, comments::edit)

@@ -11,7 +11,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::moderation::*;
 use super::types::*;
-use super::{accounts, articles, comments, moderation};
+use super::counts::CountsJson;
+use super::{accounts, articles, comments, counts, moderation};
 use crate::http::extract::{session_cookie_name, CSRF_HEADER};
 
 #[derive(OpenApi)]
@@ -40,6 +41,7 @@ use crate::http::extract::{session_cookie_name, CSRF_HEADER};
         moderation::act_on_comment,
         moderation::act_on_user,
         moderation::log,
+        counts::counts,
     ),
     components(schemas(
         ErrorBody,
@@ -72,6 +74,7 @@ use crate::http::extract::{session_cookie_name, CSRF_HEADER};
         UserActionRequest,
         LogEntryJson,
         LogJson,
+        CountsJson,
     ))
 )]
 pub struct ApiDoc;
