@@ -123,7 +123,14 @@ impl ThreadCache {
         }
     }
 
-    pub fn get(&self, article_id: i64, links: Links, sort: Sort, after: Option<Cursor>, version: i64) -> Option<Arc<str>> {
+    pub fn get(
+        &self,
+        article_id: i64,
+        links: Links,
+        sort: Sort,
+        after: Option<Cursor>,
+        version: i64,
+    ) -> Option<Arc<str>> {
         if self.max_entries == 0 {
             return None;
         }
@@ -238,7 +245,10 @@ mod tests {
             cache.put(2, Links::Local, Sort::Oldest, after(id), 1, html(1000));
             // Readers keep reading the hot first page meanwhile.
             if id % 50 == 0 {
-                assert!(cache.get(1, Links::Local, Sort::Oldest, None, 1).is_some(), "the hot page is still there at {id}");
+                assert!(
+                    cache.get(1, Links::Local, Sort::Oldest, None, 1).is_some(),
+                    "the hot page is still there at {id}"
+                );
             }
             let (entries, bytes) = cache.usage();
             assert!(bytes <= 100 * (1000 + ENTRY_OVERHEAD) && entries <= 100);
@@ -261,7 +271,10 @@ mod tests {
         }
         assert_eq!(cache.usage(), (2, 2 * (5 + ENTRY_OVERHEAD)));
         assert!(cache.lru.lock().unwrap().slots.len() <= 3, "evicted slots are reused");
-        assert!(cache.get(49, Links::Local, Sort::Newest, None, 1).is_some() && cache.get(48, Links::Local, Sort::Newest, None, 1).is_some());
+        assert!(
+            cache.get(49, Links::Local, Sort::Newest, None, 1).is_some()
+                && cache.get(48, Links::Local, Sort::Newest, None, 1).is_some()
+        );
     }
 
     #[test]

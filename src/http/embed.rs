@@ -32,9 +32,11 @@ pub async fn thread(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
-    let url = query.url.as_deref().filter(|u| !u.trim().is_empty()).ok_or_else(|| {
-        Error::BadRequest("Give the article's address: /embed/thread?url=https://…".into())
-    })?;
+    let url = query
+        .url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| Error::BadRequest("Give the article's address: /embed/thread?url=https://…".into()))?;
     let article = embeds::thread_for(&state.app, url, query.title.as_deref()).await?;
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), None, None)?;
     let sort = thread_query.sort;

@@ -151,7 +151,9 @@ fn api_table() -> Table {
 }
 
 fn site_table() -> Table {
-    use pages::{account_emails, accounts, admin, admin_newsletter, articles, comments, moderation, newsletter};
+    use pages::{
+        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter,
+    };
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);
     const STAFF: Access = Access::Role(Role::Moderator);
@@ -223,6 +225,11 @@ fn site_table() -> Table {
         .post("/admin/settings", ADMIN, admin::save_settings)
         .get("/admin/users", ADMIN, admin::users)
         .post("/admin/users/{username}/role", ADMIN, admin::set_role)
+        .get("/admin/sites", ADMIN, admin_embeds::sites)
+        .post("/admin/sites", ADMIN, admin_embeds::add_site)
+        .post("/admin/sites/{id}/delete", ADMIN, admin_embeds::remove_site)
+        .get("/admin/threads", ADMIN, admin_embeds::threads)
+        .post("/admin/threads/{id}/{action}", ADMIN, admin_embeds::change_thread)
         .get("/admin/newsletter", ADMIN, admin_newsletter::dashboard)
         .get("/admin/newsletter/subscribers.csv", ADMIN, admin_newsletter::export_csv)
         .post("/admin/newsletter/digest", ADMIN, admin_newsletter::compose_digest)

@@ -9,9 +9,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, Securi
 use utoipa::openapi::{ContentBuilder, Object, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
+use super::counts::CountsJson;
 use super::moderation::*;
 use super::types::*;
-use super::counts::CountsJson;
 use super::{accounts, articles, comments, counts, moderation};
 use crate::http::extract::{session_cookie_name, CSRF_HEADER};
 

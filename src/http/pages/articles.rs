@@ -4,11 +4,11 @@ use serde::Deserialize;
 
 use super::{context, render, PageResult};
 use crate::error::Error;
+use crate::http::cache::Links;
 use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles::{self, Article};
 use crate::services::threads::ThreadQuery;
-use crate::http::cache::Links;
 use crate::views::article::{article_page, ArticlePage, CommentFormState, Discussion};
 
 pub async fn home(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
@@ -61,7 +61,8 @@ pub async fn render_article(
 ) -> PageResult {
     let ctx = context(state, viewer, req);
     let sort = query.sort;
-    let thread = crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft, Links::Local).await?;
+    let thread =
+        crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft, Links::Local).await?;
     let top_level_draft = draft.parent_id.is_none();
     let user = viewer.user();
     let page = ArticlePage {
