@@ -316,7 +316,7 @@ pub async fn merge(app: &App, by: Actor<'_>, from: i64, into: i64) -> Result<Art
             let note = format!("merged in {:?} ({})", source.title, source.canonical_url.unwrap_or_default());
             moderation_log::write(conn, &NewLogEntry::thread_changed(admin, into, "merge_thread", &note, clock.now()))?;
         }
-        Ok(external(conn, into)?)
+        external(conn, into)
     })
     .await
 }
