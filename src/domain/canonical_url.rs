@@ -284,7 +284,8 @@ mod tests {
             "[a-zA-Z][a-zA-Z0-9]{0,8}(\\.[a-zA-Z]{2,4}){1,2}",
             prop::option::of(prop::sample::select(vec![80u16, 443, 8080])),
             "(/[a-zA-Z0-9._~%-]{0,8}){0,3}",
-            prop::collection::vec(("[a-z]{1,3}", "[a-zA-Z0-9 %+]{0,4}"), 0..4),
+            // No bare spaces: a URL parser trims them from the ends of the input.
+            prop::collection::vec(("[a-z]{1,3}", "[a-zA-Z0-9%+]{0,4}(%20)?"), 0..4),
             prop::option::of("[a-z0-9]{0,6}"),
             "[a-z ,]{0,8}",
         )
