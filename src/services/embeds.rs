@@ -136,19 +136,29 @@ fn free_slug(conn: &mut DbConnection, title: &str) -> Result<String, Error> {
 /// renames it. A page on a site that is not allowed gets nothing and creates nothing.
 pub async fn thread_for(app: &App, url: &str, title: Option<&str>) -> Result<ArticleRow, Error> {
     let url = ArticleUrl::parse(url)?;
+    // Every view but the first only reads, and must not queue for the writer.
+    if let Some(article) = find(app, url.clone()).await? {
+        return Ok(article);
+    }
     match find_or_create(app, url.clone(), title).await {
         // Another instance created it between our look and our insert (PostgreSQL runs writers
         // side by side): it is there to read now.
-        Err(Error::Conflict(raced)) => {
-            let configured = app.settings.embed_origins.clone();
-            app.db(move |conn| {
-                let meaningful = allowed(conn, &configured, &url.origin())?.map(|s| s.meaningful).unwrap_or_default();
-                embeds::find_external(conn, url.canonical(&meaningful).as_str())?.ok_or(Error::Conflict(raced))
-            })
-            .await
-        }
+        Err(Error::Conflict(raced)) => find(app, url).await?.ok_or(Error::Conflict(raced)),
         other => other,
     }
+}
+
+/// The thread for `url`, if its site is allowed and it has one.
+async fn find(app: &App, url: ArticleUrl) -> Result<Option<ArticleRow>, Error> {
+    let configured = app.settings.embed_origins.clone();
+    app.db(move |conn| {
+        let origin = url.origin();
+        let Some(site) = allowed(conn, &configured, &origin)? else {
+            return Err(not_allowed(&origin));
+        };
+        Ok(embeds::find_external(conn, url.canonical(&site.meaningful).as_str())?)
+    })
+    .await
 }
 
 async fn find_or_create(app: &App, url: ArticleUrl, title: Option<&str>) -> Result<ArticleRow, Error> {
