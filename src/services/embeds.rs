@@ -274,7 +274,8 @@ pub async fn rename(app: &App, by: Actor<'_>, id: i64, title: &str) -> Result<()
 }
 
 /// Give a thread a new address (its article moved on the publisher's site). The new address
-/// is normalised with its own site's parameters; one another thread has is refused.
+/// is normalised with its own site's parameters; one another thread has, or one on a site that
+/// may not embed, is refused.
 pub async fn move_to(app: &App, by: Actor<'_>, id: i64, url: &str) -> Result<(), Error> {
     let admin = by.require(Role::Admin)?.map(|u| u.id);
     let url = ArticleUrl::parse(url)?;
@@ -282,8 +283,12 @@ pub async fn move_to(app: &App, by: Actor<'_>, id: i64, url: &str) -> Result<(),
     let clock = app.clock.clone();
     app.write(move |conn| {
         let before = external(conn, id)?;
-        let meaningful = allowed(conn, &configured, &url.origin())?.map(|s| s.meaningful).unwrap_or_default();
-        let canonical = url.canonical(&meaningful);
+        let origin = url.origin();
+        let Some(site) = allowed(conn, &configured, &origin)? else {
+            // Its embed could never show it there.
+            return Err(Invalid::new("url", format!("{origin} may not embed: allow the site first.")).into());
+        };
+        let canonical = url.canonical(&site.meaningful);
         let taken =
             || Error::Conflict(Invalid::new("url", "Another thread already has that address: merge the two instead."));
         match embeds::find_external(conn, canonical.as_str())? {

@@ -220,6 +220,11 @@ async fn admins_rename_move_merge_and_close_external_threads() {
     let clash = admin.submit("/admin/threads", &format!("/admin/threads/{}/move", a.id), &[("url", other_story)]).await;
     assert_eq!(clash.status, StatusCode::CONFLICT);
     clash.assert_contains("Another thread already has that address");
+    let off_site = admin
+        .submit("/admin/threads", &format!("/admin/threads/{}/move", a.id), &[("url", "https://evil.example/a")])
+        .await;
+    assert_eq!(off_site.status, StatusCode::UNPROCESSABLE_ENTITY);
+    off_site.assert_contains("https://evil.example may not embed: allow the site first.");
     let moved_to = "https://news.example.com/2026/ai-story-updated";
     let moved = admin
         .submit("/admin/threads", &format!("/admin/threads/{}/move", a.id), &[("url", &format!("{moved_to}#x"))])
