@@ -6,6 +6,7 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::domain::sso::SsoSecret;
+use crate::domain::canonical_url::Origin;
 use crate::store::db::{Backend, SqliteSynchronous};
 
 /// Every setting, for `civil --help`. tests/it/cli.rs checks that it and the README name each of
@@ -36,6 +37,10 @@ SETTINGS (civil.toml key / environment variable, default):
                                                 errors only)
   trusted_proxies     CIVIL_TRUSTED_PROXIES     (none)            comma-separated proxy IPs whose
                                                                   X-Forwarded-For is believed
+  embed_origins       CIVIL_EMBED_ORIGINS       (none)            comma-separated origins whose pages may
+                                                                  embed discussions, e.g.
+                                                                  https://news.example.com (admins add
+                                                                  more at /admin/sites)
   rate_limits         CIVIL_RATE_LIMITS         on                off turns every rate limit off
                                                                   (for load tests and benchmarks)
   smtp_url            CIVIL_SMTP_URL            (none)            smtp://user:pass@host:587?tls=required,
@@ -83,6 +88,8 @@ pub struct Settings {
     pub thread_cache_mb: usize,
     pub log: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Sites whose pages may embed discussions, beside the admins' list (`/admin/sites`).
+    pub embed_origins: Vec<Origin>,
     pub rate_limits: bool,
     pub limits: Limits,
     pub smtp_url: Option<String>,
@@ -148,6 +155,7 @@ struct FileSettings {
     thread_cache_mb: Option<usize>,
     log: Option<String>,
     trusted_proxies: Option<Vec<String>>,
+    embed_origins: Option<Vec<String>>,
     rate_limits: Option<bool>,
     limits: Option<Limits>,
     smtp_url: Option<String>,
@@ -292,6 +300,15 @@ impl Settings {
             .filter(|ip| !ip.is_empty())
             .map(|ip| ip.parse().map_err(|_| anyhow::anyhow!("trusted proxy {ip:?} is not an IP address")))
             .collect::<anyhow::Result<_>>()?,
+            embed_origins: match env("CIVIL_EMBED_ORIGINS") {
+                Some(list) => list.split(',').map(str::to_owned).collect::<Vec<_>>(),
+                None => file.embed_origins.unwrap_or_default(),
+            }
+            .iter()
+            .map(|origin| origin.trim())
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| Origin::parse(origin).map_err(|e| anyhow::anyhow!("embed origin {origin:?}: {e}")))
+            .collect::<anyhow::Result<_>>()?,
             rate_limits: match env("CIVIL_RATE_LIMITS") {
                 Some(v) => match v.to_ascii_lowercase().as_str() {
                     "on" | "true" | "1" => true,
@@ -430,6 +447,24 @@ mod tests {
         assert_eq!(s.limits.post_interval_seconds, 5);
         assert_eq!(s.trusted_proxies, vec!["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]);
         assert!(Settings::from_sources(FileSettings::default(), env(&[("CIVIL_TRUSTED_PROXIES", "nonsense")])).is_err());
+    }
+
+    #[test]
+    fn embed_origins_are_parsed_origins() {
+        let file: FileSettings = toml::from_str("embed_origins = [\"https://News.example.com/\"]").unwrap();
+        let s = Settings::from_sources(file, env(&[])).unwrap();
+        assert_eq!(s.embed_origins, vec![Origin::parse("https://news.example.com").unwrap()]);
+        let s = Settings::from_sources(
+            FileSettings::default(),
+            env(&[("CIVIL_EMBED_ORIGINS", "https://a.example, http://localhost:8000")]),
+        )
+        .unwrap();
+        assert_eq!(s.embed_origins.len(), 2);
+        assert!(Settings::from_sources(
+            FileSettings::default(),
+            env(&[("CIVIL_EMBED_ORIGINS", "https://a.example/page")])
+        )
+        .is_err());
     }
 
     #[test]

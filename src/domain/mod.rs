@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod article;
+pub mod canonical_url;
 pub mod comment_body;
 pub mod email;
 pub mod links;

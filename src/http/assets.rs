@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 const FILES: &[(&str, &str, &[u8])] = &[
     ("civil.css", "text/css; charset=utf-8", include_bytes!("../../assets/civil.css")),
     ("civil.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/civil.js")),
+    ("count.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/count.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/favicon.svg")),
 ];
 

@@ -14,9 +14,18 @@ use std::sync::{Arc, Mutex};
 
 use crate::domain::thread::{Cursor, Sort};
 
+/// How a rendering links to Civil: by path on Civil's own pages, or by full URL in a fragment
+/// that another site includes (the embed), where a path would name the publisher's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Links {
+    Local,
+    Absolute,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     article_id: i64,
+    links: Links,
     sort: Sort,
     after: Option<Cursor>,
 }
@@ -114,11 +123,18 @@ impl ThreadCache {
         }
     }
 
-    pub fn get(&self, article_id: i64, sort: Sort, after: Option<Cursor>, version: i64) -> Option<Arc<str>> {
+    pub fn get(
+        &self,
+        article_id: i64,
+        links: Links,
+        sort: Sort,
+        after: Option<Cursor>,
+        version: i64,
+    ) -> Option<Arc<str>> {
         if self.max_entries == 0 {
             return None;
         }
-        let key = Key { article_id, sort, after };
+        let key = Key { article_id, links, sort, after };
         let mut lru = self.lru.lock().unwrap_or_else(|e| e.into_inner());
         let at = *lru.index.get(&key)?;
         if lru.slots[at].version != version {
@@ -128,12 +144,12 @@ impl ThreadCache {
         Some(lru.slots[at].html.clone())
     }
 
-    pub fn put(&self, article_id: i64, sort: Sort, after: Option<Cursor>, version: i64, html: Arc<str>) {
+    pub fn put(&self, article_id: i64, links: Links, sort: Sort, after: Option<Cursor>, version: i64, html: Arc<str>) {
         let cost = html.len() + ENTRY_OVERHEAD;
         if self.max_entries == 0 || cost > self.max_bytes {
             return;
         }
-        let key = Key { article_id, sort, after };
+        let key = Key { article_id, links, sort, after };
         let mut guard = self.lru.lock().unwrap_or_else(|e| e.into_inner());
         let lru = &mut *guard;
         if let Some(at) = lru.index.get(&key).copied() {
@@ -184,29 +200,39 @@ mod tests {
     }
 
     #[test]
+    fn absolute_and_local_links_are_kept_apart() {
+        let cache = ThreadCache::new(4, 1 << 20);
+        cache.put(1, Links::Local, Sort::Oldest, None, 1, Arc::from("local"));
+        assert!(cache.get(1, Links::Absolute, Sort::Oldest, None, 1).is_none());
+        cache.put(1, Links::Absolute, Sort::Oldest, None, 1, Arc::from("absolute"));
+        assert_eq!(cache.get(1, Links::Local, Sort::Oldest, None, 1).as_deref(), Some("local"));
+        assert_eq!(cache.get(1, Links::Absolute, Sort::Oldest, None, 1).as_deref(), Some("absolute"));
+    }
+
+    #[test]
     fn a_new_version_misses() {
         let cache = ThreadCache::new(2, 1 << 20);
-        cache.put(1, Sort::Oldest, None, 5, Arc::from("v5"));
-        assert_eq!(cache.get(1, Sort::Oldest, None, 5).as_deref(), Some("v5"));
-        assert!(cache.get(1, Sort::Oldest, None, 6).is_none());
-        assert!(cache.get(1, Sort::Top, None, 5).is_none());
-        assert!(cache.get(1, Sort::Oldest, after(3), 5).is_none());
-        cache.put(1, Sort::Oldest, None, 6, Arc::from("v6"));
-        assert_eq!(cache.get(1, Sort::Oldest, None, 6).as_deref(), Some("v6"));
+        cache.put(1, Links::Local, Sort::Oldest, None, 5, Arc::from("v5"));
+        assert_eq!(cache.get(1, Links::Local, Sort::Oldest, None, 5).as_deref(), Some("v5"));
+        assert!(cache.get(1, Links::Local, Sort::Oldest, None, 6).is_none());
+        assert!(cache.get(1, Links::Local, Sort::Top, None, 5).is_none());
+        assert!(cache.get(1, Links::Local, Sort::Oldest, after(3), 5).is_none());
+        cache.put(1, Links::Local, Sort::Oldest, None, 6, Arc::from("v6"));
+        assert_eq!(cache.get(1, Links::Local, Sort::Oldest, None, 6).as_deref(), Some("v6"));
         assert_eq!(cache.usage(), (1, 2 + ENTRY_OVERHEAD));
     }
 
     #[test]
     fn the_least_recently_used_page_goes_first() {
         let cache = ThreadCache::new(3, 1 << 20);
-        cache.put(1, Sort::Oldest, None, 1, Arc::from("one"));
-        cache.put(2, Sort::Oldest, None, 1, Arc::from("two"));
-        cache.put(3, Sort::Oldest, None, 1, Arc::from("three"));
-        assert!(cache.get(1, Sort::Oldest, None, 1).is_some(), "1 is now the most recent");
-        cache.put(4, Sort::Oldest, None, 1, Arc::from("four"));
-        assert!(cache.get(2, Sort::Oldest, None, 1).is_none(), "2 was the least recently used");
+        cache.put(1, Links::Local, Sort::Oldest, None, 1, Arc::from("one"));
+        cache.put(2, Links::Local, Sort::Oldest, None, 1, Arc::from("two"));
+        cache.put(3, Links::Local, Sort::Oldest, None, 1, Arc::from("three"));
+        assert!(cache.get(1, Links::Local, Sort::Oldest, None, 1).is_some(), "1 is now the most recent");
+        cache.put(4, Links::Local, Sort::Oldest, None, 1, Arc::from("four"));
+        assert!(cache.get(2, Links::Local, Sort::Oldest, None, 1).is_none(), "2 was the least recently used");
         for article in [1, 3, 4] {
-            assert!(cache.get(article, Sort::Oldest, None, 1).is_some(), "{article} stays");
+            assert!(cache.get(article, Links::Local, Sort::Oldest, None, 1).is_some(), "{article} stays");
         }
         assert_eq!(cache.usage().0, 3);
     }
@@ -214,42 +240,48 @@ mod tests {
     #[test]
     fn bytes_bound_the_cache_and_a_hot_page_survives_a_flood() {
         let cache = ThreadCache::new(100_000, 100 * (1000 + ENTRY_OVERHEAD));
-        cache.put(1, Sort::Oldest, None, 1, html(1000));
+        cache.put(1, Links::Local, Sort::Oldest, None, 1, html(1000));
         for id in 0..5_000 {
-            cache.put(2, Sort::Oldest, after(id), 1, html(1000));
+            cache.put(2, Links::Local, Sort::Oldest, after(id), 1, html(1000));
             // Readers keep reading the hot first page meanwhile.
             if id % 50 == 0 {
-                assert!(cache.get(1, Sort::Oldest, None, 1).is_some(), "the hot page is still there at {id}");
+                assert!(
+                    cache.get(1, Links::Local, Sort::Oldest, None, 1).is_some(),
+                    "the hot page is still there at {id}"
+                );
             }
             let (entries, bytes) = cache.usage();
             assert!(bytes <= 100 * (1000 + ENTRY_OVERHEAD) && entries <= 100);
         }
-        assert!(cache.get(1, Sort::Oldest, None, 1).is_some());
+        assert!(cache.get(1, Links::Local, Sort::Oldest, None, 1).is_some());
         // A page bigger than the whole budget is not kept, and evicts nothing.
-        cache.put(3, Sort::Oldest, None, 1, html(200 * 1000));
-        assert!(cache.get(3, Sort::Oldest, None, 1).is_none());
-        assert!(cache.get(1, Sort::Oldest, None, 1).is_some());
+        cache.put(3, Links::Local, Sort::Oldest, None, 1, html(200 * 1000));
+        assert!(cache.get(3, Links::Local, Sort::Oldest, None, 1).is_none());
+        assert!(cache.get(1, Links::Local, Sort::Oldest, None, 1).is_some());
     }
 
     #[test]
     fn replacing_an_entry_keeps_the_byte_count_right_and_slots_are_reused() {
         let cache = ThreadCache::new(2, 1 << 20);
-        cache.put(1, Sort::Oldest, None, 1, html(10));
-        cache.put(1, Sort::Oldest, None, 2, html(30));
+        cache.put(1, Links::Local, Sort::Oldest, None, 1, html(10));
+        cache.put(1, Links::Local, Sort::Oldest, None, 2, html(30));
         assert_eq!(cache.usage(), (1, 30 + ENTRY_OVERHEAD));
         for article in 2..50 {
-            cache.put(article, Sort::Newest, None, 1, html(5));
+            cache.put(article, Links::Local, Sort::Newest, None, 1, html(5));
         }
         assert_eq!(cache.usage(), (2, 2 * (5 + ENTRY_OVERHEAD)));
         assert!(cache.lru.lock().unwrap().slots.len() <= 3, "evicted slots are reused");
-        assert!(cache.get(49, Sort::Newest, None, 1).is_some() && cache.get(48, Sort::Newest, None, 1).is_some());
+        assert!(
+            cache.get(49, Links::Local, Sort::Newest, None, 1).is_some()
+                && cache.get(48, Links::Local, Sort::Newest, None, 1).is_some()
+        );
     }
 
     #[test]
     fn zero_turns_it_off() {
         for cache in [ThreadCache::new(0, 1 << 20), ThreadCache::new(10, 0)] {
-            cache.put(1, Sort::Oldest, None, 1, Arc::from("a"));
-            assert!(cache.get(1, Sort::Oldest, None, 1).is_none());
+            cache.put(1, Links::Local, Sort::Oldest, None, 1, Arc::from("a"));
+            assert!(cache.get(1, Links::Local, Sort::Oldest, None, 1).is_none());
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod cache;
+pub mod embed;
 pub mod errors;
 pub mod extract;
 pub mod feeds;

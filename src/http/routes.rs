@@ -124,7 +124,7 @@ impl Table {
 }
 
 fn api_table() -> Table {
-    use api::{accounts, articles, comments, moderation, openapi, sso};
+    use api::{accounts, articles, comments, counts, moderation, openapi, sso};
     use Access::{Anyone, Role as Needs, SignedIn};
     let mut t = Table::new(API_PREFIX);
     t.get("/openapi.json", Anyone, openapi::document)
@@ -146,12 +146,15 @@ fn api_table() -> Table {
         .get("/moderation/queue/counts", Needs(Role::Moderator), moderation::queue_counts)
         .post("/moderation/comments/{id}/{action}", Needs(Role::Moderator), moderation::act_on_comment)
         .post("/moderation/users/{id}/{action}", Needs(Role::Moderator), moderation::act_on_user)
-        .get("/moderation/log", Needs(Role::Moderator), moderation::log);
+        .get("/moderation/log", Needs(Role::Moderator), moderation::log)
+        .get("/counts", Anyone, counts::counts);
     t
 }
 
 fn site_table() -> Table {
-    use pages::{account_emails, accounts, admin, admin_newsletter, articles, comments, moderation, newsletter, sso};
+    use pages::{
+        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter, sso,
+    };
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);
     const STAFF: Access = Access::Role(Role::Moderator);
@@ -162,6 +165,7 @@ fn site_table() -> Table {
         .get("/", Anyone, articles::home)
         .get("/articles/{slug}", Anyone, articles::show)
         .post("/articles/{slug}/comments", Anyone, comments::post)
+        .get("/embed/thread", Anyone, super::embed::thread)
         .get("/comments/{id}", Anyone, comments::permalink)
         .get("/articles/{slug}/comments.atom", Anyone, feeds::article_feed)
         .get("/comments.atom", Anyone, feeds::site_feed)
@@ -225,6 +229,11 @@ fn site_table() -> Table {
         .post("/admin/settings", ADMIN, admin::save_settings)
         .get("/admin/users", ADMIN, admin::users)
         .post("/admin/users/{username}/role", ADMIN, admin::set_role)
+        .get("/admin/sites", ADMIN, admin_embeds::sites)
+        .post("/admin/sites", ADMIN, admin_embeds::add_site)
+        .post("/admin/sites/{id}/delete", ADMIN, admin_embeds::remove_site)
+        .get("/admin/threads", ADMIN, admin_embeds::threads)
+        .post("/admin/threads/{id}/{action}", ADMIN, admin_embeds::change_thread)
         .get("/admin/newsletter", ADMIN, admin_newsletter::dashboard)
         .get("/admin/newsletter/subscribers.csv", ADMIN, admin_newsletter::export_csv)
         .post("/admin/newsletter/digest", ADMIN, admin_newsletter::compose_digest)

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::cache::Links;
 use super::extract::Viewer;
 use super::pages::articles::Draft;
 use super::State;
@@ -23,17 +24,22 @@ pub async fn markup(
     article: &Article,
     query: ThreadQuery,
     draft: &Draft,
+    links: Links,
 ) -> Result<Arc<str>, Error> {
     let slug = article.slug.clone();
+    let (base, return_to) = match links {
+        Links::Local => ("", None),
+        Links::Absolute => (state.app.settings.base_url.as_str(), article.canonical_url.as_deref()),
+    };
     let sort = query.sort;
     let after = query.after;
     let Some(user) = viewer.user() else {
-        if let Some(html) = state.thread_cache.get(article.id, sort, after, article.comment_version) {
+        if let Some(html) = state.thread_cache.get(article.id, links, sort, after, article.comment_version) {
             return Ok(html);
         }
         let page = threads::page(&state.app, article.clone(), query, None).await?;
         let summary = threads::removal_summary(&state.app, article.id).await?;
-        let view = ThreadView { slug: &slug, sort, reader: None };
+        let view = ThreadView { base, slug: &slug, return_to, sort, reader: None };
         let html: Arc<str> = Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string());
         // A made-up cursor gets its page, but no room in the cache.
         let known = match after {
@@ -41,7 +47,7 @@ pub async fn markup(
             Some(cursor) => threads::is_known_cursor(&state.app, article.id, sort, cursor).await?,
         };
         if known {
-            state.thread_cache.put(article.id, sort, after, article.comment_version, html.clone());
+            state.thread_cache.put(article.id, links, sort, after, article.comment_version, html.clone());
         }
         return Ok(html);
     };
@@ -49,7 +55,9 @@ pub async fn markup(
     let voted: HashSet<i64> = threads::votes_by(&state.app, user.id, &page).await?;
     let summary = threads::removal_summary(&state.app, article.id).await?;
     let view = ThreadView {
+        base,
         slug: &slug,
+        return_to,
         sort,
         reader: Some(ReaderControls {
             user_id: user.id,

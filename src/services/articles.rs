@@ -65,6 +65,7 @@ pub async fn create(app: &App, by: Actor<'_>, form: ArticleForm, publish: bool) 
             comments_open: draft.comments_open,
             created_at: now,
             updated_at: now,
+            canonical_url: None,
         };
         articles::insert(conn, &new).map_err(|e| if store::is_unique_violation(&e) { slug_taken() } else { e.into() })
     })

@@ -8,6 +8,7 @@
 //! 2. `articles`: what there is to discuss;
 //! 3. `threads`: a thread as a whole: paging, status changes with their counts, closing;
 //!    `feeds`: the latest published comments, for the Atom feeds;
+//!    `embeds`: the sites allowed to embed, external threads and their counts;
 //! 4. `settings`: the site settings admins change (saving a shorter auto-close closes threads);
 //! 5. `newsletter`, `account_emails`: subscribers and issues, then the messages accounts get;
 //! 6. `accounts`: registration, sessions, roles;
@@ -24,6 +25,7 @@ pub mod accounts;
 pub mod articles;
 pub mod comments;
 pub mod feeds;
+pub mod embeds;
 pub mod moderation;
 pub mod newsletter;
 pub mod passwords;
@@ -34,13 +36,14 @@ pub mod threads;
 pub mod tokens;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 13] = [
+pub const ORDER: [&str; 14] = [
     "tokens",
     "passwords",
     "rate_limits",
     "articles",
     "threads",
     "feeds",
+    "embeds",
     "settings",
     "newsletter",
     "account_emails",

@@ -22,6 +22,8 @@ pub struct ArticleRow {
     pub updated_at: NaiveDateTime,
     /// When a moderator last reopened the discussion: it then stays open until closed by hand.
     pub reopened_at: Option<NaiveDateTime>,
+    /// The normalised address of an external article (which then has no body on Civil).
+    pub canonical_url: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -37,6 +39,7 @@ pub struct NewArticle<'a> {
     pub comments_open: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub canonical_url: Option<&'a str>,
 }
 
 #[derive(Debug, AsChangeset)]
@@ -76,19 +79,21 @@ pub fn slug_taken(conn: &mut DbConnection, slug: &str, except_id: Option<i64>) -
     diesel::select(diesel::dsl::exists(query)).get_result(conn)
 }
 
-/// Published articles, newest first.
+/// Civil's own published articles (not external ones), newest first.
 pub fn list_published(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<ArticleRow>> {
     articles::table
         .filter(articles::published_at.le(now))
+        .filter(articles::canonical_url.is_null())
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
         .select(ArticleRow::as_select())
         .load(conn)
 }
 
-/// Every article, drafts first, then newest first.
+/// Every one of Civil's own articles, drafts first, then newest first.
 pub fn list_all(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<ArticleRow>> {
     articles::table
+        .filter(articles::canonical_url.is_null())
         .order((articles::published_at.is_null().desc(), articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
         .select(ArticleRow::as_select())

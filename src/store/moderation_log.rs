@@ -167,6 +167,20 @@ impl NewLogEntry {
         entry
     }
 
+    /// An admin renamed (`rename_thread`), moved (`move_thread`) or merged (`merge_thread`) an
+    /// external thread; `note` says what it was before, or which thread went into it.
+    pub fn thread_changed(
+        admin: i64,
+        article_id: i64,
+        action: &'static str,
+        note: &str,
+        now: NaiveDateTime,
+    ) -> NewLogEntry {
+        let mut entry = NewLogEntry::new(Actor::Moderator(admin), action, now).because(None, Some(note));
+        entry.article_id = Some(article_id);
+        entry
+    }
+
     pub fn settings_changed(admin: i64, what: &str, now: NaiveDateTime) -> NewLogEntry {
         NewLogEntry::new(Actor::Moderator(admin), "settings", now).because(None, Some(what))
     }

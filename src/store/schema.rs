@@ -145,6 +145,16 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         reopened_at -> Nullable<Timestamp>,
+        canonical_url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    embed_sites (id) {
+        id -> BigInt,
+        origin -> Text,
+        meaningful_params -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -247,6 +257,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     setup_tokens,
     articles,
+    embed_sites,
     comments,
     comment_votes,
     comment_flags,

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_embeds;
 pub mod admin_newsletter;
 pub mod article;
 pub mod components;

@@ -410,7 +410,7 @@ fn item_actions(
 // ---------------------------------------------------------------------------------------------
 
 /// Every action the log records, with what moderators read.
-const LOG_ACTIONS: [(&str, &str); 18] = [
+const LOG_ACTIONS: [(&str, &str); 21] = [
     ("hold", "Held"),
     ("report", "Reported"),
     ("reject", "Rejected"),
@@ -428,6 +428,9 @@ const LOG_ACTIONS: [(&str, &str); 18] = [
     ("set_role", "Role changed"),
     ("close", "Discussion closed"),
     ("reopen", "Discussion reopened"),
+    ("rename_thread", "Thread renamed"),
+    ("move_thread", "Thread moved"),
+    ("merge_thread", "Threads merged"),
     ("settings", "Settings changed"),
 ];
 

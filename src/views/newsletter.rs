@@ -15,11 +15,16 @@ const SUBSCRIBE: &str = "Subscribe Now";
 /// The "Join the Conversation" block under every article and on the home page. Works without
 /// JavaScript: a plain form post, and `next` brings the reader back.
 pub fn join_block(csrf_token: &str, next: &str) -> Markup {
+    join_block_at("", csrf_token, next)
+}
+
+/// The block with its form posting to `base` (Civil's URL, in a fragment another site includes).
+pub fn join_block_at(base: &str, csrf_token: &str, next: &str) -> Markup {
     html! {
         aside #newsletter.join aria-labelledby="newsletter-heading" {
             h2 #newsletter-heading { (HEADING) }
             p { (PITCH) }
-            form.subscribe method="post" action="/newsletter" {
+            form.subscribe method="post" action={ (base) "/newsletter" } {
                 (csrf_field(csrf_token))
                 input type="hidden" name="next" value=(next);
                 label for="newsletter-email" { "Email address" }

@@ -36,7 +36,13 @@ pub struct ReplyForm<'a> {
 }
 
 pub struct ThreadView<'a> {
+    /// What links and forms start with: empty on Civil's pages, Civil's public URL in a
+    /// fragment another site includes.
+    pub base: &'a str,
     pub slug: &'a str,
+    /// Where the comment forms send the reader after posting, when not to Civil's own page
+    /// (the canonical address of an external article).
+    pub return_to: Option<&'a str>,
     pub sort: Sort,
     pub reader: Option<ReaderControls<'a>>,
 }
@@ -46,7 +52,7 @@ pub struct ThreadView<'a> {
 pub fn discussion_body(view: &ThreadView<'_>, page: &ThreadPage, removal_summary: Option<&str>) -> Markup {
     html! {
         @if !page.featured.is_empty() {
-            (featured_block(page))
+            (featured_block(view.base, page))
         }
         (comment_list(view, &page.comments, page.next.as_deref()))
         @if let Some(summary) = removal_summary {
@@ -61,7 +67,7 @@ fn contains(nodes: &[Node<Comment>], id: i64) -> bool {
 
 /// Comments moderators chose, shown compactly, each linking to its place in the thread (or to
 /// its permalink when it is on another page).
-fn featured_block(page: &ThreadPage) -> Markup {
+fn featured_block(base: &str, page: &ThreadPage) -> Markup {
     html! {
         section.featured aria-labelledby="featured-heading" {
             h3 #featured-heading { "Featured" }
@@ -69,7 +75,7 @@ fn featured_block(page: &ThreadPage) -> Markup {
                 @for c in &page.featured {
                     li.featured-comment {
                         p.meta {
-                            a.author href={ "/users/" (c.author_username) } { (c.author_name()) }
+                            a.author href={ (base) "/users/" (c.author_username) } { (c.author_name()) }
                             @if c.author_display_name.is_some() { " " span.handle { "@" (c.author_username) } }
                             " · " (time(c.created_at))
                         }
@@ -78,7 +84,7 @@ fn featured_block(page: &ThreadPage) -> Markup {
                             @if contains(&page.comments, c.id) {
                                 a href={ "#comment-" (c.id) } { "Read in the thread" }
                             } @else {
-                                a href={ "/comments/" (c.id) } { "Read in the thread" }
+                                a href={ (base) "/comments/" (c.id) } { "Read in the thread" }
                             }
                         }
                     }
@@ -97,7 +103,7 @@ pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option
         }
         @if let Some(next) = next {
             nav.pager {
-                a.button rel="next" href={ "/articles/" (view.slug) "?sort=" (view.sort.as_str()) "&after=" (next) "#comments" } {
+                a.button rel="next" href={ (view.base) "/articles/" (view.slug) "?sort=" (view.sort.as_str()) "&after=" (next) "#comments" } {
                     "More comments"
                 }
             }
@@ -169,10 +175,10 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>)
                 }
             } @else {
                 header {
-                    a.author href={ "/users/" (c.author_username) } { (c.author_name()) }
+                    a.author href={ (view.base) "/users/" (c.author_username) } { (c.author_name()) }
                     @if c.author_display_name.is_some() { " " span.handle { "@" (c.author_username) } }
                     " · "
-                    a.permalink href={ "/comments/" (c.id) } title="Link to this comment" { (time(c.created_at)) }
+                    a.permalink href={ (view.base) "/comments/" (c.id) } title="Link to this comment" { (time(c.created_at)) }
                     @if c.edited_at.is_some() { " · " span.edited { "edited" } }
                     @match answering {
                         Some(Answering::Shown(parent)) => {
@@ -203,7 +209,7 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
             @match &view.reader {
                 None => {
                     span.score { (c.score) " " (points) }
-                    a href={ "/signin?next=" (urlencoding::encode(&format!("/articles/{}#comment-{}", view.slug, c.id))) } { "Sign in to reply" }
+                    a href={ (view.base) "/signin?next=" (urlencoding::encode(&format!("/articles/{}#comment-{}", view.slug, c.id))) } { "Sign in to reply" }
                 }
                 Some(reader) => {
                     @let own = c.author_id == reader.user_id;
@@ -212,7 +218,7 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
                     @if own || held || !takes_part {
                         span.score { (c.score) " " (points) }
                     } @else {
-                        form.inline.vote method="post" action={ "/comments/" (c.id) "/vote" } {
+                        form.inline.vote method="post" action={ (view.base) "/comments/" (c.id) "/vote" } {
                             (csrf_field(reader.csrf_token))
                             input type="hidden" name="value" value=(if voted { 0 } else { 1 });
                             button.vote.voted[voted] type="submit" aria-pressed=(voted)
@@ -224,27 +230,27 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
                         }
                     }
                     @if reader.comments_open && takes_part && !held {
-                        a.reply href={ "/articles/" (view.slug) "?reply=" (c.id) "#reply-" (c.id) } data-reply=(c.id) { "Reply" }
+                        a.reply href={ (view.base) "/articles/" (view.slug) "?reply=" (c.id) "#reply-" (c.id) } data-reply=(c.id) { "Reply" }
                     }
                     @if own {
                         @if takes_part && c.created_at > reader.editable_after {
-                            a href={ "/comments/" (c.id) "/edit" } { "Edit" }
+                            a href={ (view.base) "/comments/" (c.id) "/edit" } { "Edit" }
                         }
-                        form.inline method="post" action={ "/comments/" (c.id) "/delete" } data-confirm="Delete this comment?" {
+                        form.inline method="post" action={ (view.base) "/comments/" (c.id) "/delete" } data-confirm="Delete this comment?" {
                             (csrf_field(reader.csrf_token))
                             button.link type="submit" { "Delete" }
                         }
                     }
                     @if reader.is_staff && !held {
-                        form.inline.feature method="post" action={ "/moderation/comments/" (c.id) "/feature" } {
+                        form.inline.feature method="post" action={ (view.base) "/moderation/comments/" (c.id) "/feature" } {
                             (csrf_field(reader.csrf_token))
                             input type="hidden" name="featured" value=(if c.featured { "0" } else { "1" });
                             button.link type="submit" { @if c.featured { "Unfeature" } @else { "Feature" } }
                         }
-                        a.moderate href="/moderation?tab=reported" { "Moderate" }
+                        a.moderate href={ (view.base) "/moderation?tab=reported" } { "Moderate" }
                     }
                     @if !own && !held && takes_part && reader.flagged != Some(c.id) {
-                        (flag_control(reader, c))
+                        (flag_control(view.base, reader, c))
                     }
                 }
             }
@@ -254,19 +260,19 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
                 p.flagged role="status" { "Thanks — you flagged this comment. Moderators will review it." }
             }
             @if let Some(form) = reader.replying.as_ref().filter(|f| f.parent_id == c.id && reader.can_participate) {
-                (comment_form(view.slug, reader.csrf_token, Some(c.id), form.body, form.error, view.sort))
+                (comment_form(view, reader.csrf_token, Some(c.id), form.body, form.error))
             }
         }
     }
 }
 
 /// Flag a comment for moderators: a reason, and a note (needed for "Something else").
-fn flag_control(reader: &ReaderControls<'_>, c: &Comment) -> Markup {
+fn flag_control(base: &str, reader: &ReaderControls<'_>, c: &Comment) -> Markup {
     let id = c.id;
     html! {
         details.flag {
             summary { "Flag" }
-            form.flag-form method="post" action={ "/comments/" (id) "/flag" } {
+            form.flag-form method="post" action={ (base) "/comments/" (id) "/flag" } {
                 (csrf_field(reader.csrf_token))
                 fieldset {
                     legend { "Why should moderators look at this comment?" }
@@ -291,21 +297,24 @@ fn flag_control(reader: &ReaderControls<'_>, c: &Comment) -> Markup {
 
 /// The form for a new comment or a reply. The draft comes back with any error.
 pub fn comment_form(
-    slug: &str,
+    view: &ThreadView<'_>,
     csrf_token: &str,
     parent_id: Option<i64>,
     body: &str,
     error: Option<&str>,
-    sort: Sort,
 ) -> Markup {
+    let (base, slug, sort) = (view.base, view.slug, view.sort);
     let id = match parent_id {
         Some(parent) => format!("reply-{parent}"),
         None => "comment-form".to_owned(),
     };
     html! {
-        form.comment-form id=(id) method="post" action={ "/articles/" (slug) "/comments" } {
+        form.comment-form id=(id) method="post" action={ (base) "/articles/" (slug) "/comments" } {
             (csrf_field(csrf_token))
             input type="hidden" name="sort" value=(sort.as_str());
+            @if let Some(back) = view.return_to {
+                input type="hidden" name="return" value=(back);
+            }
             @if let Some(parent) = parent_id {
                 input type="hidden" name="parent_id" value=(parent);
             }
@@ -359,7 +368,7 @@ mod tests {
     }
 
     fn render(reader: Option<ReaderControls<'_>>, page: &ThreadPage, summary: Option<&str>) -> String {
-        let view = ThreadView { slug: "story", sort: Sort::Oldest, reader };
+        let view = ThreadView { base: "", slug: "story", return_to: None, sort: Sort::Oldest, reader };
         discussion_body(&view, page, summary).into_string()
     }
 

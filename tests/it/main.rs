@@ -7,6 +7,8 @@ mod browser;
 mod cli;
 mod clock;
 mod comments;
+mod embed_counts;
+mod embed_threads;
 mod errors;
 mod feeds;
 mod hardening_accounts;

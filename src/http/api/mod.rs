@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod articles;
 pub mod comments;
+pub mod counts;
 pub mod moderation;
 pub mod openapi;
 pub mod sso;

@@ -9,10 +9,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, Securi
 use utoipa::openapi::{ContentBuilder, Object, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
+use super::counts::CountsJson;
 use super::moderation::*;
 use super::sso::SsoRequest;
 use super::types::*;
-use super::{accounts, articles, comments, moderation, sso};
+use super::{accounts, articles, comments, counts, moderation, sso};
 use crate::http::extract::{session_cookie_name, CSRF_HEADER};
 
 #[derive(OpenApi)]
@@ -42,6 +43,7 @@ use crate::http::extract::{session_cookie_name, CSRF_HEADER};
         moderation::act_on_comment,
         moderation::act_on_user,
         moderation::log,
+        counts::counts,
     ),
     components(schemas(
         ErrorBody,
@@ -75,6 +77,7 @@ use crate::http::extract::{session_cookie_name, CSRF_HEADER};
         UserActionRequest,
         LogEntryJson,
         LogJson,
+        CountsJson,
     ))
 )]
 pub struct ApiDoc;

@@ -4,11 +4,12 @@ use serde::Deserialize;
 
 use super::{context, render, PageResult};
 use crate::error::Error;
+use crate::http::cache::Links;
 use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles::{self, Article};
 use crate::services::threads::ThreadQuery;
-use crate::views::article::{article_page, ArticlePage, CommentFormState};
+use crate::views::article::{article_page, ArticlePage, CommentFormState, Discussion};
 
 pub async fn home(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
     let list = articles::list_published(&state.app, 50).await?;
@@ -60,19 +61,25 @@ pub async fn render_article(
 ) -> PageResult {
     let ctx = context(state, viewer, req);
     let sort = query.sort;
-    let thread = crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft).await?;
+    let thread =
+        crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft, Links::Local).await?;
     let top_level_draft = draft.parent_id.is_none();
     let user = viewer.user();
     let page = ArticlePage {
-        is_staff: user.is_some_and(|u| u.is_staff()),
-        restriction: user.and_then(|u| u.restriction(state.app.clock.now())),
         is_draft: !articles::is_public(&article, state.app.clock.now()),
-        article: &article,
-        sort,
-        thread: &thread,
-        form: CommentFormState {
-            body: if top_level_draft { &draft.body } else { "" },
-            error: draft.error.as_deref().filter(|_| top_level_draft),
+        discussion: Discussion {
+            is_staff: user.is_some_and(|u| u.is_staff()),
+            restriction: user.and_then(|u| u.restriction(state.app.clock.now())),
+            article: &article,
+            sort,
+            thread: &thread,
+            form: CommentFormState {
+                body: if top_level_draft { &draft.body } else { "" },
+                error: draft.error.as_deref().filter(|_| top_level_draft),
+            },
+            base: "",
+            return_to: None,
+            next: &ctx.path,
         },
     };
     Ok(render(viewer, status, article_page(&ctx, &page)))

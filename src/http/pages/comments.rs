@@ -17,6 +17,9 @@ pub struct CommentForm {
     body: String,
     parent_id: Option<String>,
     sort: Option<String>,
+    /// From an embedded form: the address of the external article to come back to.
+    #[serde(rename = "return")]
+    return_to: Option<String>,
 }
 
 pub async fn post(
@@ -40,6 +43,9 @@ pub async fn post(
     .await;
     match result {
         Ok(comment) => {
+            if let Some(back) = external_return(&state, &slug, form.return_to.as_deref()).await? {
+                return Ok(see_other(&format!("{back}#comment-{}", comment.id)));
+            }
             let sort =
                 form.sort.as_deref().filter(|s| *s != "oldest").map(|s| format!("?sort={s}")).unwrap_or_default();
             Ok(see_other(&format!("/articles/{slug}{sort}#comment-{}", comment.id)))
@@ -57,6 +63,15 @@ pub async fn post(
             reshow_with_error(&state, &mut viewer, &req, slug, form.sort.as_deref(), draft, error).await
         }
     }
+}
+
+/// Where a comment posted from an embed goes back to: the external article's own address,
+/// and only that (read from the database, never taken from the form), so the form cannot send
+/// readers anywhere else.
+async fn external_return(state: &State, slug: &str, asked: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(asked) = asked.filter(|a| !a.is_empty()) else { return Ok(None) };
+    let article = crate::services::articles::find_by_slug(&state.app, slug.to_owned(), false).await?;
+    Ok(article.canonical_url.filter(|url| url == asked))
 }
 
 /// `/comments/{id}`: the permalink, which lands on the comment in its article.

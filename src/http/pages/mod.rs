@@ -3,6 +3,7 @@
 pub mod account_emails;
 pub mod accounts;
 pub mod admin;
+pub mod admin_embeds;
 pub mod admin_newsletter;
 pub mod articles;
 pub mod comments;
