@@ -5,6 +5,8 @@
 //! (a test below reads the sources and fails otherwise):
 //!
 //! 1. `tokens`, `passwords`, `rate_limits`: building blocks with no rules of their own;
+//!    `webhooks`: the endpoints, and announcing a change on its own transaction, so that every
+//!    service that changes a comment can announce it;
 //! 2. `articles`: what there is to discuss;
 //! 3. `threads`: a thread as a whole: paging, status changes with their counts, closing;
 //! 4. `settings`: the site settings admins change (saving a shorter auto-close closes threads);
@@ -28,12 +30,14 @@ pub mod rate_limits;
 pub mod settings;
 pub mod threads;
 pub mod tokens;
+pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 11] = [
+pub const ORDER: [&str; 12] = [
     "tokens",
     "passwords",
     "rate_limits",
+    "webhooks",
     "articles",
     "threads",
     "settings",

@@ -13,6 +13,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{DbConnection, DbPool};
 
