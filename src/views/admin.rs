@@ -15,6 +15,7 @@ pub(crate) fn admin_nav() -> Markup {
             a href="/admin/articles/new" { "New article" }
             a href="/admin/users" { "Readers and roles" }
             a href="/admin/newsletter" { "Newsletter" }
+            a href="/admin/webhooks" { "Webhooks" }
             a href="/admin/settings" { "Settings" }
             a href="/moderation" { "Moderation" }
         }

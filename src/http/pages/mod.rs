@@ -4,6 +4,7 @@ pub mod account_emails;
 pub mod accounts;
 pub mod admin;
 pub mod admin_newsletter;
+pub mod admin_webhooks;
 pub mod articles;
 pub mod comments;
 pub mod moderation;
