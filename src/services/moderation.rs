@@ -254,11 +254,12 @@ fn act_on_comment(
         }
         CommentAction::Remove { reason, note } | CommentAction::RemoveAndBan { reason, note } => {
             outranks(moderator, &author.role)?;
+            store_moderation::resolve_flags(conn, id, true, now)?;
+            store_moderation::decide(conn, id, moderator.id, Some((reason.as_str(), note.as_deref())), now)?;
+            // After the decision, so that the announcement of the removal carries its reason.
             if status != Status::Removed {
                 change_status(conn, &comment, Status::Removed, now)?;
             }
-            store_moderation::resolve_flags(conn, id, true, now)?;
-            store_moderation::decide(conn, id, moderator.id, Some((reason.as_str(), note.as_deref())), now)?;
             moderation_log::write(
                 conn,
                 &NewLogEntry::removed(moderator.id, place(&comment), reason.as_str(), note.as_deref(), now),

@@ -22,3 +22,4 @@ mod routes;
 mod scale_out;
 mod schema;
 mod smtp;
+mod webhooks;
