@@ -29,7 +29,7 @@ enum Command {
     Serve,
     /// Create or upgrade the database schema, then exit.
     Migrate,
-    /// Run only the e-mail delivery worker (`civil serve` runs one too unless CIVIL_WORKER=off).
+    /// Run only the delivery worker for e-mail and webhooks (`civil serve` runs one too unless CIVIL_WORKER=off).
     Worker,
     /// Manage accounts.
     #[command(subcommand)]

@@ -26,8 +26,13 @@ pub enum Event {
 }
 
 impl Event {
-    pub const ALL: [Event; 5] =
-        [Event::CommentPublished, Event::CommentHeld, Event::CommentApproved, Event::CommentRemoved, Event::ReaderFlagged];
+    pub const ALL: [Event; 5] = [
+        Event::CommentPublished,
+        Event::CommentHeld,
+        Event::CommentApproved,
+        Event::CommentRemoved,
+        Event::ReaderFlagged,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -143,7 +148,7 @@ impl Secret {
 
     pub fn parse(input: &str) -> Result<Secret, Invalid> {
         let chars = input.chars().count();
-        if chars < Self::MIN_LEN || chars > Self::MAX_LEN {
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&chars) {
             return Err(Invalid::new(
                 "secret",
                 format!("A webhook secret has {} to {} characters.", Self::MIN_LEN, Self::MAX_LEN),
@@ -260,9 +265,20 @@ mod tests {
 
     #[test]
     fn only_http_and_https_urls_with_a_host_are_endpoints() {
-        assert_eq!(EndpointUrl::parse(" https://hooks.example.com/civil ").unwrap().as_str(), "https://hooks.example.com/civil");
+        assert_eq!(
+            EndpointUrl::parse(" https://hooks.example.com/civil ").unwrap().as_str(),
+            "https://hooks.example.com/civil"
+        );
         assert!(EndpointUrl::parse("http://127.0.0.1:9000/hook").is_ok());
-        for bad in ["", "ftp://example.com/x", "javascript:alert(1)", "hooks.example.com", "https://", "https://x.example/#a", "file:///etc/passwd"] {
+        for bad in [
+            "",
+            "ftp://example.com/x",
+            "javascript:alert(1)",
+            "hooks.example.com",
+            "https://",
+            "https://x.example/#a",
+            "file:///etc/passwd",
+        ] {
             assert!(EndpointUrl::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -150,8 +150,8 @@ fn api_table() -> Table {
 }
 
 fn site_table() -> Table {
-    use pages::{account_emails, accounts, admin, admin_newsletter, articles, comments, moderation, newsletter};
     use pages::admin_webhooks;
+    use pages::{account_emails, accounts, admin, admin_newsletter, articles, comments, moderation, newsletter};
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);
     const STAFF: Access = Access::Role(Role::Moderator);

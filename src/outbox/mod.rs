@@ -41,9 +41,9 @@ use crate::email::{Mailer, SendError};
 use crate::error::Error;
 use crate::services::App;
 use crate::store::db::PooledDb;
-use crate::store::{newsletter, webhooks};
 use crate::store::outbox::{self, JobKind, OutboxRow};
 use crate::store::DbConnection;
+use crate::store::{newsletter, webhooks};
 
 /// A worker whose heartbeat is older than this is taken for dead.
 const HEARTBEAT_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::seconds(10);

@@ -61,8 +61,8 @@ impl Deliverer for WebhookDeliverer {
         let endpoint_id = row.webhook_id.ok_or_else(|| Error::not_found("The endpoint of this webhook"))?;
         let endpoint =
             webhooks::find(conn, endpoint_id)?.ok_or_else(|| Error::not_found("The endpoint of this webhook"))?;
-        let announcement: Announcement =
-            serde_json::from_str(&row.body_text).map_err(|e| Error::Internal(anyhow::anyhow!("webhook {}: {e}", row.id)))?;
+        let announcement: Announcement = serde_json::from_str(&row.body_text)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("webhook {}: {e}", row.id)))?;
         let body = announcement.payload(&self.base_url).to_string();
         let timestamp = self.clock.now().and_utc().timestamp();
         Ok(Signed {

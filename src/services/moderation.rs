@@ -122,7 +122,13 @@ pub async fn flag(
             );
             moderation_log::write(conn, &NewLogEntry::hidden_by_flags(place(&comment), &weight_text, now))?;
         }
-        webhooks::announce(conn, Event::ReaderFlagged, comment_id, Detail::Flag { reason: reason.as_str(), hidden }, now)?;
+        webhooks::announce(
+            conn,
+            Event::ReaderFlagged,
+            comment_id,
+            Detail::Flag { reason: reason.as_str(), hidden },
+            now,
+        )?;
         Ok(Flagged { hidden })
     })
     .await

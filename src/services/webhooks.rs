@@ -65,9 +65,8 @@ pub async fn add(
         None => Secret::generated(&tokens::random_token()),
     };
     let now = app.clock.now();
-    let row = app
-        .write(move |conn| Ok(webhooks::insert(conn, url.as_str(), &events.to_db(), secret.as_str(), now)?))
-        .await?;
+    let row =
+        app.write(move |conn| Ok(webhooks::insert(conn, url.as_str(), &events.to_db(), secret.as_str(), now)?)).await?;
     let secret = row.secret.clone();
     Ok(Added { endpoint: row.into(), secret })
 }
@@ -152,7 +151,10 @@ pub fn announce(
     let json = serde_json::to_string(&announcement).map_err(|e| Error::Internal(e.into()))?;
     for endpoint in listening {
         let key = format!("webhook:{}:{}", endpoint.id, tokens::random_token());
-        outbox::enqueue(conn, &NewMessage::webhook(endpoint.id, &endpoint.url, event.as_str(), json.clone(), key, now))?;
+        outbox::enqueue(
+            conn,
+            &NewMessage::webhook(endpoint.id, &endpoint.url, event.as_str(), json.clone(), key, now),
+        )?;
     }
     Ok(())
 }

@@ -135,9 +135,13 @@ async fn a_receiver_gets_signed_deliveries_of_the_events_it_chose() {
     app.article("harbour").await;
     let admin = app.signed_in("chief", Role::Admin).await;
     let receiver = Receiver::start();
-    let page =
-        add_endpoint(&admin, &receiver.url, &["comment.published", "comment.held", "comment.approved", "reader.flagged"], SECRET)
-            .await;
+    let page = add_endpoint(
+        &admin,
+        &receiver.url,
+        &["comment.published", "comment.held", "comment.approved", "reader.flagged"],
+        SECRET,
+    )
+    .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     page.assert_contains(&receiver.url);
     page.assert_contains("Nothing sent yet");
@@ -179,7 +183,8 @@ async fn a_receiver_gets_signed_deliveries_of_the_events_it_chose() {
     let approved = moderator.api_post(&format!("/api/v1/moderation/comments/{held}/approve"), json!({})).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
     app.deliver().await;
-    let mut events: Vec<String> = receiver.take().iter().inspect(|d| _ = d.verify(SECRET)).map(Delivery::event).collect();
+    let mut events: Vec<String> =
+        receiver.take().iter().inspect(|d| _ = d.verify(SECRET)).map(Delivery::event).collect();
     events.sort();
     assert_eq!(events, ["comment.approved", "comment.published"]);
 
@@ -191,11 +196,13 @@ async fn a_receiver_gets_signed_deliveries_of_the_events_it_chose() {
     let got = receiver.take();
     assert_eq!(got.len(), 1);
     let data = got[0].json()["data"].clone();
-    assert_eq!((got[0].event().as_str(), &data["flag_reason"], &data["hidden"]), ("reader.flagged", &json!("spam"), &json!(false)));
+    assert_eq!(
+        (got[0].event().as_str(), &data["flag_reason"], &data["hidden"]),
+        ("reader.flagged", &json!("spam"), &json!(false))
+    );
     assert!(!got[0].body.contains("\"bob\""), "the flagger is not named: {}", got[0].body);
-    let removed = moderator
-        .api_post(&format!("/api/v1/moderation/comments/{id}/remove"), json!({"reason": "spam"}))
-        .await;
+    let removed =
+        moderator.api_post(&format!("/api/v1/moderation/comments/{id}/remove"), json!({"reason": "spam"})).await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
     assert!(app.deliver().await.is_empty());
     assert!(receiver.take().is_empty());
@@ -267,9 +274,12 @@ async fn a_failing_receiver_is_retried_with_backoff_then_given_up_and_pauses_no_
     // While the e-mail relay is down, e-mail waits and webhooks still go out.
     receiver.answer(200);
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mailer =
-        civil::email::Mailer::new(Some(&format!("smtp://127.0.0.1:{closed}")), "Civil <n@example.com>", &app.db.data_dir())
-            .unwrap();
+    let mailer = civil::email::Mailer::new(
+        Some(&format!("smtp://127.0.0.1:{closed}")),
+        "Civil <n@example.com>",
+        &app.db.data_dir(),
+    )
+    .unwrap();
     let down = Arc::new(civil::outbox::Worker::new(app.app.clone(), Arc::new(mailer)));
     app.reader("cyd").await; // Its verification e-mail is queued ahead of the next announcement.
     ada.comment("harbour", "A third thought, while the relay is down.").await;
@@ -336,7 +346,11 @@ async fn the_admin_page_refuses_bad_urls_and_events_and_removes_endpoints() {
     let receiver = Receiver::start();
     add_endpoint(&admin, &receiver.url, &["comment.held"], SECRET).await;
     let changed = admin
-        .submit("/admin/webhooks", "/admin/webhooks/1/events", &[("events", "comment.published"), ("events", "reader.flagged")])
+        .submit(
+            "/admin/webhooks",
+            "/admin/webhooks/1/events",
+            &[("events", "comment.published"), ("events", "reader.flagged")],
+        )
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
     app.article("harbour").await;
@@ -362,7 +376,10 @@ async fn the_cli_adds_lists_and_removes_webhooks() {
         &["webhook", "add", "https://hooks.example.com/civil", "--events", "comment.published,comment.held"],
         "",
     ));
-    assert!(added.contains("Webhook 1 added: https://hooks.example.com/civil for comment.published, comment.held."), "{added}");
+    assert!(
+        added.contains("Webhook 1 added: https://hooks.example.com/civil for comment.published, comment.held."),
+        "{added}"
+    );
     let secret = added.split("shown only now): ").nth(1).unwrap().trim();
     assert!(secret.starts_with("whsec_"), "{added}");
     let given = crate::cli::ok(&crate::cli::civil(
@@ -375,7 +392,10 @@ async fn the_cli_adds_lists_and_removes_webhooks() {
     for (args, expected) in [
         (vec!["webhook", "add", "ftp://hooks.example.com/x", "--events", "comment.held"], "starts with https://"),
         (vec!["webhook", "add", "https://hooks.example.com/x", "--events", "comment.edited"], "There is no event"),
-        (vec!["webhook", "add", "https://hooks.example.com/x", "--events", "comment.held", "--secret", "tiny"], "16 to 200"),
+        (
+            vec!["webhook", "add", "https://hooks.example.com/x", "--events", "comment.held", "--secret", "tiny"],
+            "16 to 200",
+        ),
         (vec!["webhook", "remove", "7"], "That webhook was not found."),
     ] {
         let failed = crate::cli::civil(&db, &args, "");
@@ -385,7 +405,10 @@ async fn the_cli_adds_lists_and_removes_webhooks() {
     }
 
     let listed = crate::cli::ok(&crate::cli::civil(&db, &["webhook", "list"], ""));
-    assert!(listed.contains("https://hooks.example.com/civil  comment.published,comment.held  nothing sent yet"), "{listed}");
+    assert!(
+        listed.contains("https://hooks.example.com/civil  comment.published,comment.held  nothing sent yet"),
+        "{listed}"
+    );
     assert!(listed.contains("http://127.0.0.1:9/x  reader.flagged"), "{listed}");
     assert!(!listed.contains(secret) && !listed.contains(SECRET), "list shows no secret: {listed}");
     crate::cli::ok(&crate::cli::civil(&db, &["webhook", "remove", "1"], ""));
