@@ -43,10 +43,11 @@ impl HttpError {
             s if s.is_server_error() => "internal",
             _ => "bad_request",
         };
-        if status.is_server_error() {
-            return Error::internal(anyhow::anyhow!("{error}")).into();
+        match status {
+            s if s.is_server_error() => Error::internal(anyhow::anyhow!("{error}")).into(),
+            StatusCode::NOT_FOUND => HttpError::new(status, code, "There is nothing at this address."),
+            _ => HttpError::new(status, code, format!("The request could not be read: {error}.")),
         }
-        HttpError::new(status, code, format!("The request could not be read: {error}."))
     }
 }
 

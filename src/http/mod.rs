@@ -6,6 +6,7 @@ pub mod assets;
 pub mod cache;
 pub mod errors;
 pub mod extract;
+pub mod feeds;
 pub mod pages;
 pub mod routes;
 pub mod security;

@@ -13,7 +13,7 @@ use actix_web::{web, FromRequest, Handler, Responder, Route};
 
 use super::errors::{self, Shape};
 use super::extract::guard_role;
-use super::{api, assets, pages, security};
+use super::{api, assets, feeds, pages, security};
 use crate::domain::role::Role;
 
 pub const API_PREFIX: &str = "/api/v1";
@@ -163,6 +163,8 @@ fn site_table() -> Table {
         .get("/articles/{slug}", Anyone, articles::show)
         .post("/articles/{slug}/comments", Anyone, comments::post)
         .get("/comments/{id}", Anyone, comments::permalink)
+        .get("/articles/{slug}/comments.atom", Anyone, feeds::article_feed)
+        .get("/comments.atom", Anyone, feeds::site_feed)
         .get("/comments/{id}/edit", SignedIn, comments::edit_form)
         .post("/comments/{id}/edit", SignedIn, comments::edit)
         .post("/comments/{id}/delete", SignedIn, comments::delete)

@@ -9,6 +9,7 @@
 //!    service that changes a comment can announce it;
 //! 2. `articles`: what there is to discuss;
 //! 3. `threads`: a thread as a whole: paging, status changes with their counts, closing;
+//!    `feeds`: the latest published comments, for the Atom feeds;
 //! 4. `settings`: the site settings admins change (saving a shorter auto-close closes threads);
 //! 5. `newsletter`, `account_emails`: subscribers and issues, then the messages accounts get;
 //! 6. `accounts`: registration, sessions, roles;
@@ -23,6 +24,7 @@ pub mod account_emails;
 pub mod accounts;
 pub mod articles;
 pub mod comments;
+pub mod feeds;
 pub mod moderation;
 pub mod newsletter;
 pub mod passwords;
@@ -40,6 +42,7 @@ pub const ORDER: [&str; 12] = [
     "webhooks",
     "articles",
     "threads",
+    "feeds",
     "settings",
     "newsletter",
     "account_emails",

@@ -1,7 +1,7 @@
 use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_field, time};
-use super::layout::{layout, PageContext};
+use super::layout::{layout, layout_with_head, PageContext};
 use super::thread::comment_form;
 use crate::domain::thread::Sort;
 use crate::services::articles::Article;
@@ -31,7 +31,10 @@ pub fn home(ctx: &PageContext, articles: &[Article]) -> Markup {
         }
         (crate::views::newsletter::join_block(&ctx.csrf_token, &ctx.path))
     };
-    layout(ctx, "Latest", content)
+    let feed = html! {
+        link rel="alternate" type="application/atom+xml" title={ (ctx.site_name) ": latest comments" } href="/comments.atom";
+    };
+    layout_with_head(ctx, "Latest", feed, content)
 }
 
 /// The state of the comment form on an article page.
@@ -124,7 +127,14 @@ pub fn article_page(ctx: &PageContext, page: &ArticlePage<'_>) -> Markup {
         }
         (crate::views::newsletter::join_block(&ctx.csrf_token, &ctx.path))
     };
-    layout(ctx, &article.title, content)
+    // A draft's discussion has no feed yet.
+    let feed = html! {
+        @if !page.is_draft {
+            link rel="alternate" type="application/atom+xml" title={ "Comments on " (article.title) }
+                href={ "/articles/" (article.slug) "/comments.atom" };
+        }
+    };
+    layout_with_head(ctx, &article.title, feed, content)
 }
 
 pub fn error_page(ctx: &PageContext, status: u16, title: &str, message: &str) -> Markup {

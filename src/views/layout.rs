@@ -12,6 +12,11 @@ pub struct PageContext {
 }
 
 pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
+    layout_with_head(ctx, title, html! {}, content)
+}
+
+/// `layout`, with more in the page's head (such as a feed's `link rel="alternate"`).
+pub fn layout_with_head(ctx: &PageContext, title: &str, head: Markup, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -22,6 +27,7 @@ pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
                 link rel="stylesheet" href="/assets/civil.css";
                 link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 script src="/assets/civil.js" defer {}
+                (head)
             }
             body {
                 a.skip href="#main" { "Skip to content" }

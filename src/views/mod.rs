@@ -7,6 +7,7 @@ pub mod admin_newsletter;
 pub mod admin_webhooks;
 pub mod article;
 pub mod components;
+pub mod feed;
 pub mod layout;
 pub mod moderation;
 pub mod newsletter;

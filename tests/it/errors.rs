@@ -16,6 +16,11 @@ async fn error_pages_carry_the_site_name_and_the_reader_who_is_signed_in() {
     page.assert_contains("The Harbour Gazette");
     page.assert_contains("Sign out");
     page.assert_lacks("<title>Not found · Civil");
+    // An address actix itself cannot read gets the same page.
+    let unreadable = reader.get("/comments/not-a-number").await;
+    assert_eq!(unreadable.status, StatusCode::NOT_FOUND);
+    unreadable.assert_contains("The Harbour Gazette");
+    unreadable.assert_contains("There is nothing at this address.");
     // A page refused to a reader is in the same layout, and says who may use it.
     let refused = reader.get("/admin").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);

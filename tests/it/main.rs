@@ -8,6 +8,7 @@ mod cli;
 mod clock;
 mod comments;
 mod errors;
+mod feeds;
 mod hardening_accounts;
 mod hardening_api;
 mod hardening_http;
