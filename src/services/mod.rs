@@ -35,7 +35,7 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 12] = [
+pub const ORDER: [&str; 13] = [
     "tokens",
     "passwords",
     "rate_limits",
