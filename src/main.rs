@@ -8,6 +8,7 @@ use civil::config::{Settings, SETTINGS_HELP};
 use civil::domain::role::Role;
 use civil::services::accounts::{self, Registration};
 use civil::services::articles::{self, ArticleForm};
+use civil::services::webhooks;
 use civil::services::{Actor, App};
 use civil::startup::Application;
 
@@ -28,7 +29,7 @@ enum Command {
     Serve,
     /// Create or upgrade the database schema, then exit.
     Migrate,
-    /// Run only the e-mail delivery worker (`civil serve` runs one too unless CIVIL_WORKER=off).
+    /// Run only the delivery worker for e-mail and webhooks (`civil serve` runs one too unless CIVIL_WORKER=off).
     Worker,
     /// Manage accounts.
     #[command(subcommand)]
@@ -36,6 +37,29 @@ enum Command {
     /// Manage articles.
     #[command(subcommand)]
     Article(ArticleCommand),
+    /// Manage webhook endpoints.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Register an endpoint. Without --secret, a secret is generated and printed.
+    Add {
+        /// The http:// or https:// URL that receives the deliveries.
+        url: String,
+        /// Comma-separated: comment.published, comment.held, comment.approved, comment.removed,
+        /// reader.flagged.
+        #[arg(long, required = true)]
+        events: Vec<String>,
+        /// The signing secret (16 to 200 printable characters).
+        #[arg(long)]
+        secret: Option<String>,
+    },
+    /// List the endpoints, with the outcome of each one's latest delivery.
+    List,
+    /// Remove an endpoint, with the deliveries still waiting for it.
+    Remove { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Webhook(command) => webhook_command(settings, command).await?,
         Command::Article(command) => {
             let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
             match command {
@@ -189,6 +214,35 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+async fn webhook_command(settings: Settings, command: WebhookCommand) -> anyhow::Result<()> {
+    let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
+    match command {
+        WebhookCommand::Add { url, events, secret } => {
+            let added = webhooks::add(&app, Actor::Operator, &url, &events, secret.as_deref()).await?;
+            let events: Vec<&str> = added.endpoint.events.iter().map(|e| e.as_str()).collect();
+            println!("Webhook {} added: {} for {}.", added.endpoint.id, added.endpoint.url, events.join(", "));
+            if secret.is_none() {
+                println!("Its signing secret (shown only now): {}", added.secret);
+            }
+        }
+        WebhookCommand::List => {
+            for w in webhooks::list(&app, Actor::Operator).await? {
+                let events: Vec<&str> = w.events.iter().map(|e| e.as_str()).collect();
+                let last = match (&w.last_status, w.last_status_at) {
+                    (Some(status), Some(at)) => format!("{} ({})", status, at.format("%Y-%m-%d %H:%M:%S UTC")),
+                    _ => "nothing sent yet".to_owned(),
+                };
+                println!("{:>5}  {}  {}  {}", w.id, w.url, events.join(","), last);
+            }
+        }
+        WebhookCommand::Remove { id } => {
+            webhooks::remove(&app, Actor::Operator, id).await?;
+            println!("Webhook {id} removed.");
         }
     }
     Ok(())

@@ -16,6 +16,7 @@ pub mod site;
 pub mod sso;
 pub mod thread;
 pub mod username;
+pub mod webhook;
 
 /// A value refused at the edge, with a message written for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -152,8 +152,10 @@ fn api_table() -> Table {
 }
 
 fn site_table() -> Table {
+    use pages::admin_webhooks;
     use pages::{
-        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter, sso,
+        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter,
+        sso,
     };
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);
@@ -246,7 +248,11 @@ fn site_table() -> Table {
         .post("/admin/newsletter/issues/{id}/test", ADMIN, admin_newsletter::send_test)
         .post("/admin/newsletter/issues/{id}/send", ADMIN, admin_newsletter::send)
         .post("/admin/newsletter/issues/{id}/resend-unknown", ADMIN, admin_newsletter::resend_unknown)
-        .post("/admin/newsletter/issues/{id}/resend-failed", ADMIN, admin_newsletter::resend_failed);
+        .post("/admin/newsletter/issues/{id}/resend-failed", ADMIN, admin_newsletter::resend_failed)
+        .get("/admin/webhooks", ADMIN, admin_webhooks::list)
+        .post("/admin/webhooks", ADMIN, admin_webhooks::add)
+        .post("/admin/webhooks/{id}/events", ADMIN, admin_webhooks::set_events)
+        .post("/admin/webhooks/{id}/delete", ADMIN, admin_webhooks::remove);
     t
 }
 

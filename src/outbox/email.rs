@@ -14,6 +14,7 @@ pub struct EmailDeliverer {
 
 impl Deliverer for EmailDeliverer {
     type Prepared = Email;
+    type Outcome = Result<(), SendError>;
 
     fn prepare(&self, _conn: &mut DbConnection, row: &OutboxRow) -> Result<Email, Error> {
         Ok(Email {

@@ -15,29 +15,35 @@
 //! relay can never leave pages waiting for a connection.
 //!
 //! Each row names its kind of job (`JobKind`), and each kind has its deliverer: `email` (the
-//! row holds the whole message) and `newsletter_issue` (put together at send time). A new kind,
-//! such as a webhook, joins with a variant of `JobKind` and a `Deliverer`.
+//! row holds the whole message), `newsletter_issue` (put together at send time) and `webhook`
+//! (signed at send time and posted to the endpoint). A new kind joins with a variant of
+//! `JobKind` and a `Deliverer`.
 //!
 //! When the relay (or our configuration of it) is at fault, the message goes back to the queue
-//! as it was, without using up an attempt, and the whole worker pauses, 5 s at first and twice as
-//! long each time after, up to 5 minutes, because every other message would meet the same fault.
+//! as it was, without using up an attempt, and e-mail pauses, 5 s at first and twice as long
+//! each time after, up to 5 minutes, because every other message would meet the same fault.
+//! Webhooks have their own outcomes: each endpoint fails on its own, so a failing one is retried
+//! with backoff (up to `WEBHOOK_MAX_ATTEMPTS`) and pauses nothing, and webhooks still go out
+//! while e-mail is paused. Each attempt's outcome is written on the endpoint, for the admin page.
 
 mod email;
 mod newsletter_issue;
+mod webhook;
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use self::email::EmailDeliverer;
 use self::newsletter_issue::IssueDeliverer;
+use self::webhook::WebhookDeliverer;
 use crate::email::templates::Site;
 use crate::email::{Mailer, SendError};
 use crate::error::Error;
 use crate::services::App;
 use crate::store::db::PooledDb;
-use crate::store::newsletter;
 use crate::store::outbox::{self, JobKind, OutboxRow};
 use crate::store::DbConnection;
+use crate::store::{newsletter, webhooks};
 
 /// A worker whose heartbeat is older than this is taken for dead.
 const HEARTBEAT_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
@@ -45,6 +51,8 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 /// The first pause after the relay failed; it doubles with each failure after it, up to the last.
 const RELAY_PAUSE_FIRST: Duration = Duration::from_secs(5);
 const RELAY_PAUSE_LAST: Duration = Duration::from_secs(300);
+/// A webhook is tried this many times (with `backoff`, about three hours in all), then given up.
+pub const WEBHOOK_MAX_ATTEMPTS: i32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -67,12 +75,14 @@ pub enum Step {
 pub trait Deliverer: Send + Sync {
     /// What `prepare` reads from the database, for `deliver`.
     type Prepared;
+    /// How a delivery went, as this kind of job records it.
+    type Outcome;
 
     /// Put the delivery together. An error puts the job back in the queue, to be tried again.
     fn prepare(&self, conn: &mut DbConnection, row: &OutboxRow) -> Result<Self::Prepared, Error>;
 
     /// Deliver it, holding no database connection.
-    fn deliver(&self, prepared: &Self::Prepared) -> Result<(), SendError>;
+    fn deliver(&self, prepared: &Self::Prepared) -> Self::Outcome;
 }
 
 /// How many database connections the worker may hold at once, for a pool of `pool_size`.
@@ -124,6 +134,7 @@ pub struct Worker {
     app: App,
     email: EmailDeliverer,
     issues: IssueDeliverer,
+    webhooks: WebhookDeliverer,
     pub id: String,
     slots: Slots,
     relay: Mutex<RelayHealth>,
@@ -147,10 +158,12 @@ impl Worker {
             format!("{}-{}", std::process::id(), crate::services::tokens::random_token().get(..8).unwrap_or("worker"));
         let share = database_share(app.settings.db_pool_size);
         let site = Site::of(&app);
+        let webhooks = WebhookDeliverer::new(site.base_url.clone(), app.clock.clone());
         Worker {
             app,
             email: EmailDeliverer { mailer: mailer.clone() },
             issues: IssueDeliverer::new(mailer, site),
+            webhooks,
             id,
             slots: Slots { free: Mutex::new(share), freed: Condvar::new() },
             relay: Mutex::new(RelayHealth::default()),
@@ -234,40 +247,78 @@ impl Worker {
 
     /// Claim one due job, deliver it, and record the outcome.
     pub fn try_send_next(&self) -> Result<Step, Error> {
-        if self.relay_pause_left().is_some() {
-            return Ok(Step::Paused);
-        }
+        // While the relay is failing, only webhooks go out: they do not need it.
+        let relay_paused = self.relay_pause_left().is_some();
+        let kinds: &[JobKind] = if relay_paused { &[JobKind::Webhook] } else { &JobKind::ALL };
         let mut conn = self.conn()?;
         let now = self.app.clock.now();
         let claimed = crate::store::db::write_transaction(&mut conn, |conn| {
             outbox::heartbeat(conn, &self.id, now)?;
-            Ok::<_, Error>(outbox::claim_next(conn, &self.id, now)?)
+            Ok::<_, Error>(outbox::claim_next(conn, &self.id, now, kinds)?)
         })?;
         let Some(row) = claimed else {
-            return Ok(Step::Empty);
+            return Ok(if relay_paused { Step::Paused } else { Step::Empty });
         };
         match row.kind {
             JobKind::Email => self.deliver_claimed(&self.email, conn, row),
             JobKind::NewsletterIssue => self.deliver_claimed(&self.issues, conn, row),
+            JobKind::Webhook => self.deliver_webhook(conn, row),
         }
     }
 
-    /// Prepare a claimed job on `conn`, give the connection back, deliver, and record.
-    fn deliver_claimed<D: Deliverer>(
+    /// Prepare a claimed job on `conn`; on failure the job goes back to the queue.
+    fn prepare_claimed<D: Deliverer>(
+        &self,
+        deliverer: &D,
+        conn: &mut WorkerConn<'_>,
+        row: &OutboxRow,
+    ) -> Result<D::Prepared, Error> {
+        deliverer.prepare(conn, row).inspect_err(|error| {
+            // Not left `sending`: it goes back to the queue like any failed attempt.
+            let next = self.app.clock.now() + backoff(row.attempts);
+            let _ = outbox::mark_retry(conn, row.id, &error.to_string(), next);
+        })
+    }
+
+    /// Sign a claimed webhook on `conn`, give the connection back, post it, and record how it
+    /// went on the job and on its endpoint. Whatever the receiver does, e-mail goes on.
+    fn deliver_webhook(&self, mut conn: WorkerConn<'_>, row: OutboxRow) -> Result<Step, Error> {
+        let signed = self.prepare_claimed(&self.webhooks, &mut conn, &row)?;
+        drop(conn); // The connection goes back to the pool before the request.
+        let outcome = self.webhooks.deliver(&signed);
+        if let Err(error) = &outcome {
+            tracing::warn!(id = row.id, url = %row.recipient, attempts = row.attempts, %error, "webhook not delivered");
+        }
+        let endpoint = row.webhook_id.unwrap_or_default();
+        self.record(&row, |conn, now| {
+            let (step, status) = match &outcome {
+                Ok(code) => {
+                    outbox::mark_sent(conn, row.id, now)?;
+                    (Step::Sent, format!("delivered (HTTP {code})"))
+                }
+                Err(error) if row.attempts >= WEBHOOK_MAX_ATTEMPTS => {
+                    let status = format!("{error}; gave up after {} attempts", row.attempts);
+                    outbox::mark_failed(conn, row.id, &status)?;
+                    (Step::Failed, status)
+                }
+                Err(error) => {
+                    outbox::mark_retry(conn, row.id, error, now + backoff(row.attempts))?;
+                    (Step::Retry, format!("{error}; will try again"))
+                }
+            };
+            webhooks::record_status(conn, endpoint, &status, now)?;
+            Ok(step)
+        })
+    }
+
+    /// Prepare a claimed e-mail on `conn`, give the connection back, deliver, and record.
+    fn deliver_claimed<D: Deliverer<Outcome = Result<(), SendError>>>(
         &self,
         deliverer: &D,
         mut conn: WorkerConn<'_>,
         row: OutboxRow,
     ) -> Result<Step, Error> {
-        let prepared = match deliverer.prepare(&mut conn, &row) {
-            Ok(prepared) => prepared,
-            Err(error) => {
-                // Not left `sending`: it goes back to the queue like any failed attempt.
-                let next = self.app.clock.now() + backoff(row.attempts);
-                let _ = outbox::mark_retry(&mut conn, row.id, &error.to_string(), next);
-                return Err(error);
-            }
-        };
+        let prepared = self.prepare_claimed(deliverer, &mut conn, &row)?;
         drop(conn); // The connection goes back to the pool before the conversation.
         let outcome = deliverer.deliver(&prepared);
         let relay_pause = match &outcome {
@@ -284,7 +335,7 @@ impl Worker {
             }
             Err(_) => None,
         };
-        let step = self.record(&row, &outcome, relay_pause)?;
+        let step = self.record(&row, |conn, now| self.record_email(conn, now, &row, &outcome, relay_pause))?;
         match &outcome {
             Err(SendError::Relay(_)) | Ok(()) => {}
             Err(error) => {
@@ -294,18 +345,22 @@ impl Worker {
         Ok(step)
     }
 
-    /// Record the outcome of a conversation. The message is out (or not) whatever the database
-    /// says, so a failed write is tried again until it works, for at most 10 s once stopping.
+    /// Record the outcome of a delivery with `write`, in one transaction. The message is out (or
+    /// not) whatever the database says, so a failed write is tried again until it works, for at
+    /// most 10 s once stopping.
     fn record(
         &self,
         row: &OutboxRow,
-        outcome: &Result<(), SendError>,
-        relay_pause: Option<Duration>,
+        write: impl Fn(&mut DbConnection, chrono::NaiveDateTime) -> Result<Step, Error>,
     ) -> Result<Step, Error> {
         let mut wait = Duration::from_millis(100);
         let mut stopping_since = None;
         loop {
-            match self.try_record(row, outcome, relay_pause) {
+            let written = self.conn().and_then(|mut conn| {
+                let now = self.app.clock.now();
+                crate::store::db::write_transaction(&mut conn, |conn| write(conn, now))
+            });
+            match written {
                 Ok(step) => return Ok(step),
                 Err(error) => {
                     if self.stopping()
@@ -313,7 +368,7 @@ impl Worker {
                     {
                         return Err(error);
                     }
-                    tracing::warn!(id = row.id, %error, "cannot record the outcome of an e-mail yet; trying again");
+                    tracing::warn!(id = row.id, %error, "cannot record the outcome of a delivery yet; trying again");
                     std::thread::sleep(wait);
                     wait = (wait * 2).min(Duration::from_secs(5));
                 }
@@ -321,15 +376,15 @@ impl Worker {
         }
     }
 
-    fn try_record(
+    fn record_email(
         &self,
+        conn: &mut DbConnection,
+        now: chrono::NaiveDateTime,
         row: &OutboxRow,
         outcome: &Result<(), SendError>,
         relay_pause: Option<Duration>,
     ) -> Result<Step, Error> {
-        let mut conn = self.conn()?;
-        let now = self.app.clock.now();
-        crate::store::db::write_transaction(&mut conn, |conn| {
+        {
             let step = match outcome {
                 Ok(()) => {
                     outbox::mark_sent(conn, row.id, now)?;
@@ -363,7 +418,7 @@ impl Worker {
                 }
             };
             Ok::<_, Error>(step)
-        })
+        }
     }
 
     /// Send everything due now (tests drive the outbox with this). Returns the steps taken; it

@@ -38,6 +38,7 @@ impl IssueDeliverer {
 
 impl Deliverer for IssueDeliverer {
     type Prepared = Email;
+    type Outcome = Result<(), SendError>;
 
     fn prepare(&self, conn: &mut DbConnection, row: &OutboxRow) -> Result<Email, Error> {
         let issue_id = row.issue_id.ok_or_else(|| Error::not_found("The issue of this message"))?;

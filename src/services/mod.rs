@@ -5,6 +5,8 @@
 //! (a test below reads the sources and fails otherwise):
 //!
 //! 1. `tokens`, `passwords`, `rate_limits`: building blocks with no rules of their own;
+//!    `webhooks`: the endpoints, and announcing a change on its own transaction, so that every
+//!    service that changes a comment can announce it;
 //! 2. `articles`: what there is to discuss;
 //! 3. `threads`: a thread as a whole: paging, status changes with their counts, closing;
 //!    `feeds`: the latest published comments, for the Atom feeds;
@@ -24,8 +26,8 @@ pub mod account_emails;
 pub mod accounts;
 pub mod articles;
 pub mod comments;
-pub mod feeds;
 pub mod embeds;
+pub mod feeds;
 pub mod moderation;
 pub mod newsletter;
 pub mod passwords;
@@ -34,12 +36,14 @@ pub mod settings;
 pub mod sso;
 pub mod threads;
 pub mod tokens;
+pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 14] = [
+pub const ORDER: [&str; 15] = [
     "tokens",
     "passwords",
     "rate_limits",
+    "webhooks",
     "articles",
     "threads",
     "feeds",

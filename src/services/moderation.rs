@@ -9,12 +9,14 @@ use super::account_emails::{self, Site};
 use super::rate_limits;
 use super::settings;
 use super::threads::{change_status, find_comment, lock_comment};
+use super::webhooks::{self, Detail};
 use super::{require_role, App};
 use crate::domain::account::User;
 use crate::domain::moderation::{self as policy, Check, RemovalReason};
 use crate::domain::role::Role;
 use crate::domain::thread::Status;
 use crate::domain::username::Username;
+use crate::domain::webhook::Event;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::comments::CommentRow;
@@ -112,7 +114,7 @@ pub async fn flag(
         let total = comment.flag_weight + weight;
         let hidden = policy::flags_reach_threshold(total, site.policy.flag_threshold);
         if hidden {
-            change_status(conn, &comment, Status::Pending)?;
+            change_status(conn, &comment, Status::Pending, now)?;
             let weight_text = format!(
                 "flag weight {:.2} reached the threshold {}",
                 total as f64 / 1000.0,
@@ -120,6 +122,13 @@ pub async fn flag(
             );
             moderation_log::write(conn, &NewLogEntry::hidden_by_flags(place(&comment), &weight_text, now))?;
         }
+        webhooks::announce(
+            conn,
+            Event::ReaderFlagged,
+            comment_id,
+            Detail::Flag { reason: reason.as_str(), hidden },
+            now,
+        )?;
         Ok(Flagged { hidden })
     })
     .await
@@ -206,7 +215,7 @@ fn act_on_comment(
     match action {
         CommentAction::Approve => {
             if status != Status::Published {
-                change_status(conn, &comment, Status::Published)?;
+                change_status(conn, &comment, Status::Published, now)?;
             }
             if status == Status::Pending {
                 store_moderation::count_approval(conn, comment.author_id)?;
@@ -228,6 +237,7 @@ fn act_on_comment(
             store_moderation::decide(conn, id, moderator.id, None, now)?;
             store_moderation::clear_reasons(conn, id)?;
             moderation_log::write(conn, &NewLogEntry::approved(moderator.id, place(&comment), now))?;
+            webhooks::announce(conn, Event::CommentApproved, id, Detail::None, now)?;
         }
         CommentAction::DismissFlags => {
             store_moderation::resolve_flags(conn, id, false, now)?;
@@ -239,7 +249,7 @@ fn act_on_comment(
             }
             // Hidden by flags alone, it comes back; held by a rule, it stays for a decision.
             if status == Status::Pending && comment.system_reasons.is_empty() {
-                change_status(conn, &comment, Status::Published)?;
+                change_status(conn, &comment, Status::Published, now)?;
             }
             if comment.system_reasons.is_empty() || status == Status::Published {
                 store_moderation::decide(conn, id, moderator.id, None, now)?;
@@ -250,11 +260,12 @@ fn act_on_comment(
         }
         CommentAction::Remove { reason, note } | CommentAction::RemoveAndBan { reason, note } => {
             outranks(moderator, &author.role)?;
-            if status != Status::Removed {
-                change_status(conn, &comment, Status::Removed)?;
-            }
             store_moderation::resolve_flags(conn, id, true, now)?;
             store_moderation::decide(conn, id, moderator.id, Some((reason.as_str(), note.as_deref())), now)?;
+            // After the decision, so that the announcement of the removal carries its reason.
+            if status != Status::Removed {
+                change_status(conn, &comment, Status::Removed, now)?;
+            }
             moderation_log::write(
                 conn,
                 &NewLogEntry::removed(moderator.id, place(&comment), reason.as_str(), note.as_deref(), now),

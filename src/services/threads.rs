@@ -6,12 +6,14 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDateTime};
 
+use super::webhooks::{self, Detail};
 use super::{require_role, App};
 use crate::domain::account::User;
 use crate::domain::moderation::FlagReason;
 use crate::domain::role::Role;
 use crate::domain::site::{Discussion, SiteSettings};
 use crate::domain::thread::{self, Cursor, Node, Sort, Status, Threaded};
+use crate::domain::webhook::Event;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
@@ -227,8 +229,14 @@ pub fn is_closed(article: &ArticleRow, site: &SiteSettings, now: NaiveDateTime) 
 /// and each ancestor's count of shown replies (so a placeholder appears or disappears with the
 /// last reply it holds up). Bumps the article's comment version. `NotFound` when the comment
 /// already had that status. `before` must come from `lock_comment` in this transaction, so
-/// the status it had is the status it has.
-pub(crate) fn change_status(conn: &mut DbConnection, before: &CommentRow, status: Status) -> Result<(), Error> {
+/// the status it had is the status it has. Announces the change to webhooks: a comment
+/// published, held or removed (a deletion by its author is no one else's business).
+pub(crate) fn change_status(
+    conn: &mut DbConnection,
+    before: &CommentRow,
+    status: Status,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
     if comments::change_status(conn, before.id, status.as_str())? == 0 {
         return Err(Error::not_found("That comment"));
     }
@@ -242,6 +250,15 @@ pub(crate) fn change_status(conn: &mut DbConnection, before: &CommentRow, status
     }
     let published_delta = i64::from(status == Status::Published) - i64::from(was == Status::Published);
     articles::touch_discussion(conn, after.article_id, published_delta)?;
+    let event = match status {
+        Status::Published => Some(Event::CommentPublished),
+        Status::Pending => Some(Event::CommentHeld),
+        Status::Removed => Some(Event::CommentRemoved),
+        Status::Deleted => None,
+    };
+    if let Some(event) = event {
+        webhooks::announce(conn, event, before.id, Detail::None, now)?;
+    }
     Ok(())
 }
 

@@ -4,8 +4,8 @@
 pub mod articles;
 pub mod comments;
 pub mod db;
-pub mod feeds;
 pub mod embeds;
+pub mod feeds;
 pub mod moderation;
 pub mod moderation_log;
 pub mod newsletter;
@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sso;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{DbConnection, DbPool};
 

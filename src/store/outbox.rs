@@ -1,4 +1,4 @@
-//! The outbox: every e-mail, written in the same transaction as the change that causes it, then
+//! The outbox: every e-mail and webhook delivery, written in the same transaction as the change that causes it, then
 //! claimed atomically by a worker, sent, and retried with backoff. Each row names its kind of
 //! job, parsed here into `JobKind`; `crate::outbox` has one deliverer per kind.
 
@@ -20,15 +20,19 @@ pub enum JobKind {
     /// One issue of the newsletter for one subscriber, put together when it is sent, so that a
     /// send to every subscriber writes one small row each.
     NewsletterIssue,
+    /// One announcement for one webhook endpoint (`webhook_id`): the row holds what happened, as
+    /// JSON (`body_text`), and the event's name (`subject`); it is signed when it is sent.
+    Webhook,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::Email, JobKind::NewsletterIssue];
+    pub const ALL: [JobKind; 3] = [JobKind::Email, JobKind::NewsletterIssue, JobKind::Webhook];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Email => "email",
             JobKind::NewsletterIssue => "newsletter_issue",
+            JobKind::Webhook => "webhook",
         }
     }
 }
@@ -79,6 +83,7 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub webhook_id: Option<i64>,
 }
 
 /// A message to queue. `dedup_key` makes each (purpose, recipient, cause) go out at most once.
@@ -98,6 +103,7 @@ pub struct NewMessage {
     pub status: &'static str,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub webhook_id: Option<i64>,
 }
 
 impl NewMessage {
@@ -123,6 +129,34 @@ impl NewMessage {
             status: "queued",
             next_attempt_at: now,
             created_at: now,
+            webhook_id: None,
+        }
+    }
+
+    /// A webhook delivery (`JobKind::Webhook`) of `announcement` (JSON) to one endpoint, due now.
+    pub fn webhook(
+        endpoint_id: i64,
+        url: &str,
+        event: &str,
+        announcement: String,
+        dedup_key: String,
+        now: NaiveDateTime,
+    ) -> NewMessage {
+        NewMessage {
+            kind: JobKind::Webhook.as_str(),
+            purpose: "webhook",
+            dedup_key,
+            recipient: url.to_owned(),
+            issue_id: None,
+            subscriber_id: None,
+            subject: event.to_owned(),
+            body_text: announcement,
+            body_html: None,
+            unsubscribe_url: None,
+            status: "queued",
+            next_attempt_at: now,
+            created_at: now,
+            webhook_id: Some(endpoint_id),
         }
     }
 }
@@ -157,14 +191,24 @@ pub fn enqueue_issue(conn: &mut DbConnection, issue_id: i64, subject: &str, now:
 /// Claim the next due message for `worker`, atomically: on PostgreSQL with `FOR UPDATE SKIP
 /// LOCKED`, so instances never take the same row; on SQLite with one claiming `UPDATE`, which
 /// SQLite's single writer makes atomic. Only kinds this version knows are claimed: a row of a
-/// newer kind waits for a worker that can deliver it (several versions run during an upgrade).
-pub fn claim_next(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> QueryResult<Option<OutboxRow>> {
+/// newer kind waits for a worker that can deliver it (several versions run during an upgrade),
+/// and the worker names the kinds it takes now (`JobKind::ALL`, or not e-mail while the relay
+/// is failing).
+pub fn claim_next(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    kinds: &[JobKind],
+) -> QueryResult<Option<OutboxRow>> {
+    if kinds.is_empty() {
+        return Ok(None);
+    }
     let lock = match conn {
         DbConnection::Pg(_) => " FOR UPDATE SKIP LOCKED",
         DbConnection::Sqlite(_) => "",
     };
     // The kinds are our own constants, never input.
-    let kinds = JobKind::ALL.map(|k| format!("'{}'", k.as_str())).join(", ");
+    let kinds = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_at = $2, attempts = attempts + 1 \
          WHERE id = (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $2 AND kind IN ({kinds}) \
@@ -290,7 +334,7 @@ mod tests {
         for kind in JobKind::ALL {
             assert_eq!(JobKind::try_from(kind.as_str().to_owned()), Ok(kind));
         }
-        assert_eq!(JobKind::try_from("webhook".to_owned()), Err(UnknownKind("webhook".to_owned())));
+        assert_eq!(JobKind::try_from("sms".to_owned()), Err(UnknownKind("sms".to_owned())));
         assert_eq!(JobKind::try_from("Email".to_owned()), Err(UnknownKind("Email".to_owned())));
     }
 }

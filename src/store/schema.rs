@@ -88,6 +88,19 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         kind -> Text,
+        webhook_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        last_status -> Nullable<Text>,
+        last_status_at -> Nullable<Timestamp>,
     }
 }
 
@@ -251,6 +264,7 @@ diesel::joinable!(comment_flags -> users (user_id));
 diesel::joinable!(moderation_log -> articles (article_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(outbox -> newsletter_issues (issue_id));
+diesel::joinable!(outbox -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -270,4 +284,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     workers,
     sso_tokens_used,
+    webhooks,
 );

@@ -16,6 +16,7 @@ pub(crate) fn admin_nav() -> Markup {
             a href="/admin/users" { "Readers and roles" }
             a href="/admin/newsletter" { "Newsletter" }
             a href="/admin/sites" { "Embedding" }
+            a href="/admin/webhooks" { "Webhooks" }
             a href="/admin/settings" { "Settings" }
             a href="/moderation" { "Moderation" }
         }

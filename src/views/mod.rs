@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_embeds;
 pub mod admin_newsletter;
+pub mod admin_webhooks;
 pub mod article;
 pub mod components;
 pub mod feed;

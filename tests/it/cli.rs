@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::*;
 
-fn civil(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn civil(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_civil"))
         .args(args)
         .env("DATABASE_URL", &db.url)
@@ -25,7 +25,7 @@ fn civil(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn ok(output: &Output) -> String {
+pub(crate) fn ok(output: &Output) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&output.stderr));
     stdout

@@ -26,3 +26,4 @@ mod scale_out;
 mod schema;
 mod smtp;
 mod sso;
+mod webhooks;

@@ -70,9 +70,9 @@ fn insert_unknown_kind(app: &TestApp, recipient: &str) {
     let now = chrono::Utc::now().naive_utc() - chrono::TimeDelta::seconds(1);
     diesel::insert_into(outbox::table)
         .values((
-            outbox::kind.eq("webhook"),
-            outbox::purpose.eq("comment_published"),
-            outbox::dedup_key.eq("webhook:1"),
+            outbox::kind.eq("sms"),
+            outbox::purpose.eq("reply_sms"),
+            outbox::dedup_key.eq("sms:1"),
             outbox::recipient.eq(recipient),
             outbox::subject.eq(""),
             outbox::body_text.eq("{}"),
@@ -87,13 +87,13 @@ fn insert_unknown_kind(app: &TestApp, recipient: &str) {
 #[tokio::test]
 async fn a_row_of_an_unknown_kind_is_an_error_to_read_and_waits_for_a_worker_that_knows_it() {
     let app = spawn().await;
-    insert_unknown_kind(&app, "https://hooks.example/civil");
+    insert_unknown_kind(&app, "+15550100");
     let error = {
         let mut conn = app.app.pool.get().unwrap();
-        for_recipient(&mut conn, "https://hooks.example/civil").expect_err("an unknown kind is refused")
+        for_recipient(&mut conn, "+15550100").expect_err("an unknown kind is refused")
     };
     let described = format!("{error:?}");
-    assert!(described.contains("kind") && described.contains("UnknownKind(\"webhook\")"), "{described}");
+    assert!(described.contains("kind") && described.contains("UnknownKind(\"sms\")"), "{described}");
 
     // The worker delivers what it knows and leaves the rest queued, untouched.
     let reader = app.client();
@@ -102,7 +102,7 @@ async fn a_row_of_an_unknown_kind_is_an_error_to_read_and_waits_for_a_worker_tha
     assert_eq!(app.smtp.to("known@example.com").len(), 1);
     use civil::store::schema::outbox;
     let mut conn = app.app.pool.get().unwrap();
-    let waiting = outbox::table.filter(outbox::kind.eq("webhook"));
+    let waiting = outbox::table.filter(outbox::kind.eq("sms"));
     let (status, attempts): (String, i32) =
         waiting.select((outbox::status, outbox::attempts)).first(&mut conn).unwrap();
     assert_eq!((status.as_str(), attempts), ("queued", 0));

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod admin_embeds;
 pub mod admin_newsletter;
+pub mod admin_webhooks;
 pub mod articles;
 pub mod comments;
 pub mod moderation;

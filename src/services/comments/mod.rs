@@ -8,12 +8,14 @@ use chrono::{Duration, NaiveDateTime};
 use super::account_emails;
 use super::settings;
 use super::threads::{change_status, find_comment, find_thread_comment, lock_comment, Comment};
+use super::webhooks::{self, Detail};
 use super::{rate_limits, App};
 use crate::domain::account::User;
 use crate::domain::comment_body::CommentBody;
 use crate::domain::moderation::Decision;
 use crate::domain::role::Role;
 use crate::domain::thread::{self, Status};
+use crate::domain::webhook::Event;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
@@ -116,6 +118,8 @@ pub async fn post(
             }
             articles::touch_discussion(conn, article.id, i64::from(status == Status::Published))?;
             log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
+            let event = if status == Status::Published { Event::CommentPublished } else { Event::CommentHeld };
+            webhooks::announce(conn, event, id, Detail::None, now)?;
             if let (Status::Published, Some(parent)) = (status, &parent) {
                 account_emails::queue_reply_notification(
                     conn,
@@ -190,9 +194,13 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
             }
             if verdict.decision == Decision::Hold && status == Status::Published {
                 // The edit is held: the comment leaves public view until a moderator decides.
-                change_status(conn, &comment, Status::Pending)?;
+                change_status(conn, &comment, Status::Pending, now)?;
             } else {
                 articles::touch_discussion(conn, comment.article_id, 0)?;
+                if status == Status::Published {
+                    // What the public sees changed: integrations showing it hear the new text.
+                    webhooks::announce(conn, Event::CommentPublished, id, Detail::Edited, now)?;
+                }
             }
             Ok(Ok(find_thread_comment(conn, id)?))
         })
@@ -223,6 +231,7 @@ pub async fn for_editing(app: &App, author: &User, id: i64) -> Result<(CommentRo
 /// of removals and its author's record.
 pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
     let author = author.clone();
+    let clock = app.clock.clone();
     app.write(move |conn| {
         let before = lock_comment(conn, id)?;
         own_comment(&before, &author, "delete")?;
@@ -232,7 +241,7 @@ pub async fn delete(app: &App, author: &User, id: i64) -> Result<(), Error> {
                 "A moderator removed this comment, so it cannot be deleted; it is already hidden from readers.",
             )));
         }
-        change_status(conn, &before, Status::Deleted)
+        change_status(conn, &before, Status::Deleted, clock.now())
     })
     .await
 }
