@@ -6,12 +6,23 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
+use super::types::fields;
 use super::ApiResult;
 use crate::http::embed::allow_origin;
 use crate::http::State;
 use crate::services::embeds;
+
+/// The query, for the document: the handler reads the repeated `url` itself.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CountsQuery {
+    /// An article's address; repeat for up to 100 (`?url=A&url=B`).
+    #[param(schema_with = fields::count_urls, explode = true)]
+    url: Vec<String>,
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CountsJson {
@@ -24,7 +35,7 @@ pub struct CountsJson {
 /// normalises it, so any spelling of an article's address finds its thread. Nothing is
 /// created. The answer is the same for everyone: shared caches may keep it for a minute.
 #[utoipa::path(get, path = "/api/v1/counts", tag = "embedding", operation_id = "comment_counts",
-    params(("url" = Vec<String>, Query, description = "An article's address; repeat for up to 100 (`?url=A&url=B`)")),
+    params(CountsQuery),
     responses((status = 200, description = "The count for each URL asked for", body = CountsJson,
         headers(("Cache-Control" = String, description = "public, max-age=60")))))]
 pub async fn counts(state: web::Data<State>, req: HttpRequest) -> ApiResult {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::accounts::{replace_session, session_response};
-use super::types::{ErrorBody, SessionResponse};
+use super::types::{fields, ErrorBody, SessionResponse};
 use super::{ApiResult, JsonObject};
 use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
@@ -17,7 +17,7 @@ use crate::services::sso;
 pub struct SsoRequest {
     /// A JWT signed HS256 with the site's `sso_secret`, with claims `sub`, `email`, `username`,
     /// optional `name`, and `exp` at most 10 minutes away.
-    #[schema(min_length = 1, max_length = 4096)]
+    #[schema(schema_with = fields::sso_token)]
     pub token: String,
 }
 

@@ -166,6 +166,13 @@ pub mod fields {
     pub fn query_text() -> Object {
         string(LINE, 0, None, false)
     }
+    /// The addresses a counts request asks for (control characters are refused at the edge).
+    pub fn count_urls() -> utoipa::openapi::Array {
+        utoipa::openapi::ArrayBuilder::new().items(string(LINE, 0, None, false)).max_items(Some(100)).build()
+    }
+    pub fn sso_token() -> Object {
+        string(LINE, 1, Some(4096), false)
+    }
     pub fn log_before() -> Object {
         integer(i64::MIN, i64::MAX, false)
     }
