@@ -7,6 +7,9 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("civil.css", "text/css; charset=utf-8", include_bytes!("../../assets/civil.css")),
     ("civil.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/civil.js")),
     ("count.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/count.js")),
+    ("embed.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/embed.js")),
+    ("embed-frame.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/embed-frame.js")),
+    ("embed.css", "text/css; charset=utf-8", include_bytes!("../../assets/embed.css")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/favicon.svg")),
 ];
 

@@ -222,15 +222,31 @@ pub async fn add_headers(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let private = carries_session_cookie(req.request()) || is_session_endpoint(req.path());
+    let framed = super::embed::in_frame(req.request()) || req.path() == "/embed/frame";
+    let frame_ancestors = match req.app_data::<actix_web::web::Data<super::State>>() {
+        Some(state) if framed => Some(super::embed::frame_ancestors(state, req.path()).await),
+        _ => None,
+    };
     // Handlers' and extractors' errors are responses by the time they get here, and the
     // middleware inside answers its own refusals, so every error page passes through below.
     let mut response = next.call(req).await?.map_into_boxed_body();
     let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
     let out = response.headers_mut();
+    match frame_ancestors {
+        // Framed pages name the sites that may frame them, and nothing older may contradict it.
+        Some(Ok(ancestors)) => {
+            if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&ancestors)) {
+                out.insert(header::CONTENT_SECURITY_POLICY, csp);
+            }
+            out.remove(header::X_FRAME_OPTIONS);
+            super::extract::add_frame_cookies(out);
+        }
+        Some(Err(error)) => tracing::warn!(%error, "could not list the sites that may embed"),
+        None => set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")),
+    }
     set_default(out, header::CONTENT_SECURITY_POLICY, headers.csp.clone());
     set_default(out, header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     set_default(out, header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
     if let Some(hsts) = &headers.hsts {
         set_default(out, header::STRICT_TRANSPORT_SECURITY, hsts.clone());
     }

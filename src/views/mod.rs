@@ -7,6 +7,7 @@ pub mod admin_embeds;
 pub mod admin_newsletter;
 pub mod article;
 pub mod components;
+pub mod embed;
 pub mod feed;
 pub mod layout;
 pub mod moderation;
