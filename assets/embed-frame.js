@@ -22,7 +22,7 @@
   var lastHeight = 0;
   function reportHeight() {
     var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-    if (height !== lastHeight) {
+    if (host && height !== lastHeight) {
       lastHeight = height;
       send({ civil: "height", height: height });
     }

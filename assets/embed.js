@@ -17,6 +17,7 @@
     p.className = "civil-note";
     p.textContent = text;
     box.appendChild(p);
+    return p;
   }
 
   function start() {
@@ -36,13 +37,16 @@
     frame.style.height = "12rem";
     var heard = false;
     var first = true;
-    // The frame says "ready" once its page has loaded; a page Civil refused (or no Civil at all)
-    // says nothing, and the reader is told so instead of facing an empty box.
-    var timer = setTimeout(function () {
-      if (heard) return;
+    var failed = null;
+    // The frame says "ready" as its page loads. A page that Civil refused to show here, or no
+    // Civil at all, says nothing: the reader gets a short note instead of an empty box.
+    function giveUp() {
+      if (heard || failed) return;
       frame.style.display = "none";
-      note(box, "The discussion could not be loaded.");
-    }, 15000);
+      failed = note(box, "The discussion could not be loaded.");
+    }
+    var timer = setTimeout(giveUp, 15000);
+    frame.addEventListener("load", function () { if (!heard) setTimeout(giveUp, 2000); });
 
     function look() {
       var computed = getComputedStyle(box);
@@ -69,6 +73,7 @@
       if (m.civil === "ready") {
         heard = true;
         clearTimeout(timer);
+        if (failed) { box.removeChild(failed); failed = null; }
         frame.style.display = "block";
         // The page's own link to a comment counts on the first load only, not after each form.
         tell({ civil: "init", styles: look(), theme: box.getAttribute("data-civil-theme") || "", hash: first ? commentInHash() : "", sso: sso || "" });

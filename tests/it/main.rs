@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod articles;
 mod browser;
+mod browser_embed;
 mod cli;
 mod clock;
 mod comments;
