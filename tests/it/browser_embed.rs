@@ -205,22 +205,27 @@ async fn a_link_to_a_comment_on_the_host_page_scrolls_to_it_in_the_embed() {
     let origin = host.origin();
     let app = spawn_with(|s| s.embed_origins = vec![Origin::parse(&origin).unwrap()]).await;
     let story = host.url("/2026/long");
-    HostSite::serve(listener, HashMap::from([("/2026/long".to_owned(), article_page(&app.address, &story, ""))]));
+    // A long article above the discussion, and a long footer below it.
+    let page = article_page(&app.address, &story, "")
+        .replace("<p>The article.</p>", "<p style=\"height: 3000px\">The article.</p>")
+        .replace("</div><script", "</div><footer style=\"height: 2000px\">The footer</footer><script");
+    HostSite::serve(listener, HashMap::from([("/2026/long".to_owned(), page)]));
     // A long thread, started by the embed's own first view.
     let thread = app.client().get(&format!("/embed/thread?url={}", urlencoding::encode(&story))).await;
     assert_eq!(thread.status, reqwest::StatusCode::OK);
     let slug = external_threads(&app).await[0].slug.clone();
-    let ada = app.reader("ada").await;
+    let words = ["budget", "river", "school", "bridge", "council", "harbour", "library", "tram", "market", "park"];
     let mut ids = Vec::new();
-    for n in 0..16 {
-        ids.push(ada.comment(&slug, &format!("Comment number {n}, with enough words to take some room.")).await);
+    for n in 0..words.len() {
+        // Different readers and words: repeated text would be held for review.
+        let reader = app.reader(&format!("reader{n}")).await;
+        let text = format!("What about the {}? {} matters more than the {} here.", words[n], words[(n + 3) % 10], words[(n + 7) % 10]);
+        ids.push(reader.comment(&slug, &text).await);
     }
-    let last = ids[15];
+    let last = ids[8];
 
     c.goto(&format!("{story}#comment-{last}")).await.unwrap();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    eprintln!("DEBUG {}", script(&c, "var f = document.querySelector('#civil-thread iframe'); return [window.scrollY, f.style.height, document.documentElement.scrollHeight, location.hash];").await);
-    until(&c, "return window.scrollY > 1000;").await;
+    until(&c, "return window.scrollY > 3200;").await;
     let frame_top = script(&c, "return document.querySelector('#civil-thread iframe').getBoundingClientRect().top;").await;
     c.enter_frame(0).await.unwrap();
     let in_frame = script(&c, &format!("return document.getElementById('comment-{last}').getBoundingClientRect().top;")).await;
