@@ -20,9 +20,9 @@ use super::pages::{context, render, PageResult};
 use super::State;
 use crate::domain::canonical_url::Origin;
 use crate::error::Error;
+use crate::services::articles::Article;
 use crate::services::embeds;
 use crate::services::threads::ThreadQuery;
-use crate::services::articles::Article;
 use crate::views::article::{discussion, CommentFormState, Discussion};
 use crate::views::embed::frame_page;
 
@@ -59,6 +59,11 @@ pub async fn frame(
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
     let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref()).await?;
+    // Opened as a page of its own (the embed's `<noscript>` link), it is Civil's page for the
+    // thread, which links back to the article.
+    if req.headers().get("sec-fetch-dest").is_some_and(|dest| dest == "document") {
+        return Ok(super::pages::see_other(&format!("/articles/{}", article.slug)));
+    }
     let ctx = context(&state, &mut viewer, &req);
     let next = frame_path(&article, query.sort.as_deref());
     let markup = block(&state, &viewer, &ctx.csrf_token, &article, query.sort.as_deref(), Links::Local, &next).await?;

@@ -153,7 +153,8 @@ fn api_table() -> Table {
 
 fn site_table() -> Table {
     use pages::{
-        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter, sso,
+        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter,
+        sso,
     };
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);

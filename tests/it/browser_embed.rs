@@ -147,7 +147,8 @@ async fn a_reader_on_another_site_registers_posts_and_replies_in_the_embed_with_
     assert!(!cookies.contains("probe=1"), "third-party cookies are blocked: {cookies}");
     assert!(cookies.contains("chip=1"), "partitioned cookies are kept: {cookies}");
     // The host's look came through (an accent colour set on the host page's container).
-    let accent = script(&c, "return getComputedStyle(document.documentElement).getPropertyValue('--accent').trim();").await;
+    let accent =
+        script(&c, "return getComputedStyle(document.documentElement).getPropertyValue('--accent').trim();").await;
     assert_eq!(accent, json!("rgb(200, 0, 0)"));
     let threads = external_threads(&app).await;
     assert_eq!(threads.len(), 1, "the first view started the thread");
@@ -159,8 +160,11 @@ async fn a_reader_on_another_site_registers_posts_and_replies_in_the_embed_with_
     fill(&c, "#email", "ada@example.com").await;
     fill(&c, "#password", PASSWORD).await;
     click(&c, "section.auth button[type=submit]").await;
-    until(&c, "return location.pathname === '/embed/frame' && document.body.getAttribute('data-signed-in') === 'true';")
-        .await;
+    until(
+        &c,
+        "return location.pathname === '/embed/frame' && document.body.getAttribute('data-signed-in') === 'true';",
+    )
+    .await;
 
     fill(&c, "#comment-form-body", "Posted from the publisher's page.").await;
     click(&c, "#comment-form button[type=submit]").await;
@@ -219,16 +223,23 @@ async fn a_link_to_a_comment_on_the_host_page_scrolls_to_it_in_the_embed() {
     for n in 0..words.len() {
         // Different readers and words: repeated text would be held for review.
         let reader = app.reader(&format!("reader{n}")).await;
-        let text = format!("What about the {}? {} matters more than the {} here.", words[n], words[(n + 3) % 10], words[(n + 7) % 10]);
+        let text = format!(
+            "What about the {}? {} matters more than the {} here.",
+            words[n],
+            words[(n + 3) % 10],
+            words[(n + 7) % 10]
+        );
         ids.push(reader.comment(&slug, &text).await);
     }
     let last = ids[8];
 
     c.goto(&format!("{story}#comment-{last}")).await.unwrap();
     until(&c, "return window.scrollY > 3200;").await;
-    let frame_top = script(&c, "return document.querySelector('#civil-thread iframe').getBoundingClientRect().top;").await;
+    let frame_top =
+        script(&c, "return document.querySelector('#civil-thread iframe').getBoundingClientRect().top;").await;
     c.enter_frame(0).await.unwrap();
-    let in_frame = script(&c, &format!("return document.getElementById('comment-{last}').getBoundingClientRect().top;")).await;
+    let in_frame =
+        script(&c, &format!("return document.getElementById('comment-{last}').getBoundingClientRect().top;")).await;
     let on_screen = frame_top.as_f64().unwrap() + in_frame.as_f64().unwrap();
     assert!((0.0..200.0).contains(&on_screen), "the comment is at the top of the window: {on_screen}");
     c.close().await.unwrap();

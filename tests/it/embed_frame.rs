@@ -102,6 +102,10 @@ async fn a_reader_signing_in_inside_the_frame_gets_partitioned_twins_of_the_lax_
     let html = frame.text().await.unwrap();
     assert!(html.contains("Signed in as") && html.contains(r#"id="comment-form""#), "{html}");
 
+    // Opened as a page (the `<noscript>` link), the frame is Civil's page for the thread.
+    let page = http.get(app.client().url(&back)).header("Sec-Fetch-Dest", "document").send().await.unwrap();
+    assert_eq!(page.headers().get(LOCATION).unwrap(), "/articles/ai-story");
+
     // Outside a frame the thread's page is Civil's own, and first-party requests get no twins.
     let page = http.get(app.client().url("/articles/ai-story")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
