@@ -22,3 +22,15 @@ pub async fn serve(name: web::Path<String>) -> HttpResponse {
         None => HttpResponse::NotFound().finish(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FILES;
+
+    /// The embed's script goes on publishers' pages: it stays small (before compression).
+    #[test]
+    fn the_embed_script_stays_under_ten_kilobytes() {
+        let (_, _, bytes) = FILES.iter().find(|(name, _, _)| *name == "embed.js").unwrap();
+        assert!(bytes.len() < 10 * 1024, "embed.js is {} bytes", bytes.len());
+    }
+}
