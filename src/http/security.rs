@@ -3,7 +3,10 @@
 //!   refused with a 400 before any handler sees them (PostgreSQL cannot store a NUL, and no
 //!   field has a use for the others);
 //! - security headers: the Content-Security-Policy, HSTS behind https, and `no-store` on
-//!   anything that depends on the session.
+//!   anything that depends on the session;
+//! - pages shown inside the embed's frame (`embed::in_frame`): `frame-ancestors` naming the
+//!   sites allowed to embed, instead of `'self'` and `X-Frame-Options`, and partitioned twins
+//!   of the session and CSRF cookies (`extract::add_frame_cookies`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -180,7 +183,7 @@ fn refuse(req: ServiceRequest, error: Error) -> ServiceResponse<BoxBody> {
 // Security headers
 
 /// The Content-Security-Policy. No inline script or style anywhere: pages take their script and
-/// styles from `/assets`. `frame_ancestors` says who may frame a page (`'self'` for now).
+/// styles from `/assets`. `frame_ancestors` says who may frame a page.
 pub fn content_security_policy(frame_ancestors: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
@@ -256,7 +259,7 @@ pub async fn add_headers(
     Ok(response)
 }
 
-/// A route may set its own value (an embedding route will need its own `frame-ancestors`).
+/// A handler may set its own value, which stands.
 fn set_default(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
     if !headers.contains_key(&name) {
         headers.insert(name, value);
