@@ -2,6 +2,11 @@
 //! discussion block as an HTML fragment, which a CMS includes in the page it renders (so the
 //! discussion is real HTML for readers without JavaScript and for search engines) and a script
 //! can fetch. The first view of an article on an allowed site creates its thread.
+//!
+//! `GET /embed/frame?url=` is the same block as a small page of its own, for the iframe that
+//! `assets/embed.js` puts on the publisher's page. Everything a reader does inside that frame
+//! (signing in, posting, moderating) happens on Civil's origin; `in_frame` tells those requests
+//! apart, for their cookies (`frame_cookies`) and their `frame-ancestors`.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -11,13 +16,15 @@ use serde::Deserialize;
 use super::cache::Links;
 use super::extract::Viewer;
 use super::pages::articles::Draft;
-use super::pages::{render, PageResult};
+use super::pages::{context, render, PageResult};
 use super::State;
 use crate::domain::canonical_url::Origin;
 use crate::error::Error;
+use crate::services::articles::Article;
 use crate::services::embeds;
 use crate::services::threads::ThreadQuery;
 use crate::views::article::{discussion, CommentFormState, Discussion};
+use crate::views::embed::frame_page;
 
 #[derive(Debug, Deserialize)]
 pub struct EmbedQuery {
@@ -32,35 +39,109 @@ pub async fn thread(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
-    let url = query
-        .url
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| Error::BadRequest("Give the article's address: /embed/thread?url=https://…".into()))?;
-    let article = embeds::thread_for(&state.app, url, query.title.as_deref()).await?;
-    let thread_query = ThreadQuery::parse(query.sort.as_deref(), None, None)?;
-    let sort = thread_query.sort;
+    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref()).await?;
     let csrf_token = viewer.csrf_token();
-    let draft = Draft { body: String::new(), error: None, parent_id: None, flagged: None };
-    let thread =
-        super::thread::markup(&state, &viewer, &csrf_token, &article, thread_query, &draft, Links::Absolute).await?;
-    let user = viewer.user();
-    let now = state.app.clock.now();
-    let block = Discussion {
-        is_staff: user.is_some_and(|u| u.is_staff()),
-        restriction: user.and_then(|u| u.restriction(now)),
-        article: &article,
-        sort,
-        thread: &thread,
-        form: CommentFormState { body: "", error: None },
-        base: &state.app.settings.base_url,
-        return_to: article.canonical_url.as_deref(),
-        next: &format!("/articles/{}", article.slug),
-    };
-    let markup = discussion(&csrf_token, user.is_some(), &block);
+    let next = format!("/articles/{}", article.slug);
+    let markup = block(&state, &viewer, &csrf_token, &article, query.sort.as_deref(), Links::Absolute, &next).await?;
     let mut response = render(&viewer, StatusCode::OK, markup);
     allow_origin(&state, &req, &mut response).await?;
     Ok(response)
+}
+
+/// The frame: the discussion block as a page of its own, with relative links, since the frame
+/// is on Civil's origin. Forms in it lead to Civil's page for the thread, which sends a
+/// request from inside a frame back here (`pages::articles::show`), so the reader stays in the
+/// frame and sees the result.
+pub async fn frame(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    query: web::Query<EmbedQuery>,
+) -> PageResult {
+    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref()).await?;
+    // Opened as a page of its own (the embed's `<noscript>` link), it is Civil's page for the
+    // thread, which links back to the article.
+    if req.headers().get("sec-fetch-dest").is_some_and(|dest| dest == "document") {
+        return Ok(super::pages::see_other(&format!("/articles/{}", article.slug)));
+    }
+    let ctx = context(&state, &mut viewer, &req);
+    let next = frame_path(&article, query.sort.as_deref());
+    let markup = block(&state, &viewer, &ctx.csrf_token, &article, query.sort.as_deref(), Links::Local, &next).await?;
+    Ok(render(&viewer, StatusCode::OK, frame_page(&ctx, &article, markup)))
+}
+
+/// The frame's own address for a thread (an external one: only those have a frame).
+pub fn frame_path(article: &Article, sort: Option<&str>) -> String {
+    let url = article.canonical_url.as_deref().unwrap_or_default();
+    let sort = sort.map(|s| format!("&sort={}", urlencoding::encode(s))).unwrap_or_default();
+    format!("/embed/frame?url={}{sort}", urlencoding::encode(url))
+}
+
+impl EmbedQuery {
+    fn url(&self) -> Result<&str, Error> {
+        self.url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| Error::BadRequest("Give the article's address: /embed/thread?url=https://…".into()))
+    }
+}
+
+/// The discussion block (`views::article::discussion`), shared by the fragment and the frame.
+async fn block(
+    state: &State,
+    viewer: &Viewer,
+    csrf_token: &str,
+    article: &Article,
+    sort: Option<&str>,
+    links: Links,
+    next: &str,
+) -> Result<maud::Markup, Error> {
+    let thread_query = ThreadQuery::parse(sort, None, None)?;
+    let sort = thread_query.sort;
+    let draft = Draft { body: String::new(), error: None, parent_id: None, flagged: None };
+    let thread = super::thread::markup(state, viewer, csrf_token, article, thread_query, &draft, links).await?;
+    let user = viewer.user();
+    let now = state.app.clock.now();
+    let (base, return_to) = match links {
+        Links::Local => ("", None),
+        Links::Absolute => (state.app.settings.base_url.as_str(), article.canonical_url.as_deref()),
+    };
+    let block = Discussion {
+        is_staff: user.is_some_and(|u| u.is_staff()),
+        restriction: user.and_then(|u| u.restriction(now)),
+        article,
+        sort,
+        thread: &thread,
+        form: CommentFormState { body: "", error: None },
+        base,
+        return_to,
+        next,
+    };
+    Ok(discussion(csrf_token, user.is_some(), &block))
+}
+
+/// Whether a request comes from inside a frame: a navigation the browser marks as one
+/// (`Sec-Fetch-Dest`, sent by every current browser), or a script in the frame that says so
+/// (`Civil-Frame`; a page elsewhere cannot send that header without our CORS consent).
+pub fn in_frame(req: &HttpRequest) -> bool {
+    let dest = req.headers().get("sec-fetch-dest").and_then(|v| v.to_str().ok());
+    matches!(dest, Some("iframe" | "frame")) || req.headers().contains_key(FRAME_HEADER)
+}
+
+pub const FRAME_HEADER: &str = "Civil-Frame";
+
+/// `frame-ancestors` for pages shown inside the frame: Civil itself and the allowed sites.
+/// The admin area never gets framed.
+pub async fn frame_ancestors(state: &State, path: &str) -> Result<String, Error> {
+    let mut ancestors = String::from("'self'");
+    if path == "/admin" || path.starts_with("/admin/") {
+        return Ok(ancestors);
+    }
+    for site in embeds::sites(&state.app).await? {
+        ancestors.push(' ');
+        ancestors.push_str(site.origin.as_str());
+    }
+    Ok(ancestors)
 }
 
 /// Let a page on an allowed site read this response from a script. Without credentials: the

@@ -43,6 +43,57 @@ pub fn csrf_cookie_name(secure: bool) -> &'static str {
 
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
+/// The session and CSRF cookies of a reader inside the embed's frame on another site, where
+/// browsers withhold `SameSite=Lax` cookies and, with third-party cookies blocked, all cookies
+/// but partitioned ones (CHIPS): these are `SameSite=None; Secure; Partitioned`, so the
+/// browser keeps them for Civil-inside-that-site only. They never replace the first-party
+/// cookies, which stay `Lax`.
+pub fn frame_cookie_name(first_party: &str) -> Option<&'static str> {
+    Some(match first_party {
+        "civil_session" => "civil_frame_session",
+        "__Host-civil_session" => "__Host-civil_frame_session",
+        "civil_csrf" => "civil_frame_csrf",
+        "__Host-civil_csrf" => "__Host-civil_frame_csrf",
+        _ => return None,
+    })
+}
+
+/// A cookie the request carries: the first-party one, else its frame twin.
+fn cookie_value(req: &HttpRequest, name: &str) -> Option<String> {
+    let value = |name: &str| req.cookie(name).map(|c| c.value().to_owned()).filter(|t| !t.is_empty());
+    value(name).or_else(|| frame_cookie_name(name).and_then(value))
+}
+
+/// For a response to a request from inside the frame: each session or CSRF cookie it sets (or
+/// clears) is set again as its frame twin, with the same value and lifetime.
+pub fn add_frame_cookies(headers: &mut actix_web::http::header::HeaderMap) {
+    use actix_web::http::header::{HeaderValue, SET_COOKIE};
+    let twins: Vec<HeaderValue> = headers
+        .get_all(SET_COOKIE)
+        .filter_map(|value| Cookie::parse(value.to_str().ok()?.to_owned()).ok())
+        .filter_map(|cookie| {
+            let name = frame_cookie_name(cookie.name())?;
+            let mut twin = Cookie::build(name, cookie.value().to_owned())
+                .path("/")
+                .http_only(true)
+                .secure(true)
+                .same_site(SameSite::None)
+                .finish();
+            if let Some(max_age) = cookie.max_age() {
+                twin.set_max_age(max_age);
+            }
+            if let Some(expires) = cookie.expires() {
+                twin.set_expires(expires);
+            }
+            // The cookie crate this actix-web uses predates the attribute.
+            HeaderValue::from_str(&format!("{twin}; Partitioned")).ok()
+        })
+        .collect();
+    for twin in twins {
+        headers.append(SET_COOKIE, twin);
+    }
+}
+
 /// Whether the request carries a session cookie (live or not): what it gets back may depend on
 /// who is signed in.
 pub fn has_session_cookie(req: &HttpRequest) -> bool {
@@ -52,7 +103,7 @@ pub fn has_session_cookie(req: &HttpRequest) -> bool {
 
 /// The session token the request carries, if any.
 fn session_token(req: &HttpRequest, secure: bool) -> Option<String> {
-    req.cookie(session_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty())
+    cookie_value(req, session_cookie_name(secure))
 }
 
 /// The person behind a request: a session, or an anonymous visitor with a CSRF cookie.
@@ -74,7 +125,7 @@ impl Viewer {
         let secure = state.app.settings.secure_cookies();
         Viewer {
             session: None,
-            anon_csrf: req.cookie(csrf_cookie_name(secure)).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()),
+            anon_csrf: cookie_value(req, csrf_cookie_name(secure)),
             new_anon_csrf: None,
             secure,
             ip: client_ip(req, &state.app.settings.trusted_proxies),

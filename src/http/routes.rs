@@ -168,6 +168,7 @@ fn site_table() -> Table {
         .get("/articles/{slug}", Anyone, articles::show)
         .post("/articles/{slug}/comments", Anyone, comments::post)
         .get("/embed/thread", Anyone, super::embed::thread)
+        .get("/embed/frame", Anyone, super::embed::frame)
         .get("/comments/{id}", Anyone, comments::permalink)
         .get("/articles/{slug}/comments.atom", Anyone, feeds::article_feed)
         .get("/comments.atom", Anyone, feeds::site_feed)

@@ -3,7 +3,10 @@
 //!   refused with a 400 before any handler sees them (PostgreSQL cannot store a NUL, and no
 //!   field has a use for the others);
 //! - security headers: the Content-Security-Policy, HSTS behind https, and `no-store` on
-//!   anything that depends on the session.
+//!   anything that depends on the session;
+//! - pages shown inside the embed's frame (`embed::in_frame`): `frame-ancestors` naming the
+//!   sites allowed to embed, instead of `'self'` and `X-Frame-Options`, and partitioned twins
+//!   of the session and CSRF cookies (`extract::add_frame_cookies`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -180,7 +183,7 @@ fn refuse(req: ServiceRequest, error: Error) -> ServiceResponse<BoxBody> {
 // Security headers
 
 /// The Content-Security-Policy. No inline script or style anywhere: pages take their script and
-/// styles from `/assets`. `frame_ancestors` says who may frame a page (`'self'` for now).
+/// styles from `/assets`. `frame_ancestors` says who may frame a page.
 pub fn content_security_policy(frame_ancestors: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
@@ -222,15 +225,31 @@ pub async fn add_headers(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let private = carries_session_cookie(req.request()) || is_session_endpoint(req.path());
+    let framed = super::embed::in_frame(req.request()) || req.path() == "/embed/frame";
+    let frame_ancestors = match req.app_data::<actix_web::web::Data<super::State>>() {
+        Some(state) if framed => Some(super::embed::frame_ancestors(state, req.path()).await),
+        _ => None,
+    };
     // Handlers' and extractors' errors are responses by the time they get here, and the
     // middleware inside answers its own refusals, so every error page passes through below.
     let mut response = next.call(req).await?.map_into_boxed_body();
     let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
     let out = response.headers_mut();
+    match frame_ancestors {
+        // Framed pages name the sites that may frame them, and nothing older may contradict it.
+        Some(Ok(ancestors)) => {
+            if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&ancestors)) {
+                out.insert(header::CONTENT_SECURITY_POLICY, csp);
+            }
+            out.remove(header::X_FRAME_OPTIONS);
+            super::extract::add_frame_cookies(out);
+        }
+        Some(Err(error)) => tracing::warn!(%error, "could not list the sites that may embed"),
+        None => set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")),
+    }
     set_default(out, header::CONTENT_SECURITY_POLICY, headers.csp.clone());
     set_default(out, header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     set_default(out, header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
     if let Some(hsts) = &headers.hsts {
         set_default(out, header::STRICT_TRANSPORT_SECURITY, hsts.clone());
     }
@@ -240,7 +259,7 @@ pub async fn add_headers(
     Ok(response)
 }
 
-/// A route may set its own value (an embedding route will need its own `frame-ancestors`).
+/// A handler may set its own value, which stands.
 fn set_default(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
     if !headers.contains_key(&name) {
         headers.insert(name, value);

@@ -9,6 +9,9 @@ pub struct PageContext {
     pub csrf_token: String,
     /// The current path, so sign-in links can bring the reader back.
     pub path: String,
+    /// Shown inside the embed's frame on a publisher's page: without Civil's header and
+    /// footer, and with the script that sizes the frame to the page.
+    pub framed: bool,
 }
 
 pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
@@ -27,9 +30,16 @@ pub fn layout_with_head(ctx: &PageContext, title: &str, head: Markup, content: M
                 link rel="stylesheet" href="/assets/civil.css";
                 link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 script src="/assets/civil.js" defer {}
+                @if ctx.framed {
+                    link rel="stylesheet" href="/assets/embed.css";
+                    script src="/assets/embed-frame.js" defer {}
+                }
                 (head)
             }
-            body {
+            body.embed-frame[ctx.framed] data-signed-in=(ctx.user.is_some()) {
+                @if ctx.framed {
+                    main #main { (content) }
+                } @else {
                 a.skip href="#main" { "Skip to content" }
                 header.site {
                     div.wrap {
@@ -59,6 +69,7 @@ pub fn layout_with_head(ctx: &PageContext, title: &str, head: Markup, content: M
                 }
                 main #main.wrap { (content) }
                 footer.site { div.wrap { "Comments powered by Civil." } }
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod admin_newsletter;
 pub mod admin_webhooks;
 pub mod article;
 pub mod components;
+pub mod embed;
 pub mod feed;
 pub mod layout;
 pub mod moderation;

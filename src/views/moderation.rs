@@ -643,6 +643,7 @@ mod tests {
             }),
             csrf_token: "tok\"en".into(),
             path: "/moderation".into(),
+            framed: false,
         }
     }
 

@@ -29,6 +29,11 @@ fn chromedriver() -> Option<&'static str> {
 }
 
 pub(crate) async fn browser() -> Option<(Client, Driver)> {
+    browser_with(json!({})).await
+}
+
+/// A browser whose profile has these preferences (`goog:chromeOptions.prefs`).
+pub(crate) async fn browser_with(prefs: serde_json::Value) -> Option<(Client, Driver)> {
     let Some(path) = chromedriver() else {
         assert!(std::env::var_os("CI").is_none(), "CI must install chromium and chromium-driver");
         eprintln!("skipped: chromedriver is not installed (apt-get install chromium chromium-driver)");
@@ -47,7 +52,7 @@ pub(crate) async fn browser() -> Option<(Client, Driver)> {
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--no-first-run", "--window-size=1280,1600",
             format!("--user-data-dir={}", driver._profile.path().display()),
-        ]}),
+        ], "prefs": prefs}),
     );
     for _ in 0..100 {
         let connected = ClientBuilder::new(HttpConnector::new())
@@ -72,7 +77,7 @@ pub(crate) async fn click(c: &Client, css: &str) {
     c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 

@@ -35,6 +35,11 @@ pub async fn show(
     query: web::Query<ArticleQuery>,
 ) -> PageResult {
     let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
+    // Inside the embed's frame, an external thread's page is the frame: forms and sign-in that
+    // come back here land the reader where they were (the fragment survives the redirect).
+    if article.canonical_url.is_some() && crate::http::embed::in_frame(&req) {
+        return Ok(super::see_other(&crate::http::embed::frame_path(&article, query.sort.as_deref())));
+    }
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
     let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
     render_article(&state, &mut viewer, &req, article, thread_query, draft, StatusCode::OK).await

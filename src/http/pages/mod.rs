@@ -30,6 +30,7 @@ pub fn context(state: &State, viewer: &mut Viewer, req: &HttpRequest) -> PageCon
         user: viewer.user().cloned(),
         csrf_token: viewer.csrf_token(),
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
+        framed: crate::http::embed::in_frame(req),
     }
 }
 

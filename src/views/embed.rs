@@ -1,0 +1,34 @@
+//! The page inside the embed's iframe: the discussion block and nothing around it (the
+//! publisher's page is the frame's surroundings), with the script that talks to that page.
+
+use maud::{html, Markup, DOCTYPE};
+
+use super::PageContext;
+use crate::services::articles::Article;
+
+pub fn frame_page(ctx: &PageContext, article: &Article, discussion: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Discussion: " (article.title) " · " (ctx.site_name) }
+                link rel="stylesheet" href="/assets/civil.css";
+                link rel="stylesheet" href="/assets/embed.css";
+                script src="/assets/civil.js" defer {}
+                script src="/assets/embed-frame.js" defer {}
+            }
+            body.embed-frame data-signed-in=(ctx.user.is_some()) {
+                main #main {
+                    @if let Some(user) = &ctx.user {
+                        p.embed-account {
+                            "Signed in as " a href={ "/users/" (user.username) } target="_blank" { (user.name()) }
+                        }
+                    }
+                    (discussion)
+                }
+            }
+        }
+    }
+}
