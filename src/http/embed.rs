@@ -31,6 +31,12 @@ pub struct EmbedQuery {
     url: Option<String>,
     title: Option<String>,
     sort: Option<String>,
+    /// The page of a large thread (a cursor, as on Civil's pages).
+    after: Option<String>,
+    /// Open the reply form under this comment (the no-JavaScript reply flow).
+    reply: Option<i64>,
+    /// The comment this reader just flagged, to thank them under it.
+    flagged: Option<i64>,
 }
 
 pub async fn thread(
@@ -42,7 +48,7 @@ pub async fn thread(
     let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref()).await?;
     let csrf_token = viewer.csrf_token();
     let next = format!("/articles/{}", article.slug);
-    let markup = block(&state, &viewer, &csrf_token, &article, query.sort.as_deref(), Links::Absolute, &next).await?;
+    let markup = block(&state, &viewer, &csrf_token, &article, &query, Links::Absolute, &next).await?;
     let mut response = render(&viewer, StatusCode::OK, markup);
     allow_origin(&state, &req, &mut response).await?;
     Ok(response)
@@ -65,16 +71,19 @@ pub async fn frame(
         return Ok(super::pages::see_other(&format!("/articles/{}", article.slug)));
     }
     let ctx = context(&state, &mut viewer, &req);
-    let next = frame_path(&article, query.sort.as_deref());
-    let markup = block(&state, &viewer, &ctx.csrf_token, &article, query.sort.as_deref(), Links::Local, &next).await?;
+    let sort = query.sort.as_deref().map(|s| format!("sort={}", urlencoding::encode(s))).unwrap_or_default();
+    let next = frame_path(&article, &sort);
+    let markup = block(&state, &viewer, &ctx.csrf_token, &article, &query, Links::Local, &next).await?;
     Ok(render(&viewer, StatusCode::OK, frame_page(&ctx, &article, markup)))
 }
 
-/// The frame's own address for a thread (an external one: only those have a frame).
-pub fn frame_path(article: &Article, sort: Option<&str>) -> String {
+/// The frame's own address for a thread (an external one: only those have a frame), with the
+/// rest of a query for Civil's page of the thread (`sort`, `after`, `reply`, `flagged`), so a
+/// reader sent back into the frame lands on the same page of a large thread.
+pub fn frame_path(article: &Article, query: &str) -> String {
     let url = article.canonical_url.as_deref().unwrap_or_default();
-    let sort = sort.map(|s| format!("&sort={}", urlencoding::encode(s))).unwrap_or_default();
-    format!("/embed/frame?url={}{sort}", urlencoding::encode(url))
+    let rest = if query.is_empty() { String::new() } else { format!("&{query}") };
+    format!("/embed/frame?url={}{rest}", urlencoding::encode(url))
 }
 
 impl EmbedQuery {
@@ -92,13 +101,13 @@ async fn block(
     viewer: &Viewer,
     csrf_token: &str,
     article: &Article,
-    sort: Option<&str>,
+    query: &EmbedQuery,
     links: Links,
     next: &str,
 ) -> Result<maud::Markup, Error> {
-    let thread_query = ThreadQuery::parse(sort, None, None)?;
+    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
     let sort = thread_query.sort;
-    let draft = Draft { body: String::new(), error: None, parent_id: None, flagged: None };
+    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
     let thread = super::thread::markup(state, viewer, csrf_token, article, thread_query, &draft, links).await?;
     let user = viewer.user();
     let now = state.app.clock.now();

@@ -111,3 +111,29 @@ async fn a_reader_signing_in_inside_the_frame_gets_partitioned_twins_of_the_lax_
     assert_eq!(page.status(), StatusCode::OK);
     assert!(set_cookies(page.headers()).iter().all(|c| !c.contains("frame")));
 }
+
+/// Found on the way: the frame showed only the first page of a large thread, since the way back
+/// into it dropped the page (and the reply and flag marks).
+#[tokio::test]
+async fn the_frame_pages_through_a_large_thread() {
+    let app = spawn_embedding().await;
+    assert_eq!(app.client().get(&frame_path(STORY)).await.status, StatusCode::OK);
+    let ada = app.reader("ada").await;
+    for i in 0..55 {
+        ada.comment("ai-story", &format!("Comment number {i}.")).await;
+    }
+    let first = app.client().get(&frame_path(STORY)).await;
+    first.assert_contains("Discussion (55)");
+    first.assert_lacks("Comment number 54.");
+    let marker = "href=\"/articles/ai-story?sort=oldest&amp;after=";
+    let start = first.text.find(marker).expect("a link to the next page") + "href=\"".len();
+    let next = first.text[start..].split('"').next().unwrap().replace("&amp;", "&");
+    let http = plain_client();
+    let framed = http.get(app.client().url(&next)).header("Sec-Fetch-Dest", "iframe").send().await.unwrap();
+    assert_eq!(framed.status(), StatusCode::SEE_OTHER);
+    let back = framed.headers().get(LOCATION).unwrap().to_str().unwrap().to_owned();
+    assert!(back.starts_with("/embed/frame?url=") && back.contains("&after="), "{back}");
+    let second = app.client().get(back.split('#').next().unwrap()).await;
+    second.assert_contains("Comment number 54.");
+    second.assert_lacks("Comment number 0.");
+}

@@ -38,7 +38,7 @@ pub async fn show(
     // Inside the embed's frame, an external thread's page is the frame: forms and sign-in that
     // come back here land the reader where they were (the fragment survives the redirect).
     if article.canonical_url.is_some() && crate::http::embed::in_frame(&req) {
-        return Ok(super::see_other(&crate::http::embed::frame_path(&article, query.sort.as_deref())));
+        return Ok(super::see_other(&crate::http::embed::frame_path(&article, req.query_string())));
     }
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
     let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
