@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::domain::sso::SsoSecret;
 use crate::domain::canonical_url::Origin;
+use crate::domain::sso::SsoSecret;
 use crate::store::db::{Backend, SqliteSynchronous};
 
 /// Every setting, for `civil --help`. tests/it/cli.rs checks that it and the README name each of

@@ -153,7 +153,8 @@ fn api_table() -> Table {
 
 fn site_table() -> Table {
     use pages::{
-        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter, sso,
+        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter,
+        sso,
     };
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);
@@ -168,6 +169,7 @@ fn site_table() -> Table {
         .get("/embed/thread", Anyone, super::embed::thread)
         .get("/comments/{id}", Anyone, comments::permalink)
         .get("/articles/{slug}/comments.atom", Anyone, feeds::article_feed)
+        .get("/embed/comments.atom", Anyone, feeds::embed_feed)
         .get("/comments.atom", Anyone, feeds::site_feed)
         .get("/comments/{id}/edit", SignedIn, comments::edit_form)
         .post("/comments/{id}/edit", SignedIn, comments::edit)

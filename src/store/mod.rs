@@ -4,8 +4,8 @@
 pub mod articles;
 pub mod comments;
 pub mod db;
-pub mod feeds;
 pub mod embeds;
+pub mod feeds;
 pub mod moderation;
 pub mod moderation_log;
 pub mod newsletter;

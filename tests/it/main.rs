@@ -8,6 +8,7 @@ mod cli;
 mod clock;
 mod comments;
 mod embed_counts;
+mod embed_feeds;
 mod embed_threads;
 mod errors;
 mod feeds;
