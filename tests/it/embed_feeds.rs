@@ -122,3 +122,22 @@ async fn an_address_without_a_thread_or_on_a_site_that_may_not_embed_is_not_foun
         assert_eq!(reader.get(&path).await.status, status, "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_noscript_link_leads_to_civils_page_for_the_thread_which_links_back_to_the_article() {
+    let app = spawn_embedding().await;
+    let reader = app.client();
+    let path =
+        format!("/embed/discussion?url={}&title={}", urlencoding::encode(STORY), urlencoding::encode("AI: the story"));
+    let first = reader.get(&path).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text);
+    let slug = start_thread(&app, STORY, "Another title").await;
+    assert_eq!(first.location(), format!("/articles/{slug}"), "the link started the thread the embed then found");
+    let page = reader.get(first.location()).await;
+    page.assert_contains("AI: the story");
+    page.assert_contains(&format!("href=\"{STORY}\""));
+
+    let refused = reader.get(&format!("/embed/discussion?url={}", urlencoding::encode("https://evil.example/a"))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(embeds::threads(&app.app, Actor::Operator).await.unwrap().len(), 1);
+}
