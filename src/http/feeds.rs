@@ -5,11 +5,14 @@
 
 use actix_web::http::header::{self, EntityTag, Header, IfNoneMatch};
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::errors::HttpError;
 use super::State;
+use crate::error::Error;
 use crate::services::articles::{self, Article};
+use crate::services::embeds;
 use crate::services::feeds;
 use crate::views::feed::{atom, FeedView, CONTENT_TYPE};
 
@@ -29,9 +32,33 @@ pub async fn article_feed(
     thread_feed(&state, &req, &article, &self_url, &alternate_url).await
 }
 
+/// `/embed/comments.atom?url=`: the feed of an external thread, found by the article's
+/// address as the publisher gives it. The alternate link is the publisher's page, where the
+/// discussion is read; the feed's own address uses the normalised one, so every spelling of
+/// the article's address names the same feed.
+pub async fn embed_feed(
+    state: web::Data<State>,
+    req: HttpRequest,
+    query: web::Query<EmbedFeedQuery>,
+) -> Result<HttpResponse, HttpError> {
+    let url =
+        query.url.as_deref().filter(|u| !u.trim().is_empty()).ok_or_else(|| {
+            Error::BadRequest("Give the article's address: /embed/comments.atom?url=https://…".into())
+        })?;
+    let article = embeds::existing_thread(&state.app, url).await?;
+    let canonical = article.canonical_url.clone().ok_or_else(|| Error::not_found("That thread"))?;
+    let self_url =
+        format!("{}/embed/comments.atom?url={}", state.app.settings.base_url, urlencoding::encode(&canonical));
+    thread_feed(&state, &req, &article, &self_url, &canonical).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmbedFeedQuery {
+    url: Option<String>,
+}
+
 /// The feed of one thread, for any article row: Civil's own articles above, and external
-/// threads (`/embed/comments.atom?url=`, the alternate link being the publisher's page) once
-/// they exist. Every change to a discussion moves the article's comment version, so the
+/// threads (`embed_feed` above, the alternate link being the publisher's page). Every change to a discussion moves the article's comment version, so the
 /// version names the feed's content and a poll that has it costs one article lookup.
 pub async fn thread_feed(
     state: &State,

@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod cache;
 pub mod embed;
+pub mod embed_page;
 pub mod errors;
 pub mod extract;
 pub mod feeds;

@@ -171,6 +171,8 @@ fn site_table() -> Table {
         .get("/embed/frame", Anyone, super::embed::frame)
         .get("/comments/{id}", Anyone, comments::permalink)
         .get("/articles/{slug}/comments.atom", Anyone, feeds::article_feed)
+        .get("/embed/comments.atom", Anyone, feeds::embed_feed)
+        .get("/embed/discussion", Anyone, super::embed_page::discussion)
         .get("/comments.atom", Anyone, feeds::site_feed)
         .get("/comments/{id}/edit", SignedIn, comments::edit_form)
         .post("/comments/{id}/edit", SignedIn, comments::edit)

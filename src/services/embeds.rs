@@ -148,6 +148,20 @@ pub async fn thread_for(app: &App, url: &str, title: Option<&str>) -> Result<Art
     }
 }
 
+/// The thread already started for `url`, for readers who only look (the thread's feed): an
+/// unknown address, and one on a site that may not embed, are both "not found", and nothing is
+/// created, so a feed reader polling any address cannot make Civil host a thread for it.
+pub async fn existing_thread(app: &App, url: &str) -> Result<ArticleRow, Error> {
+    let url = ArticleUrl::parse(url)?;
+    match find(app, url).await {
+        Ok(Some(article)) => Ok(article),
+        Ok(None) | Err(Error::Forbidden(_)) => Err(Error::NotFound(
+            "No discussion has started for that address: it starts when the article's page first shows it.".into(),
+        )),
+        Err(other) => Err(other),
+    }
+}
+
 /// The thread for `url`, if its site is allowed and it has one.
 async fn find(app: &App, url: ArticleUrl) -> Result<Option<ArticleRow>, Error> {
     let configured = app.settings.embed_origins.clone();

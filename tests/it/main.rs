@@ -9,6 +9,7 @@ mod cli;
 mod clock;
 mod comments;
 mod embed_counts;
+mod embed_feeds;
 mod embed_frame;
 mod embed_threads;
 mod errors;
