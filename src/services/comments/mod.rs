@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
 use crate::store::comments::{self, CommentRow, NewComment};
 use crate::store::DbConnection;
-use screening::{encode_reasons, judge, log_rejection, log_verdict, rejection, standing, PostingLimits, Screened};
+use screening::{encode_reasons, judge, log_verdict, reject, standing, PostingLimits, Screened};
 
 /// The article a comment is posted to. Admins see drafts (the API shows them one), so to them a
 /// draft exists: it is not missing but not yet open for comments.
@@ -80,11 +80,7 @@ pub async fn post(
             };
             let verdict = judge(&site, &standing, &article, &screened, now);
             if verdict.decision == Decision::Reject {
-                if let Some(limits) = &posting_limits {
-                    limits.record_rejection(conn, now)?;
-                }
-                log_rejection(conn, &verdict, author.id, article.id, now)?;
-                return Ok(Err(rejection(&verdict)));
+                return Ok(Err(reject(conn, posting_limits.as_ref(), &verdict, author.id, article.id, now)?));
             }
             let status = verdict.status().unwrap_or(Status::Published);
             if parent.as_ref().is_some_and(|p| Status::from_db(&p.status) != Status::Published) {
@@ -175,11 +171,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
             let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That article"))?;
             let verdict = judge(&site, &standing, &article, &screened, now);
             if verdict.decision == Decision::Reject {
-                if let Some(limits) = &posting_limits {
-                    limits.record_rejection(conn, now)?;
-                }
-                log_rejection(conn, &verdict, author.id, article.id, now)?;
-                return Ok(Err(rejection(&verdict)));
+                return Ok(Err(reject(conn, posting_limits.as_ref(), &verdict, author.id, article.id, now)?));
             }
             comments::update_body(conn, id, screened.body.as_str(), &screened.html, now)?;
             if verdict.needs_moderator() {

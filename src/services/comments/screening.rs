@@ -93,7 +93,7 @@ pub(super) fn judge(
     moderation::evaluate(&site.policy, &submission)
 }
 
-pub(super) fn rejection(verdict: &Verdict) -> Error {
+fn rejection(verdict: &Verdict) -> Error {
     if verdict.reasons.iter().any(|r| r.check == Check::ThreadClosed) {
         return Error::Closed;
     }
@@ -129,7 +129,7 @@ pub(super) fn log_verdict(
     Ok(())
 }
 
-pub(super) fn log_rejection(
+fn log_rejection(
     conn: &mut DbConnection,
     verdict: &Verdict,
     author_id: i64,
@@ -143,6 +143,23 @@ pub(super) fn log_rejection(
         )?;
     }
     Ok(())
+}
+
+/// A post or edit the policy rejected: it makes the author wait out the interval before trying
+/// again (`limits`, for readers), it is logged, and the error tells the author why.
+pub(super) fn reject(
+    conn: &mut DbConnection,
+    limits: Option<&PostingLimits>,
+    verdict: &Verdict,
+    author_id: i64,
+    article_id: i64,
+    now: NaiveDateTime,
+) -> Result<Error, Error> {
+    if let Some(limits) = limits {
+        limits.record_rejection(conn, now)?;
+    }
+    log_rejection(conn, verdict, author_id, article_id, now)?;
+    Ok(rejection(verdict))
 }
 
 /// How often a reader may post: one comment per interval (longer for accounts less than a day

@@ -29,6 +29,17 @@ struct RenderedIssue {
     body_text: String,
 }
 
+impl RenderedIssue {
+    fn content(&self) -> IssueContent<'_> {
+        IssueContent {
+            subject: &self.subject,
+            body_md: &self.body_md,
+            body_html: &self.body_html,
+            body_text: &self.body_text,
+        }
+    }
+}
+
 impl IssueForm {
     fn render(&self) -> Result<RenderedIssue, Invalid> {
         let subject = self.subject.trim();
@@ -54,12 +65,7 @@ pub async fn create_issue(app: &App, admin: &User, form: IssueForm, kind: &'stat
     let rendered = form.render()?;
     let admin_id = admin.id;
     app.write(move |conn| {
-        let content = IssueContent {
-            subject: &rendered.subject,
-            body_md: &rendered.body_md,
-            body_html: &rendered.body_html,
-            body_text: &rendered.body_text,
-        };
+        let content = rendered.content();
         Ok(newsletter::insert_issue(conn, &content, kind, Some(admin_id), clock.now())?)
     })
     .await
@@ -70,12 +76,7 @@ pub async fn update_issue(app: &App, admin: &User, id: i64, form: IssueForm) -> 
     require_role(admin, Role::Admin)?;
     let rendered = form.render()?;
     app.write(move |conn| {
-        let content = IssueContent {
-            subject: &rendered.subject,
-            body_md: &rendered.body_md,
-            body_html: &rendered.body_html,
-            body_text: &rendered.body_text,
-        };
+        let content = rendered.content();
         if newsletter::update_issue(conn, id, &content, clock.now())? == 0 {
             return Err(Error::Conflict(Invalid::new(
                 "subject",
