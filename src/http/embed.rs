@@ -139,13 +139,10 @@ pub fn in_frame(req: &HttpRequest) -> bool {
 
 pub const FRAME_HEADER: &str = "Civil-Frame";
 
-/// `frame-ancestors` for pages shown inside the frame: Civil itself and the allowed sites.
-/// The admin area never gets framed.
-pub async fn frame_ancestors(state: &State, path: &str) -> Result<String, Error> {
+/// `frame-ancestors` for the frame's pages (`routes::Framing::InEmbed`): Civil itself and the
+/// allowed sites.
+pub async fn frame_ancestors(state: &State) -> Result<String, Error> {
     let mut ancestors = String::from("'self'");
-    if path == "/admin" || path.starts_with("/admin/") {
-        return Ok(ancestors);
-    }
     for site in embeds::sites(&state.app).await? {
         ancestors.push(' ');
         ancestors.push_str(site.origin.as_str());
