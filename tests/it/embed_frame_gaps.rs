@@ -6,6 +6,7 @@ use civil::domain::canonical_url::Origin;
 use civil::domain::role::Role;
 use civil::http::routes::{endpoints, Framing};
 use reqwest::header::{HeaderMap, CONTENT_SECURITY_POLICY, X_FRAME_OPTIONS};
+use reqwest::header::SET_COOKIE;
 use reqwest::{Method, StatusCode};
 
 use crate::helpers::*;
@@ -74,5 +75,171 @@ async fn only_the_frames_own_pages_may_be_framed_whatever_the_route_table_grows_
     let sign_in = app.client().get("/signin").await;
     assert!(csp(&sign_in.headers).ends_with("frame-ancestors 'none'"));
     assert_eq!(sign_in.headers.get(X_FRAME_OPTIONS).unwrap(), "DENY");
-    let _ = STORY;
+}
+
+fn frame_path(url: &str) -> String {
+    format!("/embed/frame?url={}&title=AI%20story", urlencoding::encode(url))
+}
+
+fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers.get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+}
+
+/// A reader inside the frame on another site, with third-party cookies blocked: the browser
+/// sends only the partitioned twins, and marks each request as the frame's.
+struct FrameReader {
+    http: reqwest::Client,
+    base: String,
+    /// `civil_frame_session=...` once signed in.
+    cookie: String,
+}
+
+impl FrameReader {
+    /// Open the frame and sign in from it, as the frame's sign-in form does.
+    async fn sign_in(app: &TestApp, login: &str) -> FrameReader {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut reader = FrameReader { http, base: app.address.clone(), cookie: String::new() };
+        let frame = reader.get(&frame_path(STORY)).await;
+        let csrf = set_cookies(&frame.headers)
+            .into_iter()
+            .find_map(|c| c.strip_prefix("civil_frame_csrf=").map(|v| v.split(';').next().unwrap().to_owned()))
+            .expect("the frame's CSRF cookie");
+        reader.cookie = format!("civil_frame_csrf={csrf}");
+        let signed_in =
+            reader.post("/signin?next=/articles/ai-story", &[("csrf_token", &csrf), ("login", login), ("password", PASSWORD)]).await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.text);
+        reader.cookie = set_cookies(&signed_in.headers)
+            .into_iter()
+            .find(|c| c.starts_with("civil_frame_session="))
+            .map(|c| c.split(';').next().unwrap().to_owned())
+            .expect("the frame's session cookie");
+        reader
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        let response = request.header("Sec-Fetch-Dest", "iframe").header("Cookie", &self.cookie).send().await.unwrap();
+        Page { status: response.status(), headers: response.headers().clone(), text: response.text().await.unwrap() }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(self.http.post(format!("{}{path}", self.base)).form(form)).await
+    }
+}
+
+/// The frame's page as the frame shows it, and not Civil's page (which has the site's header).
+fn assert_in_frame(page: &Page) {
+    page.assert_contains(r#"class="embed-frame""#);
+    page.assert_contains(r#"src="/assets/embed-frame.js""#);
+    page.assert_lacks(r#"class="site""#);
+}
+
+/// The text of the first form field `name` on the page with `action`, HTML-unescaped.
+fn form_action(page: &Page, starts: &str) -> String {
+    let marker = format!("action=\"{starts}");
+    let start = page.text.find(&marker).unwrap_or_else(|| panic!("no form posting to {starts}: {}", page.text))
+        + "action=\"".len();
+    page.text[start..].split('"').next().unwrap().replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn a_reader_signs_out_inside_the_frame_and_stays_on_the_same_page_of_the_thread() {
+    let app = spawn_embedding().await;
+    assert_eq!(app.client().get(&frame_path(STORY)).await.status, StatusCode::OK);
+    let author = app.reader("author").await;
+    for i in 0..55 {
+        author.comment("ai-story", &format!("Comment number {i}.")).await;
+    }
+    app.create_user("ada", Role::Reader).await;
+    let ada = FrameReader::sign_in(&app, "ada").await;
+    // The second page of the thread, in the frame.
+    let first = ada.get(&frame_path(STORY)).await;
+    let marker = "href=\"/articles/ai-story?sort=oldest&amp;after=";
+    let start = first.text.find(marker).expect("a link to the next page") + marker.len();
+    let after = first.text[start..].split(['"', '#']).next().unwrap().to_owned();
+    let page_two = format!("/embed/frame?url={}&after={after}", urlencoding::encode(STORY));
+    let framed = ada.get(&page_two).await;
+    assert_eq!(framed.status, StatusCode::OK);
+    framed.assert_contains("Comment number 54.");
+    framed.assert_contains("Signed in as");
+    let sign_out = form_action(&framed, "/signout");
+    assert_eq!(sign_out, format!("/signout?next={}", urlencoding::encode(&page_two)));
+
+    let out = ada.post(&sign_out, &[("csrf_token", &framed.csrf())]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text);
+    assert_eq!(out.location(), page_two, "back to the same page of the thread, in the frame");
+    let cookies = set_cookies(&out.headers);
+    let cleared = cookies.iter().find(|c| c.starts_with("civil_frame_session=;")).expect("the twin is cleared");
+    assert!(cleared.contains("Max-Age=0") && cleared.contains("Partitioned"), "{cleared}");
+    let csrf = cookies.iter().find(|c| c.starts_with("civil_frame_csrf=")).expect("a fresh CSRF twin");
+    assert!(csrf.contains("Partitioned"), "{csrf}");
+
+    // The session is over on the server, whatever the browser kept.
+    let back = ada.get(out.location()).await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert_in_frame(&back);
+    back.assert_contains(r#"data-signed-in="false""#);
+    back.assert_lacks("Signed in as");
+    back.assert_contains("Comment number 54.");
+    back.assert_lacks("Comment number 0.");
+}
+
+/// A refused comment, reply or edit posted from the frame comes back in the frame, with the
+/// reason beside the form and the reader's text in it (it used to land on Civil's own page).
+#[tokio::test]
+async fn a_refused_post_reply_or_edit_comes_back_in_the_frame_with_the_draft() {
+    let app = spawn_embedding().await;
+    app.site_settings(|s| s.words.banned = vec!["gammon".into()]).await;
+    assert_eq!(app.client().get(&frame_path(STORY)).await.status, StatusCode::OK);
+    app.create_user("ada", Role::Reader).await;
+    let ada = FrameReader::sign_in(&app, "ada").await;
+    let frame = ada.get(&frame_path(STORY)).await;
+    let csrf = frame.csrf();
+    let action = form_action(&frame, "/articles/ai-story/comments");
+
+    let empty = ada.post(&action, &[("csrf_token", &csrf), ("body", "  "), ("sort", "oldest")]).await;
+    assert!(empty.status.is_client_error(), "{}", empty.status);
+    assert_in_frame(&empty);
+    empty.assert_contains(r#"id="comment-form-error""#);
+
+    let draft = "You gammon, this is my draft.";
+    let banned = ada.post(&action, &[("csrf_token", &csrf), ("body", draft), ("sort", "oldest")]).await;
+    assert!(banned.status.is_client_error(), "{}", banned.status);
+    assert_in_frame(&banned);
+    banned.assert_contains(r#"id="comment-form-error""#);
+    banned.assert_contains(&format!(">{draft}</textarea>"));
+
+    // A reply keeps its draft under the comment it answers.
+    let posted = ada.post(&action, &[("csrf_token", &csrf), ("body", "A fine first comment.")]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text);
+    let id: i64 = posted.location().rsplit("#comment-").next().unwrap().parse().unwrap();
+    let reply = ada
+        .post(&action, &[("csrf_token", &csrf), ("body", draft), ("parent_id", &id.to_string()), ("sort", "oldest")])
+        .await;
+    assert!(reply.status.is_client_error(), "{}", reply.status);
+    assert_in_frame(&reply);
+    reply.assert_contains(&format!(r#"id="reply-{id}-error""#));
+    reply.assert_contains(&format!(">{draft}</textarea>"));
+
+    // An edit is refused in the frame too, on its own form there.
+    let edit_form = ada.get(&format!("/comments/{id}/edit")).await;
+    assert_eq!(edit_form.status, StatusCode::OK);
+    assert_in_frame(&edit_form);
+    let edited = ada.post(&format!("/comments/{id}/edit"), &[("csrf_token", &csrf), ("body", draft)]).await;
+    assert!(edited.status.is_client_error(), "{}", edited.status);
+    assert_in_frame(&edited);
+    edited.assert_contains(draft);
+    edited.assert_contains(r#"role="alert""#);
+
+    // On a closed discussion, the refusal also comes back in the frame.
+    let moderator = app.signed_in("mira", Role::Moderator).await;
+    let closed = moderator.submit("/articles/ai-story", "/moderation/articles/ai-story/close", &[]).await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    let late = ada.post(&action, &[("csrf_token", &csrf), ("body", "Too late?")]).await;
+    assert!(late.status.is_client_error(), "{}", late.status);
+    assert_in_frame(&late);
+    late.assert_contains("closed");
 }
