@@ -18,7 +18,7 @@ use super::extract::Viewer;
 use super::pages::articles::Draft;
 use super::pages::{context, render, PageResult};
 use super::State;
-use crate::domain::canonical_url::Origin;
+use crate::domain::canonical_url::{Origin, Requester};
 use crate::error::Error;
 use crate::services::articles::Article;
 use crate::services::embeds;
@@ -46,7 +46,7 @@ pub async fn thread(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
-    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref()).await?;
+    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
     let csrf_token = viewer.csrf_token();
     let next = format!("/articles/{}", article.slug);
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
@@ -67,7 +67,7 @@ pub async fn frame(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
-    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref()).await?;
+    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
     // Opened as a page of its own (the embed's `<noscript>` link), it is Civil's page for the
     // thread, which links back to the article.
     if req.headers().get("sec-fetch-dest").is_some_and(|dest| dest == "document") {
@@ -171,6 +171,29 @@ pub fn in_frame(req: &HttpRequest) -> bool {
 }
 
 pub const FRAME_HEADER: &str = "Civil-Frame";
+
+/// Where a request for an embed comes from, as the browser says (`embeds::thread_for` lets only
+/// Civil and the article's own site start a thread): `Sec-Fetch-Site` for Civil's own pages,
+/// else the `Origin` a script's request carries, else the origin of the `Referer` a frame or a
+/// link sends (`embed.js` asks for it on its frame). A page elsewhere that hides both is still
+/// marked cross-site by `Sec-Fetch-Site`.
+pub fn requester(state: &State, req: &HttpRequest) -> Requester {
+    let text = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site == Some("same-origin") {
+        return Requester::Civil;
+    }
+    let stated = text(header::ORIGIN)
+        .filter(|origin| *origin != "null")
+        .and_then(|origin| Origin::parse(origin).ok())
+        .or_else(|| text(header::REFERER).and_then(Origin::of_page));
+    match stated {
+        Some(origin) if Origin::of_page(&state.app.settings.base_url).as_ref() == Some(&origin) => Requester::Civil,
+        Some(origin) => Requester::Page(origin),
+        None if matches!(fetch_site, Some("cross-site" | "same-site")) => Requester::Undisclosed,
+        None => Requester::Unstated,
+    }
+}
 
 /// `frame-ancestors` for the frame's pages (`routes::Framing::InEmbed`): Civil itself and the
 /// allowed sites.

@@ -130,11 +130,19 @@ impl FrameReader {
     }
 }
 
-/// The frame's page as the frame shows it, and not Civil's page (which has the site's header).
+/// Shown in the frame: no site header, and the frame's script.
 fn assert_in_frame(page: &Page) {
     page.assert_contains(r#"class="embed-frame""#);
     page.assert_contains(r#"src="/assets/embed-frame.js""#);
     page.assert_lacks(r#"class="site""#);
+}
+
+/// The frame's own page (the discussion block alone), not Civil's page for the thread shown in
+/// the frame (with the article's heading and link above the discussion).
+fn assert_frame_page(page: &Page) {
+    assert_in_frame(page);
+    page.assert_contains("<title>Discussion: AI story");
+    page.assert_lacks(r#"class="story""#);
 }
 
 /// The text of the first form field `name` on the page with `action`, HTML-unescaped.
@@ -165,6 +173,7 @@ async fn a_reader_signs_out_inside_the_frame_and_stays_on_the_same_page_of_the_t
     assert_eq!(framed.status, StatusCode::OK);
     framed.assert_contains("Comment number 54.");
     framed.assert_contains("Signed in as");
+    framed.assert_contains(">Sign out</button>");
     let sign_out = form_action(&framed, "/signout");
     assert_eq!(sign_out, format!("/signout?next={}", urlencoding::encode(&page_two)));
 
@@ -180,7 +189,7 @@ async fn a_reader_signs_out_inside_the_frame_and_stays_on_the_same_page_of_the_t
     // The session is over on the server, whatever the browser kept.
     let back = ada.get(out.location()).await;
     assert_eq!(back.status, StatusCode::OK);
-    assert_in_frame(&back);
+    assert_frame_page(&back);
     back.assert_contains(r#"data-signed-in="false""#);
     back.assert_lacks("Signed in as");
     back.assert_contains("Comment number 54.");
@@ -202,13 +211,13 @@ async fn a_refused_post_reply_or_edit_comes_back_in_the_frame_with_the_draft() {
 
     let empty = ada.post(&action, &[("csrf_token", &csrf), ("body", "  "), ("sort", "oldest")]).await;
     assert!(empty.status.is_client_error(), "{}", empty.status);
-    assert_in_frame(&empty);
+    assert_frame_page(&empty);
     empty.assert_contains(r#"id="comment-form-error""#);
 
     let draft = "You gammon, this is my draft.";
     let banned = ada.post(&action, &[("csrf_token", &csrf), ("body", draft), ("sort", "oldest")]).await;
     assert!(banned.status.is_client_error(), "{}", banned.status);
-    assert_in_frame(&banned);
+    assert_frame_page(&banned);
     banned.assert_contains(r#"id="comment-form-error""#);
     banned.assert_contains(&format!(">{draft}</textarea>"));
 
@@ -220,7 +229,7 @@ async fn a_refused_post_reply_or_edit_comes_back_in_the_frame_with_the_draft() {
         .post(&action, &[("csrf_token", &csrf), ("body", draft), ("parent_id", &id.to_string()), ("sort", "oldest")])
         .await;
     assert!(reply.status.is_client_error(), "{}", reply.status);
-    assert_in_frame(&reply);
+    assert_frame_page(&reply);
     reply.assert_contains(&format!(r#"id="reply-{id}-error""#));
     reply.assert_contains(&format!(">{draft}</textarea>"));
 
@@ -240,6 +249,71 @@ async fn a_refused_post_reply_or_edit_comes_back_in_the_frame_with_the_draft() {
     assert_eq!(closed.status, StatusCode::SEE_OTHER);
     let late = ada.post(&action, &[("csrf_token", &csrf), ("body", "Too late?")]).await;
     assert!(late.status.is_client_error(), "{}", late.status);
-    assert_in_frame(&late);
+    assert_frame_page(&late);
     late.assert_contains("closed");
+}
+
+async fn thread_count(app: &TestApp) -> usize {
+    civil::services::embeds::threads(&app.app, civil::services::Actor::Operator).await.unwrap().len()
+}
+
+/// A page on a site that may not embed cannot start threads for addresses on one that may: when
+/// the browser says where the request comes from, only the article's own site (or Civil) starts
+/// its thread. A server including the fragment says nothing and still does, and a thread once
+/// started stays readable from anywhere.
+#[tokio::test]
+async fn a_page_elsewhere_cannot_start_a_thread_for_an_allowed_sites_article() {
+    let app = spawn_embedding().await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let get = |path: String, headers: &'static [(&'static str, &'static str)]| {
+        let mut request = http.get(format!("{}{path}", app.address));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let encoded = urlencoding::encode(STORY).into_owned();
+    let frame = format!("/embed/frame?url={encoded}");
+    let fragment = format!("/embed/thread?url={encoded}");
+    let discussion = format!("/embed/discussion?url={encoded}");
+    const FRAMED_ELSEWHERE: &[(&str, &str)] =
+        &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "cross-site"), ("Referer", "https://evil.example/")];
+    const FETCHED_ELSEWHERE: &[(&str, &str)] = &[("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")];
+    const LINKED_ELSEWHERE: &[(&str, &str)] =
+        &[("Sec-Fetch-Dest", "document"), ("Sec-Fetch-Site", "cross-site"), ("Referer", "https://evil.example/a")];
+    const UNDISCLOSED: &[(&str, &str)] = &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "cross-site")];
+    for (path, headers) in [
+        (&frame, FRAMED_ELSEWHERE),
+        (&fragment, FETCHED_ELSEWHERE),
+        (&discussion, LINKED_ELSEWHERE),
+        (&frame, UNDISCLOSED),
+    ] {
+        let (status, text) = get(path.clone(), headers).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path} {headers:?}: {text}");
+        assert!(text.contains("cannot start a discussion of an article on https://news.example.com"), "{text}");
+    }
+    assert_eq!(thread_count(&app).await, 0, "nothing was started");
+
+    // The article's own site starts it (its frame says where it is), and then it is readable
+    // from anywhere (though only the allowed site may frame it).
+    let (status, _) =
+        get(frame.clone(), &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "cross-site"), ("Referer", "https://news.example.com/")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(thread_count(&app).await, 1);
+    let (status, text) = get(fragment.clone(), FETCHED_ELSEWHERE).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("Discussion (0)"));
+
+    // A server (a CMS including the fragment) sends none of those headers, and starts threads.
+    let other = urlencoding::encode("https://news.example.com/2026/other").into_owned();
+    let (status, _) = get(format!("/embed/thread?url={other}"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    // So does Civil's own page.
+    let third = urlencoding::encode("https://news.example.com/2026/third").into_owned();
+    let (status, _) = get(format!("/embed/frame?url={third}"), &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "same-origin")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(thread_count(&app).await, 3);
 }
