@@ -317,3 +317,58 @@ async fn a_page_elsewhere_cannot_start_a_thread_for_an_allowed_sites_article() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(thread_count(&app).await, 3);
 }
+
+/// A moderator signed in inside the frame sees the held comments and the inline controls, and
+/// approves, removes and closes without leaving the frame (the queue opens apart: it may not
+/// be framed).
+#[tokio::test]
+async fn a_moderator_in_the_frame_approves_removes_and_closes_and_stays_in_the_frame() {
+    let app = spawn_embedding().await;
+    assert_eq!(app.client().get(&frame_path(STORY)).await.status, StatusCode::OK);
+    let ada = app.reader("ada").await;
+    let published = ada.comment("ai-story", "A plain comment to take down.").await;
+    app.site_settings(|s| s.policy.premoderation = civil::domain::moderation::Premoderation::Everyone).await;
+    let held = ada.try_comment("ai-story", "Am I a snowflake for asking?", None).await;
+    assert_eq!(held.body["status"], "pending");
+    let held = held.body["id"].as_i64().unwrap();
+    app.create_user("mira", Role::Moderator).await;
+    let mira = FrameReader::sign_in(&app, "mira").await;
+
+    let frame = mira.get(&frame_path(STORY)).await;
+    assert_frame_page(&frame);
+    frame.assert_contains("Am I a snowflake for asking?");
+    let approve = form_action(&frame, &format!("/moderation/comments/{held}/approve"));
+    let remove = form_action(&frame, &format!("/moderation/comments/{published}/remove"));
+    frame.assert_contains(r#"target="_blank">Moderate</a>"#);
+    let csrf = frame.csrf();
+    let back = format!("/articles/ai-story?sort=oldest#comment-{held}");
+
+    let approved = mira.post(&approve, &[("csrf_token", &csrf), ("back", &back)]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.text);
+    assert_eq!(approved.location(), back, "back to the thread, not to the queue");
+    let into_frame = mira.get(approved.location()).await;
+    assert_eq!(into_frame.status, StatusCode::SEE_OTHER);
+    assert!(into_frame.location().starts_with("/embed/frame?url="), "{}", into_frame.location());
+    let anyone = app.client().get(&frame_path(STORY)).await;
+    anyone.assert_contains("Am I a snowflake for asking?");
+
+    let removed = mira.post(&remove, &[("csrf_token", &csrf), ("reason", "spam"), ("back", &back)]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.text);
+    assert_eq!(removed.location(), back);
+    let anyone = app.client().get(&frame_path(STORY)).await;
+    anyone.assert_lacks("A plain comment to take down.");
+    // A refusal (no reason) is an error page the frame may show, not the queue.
+    let refused = mira.post(&format!("/moderation/comments/{held}/remove"), &[("csrf_token", &csrf), ("back", &back)]).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    assert!(csp(&refused.headers).ends_with(&format!("frame-ancestors 'self' {SITE}")));
+    refused.assert_lacks("queue-item");
+
+    let close = form_action(&frame, "/moderation/articles/ai-story/close");
+    let closed = mira.post(&close, &[("csrf_token", &csrf)]).await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    let back_in = mira.get(closed.location()).await;
+    assert!(back_in.location().starts_with("/embed/frame?url="), "{}", back_in.location());
+    let shut = mira.get(back_in.location().split('#').next().unwrap()).await;
+    shut.assert_contains("The discussion on this article is closed.");
+    shut.assert_contains("Reopen discussion");
+}
