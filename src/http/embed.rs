@@ -19,10 +19,10 @@ use super::pages::articles::Draft;
 use super::pages::{context, render, PageResult};
 use super::State;
 use crate::domain::canonical_url::{Origin, Requester};
+use crate::domain::thread::Sort;
 use crate::error::Error;
 use crate::services::articles::Article;
 use crate::services::embeds;
-use crate::domain::thread::Sort;
 use crate::services::threads::ThreadQuery;
 use crate::views::article::{discussion, CommentFormState, Discussion};
 use crate::views::embed::frame_page;
@@ -46,7 +46,8 @@ pub async fn thread(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
-    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
+    let article =
+        embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
     let csrf_token = viewer.csrf_token();
     let next = format!("/articles/{}", article.slug);
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
@@ -67,7 +68,8 @@ pub async fn frame(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
-    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
+    let article =
+        embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
     // Opened as a page of its own (the embed's `<noscript>` link), it is Civil's page for the
     // thread, which links back to the article.
     if req.headers().get("sec-fetch-dest").is_some_and(|dest| dest == "document") {

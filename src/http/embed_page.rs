@@ -28,6 +28,7 @@ pub async fn discussion(
         .as_deref()
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| Error::BadRequest("Give the article's address: /embed/discussion?url=https://…".into()))?;
-    let article = embeds::thread_for(&state.app, url, query.title.as_deref(), &super::embed::requester(&state, &req)).await?;
+    let article =
+        embeds::thread_for(&state.app, url, query.title.as_deref(), &super::embed::requester(&state, &req)).await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/articles/{}", article.slug))).finish())
 }

@@ -356,7 +356,8 @@ async fn a_moderator_moderates_inline_in_the_embed_with_third_party_cookies_bloc
 
     click(&c, &format!("#comment-{spam} details.remove-inline summary")).await;
     click(&c, &format!("#comment-{spam} details.remove-inline button[type=submit]")).await;
-    until(&c, &format!("return !document.getElementById('comment-{spam}') && location.pathname === '/embed/frame';")).await;
+    until(&c, &format!("return !document.getElementById('comment-{spam}') && location.pathname === '/embed/frame';"))
+        .await;
     assert_eq!(app.client().thread(&slug, "").await.body["total"], 1, "removed");
 
     // Closing asks first (a confirm dialog): the click answers only once it is accepted.

@@ -5,8 +5,8 @@
 use civil::domain::canonical_url::Origin;
 use civil::domain::role::Role;
 use civil::http::routes::{endpoints, Framing};
-use reqwest::header::{HeaderMap, CONTENT_SECURITY_POLICY, X_FRAME_OPTIONS};
 use reqwest::header::SET_COOKIE;
+use reqwest::header::{HeaderMap, CONTENT_SECURITY_POLICY, X_FRAME_OPTIONS};
 use reqwest::{Method, StatusCode};
 
 use crate::helpers::*;
@@ -105,8 +105,9 @@ impl FrameReader {
             .find_map(|c| c.strip_prefix("civil_frame_csrf=").map(|v| v.split(';').next().unwrap().to_owned()))
             .expect("the frame's CSRF cookie");
         reader.cookie = format!("civil_frame_csrf={csrf}");
-        let signed_in =
-            reader.post("/signin?next=/articles/ai-story", &[("csrf_token", &csrf), ("login", login), ("password", PASSWORD)]).await;
+        let signed_in = reader
+            .post("/signin?next=/articles/ai-story", &[("csrf_token", &csrf), ("login", login), ("password", PASSWORD)])
+            .await;
         assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.text);
         reader.cookie = set_cookies(&signed_in.headers)
             .into_iter()
@@ -299,8 +300,11 @@ async fn a_page_elsewhere_cannot_start_a_thread_for_an_allowed_sites_article() {
 
     // The article's own site starts it (its frame says where it is), and then it is readable
     // from anywhere (though only the allowed site may frame it).
-    let (status, _) =
-        get(frame.clone(), &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "cross-site"), ("Referer", "https://news.example.com/")]).await;
+    let (status, _) = get(
+        frame.clone(),
+        &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "cross-site"), ("Referer", "https://news.example.com/")],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(thread_count(&app).await, 1);
     let (status, text) = get(fragment.clone(), FETCHED_ELSEWHERE).await;
@@ -313,7 +317,9 @@ async fn a_page_elsewhere_cannot_start_a_thread_for_an_allowed_sites_article() {
     assert_eq!(status, StatusCode::OK);
     // So does Civil's own page.
     let third = urlencoding::encode("https://news.example.com/2026/third").into_owned();
-    let (status, _) = get(format!("/embed/frame?url={third}"), &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "same-origin")]).await;
+    let (status, _) =
+        get(format!("/embed/frame?url={third}"), &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "same-origin")])
+            .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(thread_count(&app).await, 3);
 }
@@ -358,7 +364,8 @@ async fn a_moderator_in_the_frame_approves_removes_and_closes_and_stays_in_the_f
     let anyone = app.client().get(&frame_path(STORY)).await;
     anyone.assert_lacks("A plain comment to take down.");
     // A refusal (no reason) is an error page the frame may show, not the queue.
-    let refused = mira.post(&format!("/moderation/comments/{held}/remove"), &[("csrf_token", &csrf), ("back", &back)]).await;
+    let refused =
+        mira.post(&format!("/moderation/comments/{held}/remove"), &[("csrf_token", &csrf), ("back", &back)]).await;
     assert!(refused.status.is_client_error(), "{}", refused.status);
     assert!(csp(&refused.headers).ends_with(&format!("frame-ancestors 'self' {SITE}")));
     refused.assert_lacks("queue-item");

@@ -328,7 +328,8 @@ async fn failed_single_sign_ins_are_limited_like_password_sign_ins() {
         let signed_in = sso(&mut reader, &token(&claims(&app, &format!("reader-{n}"), "reader", "R"))).await;
         assert_eq!(signed_in.status, StatusCode::OK, "a success is no failure: {}", signed_in.body);
     }
-    let forged = sign_with("another secret, also 32 characters long", &json!({"alg": "HS256"}), &claims(&app, "x", "x", "X"));
+    let forged =
+        sign_with("another secret, also 32 characters long", &json!({"alg": "HS256"}), &claims(&app, "x", "x", "X"));
     let mut guesser = anonymous(&app).await;
     // One failure by password, the rest by token: the budget is shared.
     let wrong = guesser.api_post("/api/v1/session", json!({"login": "nobody", "password": "not the password"})).await;
