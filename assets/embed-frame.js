@@ -96,6 +96,15 @@
     }
   });
 
+  // Only the frame's own pages may be shown in it (the others send frame-ancestors 'none'): a
+  // link to any other page of Civil (a profile, the moderation queue) opens in a new tab.
+  var FRAMED = /^\/(embed\/frame$|articles\/[^/]+$|comments\/\d+(\/edit)?$|signin$|register$|password\/forgot$)/;
+  document.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a[href]") : null;
+    if (!a || a.target || a.origin !== location.origin || a.getAttribute("href").charAt(0) === "#") return;
+    if (!FRAMED.test(a.pathname)) a.target = "_blank";
+  });
+
   if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.documentElement);
   window.addEventListener("load", reportHeight);
   // Nobody can be told anything before the parent says who it is.

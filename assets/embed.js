@@ -30,6 +30,8 @@
     var frame = document.createElement("iframe");
     frame.src = civil + "/embed/frame?url=" + encodeURIComponent(url) + (title ? "&title=" + encodeURIComponent(title) : "");
     frame.title = "Discussion";
+    // Civil lets only the article's own site start its thread, and knows the site by this.
+    frame.referrerPolicy = "origin";
     frame.setAttribute("scrolling", "no");
     frame.style.width = "100%";
     frame.style.border = "0";

@@ -39,6 +39,39 @@ impl Origin {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The origin of a page's address, as a browser's `Referer` gives it (the whole address or
+    /// only its origin); `None` for anything but an http(s) address.
+    pub fn of_page(address: &str) -> Option<Origin> {
+        web_url(address.trim(), "referer").ok().map(|url| Origin::of(&url))
+    }
+}
+
+/// Where a request for an embed comes from, as the browser tells it (`Origin`, `Referer`,
+/// `Sec-Fetch-Site`). Only Civil's own pages and the article's own site may start its thread,
+/// so a page elsewhere cannot make Civil host threads on an allowed site's addresses; a server
+/// (a CMS including the fragment) sends none of these headers, and may.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requester {
+    /// No browser said where it came from: a server, a feed reader, an address typed in.
+    Unstated,
+    /// A page on Civil itself.
+    Civil,
+    /// A page on this origin.
+    Page(Origin),
+    /// A page on another site that did not say which (`Referrer-Policy: no-referrer`).
+    Undisclosed,
+}
+
+impl Requester {
+    /// Whether this requester may start the thread of an article on `site`.
+    pub fn may_start_thread_on(&self, site: &Origin) -> bool {
+        match self {
+            Requester::Unstated | Requester::Civil => true,
+            Requester::Page(origin) => origin == site,
+            Requester::Undisclosed => false,
+        }
+    }
 }
 
 impl fmt::Display for Origin {
@@ -187,6 +220,20 @@ impl fmt::Display for CanonicalUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_civil_the_articles_own_site_or_a_server_may_start_its_thread() {
+        let site = Origin::parse("https://news.example.com").unwrap();
+        assert!(Requester::Unstated.may_start_thread_on(&site));
+        assert!(Requester::Civil.may_start_thread_on(&site));
+        assert!(Requester::Page(site.clone()).may_start_thread_on(&site));
+        let elsewhere = Origin::of_page("https://evil.example/page?x=1").unwrap();
+        assert_eq!(elsewhere.as_str(), "https://evil.example");
+        assert!(!Requester::Page(elsewhere).may_start_thread_on(&site));
+        assert!(!Requester::Undisclosed.may_start_thread_on(&site));
+        assert_eq!(Origin::of_page("https://NEWS.example.com:443/"), Some(site));
+        assert_eq!(Origin::of_page("android-app://x"), None);
+    }
     use proptest::prelude::*;
 
     fn key(input: &str, params: &str) -> String {

@@ -115,6 +115,31 @@ pub fn address_taken(site: &Site, username: &str, reset_link: &str) -> Message {
     }
 }
 
+/// As `address_taken`, to an account made by single sign-on: it has no password on Civil (a
+/// reset link would be refused), so the way back in is the publisher's own site.
+pub fn address_taken_sso(site: &Site, username: &str) -> Message {
+    let opening = format!(
+        "Someone tried to create an account on {} with this e-mail address, which already belongs to your account {username}.",
+        site.name
+    );
+    let way_in = format!(
+        "If it was you, you do not need a new account: your account {username} signs in through the publisher's site \
+         where you joined the discussion. Sign in there and the discussion signs you in; the account has no password on {}.",
+        site.name
+    );
+    let closing = "If it was not you, ignore this e-mail: the address stays with your account, and nobody else can \
+                   sign in with it or receive mail for it.";
+    Message {
+        subject: format!("Someone tried to register on {} with your address", site.name),
+        text: format!("{opening}\n\n{way_in}\n\n{closing}\n"),
+        html: document(html! {
+            p { (opening) }
+            p { (way_in) }
+            p { (closing) }
+        }),
+    }
+}
+
 /// `replier` replied to a comment on the article `article_title`.
 pub fn reply_notification(
     site: &Site,
@@ -314,6 +339,10 @@ mod tests {
 
         let taken = address_taken(&site(), HOSTILE, link);
         assert_safe(&taken, HOSTILE);
+        let sso_taken = address_taken_sso(&site(), HOSTILE);
+        assert_safe(&sso_taken, HOSTILE);
+        assert!(sso_taken.text.contains("signs in through the publisher's site"), "{}", sso_taken.text);
+        assert!(!sso_taken.text.contains("/password/") && !sso_taken.html.0.contains("/password/"));
         assert!(taken.text.contains(&format!("sign in as {HOSTILE} at https://news.example/signin")));
 
         let reply = reply_notification(&site(), HOSTILE, HOSTILE, link, "https://news.example/n/1");

@@ -18,7 +18,8 @@ use super::extract::Viewer;
 use super::pages::articles::Draft;
 use super::pages::{context, render, PageResult};
 use super::State;
-use crate::domain::canonical_url::Origin;
+use crate::domain::canonical_url::{Origin, Requester};
+use crate::domain::thread::Sort;
 use crate::error::Error;
 use crate::services::articles::Article;
 use crate::services::embeds;
@@ -45,10 +46,13 @@ pub async fn thread(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
-    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref()).await?;
+    let article =
+        embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
     let csrf_token = viewer.csrf_token();
     let next = format!("/articles/{}", article.slug);
-    let markup = block(&state, &viewer, &csrf_token, &article, &query, Links::Absolute, &next).await?;
+    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
+    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
+    let markup = block(&state, &viewer, &csrf_token, &article, thread_query, &draft, Links::Absolute, &next).await?;
     let mut response = render(&viewer, StatusCode::OK, markup);
     allow_origin(&state, &req, &mut response).await?;
     Ok(response)
@@ -64,17 +68,43 @@ pub async fn frame(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
 ) -> PageResult {
-    let article = embeds::thread_for(&state.app, query.url()?, query.title.as_deref()).await?;
+    let article =
+        embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
     // Opened as a page of its own (the embed's `<noscript>` link), it is Civil's page for the
     // thread, which links back to the article.
     if req.headers().get("sec-fetch-dest").is_some_and(|dest| dest == "document") {
         return Ok(super::pages::see_other(&format!("/articles/{}", article.slug)));
     }
-    let ctx = context(&state, &mut viewer, &req);
-    let sort = query.sort.as_deref().map(|s| format!("sort={}", urlencoding::encode(s))).unwrap_or_default();
-    let next = frame_path(&article, &sort);
-    let markup = block(&state, &viewer, &ctx.csrf_token, &article, &query, Links::Local, &next).await?;
-    Ok(render(&viewer, StatusCode::OK, frame_page(&ctx, &article, markup)))
+    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
+    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
+    render_frame(&state, &mut viewer, &req, &article, thread_query, &draft, StatusCode::OK).await
+}
+
+/// The frame's page for `article` at `thread_query`, with `draft` in its form: a fresh one,
+/// or one the policy refused, shown again with the reason beside the form it came from
+/// (`pages::articles::reshow_with_error`), so a refused post stays in the frame.
+pub async fn render_frame(
+    state: &State,
+    viewer: &mut Viewer,
+    req: &HttpRequest,
+    article: &Article,
+    thread_query: ThreadQuery,
+    draft: &Draft,
+    status: StatusCode,
+) -> PageResult {
+    let ctx = context(state, viewer, req);
+    // Where the reader is: the page of a large thread too, for the newsletter form and
+    // signing out to come back to.
+    let mut rest = vec![];
+    if thread_query.sort != Sort::default() {
+        rest.push(format!("sort={}", thread_query.sort.as_str()));
+    }
+    if let Some(after) = thread_query.after {
+        rest.push(format!("after={}", urlencoding::encode(&after.encode(thread_query.sort))));
+    }
+    let here = frame_path(article, &rest.join("&"));
+    let markup = block(state, viewer, &ctx.csrf_token, article, thread_query, draft, Links::Local, &here).await?;
+    Ok(render(viewer, status, frame_page(&ctx, article, &here, markup)))
 }
 
 /// The frame's own address for a thread (an external one: only those have a frame), with the
@@ -96,32 +126,37 @@ impl EmbedQuery {
 }
 
 /// The discussion block (`views::article::discussion`), shared by the fragment and the frame.
+#[allow(clippy::too_many_arguments)]
 async fn block(
     state: &State,
     viewer: &Viewer,
     csrf_token: &str,
     article: &Article,
-    query: &EmbedQuery,
+    thread_query: ThreadQuery,
+    draft: &Draft,
     links: Links,
     next: &str,
 ) -> Result<maud::Markup, Error> {
-    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
     let sort = thread_query.sort;
-    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
-    let thread = super::thread::markup(state, viewer, csrf_token, article, thread_query, &draft, links).await?;
+    let thread = super::thread::markup(state, viewer, csrf_token, article, thread_query, draft, links).await?;
     let user = viewer.user();
     let now = state.app.clock.now();
     let (base, return_to) = match links {
         Links::Local => ("", None),
         Links::Absolute => (state.app.settings.base_url.as_str(), article.canonical_url.as_deref()),
     };
+    // A reply's draft shows under its comment (`thread::markup`); a new comment's, in the form.
+    let top_level = draft.parent_id.is_none();
     let block = Discussion {
         is_staff: user.is_some_and(|u| u.is_staff()),
         restriction: user.and_then(|u| u.restriction(now)),
         article,
         sort,
         thread: &thread,
-        form: CommentFormState { body: "", error: None },
+        form: CommentFormState {
+            body: if top_level { &draft.body } else { "" },
+            error: draft.error.as_deref().filter(|_| top_level),
+        },
         base,
         return_to,
         next,
@@ -139,13 +174,33 @@ pub fn in_frame(req: &HttpRequest) -> bool {
 
 pub const FRAME_HEADER: &str = "Civil-Frame";
 
-/// `frame-ancestors` for pages shown inside the frame: Civil itself and the allowed sites.
-/// The admin area never gets framed.
-pub async fn frame_ancestors(state: &State, path: &str) -> Result<String, Error> {
-    let mut ancestors = String::from("'self'");
-    if path == "/admin" || path.starts_with("/admin/") {
-        return Ok(ancestors);
+/// Where a request for an embed comes from, as the browser says (`embeds::thread_for` lets only
+/// Civil and the article's own site start a thread): `Sec-Fetch-Site` for Civil's own pages,
+/// else the `Origin` a script's request carries, else the origin of the `Referer` a frame or a
+/// link sends (`embed.js` asks for it on its frame). A page elsewhere that hides both is still
+/// marked cross-site by `Sec-Fetch-Site`.
+pub fn requester(state: &State, req: &HttpRequest) -> Requester {
+    let text = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site == Some("same-origin") {
+        return Requester::Civil;
     }
+    let stated = text(header::ORIGIN)
+        .filter(|origin| *origin != "null")
+        .and_then(|origin| Origin::parse(origin).ok())
+        .or_else(|| text(header::REFERER).and_then(Origin::of_page));
+    match stated {
+        Some(origin) if Origin::of_page(&state.app.settings.base_url).as_ref() == Some(&origin) => Requester::Civil,
+        Some(origin) => Requester::Page(origin),
+        None if matches!(fetch_site, Some("cross-site" | "same-site")) => Requester::Undisclosed,
+        None => Requester::Unstated,
+    }
+}
+
+/// `frame-ancestors` for the frame's pages (`routes::Framing::InEmbed`): Civil itself and the
+/// allowed sites.
+pub async fn frame_ancestors(state: &State) -> Result<String, Error> {
+    let mut ancestors = String::from("'self'");
     for site in embeds::sites(&state.app).await? {
         ancestors.push(' ');
         ancestors.push_str(site.origin.as_str());

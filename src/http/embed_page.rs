@@ -4,7 +4,7 @@
 //! article. Like the embed, it starts the thread on the first visit from an allowed site.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::errors::HttpError;
@@ -20,6 +20,7 @@ pub struct DiscussionQuery {
 
 pub async fn discussion(
     state: web::Data<State>,
+    req: HttpRequest,
     query: web::Query<DiscussionQuery>,
 ) -> Result<HttpResponse, HttpError> {
     let url = query
@@ -27,6 +28,7 @@ pub async fn discussion(
         .as_deref()
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| Error::BadRequest("Give the article's address: /embed/discussion?url=https://…".into()))?;
-    let article = embeds::thread_for(&state.app, url, query.title.as_deref()).await?;
+    let article =
+        embeds::thread_for(&state.app, url, query.title.as_deref(), &super::embed::requester(&state, &req)).await?;
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/articles/{}", article.slug))).finish())
 }

@@ -7,9 +7,11 @@
 //! Two scopes hold every route: the JSON API under `/api/v1` and the site. Each refuses hostile
 //! bytes before its handlers run and renders its errors in its own shape (`errors::render`).
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::middleware::from_fn;
-use actix_web::{web, FromRequest, Handler, Responder, Route};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, FromRequest, Handler, HttpMessage, Responder, Route};
 
 use super::errors::{self, Shape};
 use super::extract::guard_role;
@@ -50,7 +52,25 @@ pub struct Endpoint {
     pub path: String,
     pub access: Access,
     pub proof: Proof,
+    pub framing: Framing,
 }
+
+/// Whether a page may be shown inside the embed's frame on an allowed site. Pages are
+/// unframeable unless their row says otherwise (`in_frame`): only the frame and what a reader
+/// reaches or posts from it (signing in and out, writing, moderating inline) are framed, so no
+/// other page (the moderation queue, a profile with its sanction buttons, the admin area) can be
+/// put under a publisher's page for a click it did not mean (`security::add_headers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// `frame-ancestors 'none'` and `X-Frame-Options: DENY`.
+    Never,
+    /// Inside the embed's frame, the allowed sites may frame it; elsewhere it is as `Never`.
+    InEmbed,
+}
+
+/// Put on the rows the frame may show, for `security::add_headers` to read after the handler.
+#[derive(Debug, Clone, Copy)]
+pub struct FramedInEmbed;
 
 struct Table {
     prefix: &'static str,
@@ -94,7 +114,8 @@ impl Table {
         if let Some(role) = needs {
             route = route.wrap(from_fn(move |req, next| guard_role(role, req, next)));
         }
-        let endpoint = Endpoint { method, path: format!("{}{path}", self.prefix), access, proof };
+        let endpoint =
+            Endpoint { method, path: format!("{}{path}", self.prefix), access, proof, framing: Framing::Never };
         self.rows.push((endpoint, route));
         self
     }
@@ -117,10 +138,28 @@ impl Table {
         self.add(Method::POST, path, access, handler)
     }
 
+    /// The row just added is part of the embed's frame flow (see `Framing`). The mark goes on
+    /// outside the role guard, so a refusal shows in the frame too.
+    fn in_frame(&mut self) -> &mut Table {
+        let (endpoint, route) = self.rows.pop().expect("a row to mark");
+        let endpoint = Endpoint { framing: Framing::InEmbed, ..endpoint };
+        let route = route.wrap(from_fn(mark_in_frame));
+        self.rows.push((endpoint, route));
+        self
+    }
+
     fn into_scope(self, scope: actix_web::Scope) -> actix_web::Scope {
         let prefix = self.prefix;
         self.rows.into_iter().fold(scope, |scope, (endpoint, route)| scope.route(&endpoint.path[prefix.len()..], route))
     }
+}
+
+async fn mark_in_frame(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    req.extensions_mut().insert(FramedInEmbed);
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 fn api_table() -> Table {
@@ -167,25 +206,38 @@ fn site_table() -> Table {
         .get("/", Anyone, articles::home)
         .get("/articles/{slug}", Anyone, articles::show)
         .post("/articles/{slug}/comments", Anyone, comments::post)
+        .in_frame()
         .get("/embed/thread", Anyone, super::embed::thread)
         .get("/embed/frame", Anyone, super::embed::frame)
+        .in_frame()
         .get("/comments/{id}", Anyone, comments::permalink)
         .get("/articles/{slug}/comments.atom", Anyone, feeds::article_feed)
         .get("/embed/comments.atom", Anyone, feeds::embed_feed)
         .get("/embed/discussion", Anyone, super::embed_page::discussion)
         .get("/comments.atom", Anyone, feeds::site_feed)
         .get("/comments/{id}/edit", SignedIn, comments::edit_form)
+        .in_frame()
         .post("/comments/{id}/edit", SignedIn, comments::edit)
+        .in_frame()
         .post("/comments/{id}/delete", SignedIn, comments::delete)
+        .in_frame()
         .post("/comments/{id}/vote", SignedIn, comments::vote)
+        .in_frame()
         .post("/comments/{id}/flag", SignedIn, moderation::flag)
+        .in_frame()
         // Accounts
         .get("/register", Anyone, accounts::register_form)
+        .in_frame()
         .post("/register", Anyone, accounts::register)
+        .in_frame()
         .get("/signin", Anyone, accounts::sign_in_form)
+        .in_frame()
         .post("/signin", Anyone, accounts::sign_in)
+        .in_frame()
         .post("/signout", Anyone, accounts::sign_out)
+        .in_frame()
         .post("/sso", Anyone, sso::sign_in)
+        .in_frame()
         .get("/users/{username}", Anyone, accounts::profile)
         .get("/setup", Anyone, accounts::setup_form)
         .post("/setup", Anyone, accounts::setup)
@@ -194,7 +246,9 @@ fn site_table() -> Table {
         .get("/account/verify/{token}", Anyone, account_emails::verify_page)
         .post("/account/verify/{token}", Anyone, account_emails::verify)
         .get("/password/forgot", Anyone, account_emails::forgot_form)
+        .in_frame()
         .post("/password/forgot", Anyone, account_emails::forgot)
+        .in_frame()
         .get("/password/reset/{token}", Anyone, account_emails::reset_form)
         .post("/password/reset/{token}", Anyone, account_emails::reset)
         .get("/notifications/unsubscribe/{token}", Anyone, account_emails::notifications_page)
@@ -208,7 +262,9 @@ fn site_table() -> Table {
         // The newsletter
         .get("/newsletter", Anyone, newsletter::page)
         .post("/newsletter", Anyone, newsletter::subscribe)
+        .in_frame()
         .post("/newsletter/me", SignedIn, newsletter::subscribe_me)
+        .in_frame()
         .get("/newsletter/confirm/{token}", Anyone, newsletter::confirm_page)
         .post("/newsletter/confirm/{token}", Anyone, newsletter::confirm)
         .get("/newsletter/unsubscribe/{token}", Anyone, newsletter::unsubscribe_page)
@@ -218,10 +274,14 @@ fn site_table() -> Table {
         .post("/moderation/bulk", STAFF, moderation::bulk)
         .get("/moderation/log", STAFF, moderation::log)
         .post("/moderation/comments/{id}/feature", STAFF, moderation::feature)
+        .in_frame()
         .post("/moderation/comments/{id}/{action}", STAFF, moderation::act_on_comment)
+        .in_frame()
         .post("/moderation/users/{id}/{action}", STAFF, moderation::act_on_user)
         .post("/moderation/articles/{slug}/close", STAFF, moderation::close_thread)
+        .in_frame()
         .post("/moderation/articles/{slug}/reopen", STAFF, moderation::reopen_thread)
+        .in_frame()
         // Admins
         .get("/admin", ADMIN, admin::dashboard)
         .get("/admin/articles/new", ADMIN, admin::new_article)
@@ -301,6 +361,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A new page cannot be framed until its row says so, and saying so means adding it here.
+    #[test]
+    fn only_the_embeds_frame_flow_may_be_framed() {
+        let framed: Vec<String> = endpoints()
+            .into_iter()
+            .filter(|e| e.framing == Framing::InEmbed)
+            .map(|e| format!("{} {}", e.method, e.path))
+            .collect();
+        assert_eq!(
+            framed,
+            [
+                "POST /articles/{slug}/comments",
+                "GET /embed/frame",
+                "GET /comments/{id}/edit",
+                "POST /comments/{id}/edit",
+                "POST /comments/{id}/delete",
+                "POST /comments/{id}/vote",
+                "POST /comments/{id}/flag",
+                "GET /register",
+                "POST /register",
+                "GET /signin",
+                "POST /signin",
+                "POST /signout",
+                "POST /sso",
+                "GET /password/forgot",
+                "POST /password/forgot",
+                "POST /newsletter",
+                "POST /newsletter/me",
+                "POST /moderation/comments/{id}/feature",
+                "POST /moderation/comments/{id}/{action}",
+                "POST /moderation/articles/{slug}/close",
+                "POST /moderation/articles/{slug}/reopen",
+            ]
+        );
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //!   field has a use for the others);
 //! - security headers: the Content-Security-Policy, HSTS behind https, and `no-store` on
 //!   anything that depends on the session;
-//! - pages shown inside the embed's frame (`embed::in_frame`): `frame-ancestors` naming the
-//!   sites allowed to embed, instead of `'self'` and `X-Frame-Options`, and partitioned twins
-//!   of the session and CSRF cookies (`extract::add_frame_cookies`).
+//! - framing: no page may be framed (`frame-ancestors 'none'`, `X-Frame-Options: DENY`) but
+//!   those of the embed's frame flow (`routes::Framing`) requested inside the frame
+//!   (`embed::in_frame`), which name the sites allowed to embed; responses inside the frame
+//!   get partitioned twins of the session and CSRF cookies (`extract::add_frame_cookies`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -201,7 +202,7 @@ pub struct SecurityHeaders {
 impl SecurityHeaders {
     pub fn new(settings: &Settings) -> SecurityHeaders {
         SecurityHeaders {
-            csp: HeaderValue::from_str(&content_security_policy("'self'")).expect("the policy is ASCII"),
+            csp: HeaderValue::from_str(&content_security_policy("'none'")).expect("the policy is ASCII"),
             // Over plain http the header would be ignored, and a test site must stay reachable.
             hsts: settings.secure_cookies().then(|| HeaderValue::from_static("max-age=31536000")),
         }
@@ -225,16 +226,23 @@ pub async fn add_headers(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let private = carries_session_cookie(req.request()) || is_session_endpoint(req.path());
-    let framed = super::embed::in_frame(req.request()) || req.path() == "/embed/frame";
-    let frame_ancestors = match req.app_data::<actix_web::web::Data<super::State>>() {
-        Some(state) if framed => Some(super::embed::frame_ancestors(state, req.path()).await),
-        _ => None,
-    };
+    let in_frame = super::embed::in_frame(req.request()) || req.path() == "/embed/frame";
     // Handlers' and extractors' errors are responses by the time they get here, and the
     // middleware inside answers its own refusals, so every error page passes through below.
     let mut response = next.call(req).await?.map_into_boxed_body();
+    // Whether the route's row let the frame show it (`routes::Framing`); the mark is on the
+    // request once routing has run.
+    let framable = in_frame && response.request().extensions().get::<super::routes::FramedInEmbed>().is_some();
+    let frame_ancestors = match response.request().app_data::<actix_web::web::Data<super::State>>() {
+        Some(state) if framable => Some(super::embed::frame_ancestors(state).await),
+        _ => None,
+    };
     let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
     let out = response.headers_mut();
+    if in_frame {
+        // Whatever the page, a cookie set inside the frame must reach the frame.
+        super::extract::add_frame_cookies(out);
+    }
     match frame_ancestors {
         // Framed pages name the sites that may frame them, and nothing older may contradict it.
         Some(Ok(ancestors)) => {
@@ -242,10 +250,12 @@ pub async fn add_headers(
                 out.insert(header::CONTENT_SECURITY_POLICY, csp);
             }
             out.remove(header::X_FRAME_OPTIONS);
-            super::extract::add_frame_cookies(out);
         }
-        Some(Err(error)) => tracing::warn!(%error, "could not list the sites that may embed"),
-        None => set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")),
+        Some(Err(error)) => {
+            tracing::warn!(%error, "could not list the sites that may embed");
+            set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
+        None => set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     }
     set_default(out, header::CONTENT_SECURITY_POLICY, headers.csp.clone());
     set_default(out, header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -37,7 +37,7 @@ pub async fn markup(
         if let Some(html) = state.thread_cache.get(article.id, links, sort, after, article.comment_version) {
             return Ok(html);
         }
-        let page = threads::page(&state.app, article.clone(), query, None).await?;
+        let page = threads::page(&state.app, article.clone(), query, threads::Reader::Anyone).await?;
         let summary = threads::removal_summary(&state.app, article.id).await?;
         let view = ThreadView { base, slug: &slug, return_to, sort, reader: None };
         let html: Arc<str> = Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string());
@@ -51,7 +51,9 @@ pub async fn markup(
         }
         return Ok(html);
     };
-    let page = threads::page(&state.app, article.clone(), query, Some(user.id)).await?;
+    // Moderators see held comments in place, to approve or remove them there.
+    let reader = if user.is_staff() { threads::Reader::Moderator(user.id) } else { threads::Reader::Account(user.id) };
+    let page = threads::page(&state.app, article.clone(), query, reader).await?;
     let voted: HashSet<i64> = threads::votes_by(&state.app, user.id, &page).await?;
     let summary = threads::removal_summary(&state.app, article.id).await?;
     let view = ThreadView {

@@ -160,6 +160,13 @@ pub fn queue_address_taken_notice(
     owner: &users::UserRow,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
+    if owner.sso_subject.is_some() {
+        // No password to reset: no link, and the owner is sent to the publisher's site instead.
+        let dedup = format!("address_taken:{}:{}", owner.id, &tokens::hash(&tokens::random_token())[..16]);
+        let message = templates::address_taken_sso(site, &owner.username);
+        outbox::enqueue(conn, &NewMessage::email("address_taken", dedup, &owner.email, message, now))?;
+        return Ok(());
+    }
     let write = |link: &str| templates::address_taken(site, &owner.username, link);
     queue_reset_link(conn, site, owner, now, "address_taken", write)
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 
 use super::{Actor, App};
 use crate::domain::article::Slug;
-use crate::domain::canonical_url::{ArticleUrl, CanonicalUrl, MeaningfulParams, Origin};
+use crate::domain::canonical_url::{ArticleUrl, CanonicalUrl, MeaningfulParams, Origin, Requester};
 use crate::domain::role::Role;
 use crate::domain::Invalid;
 use crate::error::Error;
@@ -133,12 +133,24 @@ fn free_slug(conn: &mut DbConnection, title: &str) -> Result<String, Error> {
 
 /// The thread for an embed of `url`: found by its normalised address, or created on the first
 /// view from an allowed site with `title` (else one made from the address). A later view never
-/// renames it. A page on a site that is not allowed gets nothing and creates nothing.
-pub async fn thread_for(app: &App, url: &str, title: Option<&str>) -> Result<ArticleRow, Error> {
+/// renames it. A page on a site that is not allowed gets nothing and creates nothing, and so
+/// does a request from a page elsewhere (`from`) for an address on an allowed site, though it
+/// may read a thread already started.
+pub async fn thread_for(app: &App, url: &str, title: Option<&str>, from: &Requester) -> Result<ArticleRow, Error> {
     let url = ArticleUrl::parse(url)?;
     // Every view but the first only reads, and must not queue for the writer.
     if let Some(article) = find(app, url.clone()).await? {
         return Ok(article);
+    }
+    let site = url.origin();
+    if !from.may_start_thread_on(&site) {
+        let elsewhere = match from {
+            Requester::Page(origin) => format!("A page on {origin}"),
+            _ => "A page on another site".to_owned(),
+        };
+        return Err(Error::forbidden(format!(
+            "{elsewhere} cannot start a discussion of an article on {site}: only that site's own pages can."
+        )));
     }
     match find_or_create(app, url.clone(), title).await {
         // Another instance created it between our look and our insert (PostgreSQL runs writers

@@ -8,9 +8,10 @@
 //! holds for it as for any account: its role is whatever an admin made it (a sign-in never
 //! changes it), and bans, suspensions and always-review apply.
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 
 use super::accounts::{self, Session};
+use super::rate_limits::{self, Action, Limit};
 use super::{tokens, App};
 use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
@@ -29,11 +30,26 @@ fn refused(why: Refused) -> Error {
 }
 
 /// Check a token, find or make the account it names, and start a session for it. A token that
-/// fails any check signs nobody in and changes nothing.
-pub async fn sign_in(app: &App, token: &str) -> Result<Session, Error> {
+/// fails any check signs nobody in and changes nothing but the limit on failures from `ip`
+/// (the client's address), which it shares with password sign-in: each attempt counts as a
+/// failure until it succeeds, so that guessing at tokens costs what guessing at passwords does.
+pub async fn sign_in(app: &App, token: &str, ip: Option<&str>) -> Result<Session, Error> {
     let secret = app.settings.sso_secret.as_ref().ok_or_else(|| {
         Error::NotFound("Single sign-on is not turned on for this site (its operator sets sso_secret).".into())
     })?;
+    let attempt = match app.limits_on() {
+        true => {
+            let ip = ip.unwrap_or("unknown").to_owned();
+            let limit = Limit { max: app.settings.limits.sign_in_failures_per_minute, window: Duration::minutes(1) };
+            let clock = app.clock.clone();
+            let message = "Too many failed sign-ins from your network.";
+            Some(
+                app.write(move |conn| rate_limits::take(conn, Action::SignInFailure, &ip, limit, clock.now(), message))
+                    .await?,
+            )
+        }
+        false => None,
+    };
     let verified = sso::verify(token, secret, app.clock.now()).map_err(refused)?;
     let site = super::settings::current(app).await?;
     let filter = app.filters.for_lists(&site.words);
@@ -56,10 +72,15 @@ pub async fn sign_in(app: &App, token: &str) -> Result<Session, Error> {
                 return Err(refused(Refused::Replayed));
             }
             let profile = Profile { email: &identity.email, display_name: display_name.as_ref() };
-            match users::find_by_sso_subject(conn, &identity.subject)? {
-                Some(row) => update_profile(conn, row, &profile, now),
-                None => create_account(conn, &identity.subject, &names, &profile, now),
+            let user = match users::find_by_sso_subject(conn, &identity.subject)? {
+                Some(row) => update_profile(conn, row, &profile, now)?,
+                None => create_account(conn, &identity.subject, &names, &profile, now)?,
+            };
+            // Signed in: the attempt was no failure.
+            if let Some(event) = attempt {
+                rate_limits::release(conn, event)?;
             }
+            Ok(user)
         })
         .await?;
     accounts::start_session(app, user).await

@@ -17,6 +17,7 @@ use crate::domain::webhook::Event;
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
+pub use crate::store::comments::Reader;
 use crate::store::comments::{self, CommentRow, ThreadRow};
 use crate::store::moderation as store_moderation;
 use crate::store::moderation_log::{self, NewLogEntry};
@@ -133,16 +134,19 @@ impl ThreadQuery {
     }
 }
 
-/// Load a page of the thread: two queries, whatever the number of comments.
-/// Load a page of the thread as `viewer` sees it (their own held comments included): a fixed
-/// number of queries, whatever the number of comments.
+/// Load a page of the thread as `reader` sees it (their own held comments included, and every
+/// held comment for a moderator): a fixed number of queries, whatever the number of comments.
 pub fn load_page(
     conn: &mut DbConnection,
     article: &ArticleRow,
     query: &ThreadQuery,
-    viewer: Option<i64>,
+    reader: Reader,
 ) -> Result<ThreadPage, Error> {
-    let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit, viewer)?;
+    let viewer = match reader {
+        Reader::Anyone => None,
+        Reader::Account(id) | Reader::Moderator(id) => Some(id),
+    };
+    let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit, reader)?;
     let next = if roots.len() as i64 > query.limit {
         roots.truncate(query.limit as usize);
         roots.last().map(|last| Cursor { score: last.score, id: last.id }.encode(query.sort))
@@ -151,7 +155,7 @@ pub fn load_page(
     };
     let root_ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
     let mut by_root: HashMap<i64, Vec<Comment>> = HashMap::new();
-    for reply in comments::replies_under(conn, &root_ids, viewer)? {
+    for reply in comments::replies_under(conn, &root_ids, reader)? {
         by_root.entry(reply.root_id).or_default().push(Comment::seen_by(reply, viewer));
     }
     let mut flat = Vec::with_capacity(roots.len() + by_root.values().map(Vec::len).sum::<usize>());
@@ -171,13 +175,8 @@ pub fn load_page(
     Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count })
 }
 
-pub async fn page(
-    app: &App,
-    article: ArticleRow,
-    query: ThreadQuery,
-    viewer: Option<i64>,
-) -> Result<ThreadPage, Error> {
-    app.db(move |conn| load_page(conn, &article, &query, viewer)).await
+pub async fn page(app: &App, article: ArticleRow, query: ThreadQuery, reader: Reader) -> Result<ThreadPage, Error> {
+    app.db(move |conn| load_page(conn, &article, &query, reader)).await
 }
 
 /// Whether a page cursor starts after a top-level comment this article really has, rather than

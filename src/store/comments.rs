@@ -162,10 +162,35 @@ macro_rules! shown {
             .eq("published")
             .or(comments::status.eq_any(["deleted", "removed"]).and(comments::live_replies.gt(0)))
     };
-    // What one reader sees: the public thread, plus their own held and removed comments.
-    ($viewer:expr) => {
-        shown!().or(comments::author_id.eq($viewer).and(comments::status.eq_any(["pending", "removed"])))
+    // What one reader sees: the public thread, plus their own held and removed comments, and,
+    // for a moderator, every held comment, to decide on in place.
+    ($viewer:expr, $staff:expr) => {
+        shown!()
+            .or(comments::author_id.eq($viewer).and(comments::status.eq_any(["pending", "removed"])))
+            .or(comments::status.eq_any(if $staff { &["pending"][..] } else { &[][..] }))
     };
+}
+
+/// Who reads a thread: anyone, or an account (whose own held and removed comments show), or a
+/// moderator (who sees every held comment too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Anyone,
+    Account(i64),
+    Moderator(i64),
+}
+
+impl Reader {
+    fn id(self) -> i64 {
+        match self {
+            Reader::Anyone => 0,
+            Reader::Account(id) | Reader::Moderator(id) => id,
+        }
+    }
+
+    fn staff(self) -> bool {
+        matches!(self, Reader::Moderator(_))
+    }
 }
 
 /// One page of shown top-level comments in the sort order, after the cursor. Returns one more
@@ -176,13 +201,13 @@ pub fn roots_page(
     sort: Sort,
     after: Option<Cursor>,
     limit: i64,
-    viewer: Option<i64>,
+    reader: Reader,
 ) -> QueryResult<Vec<ThreadRow>> {
     let mut query = comments::table
         .inner_join(users::table)
         .filter(comments::article_id.eq(article_id))
         .filter(comments::depth.eq(0))
-        .filter(shown!(viewer.unwrap_or(0)))
+        .filter(shown!(reader.id(), reader.staff()))
         .select(THREAD_COLUMNS)
         .into_boxed();
     query = match (sort, after) {
@@ -225,7 +250,7 @@ pub fn featured(conn: &mut DbConnection, article_id: i64) -> QueryResult<Vec<Thr
 }
 
 /// Every shown reply under the given top-level comments, in reading order.
-pub fn replies_under(conn: &mut DbConnection, root_ids: &[i64], viewer: Option<i64>) -> QueryResult<Vec<ThreadRow>> {
+pub fn replies_under(conn: &mut DbConnection, root_ids: &[i64], reader: Reader) -> QueryResult<Vec<ThreadRow>> {
     if root_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -233,7 +258,7 @@ pub fn replies_under(conn: &mut DbConnection, root_ids: &[i64], viewer: Option<i
         .inner_join(users::table)
         .filter(comments::root_id.eq_any(root_ids))
         .filter(comments::depth.gt(0))
-        .filter(shown!(viewer.unwrap_or(0)))
+        .filter(shown!(reader.id(), reader.staff()))
         .order(comments::path.asc())
         .select(THREAD_COLUMNS)
         .load(conn)

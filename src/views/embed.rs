@@ -3,10 +3,13 @@
 
 use maud::{html, Markup, DOCTYPE};
 
+use super::components::csrf_field;
 use super::PageContext;
 use crate::services::articles::Article;
 
-pub fn frame_page(ctx: &PageContext, article: &Article, discussion: Markup) -> Markup {
+/// `here` is the frame's own address (with the page of a large thread), where signing out
+/// comes back to.
+pub fn frame_page(ctx: &PageContext, article: &Article, here: &str, discussion: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -24,6 +27,11 @@ pub fn frame_page(ctx: &PageContext, article: &Article, discussion: Markup) -> M
                     @if let Some(user) = &ctx.user {
                         p.embed-account {
                             "Signed in as " a href={ "/users/" (user.username) } target="_blank" { (user.name()) }
+                            " · "
+                            form.inline method="post" action={ "/signout?next=" (urlencoding::encode(here)) } {
+                                (csrf_field(&ctx.csrf_token))
+                                button.link type="submit" { "Sign out" }
+                            }
                         }
                     }
                     (discussion)

@@ -150,8 +150,10 @@ fn answering_of<'a>(holder: &'a Node<Comment>, reply: &Node<Comment>) -> Option<
 
 fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>) -> Markup {
     let own = view.reader.as_ref().is_some_and(|r| r.user_id == c.author_id);
-    // A held comment reaches the page only for its author: it shows, marked as waiting.
-    let held = c.status == Status::Pending && own;
+    let staff = view.reader.as_ref().is_some_and(|r| r.is_staff);
+    // A held comment reaches the page only for its author and moderators: it shows, marked as
+    // waiting.
+    let held = c.status == Status::Pending && (own || staff);
     let placeholder = c.status != Status::Published && !held;
     html! {
         article.comment.placeholder[placeholder].held[held].is-featured[c.featured && !placeholder && !held]
@@ -192,7 +194,7 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>)
                     @if c.featured && !held { " " span.badge.featured-badge { "Featured" } }
                     @if held { " " span.pending-label { "Awaiting moderation" } }
                 }
-                @if held {
+                @if held && own {
                     p.pending-note { "Only you can see this until a moderator approves it." }
                 }
                 div.body { (PreEscaped(&c.body_html)) }
@@ -241,13 +243,8 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
                             button.link type="submit" { "Delete" }
                         }
                     }
-                    @if reader.is_staff && !held {
-                        form.inline.feature method="post" action={ (view.base) "/moderation/comments/" (c.id) "/feature" } {
-                            (csrf_field(reader.csrf_token))
-                            input type="hidden" name="featured" value=(if c.featured { "0" } else { "1" });
-                            button.link type="submit" { @if c.featured { "Unfeature" } @else { "Feature" } }
-                        }
-                        a.moderate href={ (view.base) "/moderation?tab=reported" } { "Moderate" }
+                    @if reader.is_staff {
+                        (moderator_controls(view, reader, c, held))
                     }
                     @if !own && !held && takes_part && reader.flagged != Some(c.id) {
                         (flag_control(view.base, reader, c))
@@ -263,6 +260,44 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
                 (comment_form(view, reader.csrf_token, Some(c.id), form.body, form.error))
             }
         }
+    }
+}
+
+/// A moderator's controls on a comment, in place (on Civil's page and in the embed's frame):
+/// approve a held one, remove one with a reason, feature a published one. Each comes back to the
+/// thread (`back`), not to the queue; the queue opens apart, since the frame does not show it.
+fn moderator_controls(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment, held: bool) -> Markup {
+    let id = c.id;
+    let back = format!("/articles/{}?sort={}#comment-{id}", view.slug, view.sort.as_str());
+    html! {
+        @if held {
+            form.inline.approve method="post" action={ (view.base) "/moderation/comments/" (id) "/approve" } {
+                (csrf_field(reader.csrf_token))
+                input type="hidden" name="back" value=(back);
+                button.link type="submit" { "Approve" }
+            }
+        } @else {
+            form.inline.feature method="post" action={ (view.base) "/moderation/comments/" (id) "/feature" } {
+                (csrf_field(reader.csrf_token))
+                input type="hidden" name="featured" value=(if c.featured { "0" } else { "1" });
+                button.link type="submit" { @if c.featured { "Unfeature" } @else { "Feature" } }
+            }
+        }
+        details.remove-inline {
+            summary { "Remove" }
+            form method="post" action={ (view.base) "/moderation/comments/" (id) "/remove" } {
+                (csrf_field(reader.csrf_token))
+                input type="hidden" name="back" value=(back);
+                label for={ "remove-" (id) "-reason" } { "Reason" }
+                select id={ "remove-" (id) "-reason" } name="reason" required {
+                    @for reason in FlagReason::ALL {
+                        option value=(reason.as_str()) { (reason.label()) }
+                    }
+                }
+                button.small type="submit" { "Remove comment" }
+            }
+        }
+        a.moderate href={ (view.base) "/moderation?tab=reported" } target="_blank" { "Moderate" }
     }
 }
 

@@ -296,14 +296,75 @@ async fn a_page_on_a_site_that_may_not_embed_gets_nothing() {
     let (other, listener) = HostSite::bind();
     let allowed_origin = allowed.origin();
     let app = spawn_with(|s| s.embed_origins = vec![Origin::parse(&allowed_origin).unwrap()]).await;
-    HostSite::serve(listener, HashMap::from([("/own".to_owned(), article_page(&app.address, &other.url("/own"), ""))]));
+    // Its own address, and one on the allowed site (whose thread it must not start either).
+    HostSite::serve(
+        listener,
+        HashMap::from([
+            ("/own".to_owned(), article_page(&app.address, &other.url("/own"), "")),
+            ("/borrowed".to_owned(), article_page(&app.address, &allowed.url("/2026/not-yet-discussed"), "")),
+        ]),
+    );
 
-    c.goto(&other.url("/own")).await.unwrap();
-    assert_eq!(text_of(&c, "#civil-thread .civil-note").await, "The discussion could not be loaded.");
-    c.enter_frame(0).await.unwrap();
-    let shown = script(&c, "return !!document.querySelector('#discussion-heading');").await;
-    assert_eq!(shown, json!(false), "the browser refused to show Civil there");
-    c.enter_parent_frame().await.unwrap();
-    assert!(external_threads(&app).await.is_empty(), "no thread was started");
+    for page in ["/own", "/borrowed"] {
+        c.goto(&other.url(page)).await.unwrap();
+        assert_eq!(text_of(&c, "#civil-thread .civil-note").await, "The discussion could not be loaded.", "{page}");
+        c.enter_frame(0).await.unwrap();
+        let shown = script(&c, "return !!document.querySelector('#discussion-heading');").await;
+        assert_eq!(shown, json!(false), "the browser refused to show Civil there");
+        c.enter_parent_frame().await.unwrap();
+        assert!(external_threads(&app).await.is_empty(), "no thread was started from {page}");
+    }
+    c.close().await.unwrap();
+}
+
+/// A moderator signs in inside the frame on another site, with third-party cookies blocked, and
+/// approves a held comment, removes another and closes the discussion, staying in the frame.
+#[tokio::test]
+async fn a_moderator_moderates_inline_in_the_embed_with_third_party_cookies_blocked() {
+    let Some((c, _driver)) = blocking_browser().await else { return };
+    let (host, listener) = HostSite::bind();
+    let origin = host.origin();
+    let app = spawn_with(|s| s.embed_origins = vec![Origin::parse(&origin).unwrap()]).await;
+    let story = host.url("/2026/moderated");
+    HostSite::serve(listener, HashMap::from([("/2026/moderated".to_owned(), article_page(&app.address, &story, ""))]));
+    // The thread, started as the publisher's server would, and two comments: one held.
+    let started = app.client().get(&format!("/embed/thread?url={}", urlencoding::encode(&story))).await;
+    assert_eq!(started.status, reqwest::StatusCode::OK);
+    let slug = external_threads(&app).await[0].slug.clone();
+    let ada = app.reader("ada").await;
+    let spam = ada.comment(&slug, "Buy cheap watches at my shop.").await;
+    app.site_settings(|s| s.policy.premoderation = civil::domain::moderation::Premoderation::Everyone).await;
+    let held = ada.try_comment(&slug, "Held until a moderator says yes.", None).await;
+    let held = held.body["id"].as_i64().unwrap();
+    app.create_user("mira", civil::domain::role::Role::Moderator).await;
+
+    c.goto(&story).await.unwrap();
+    enter_embed(&c).await;
+    click(&c, ".signin-prompt a[href^='/signin']").await;
+    fill(&c, "#login", "mira").await;
+    fill(&c, "#password", PASSWORD).await;
+    click(&c, "section.auth button[type=submit]").await;
+    until(
+        &c,
+        "return location.pathname === '/embed/frame' && document.body.getAttribute('data-signed-in') === 'true';",
+    )
+    .await;
+
+    click(&c, &format!("#comment-{held} form.approve button")).await;
+    until(&c, &format!("var c = document.getElementById('comment-{held}'); return !!c && !c.querySelector('.pending-label') && location.pathname === '/embed/frame';")).await;
+    assert_eq!(app.client().thread(&slug, "").await.body["total"], 2, "approved");
+
+    click(&c, &format!("#comment-{spam} details.remove-inline summary")).await;
+    click(&c, &format!("#comment-{spam} details.remove-inline button[type=submit]")).await;
+    until(&c, &format!("return !document.getElementById('comment-{spam}') && location.pathname === '/embed/frame';"))
+        .await;
+    assert_eq!(app.client().thread(&slug, "").await.body["total"], 1, "removed");
+
+    // Closing asks first (`data-confirm`); the moderator says yes. (A real dialog would hold
+    // the WebDriver click until its page-load timeout.)
+    script(&c, "window.confirm = function () { return true; }; return true;").await;
+    click(&c, ".staff-tools button[type=submit]").await;
+    until(&c, "return !!document.querySelector('p.closed') && location.pathname === '/embed/frame';").await;
+    assert_eq!(text_of(&c, "p.closed").await, "The discussion on this article is closed.");
     c.close().await.unwrap();
 }

@@ -47,12 +47,12 @@ async fn only_civil_and_the_allowed_sites_may_frame_the_discussion() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(csp(&refused.headers).ends_with("frame-ancestors 'self' https://news.example.com"));
 
-    // Civil's own pages keep to themselves, and admin pages even inside a frame.
+    // Civil's own pages may not be framed, and admin pages not even inside the frame.
     let home = app.client().get("/").await;
-    assert!(csp(&home.headers).ends_with("frame-ancestors 'self'"));
-    assert_eq!(home.headers.get(X_FRAME_OPTIONS).unwrap(), "SAMEORIGIN");
+    assert!(csp(&home.headers).ends_with("frame-ancestors 'none'"));
+    assert_eq!(home.headers.get(X_FRAME_OPTIONS).unwrap(), "DENY");
     let admin = plain_client().get(format!("{}/admin", app.address)).header("Sec-Fetch-Dest", "iframe").send().await;
-    assert!(csp(admin.unwrap().headers()).ends_with("frame-ancestors 'self'"));
+    assert!(csp(admin.unwrap().headers()).ends_with("frame-ancestors 'none'"));
 }
 
 #[tokio::test]

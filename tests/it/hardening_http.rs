@@ -374,7 +374,7 @@ async fn tabs_and_line_breaks_still_reach_a_comment() {
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'";
+                   form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'";
 
 fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).map(|v| v.to_str().unwrap())
@@ -384,7 +384,7 @@ fn assert_security_headers(what: &str, headers: &reqwest::header::HeaderMap) {
     assert_eq!(header(headers, "content-security-policy"), Some(CSP), "{what}");
     assert_eq!(header(headers, "x-content-type-options"), Some("nosniff"), "{what}");
     assert_eq!(header(headers, "referrer-policy"), Some("same-origin"), "{what}");
-    assert_eq!(header(headers, "x-frame-options"), Some("SAMEORIGIN"), "{what}");
+    assert_eq!(header(headers, "x-frame-options"), Some("DENY"), "{what}");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod comments;
 mod embed_counts;
 mod embed_feeds;
 mod embed_frame;
+mod embed_frame_gaps;
 mod embed_threads;
 mod errors;
 mod feeds;

@@ -308,26 +308,69 @@ async fn an_sso_account_has_no_password() {
     app.deliver().await;
     assert!(app.smtp.to("pub-5@publisher.example").is_empty());
 
-    // Someone registering with its address makes its owner get the usual note with a reset
-    // link; the link does not give the account a password.
-    let newcomer = anonymous(&app).await;
-    let registered = newcomer
+    // Someone registering with its address: see
+    // `the_address_taken_note_to_a_single_sign_on_account_offers_no_password_reset`.
+}
+
+/// Guessing at tokens costs what guessing at passwords does: failed single sign-ins count
+/// against the same per-address limit as failed password sign-ins, by the API and the form, and
+/// a refusal is the usual 429 with `Retry-After`. Successful sign-ins cost nothing.
+#[tokio::test]
+async fn failed_single_sign_ins_are_limited_like_password_sign_ins() {
+    let app = spawn_with(|s| {
+        s.sso_secret = Some(civil::domain::sso::SsoSecret::parse(SECRET).unwrap());
+        s.rate_limits = true;
+    })
+    .await;
+    let max = app.app.settings.limits.sign_in_failures_per_minute;
+    for n in 0..max + 2 {
+        let mut reader = anonymous(&app).await;
+        let signed_in = sso(&mut reader, &token(&claims(&app, &format!("reader-{n}"), "reader", "R"))).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "a success is no failure: {}", signed_in.body);
+    }
+    let forged =
+        sign_with("another secret, also 32 characters long", &json!({"alg": "HS256"}), &claims(&app, "x", "x", "X"));
+    let mut guesser = anonymous(&app).await;
+    // One failure by password, the rest by token: the budget is shared.
+    let wrong = guesser.api_post("/api/v1/session", json!({"login": "nobody", "password": "not the password"})).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.body);
+    for _ in 1..max {
+        assert_eq!(sso(&mut guesser, &forged).await.status, StatusCode::UNAUTHORIZED);
+    }
+    let valid = token(&claims(&app, "late", "late", "Late"));
+    let limited = sso(&mut guesser, &valid).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{}", limited.body);
+    assert_eq!(limited.error_code(), "rate_limited");
+    assert!(limited.headers.get("retry-after").is_some());
+    // The form without JavaScript is held back the same way, and shows why.
+    let form = guesser.submit("/signin", "/sso", &[("token", &valid)]).await;
+    assert_eq!(form.status, StatusCode::TOO_MANY_REQUESTS);
+    form.assert_contains("Too many failed sign-ins");
+    assert!(form.headers.get("retry-after").is_some());
+    // A minute later the valid token (never used: the refusals came first) signs in.
+    app.advance(TimeDelta::seconds(61));
+    assert_eq!(sso(&mut guesser, &valid).await.status, StatusCode::OK);
+}
+
+/// Someone registering with the address of an account made by single sign-on: the owner is told
+/// to sign in through the publisher's site, with no password reset link (it has no password).
+#[tokio::test]
+async fn the_address_taken_note_to_a_single_sign_on_account_offers_no_password_reset() {
+    let app = spawn_sso().await;
+    let mut grace = anonymous(&app).await;
+    assert_eq!(sso(&mut grace, &token(&claims(&app, "reader-7", "grace", "Grace"))).await.status, StatusCode::OK);
+    let other = anonymous(&app).await;
+    let created = other
         .api_post(
             "/api/v1/accounts",
-            json!({"username": "newcomer", "email": "pub-5@publisher.example", "password": "a long enough passphrase"}),
+            json!({"username": "mallory", "email": "reader-7@publisher.example", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.body);
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     app.deliver().await;
-    let note = app.smtp.to("pub-5@publisher.example");
-    let link = note.last().expect("the owner is told").link("/password/reset/").expect("a reset link");
-    let path = link[link.find("/password/reset/").unwrap()..].to_owned();
-    let form = anon.get(&path).await;
-    let reset = anon.post_form(&path, &[("csrf_token", &form.csrf()), ("password", "a brand new passphrase")]).await;
-    assert_eq!(reset.status, StatusCode::FORBIDDEN, "{}", reset.text);
-    reset.assert_contains("single sign-on");
-    let tries = anonymous(&app).await;
-    let refused =
-        tries.api_post("/api/v1/session", json!({"login": "ada", "password": "a brand new passphrase"})).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let mail = app.smtp.to("reader-7@publisher.example");
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let unfolded = mail[0].data.replace("=\r\n", "").replace("=\n", "");
+    assert!(unfolded.contains("signs in through the publisher"), "{unfolded}");
+    assert_eq!(mail[0].link("/password/reset/"), None, "no reset link: {unfolded}");
 }

@@ -46,7 +46,8 @@ pub async fn list(
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
     let sort = thread_query.sort;
     let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
-    let page = threads::page(&state.app, article, thread_query, viewer.user().map(|u| u.id)).await?;
+    let reader = viewer.user().map_or(threads::Reader::Anyone, |u| threads::Reader::Account(u.id));
+    let page = threads::page(&state.app, article, thread_query, reader).await?;
     let voted: HashSet<i64> = match viewer.user() {
         Some(user) => threads::votes_by(&state.app, user.id, &page).await?,
         None => HashSet::new(),

@@ -181,7 +181,7 @@ fn link_new_comments(doc: &mut utoipa::openapi::OpenApi) {
 /// The headers the security middleware (`http::security`) puts on every response, API or page.
 const SECURITY_HEADERS: [(&str, Option<&str>); 4] = [
     ("X-Content-Type-Options", Some("nosniff")),
-    ("X-Frame-Options", Some("SAMEORIGIN")),
+    ("X-Frame-Options", Some("DENY")),
     ("Referrer-Policy", Some("same-origin")),
     ("Content-Security-Policy", None),
 ];

@@ -30,9 +30,10 @@ pub struct SsoRequest {
                 ("Cache-Control" = String, description = "no-store: it carries the CSRF token"))),
         (status = 401, description = "The token was refused (code `sso_refused`): malformed, not HS256, a bad signature, expired, valid for more than 10 minutes, or already used", body = ErrorBody),
         (status = 404, description = "Single sign-on is not turned on for this site", body = ErrorBody),
-        (status = 409, description = "Two first sign-ins of one reader at once; try again", body = ErrorBody)))]
+        (status = 409, description = "Two first sign-ins of one reader at once; try again", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins (by password or token) from this address; see Retry-After", body = ErrorBody)))]
 pub async fn sign_in(state: web::Data<State>, viewer: Viewer, Csrf(body): Csrf<JsonObject<SsoRequest>>) -> ApiResult {
-    let session = sso::sign_in(&state.app, &body.into_inner().token).await?;
+    let session = sso::sign_in(&state.app, &body.into_inner().token, Some(&viewer.ip)).await?;
     replace_session(&state, &viewer).await;
     Ok(session_response(&state, StatusCode::OK, session))
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{context, render, render_failed, PageResult};
 use crate::domain::role::Role;
 use crate::error::Error;
-use crate::http::extract::{expired_session_cookie, session_cookie, Csrf, CsrfDraft, LocalPath, Viewer};
+use crate::http::extract::{csrf_cookie, expired_session_cookie, session_cookie, Csrf, CsrfDraft, LocalPath, Viewer};
 use crate::http::State;
 use crate::services::accounts::{self, Registration, Session};
 use crate::services::comments;
@@ -166,13 +166,19 @@ pub async fn sign_in(
     }
 }
 
-pub async fn sign_out(state: web::Data<State>, viewer: Viewer, _: Csrf) -> PageResult {
+/// End the session and go on to `next` (a local path, else the home page): the embed's frame
+/// signs out back into itself, on the page of the thread the reader was on. A fresh CSRF
+/// token replaces the session's, so nothing of the session outlives it in the browser (inside
+/// the frame, the security middleware clears and replaces the partitioned twins alike).
+pub async fn sign_out(state: web::Data<State>, viewer: Viewer, q: web::Query<NextQuery>, _: Csrf) -> PageResult {
     if let Some(session) = &viewer.session {
         accounts::sign_out(&state.app, &session.token).await?;
     }
+    let secure = state.app.settings.secure_cookies();
     Ok(HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, "/"))
-        .cookie(expired_session_cookie(state.app.settings.secure_cookies()))
+        .insert_header((actix_web::http::header::LOCATION, LocalPath::or_home(q.next.as_deref()).as_str()))
+        .cookie(expired_session_cookie(secure))
+        .cookie(csrf_cookie(crate::services::tokens::random_token(), secure))
         .finish())
 }
 

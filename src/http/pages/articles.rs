@@ -107,7 +107,12 @@ pub async fn reshow_with_error(
         Err(_) => return Err(error.into()),
     };
     let query = ThreadQuery::parse(sort, None, None).unwrap_or_default();
-    let mut response = render_article(state, viewer, req, article, query, draft, status).await?;
+    // Posted from the embed's frame, the form comes back in the frame, not on Civil's page.
+    let mut response = if article.canonical_url.is_some() && crate::http::embed::in_frame(req) {
+        crate::http::embed::render_frame(state, viewer, req, &article, query, &draft, status).await?
+    } else {
+        render_article(state, viewer, req, article, query, draft, status).await?
+    };
     super::add_retry_after(&mut response, &error);
     Ok(response)
 }

@@ -11,7 +11,7 @@ use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::profanity::ProfanityFilter;
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::http::extract::{safe_next, Csrf, Viewer};
+use crate::http::extract::{safe_next, Csrf, LocalPath, Viewer};
 use crate::http::State;
 use crate::services::moderation::{self, CommentAction, LogSearch, QueueItem, QueueTab, UserAction};
 use crate::services::{settings, threads};
@@ -94,6 +94,9 @@ pub struct ActionForm {
     tab: Option<String>,
     reason: Option<String>,
     note: Option<String>,
+    /// From the thread's inline controls: where to go afterwards (a local path), instead of the
+    /// queue, so a moderator in the embed's frame stays in it.
+    back: Option<String>,
 }
 
 fn back_to_queue(tab: Option<&str>) -> String {
@@ -115,6 +118,11 @@ pub async fn act_on_comment(
         moderation::act_on_comments(&state.app, &user, vec![id], action).await
     }
     .await;
+    if let Some(back) = form.back.as_deref().and_then(LocalPath::parse) {
+        // The thread shows no queue errors: a refusal is the scope's error page.
+        result?;
+        return Ok(see_other(back.as_str()));
+    }
     finish_queue_action(&state, &mut viewer, &req, form.tab.as_deref(), result).await
 }
 

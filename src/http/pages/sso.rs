@@ -25,7 +25,7 @@ pub async fn sign_in(
 ) -> PageResult {
     let form = form.into_inner();
     let next = LocalPath::or_home(form.next.as_deref().or(q.next.as_deref()));
-    let session = sso::sign_in(&state.app, &form.token).await?;
+    let session = sso::sign_in(&state.app, &form.token, Some(&viewer.ip)).await?;
     end_previous_session(&state, &viewer).await;
     Ok(signed_in(&state, session, &next))
 }
