@@ -118,7 +118,8 @@ pub fn address_taken(site: &Site, username: &str, reset_link: &str) -> Message {
 /// The link that moves the account `username` to this address, sent to the new address.
 pub fn email_change(site: &Site, username: &str, link: &str) -> Message {
     let hours = VERIFY_VALID.num_hours();
-    let opening = format!("Someone, probably you, asked to use this address for the account {username} on {}.", site.name);
+    let opening =
+        format!("Someone, probably you, asked to use this address for the account {username} on {}.", site.name);
     let closing = format!(
         "Nothing changes until the link is followed. It works for {hours} hours. If you did not ask, ignore this e-mail."
     );

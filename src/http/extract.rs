@@ -215,9 +215,9 @@ impl FromRequest for Viewer {
         Box::pin(async move {
             let state = req.app_data::<web::Data<State>>().expect("state is registered").clone();
             let session = match session_token(&req, state.app.settings.secure_cookies()) {
-                Some(token) => {
-                    accounts::session_for_token(&state.app, token, user_agent(&req)).await.map_err(super::errors::HttpError::from)?
-                }
+                Some(token) => accounts::session_for_token(&state.app, token, user_agent(&req))
+                    .await
+                    .map_err(super::errors::HttpError::from)?,
                 None => None,
             };
             let viewer = Viewer { session, ..Viewer::anonymous(&req, &state) };

@@ -8,10 +8,10 @@ use super::rate_limits::{self, Action, Limit};
 use super::{tokens, App};
 use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
-use crate::domain::Invalid;
 use crate::domain::links::{LinkState, RESET_RESEND_AFTER, RESET_VALID, VERIFY_RESEND_AFTER, VERIFY_VALID};
 use crate::domain::password::NewPassword;
 use crate::domain::sso::NO_PASSWORD;
+use crate::domain::Invalid;
 use crate::email::templates;
 // Other services name the site through this module.
 pub use crate::email::templates::Site;
@@ -305,7 +305,8 @@ pub async fn confirm_email_change(app: &App, token: String) -> Result<LinkState,
     let clock = app.clock.clone();
     app.write(move |conn| {
         let now = clock.now();
-        let Some((token_id, user_id, Some(new_email))) = tokens_store::live_email_change(conn, &tokens::hash(&token), now)?
+        let Some((token_id, user_id, Some(new_email))) =
+            tokens_store::live_email_change(conn, &tokens::hash(&token), now)?
         else {
             return Ok(LinkState::Invalid);
         };

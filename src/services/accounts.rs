@@ -12,7 +12,7 @@ use crate::domain::username::{DisplayName, Username};
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::moderation_log::{self, NewLogEntry};
-use crate::store::{self, rate_events, sessions, users, DbConnection};
+use crate::store::{self, articles, own_data, rate_events, sessions, users, DbConnection};
 
 pub use crate::domain::account::User;
 
@@ -471,8 +471,6 @@ pub async fn email_status(app: &App, user_id: i64) -> Result<(bool, bool), Error
 #[derive(Debug, Clone)]
 pub struct AccountStatus {
     pub email_verified: bool,
-    /// The address belongs to another account (see `users::UserRow::email_attached`).
-    pub email_attached: bool,
     pub notify_replies: bool,
     /// Made by single sign-on: no password, and the publisher sets the name and address.
     pub sso: bool,
@@ -484,7 +482,6 @@ pub async fn account_status(app: &App, user: &User) -> Result<AccountStatus, Err
         let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
         Ok(AccountStatus {
             email_verified: row.email_verified_at.is_some(),
-            email_attached: row.email_attached(),
             notify_replies: row.notify_replies,
             sso: row.sso_subject.is_some(),
         })
@@ -512,6 +509,10 @@ pub async fn set_display_name(app: &App, user: &User, input: &str) -> Result<Use
         let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
         refuse_for_sso(&row, "name")?;
         users::set_display_name(conn, user_id, name.as_ref().map(DisplayName::as_str))?;
+        // Threads are cached by their article's comment version: the new name shows at once.
+        for article_id in own_data::articles_commented_on(conn, user_id)? {
+            articles::touch_discussion(conn, article_id, 0)?;
+        }
         Ok(User::from(users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?))
     })
     .await

@@ -338,7 +338,12 @@ pub fn delete_email_tokens(conn: &mut DbConnection, user_id: i64) -> QueryResult
 }
 
 /// Links of one purpose not yet followed, made void (a newer one replaces them).
-pub fn void_email_tokens(conn: &mut DbConnection, user_id: i64, purpose: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn void_email_tokens(
+    conn: &mut DbConnection,
+    user_id: i64,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         email_tokens::table
             .filter(email_tokens::user_id.eq(user_id))

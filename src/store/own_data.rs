@@ -96,3 +96,8 @@ pub fn erase_flag_notes_by(conn: &mut DbConnection, user_id: i64) -> QueryResult
         .set(comment_flags::note.eq(None::<String>))
         .execute(conn)
 }
+
+/// The articles the reader commented on, whose rendered threads show their name.
+pub fn articles_commented_on(conn: &mut DbConnection, author_id: i64) -> QueryResult<Vec<i64>> {
+    comments::table.filter(comments::author_id.eq(author_id)).select(comments::article_id).distinct().load(conn)
+}

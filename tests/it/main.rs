@@ -1,5 +1,6 @@
 //! Integration tests: the real server on a real socket, a fresh database per test.
 
+mod account_page;
 mod accounts;
 mod api;
 mod articles;
