@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod articles;
 mod browser;
+mod browser_account;
 mod browser_embed;
 mod cli;
 mod clock;
