@@ -669,3 +669,30 @@ pub fn email_changed(ctx: &PageContext, email: &str) -> Markup {
     };
     layout(ctx, "Address changed", content)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{device_name, Done};
+
+    #[test]
+    fn devices_are_named_by_browser_and_system() {
+        let cases = [
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge on Windows"),
+            ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
+            ("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox on Linux"),
+            ("curl/8.5.0", "curl/8.5.0"),
+        ];
+        for (ua, name) in cases {
+            assert_eq!(device_name(Some(ua)), name, "{ua}");
+        }
+        assert_eq!(device_name(None), "Unknown device");
+    }
+
+    #[test]
+    fn every_done_key_reads_back() {
+        for done in Done::ALL {
+            assert_eq!(Done::parse(done.key()), Some(done));
+        }
+        assert_eq!(Done::parse("<script>"), None);
+    }
+}
