@@ -438,3 +438,41 @@ async fn an_admin_account_is_not_deleted_from_the_account_page() {
     refused.assert_contains("Ask another admin");
     assert_eq!(signed_in_as(&admin).await, "chief");
 }
+
+#[tokio::test]
+async fn an_account_without_a_password_confirms_its_deletion_by_typing_its_username() {
+    use crate::sso::{anonymous, claims, spawn_sso, sso, token};
+    let app = spawn_sso().await;
+    app.article("budget").await;
+    let mut reader = anonymous(&app).await;
+    let signed = sso(&mut reader, &token(&claims(&app, "pub-7", "grace", "Grace Hopper"))).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+    let comment = reader.comment("budget", "Grace's comment.").await;
+
+    let page = reader.get("/account").await;
+    page.assert_contains("Your name comes from the site you sign in with");
+    page.assert_contains("has no password here");
+    page.assert_lacks(r#"action="/account/password""#);
+    let renamed = account_form(&reader, "/account/name", &[("display_name", "Someone Else")]).await;
+    assert_eq!(renamed.status, StatusCode::FORBIDDEN);
+
+    let wrong = account_form(&reader, "/account/delete", &[("confirm", "not-grace")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    wrong.assert_contains("Type your username to confirm.");
+    let deleted = account_form(&reader, "/account/delete", &[("confirm", "Grace")]).await;
+    assert_eq!((deleted.status, deleted.location()), (StatusCode::SEE_OTHER, "/account/deleted"));
+    assert_eq!(signed_in_as(&reader).await, Value::Null);
+    assert!(
+        app.client().thread("budget", "").await.body["comments"].as_array().unwrap().is_empty(),
+        "{comment} is gone"
+    );
+
+    // The publisher's next sign-in for the same reader makes a fresh account: the old one is
+    // not brought back, and its username stays reserved.
+    let mut again = anonymous(&app).await;
+    let fresh = sso(&mut again, &token(&claims(&app, "pub-7", "grace", "Grace Hopper"))).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    assert_ne!(fresh.body["user"]["username"], "grace");
+    let export = again.http.get(again.url("/account/export")).send().await.unwrap().text().await.unwrap();
+    assert!(!export.contains("Grace's comment."), "{export}");
+}
