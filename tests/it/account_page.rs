@@ -469,6 +469,9 @@ async fn an_account_without_a_password_confirms_its_deletion_by_typing_its_usern
 
     // The publisher's next sign-in for the same reader makes a fresh account: the old one is
     // not brought back, and its username stays reserved.
+    // (A second later: the same claims in the same second would be the same token, refused as
+    // a replay.)
+    app.advance(chrono::TimeDelta::seconds(1));
     let mut again = anonymous(&app).await;
     let fresh = sso(&mut again, &token(&claims(&app, "pub-7", "grace", "Grace Hopper"))).await;
     assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
