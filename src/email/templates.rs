@@ -140,6 +140,43 @@ pub fn address_taken_sso(site: &Site, username: &str) -> Message {
     }
 }
 
+/// The link that moves the account `username` to this address, sent to the new address.
+pub fn email_change(site: &Site, username: &str, link: &str) -> Message {
+    let hours = VERIFY_VALID.num_hours();
+    let opening =
+        format!("Someone, probably you, asked to use this address for the account {username} on {}.", site.name);
+    let closing = format!(
+        "Nothing changes until the link is followed. It works for {hours} hours. If you did not ask, ignore this e-mail."
+    );
+    Message {
+        subject: format!("Confirm your new address for {}", site.name),
+        text: format!("{opening}\n\nConfirm the change: {link}\n\n{closing}\n"),
+        html: document(html! {
+            p { (opening) }
+            (link_line("Confirm the change:", link))
+            p { (closing) }
+        }),
+    }
+}
+
+/// The account `username` moved from this address to `new_address` (shown in part).
+pub fn email_changed(site: &Site, username: &str, new_address: &str) -> Message {
+    let opening = format!(
+        "The e-mail address of your account {username} on {} is now {new_address}. We will not write to this address again.",
+        site.name
+    );
+    let closing = "If you made the change, there is nothing to do. If you did not, someone may be using your \
+                   account: reply to this e-mail to reach the site's team.";
+    Message {
+        subject: format!("Your {} address was changed", site.name),
+        text: format!("{opening}\n\n{closing}\n"),
+        html: document(html! {
+            p { (opening) }
+            p { (closing) }
+        }),
+    }
+}
+
 /// `replier` replied to a comment on the article `article_title`.
 pub fn reply_notification(
     site: &Site,

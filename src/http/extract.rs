@@ -215,9 +215,9 @@ impl FromRequest for Viewer {
         Box::pin(async move {
             let state = req.app_data::<web::Data<State>>().expect("state is registered").clone();
             let session = match session_token(&req, state.app.settings.secure_cookies()) {
-                Some(token) => {
-                    accounts::session_for_token(&state.app, token).await.map_err(super::errors::HttpError::from)?
-                }
+                Some(token) => accounts::session_for_token(&state.app, token, user_agent(&req))
+                    .await
+                    .map_err(super::errors::HttpError::from)?,
                 None => None,
             };
             let viewer = Viewer { session, ..Viewer::anonymous(&req, &state) };
@@ -324,6 +324,11 @@ pub async fn guard_role(
         return Ok(req.error_response(HttpError::from(refused)));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// The browser's User-Agent, to tell a reader's sessions apart on their account page.
+fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers().get(actix_web::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// The client's IP address. `X-Forwarded-For` is believed only from a configured trusted proxy,

@@ -193,8 +193,8 @@ fn api_table() -> Table {
 fn site_table() -> Table {
     use pages::admin_webhooks;
     use pages::{
-        account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation, newsletter,
-        sso,
+        account, account_emails, accounts, admin, admin_embeds, admin_newsletter, articles, comments, moderation,
+        newsletter, sso,
     };
     use Access::{Anyone, SignedIn};
     const ADMIN: Access = Access::Role(Role::Admin);
@@ -241,8 +241,20 @@ fn site_table() -> Table {
         .get("/users/{username}", Anyone, accounts::profile)
         .get("/setup", Anyone, accounts::setup_form)
         .post("/setup", Anyone, accounts::setup)
-        .post("/account/notifications", SignedIn, account_emails::set_notifications)
-        .post("/account/verify/resend", SignedIn, account_emails::resend_verification)
+        .get("/account", SignedIn, account::page)
+        .post("/account/name", SignedIn, account::set_name)
+        .post("/account/email", SignedIn, account::change_email)
+        .get("/account/email/{token}", Anyone, account::email_change_page)
+        .post("/account/email/{token}", Anyone, account::confirm_email_change)
+        .post("/account/password", SignedIn, account::change_password)
+        .post("/account/notifications", SignedIn, account::set_notifications)
+        .post("/account/newsletter", SignedIn, account::set_newsletter)
+        .post("/account/verify/resend", SignedIn, account::resend_verification)
+        .post("/account/sessions/{id}/end", SignedIn, account::end_session)
+        .post("/account/sessions/end-others", SignedIn, account::end_other_sessions)
+        .get("/account/export", SignedIn, account::export)
+        .post("/account/delete", SignedIn, account::delete)
+        .get("/account/deleted", Anyone, account::deleted)
         .get("/account/verify/{token}", Anyone, account_emails::verify_page)
         .post("/account/verify/{token}", Anyone, account_emails::verify)
         .get("/password/forgot", Anyone, account_emails::forgot_form)

@@ -11,6 +11,7 @@ use crate::domain::email::EmailAddress;
 use crate::domain::links::{LinkState, RESET_RESEND_AFTER, RESET_VALID, VERIFY_RESEND_AFTER, VERIFY_VALID};
 use crate::domain::password::NewPassword;
 use crate::domain::sso::NO_PASSWORD;
+use crate::domain::Invalid;
 use crate::email::templates;
 // Other services name the site through this module.
 pub use crate::email::templates::Site;
@@ -270,4 +271,93 @@ pub fn queue_reply_notification(
     message.unsubscribe_url = Some(unsubscribe);
     outbox::enqueue(conn, &message)?;
     Ok(())
+}
+
+/// Queue the link that moves the account to `new_email`, to that address. A newer link voids
+/// the older ones. Checking that the reader may ask is the caller's (`accounts::request_email_change`).
+pub fn queue_email_change(
+    conn: &mut DbConnection,
+    site: &Site,
+    user: &users::UserRow,
+    new_email: &EmailAddress,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    tokens_store::void_email_tokens(conn, user.id, "change_email", now)?;
+    let token = tokens::random_token();
+    let hash = tokens::hash(&token);
+    tokens_store::insert_email_change_token(conn, user.id, new_email.as_str(), &hash, now + VERIFY_VALID, now)?;
+    let message = templates::email_change(site, &user.username, &site.link(&format!("/account/email/{token}")));
+    let dedup = format!("change_email:{}:{}", user.id, &hash[..16]);
+    outbox::enqueue(conn, &NewMessage::email("change_email", dedup, new_email.as_str(), message, now))?;
+    Ok(())
+}
+
+/// Whether an e-mail change link still works: the address it moves the account to.
+pub async fn check_email_change(app: &App, token: String) -> Result<LinkState, Error> {
+    let clock = app.clock.clone();
+    app.db(move |conn| {
+        Ok(match tokens_store::live_email_change(conn, &tokens::hash(&token), clock.now())? {
+            Some((_, _, Some(email))) => LinkState::Valid { email },
+            _ => LinkState::Invalid,
+        })
+    })
+    .await
+}
+
+/// Follow an e-mail change link: the account moves to the new address, which the link has
+/// proven, and the old address is told (in case someone else made the change). Links sent to
+/// the old address for verifying it stop working.
+pub async fn confirm_email_change(app: &App, token: String) -> Result<LinkState, Error> {
+    let site = Site::of(app);
+    let clock = app.clock.clone();
+    app.write(move |conn| {
+        let now = clock.now();
+        let Some((token_id, user_id, Some(new_email))) =
+            tokens_store::live_email_change(conn, &tokens::hash(&token), now)?
+        else {
+            return Ok(LinkState::Invalid);
+        };
+        let Some(user) = users::find(conn, user_id)?.filter(|u| u.deleted_at.is_none()) else {
+            return Ok(LinkState::Invalid);
+        };
+        let new_email = EmailAddress::parse(&new_email)?;
+        let key = new_email.key();
+        if users::find_by_email_key(conn, &key)?.is_some_and(|owner| owner.id != user_id) {
+            return Err(Error::Conflict(Invalid::new(
+                "email",
+                "Another account uses that address now, so yours stays as it was.",
+            )));
+        }
+        if tokens_store::use_email_token(conn, token_id, now)? == 0 {
+            return Ok(LinkState::Invalid);
+        }
+        users::set_email(conn, user_id, new_email.as_str(), &key, now).map_err(|e| {
+            // Another account took the address between the check and the update.
+            if crate::store::is_unique_violation(&e) {
+                Error::Conflict(Invalid::new("email", "Another account uses that address now."))
+            } else {
+                Error::from(e)
+            }
+        })?;
+        tokens_store::void_email_tokens(conn, user_id, "verify", now)?;
+        if user.email_attached() && user.email_key != key {
+            let notice = templates::email_changed(&site, &user.username, &partly_hidden(new_email.as_str()));
+            let dedup = format!("email_changed:{user_id}:{token_id}");
+            outbox::enqueue(conn, &NewMessage::email("email_changed", dedup, &user.email, notice, now))?;
+        }
+        Ok(LinkState::Valid { email: new_email.as_str().to_owned() })
+    })
+    .await
+}
+
+/// An address with most of its local part hidden ("a***@example.com"): enough for its owner to
+/// know it, not enough to give it to whoever reads the old mailbox.
+fn partly_hidden(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
 }

@@ -12,7 +12,7 @@ use crate::domain::username::{DisplayName, Username};
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::store::moderation_log::{self, NewLogEntry};
-use crate::store::{self, rate_events, sessions, users, DbConnection};
+use crate::store::{self, articles, own_data, rate_events, sessions, users, DbConnection};
 
 pub use crate::domain::account::User;
 
@@ -312,20 +312,23 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
     };
     // An account made by single sign-on has no password: it is checked against the dummy
     // hash, so that it takes as long as any other failure.
-    let stored = row.as_ref().filter(|r| r.sso_subject.is_none()).map(|r| r.password_hash.clone());
+    let stored =
+        row.as_ref().filter(|r| r.sso_subject.is_none() && r.deleted_at.is_none()).map(|r| r.password_hash.clone());
     let ok = app.passwords.verify(password.expose().to_owned(), stored).await?;
     match row {
         // Told only to whoever names it by its username, which is public anyway: an address
         // stays as private as at registration.
         Some(row) if row.sso_subject.is_some() && row.username_key == typed => Err(Error::forbidden(NO_PASSWORD)),
-        Some(row) if ok => start_session_after(app, User::from(row), attempt).await,
+        Some(row) if ok && row.deleted_at.is_none() => start_session_after(app, User::from(row), attempt).await,
         _ => Err(Error::BadCredentials),
     }
 }
 
 /// The live session behind a cookie token, if any. A session past its lifetime is deleted;
 /// one that has not been marked seen for a while is marked now.
-pub async fn session_for_token(app: &App, token: String) -> Result<Option<Session>, Error> {
+/// `user_agent` is the browser's, recorded with the time it was seen so that the reader can tell
+/// their sessions apart.
+pub async fn session_for_token(app: &App, token: String, user_agent: Option<String>) -> Result<Option<Session>, Error> {
     let token_hash = tokens::hash(&token);
     let now = app.clock.now();
     let Some((session, user)) = app.db(move |conn| Ok(sessions::find(conn, &token_hash)?)).await? else {
@@ -339,8 +342,11 @@ pub async fn session_for_token(app: &App, token: String) -> Result<Option<Sessio
         app.write(move |conn| Ok(sessions::delete(conn, id)?)).await?;
         return Ok(None);
     }
-    if session.last_seen_at + lifetime.refresh_after() <= now {
-        app.write(move |conn| Ok(sessions::mark_seen(conn, id, now)?)).await?;
+    let user_agent = user_agent.map(|ua| ua.chars().take(MAX_USER_AGENT).collect::<String>());
+    // A session's first request after sign-in records its device at once.
+    let new_device = session.user_agent.is_none() && user_agent.is_some();
+    if new_device || session.last_seen_at + lifetime.refresh_after() <= now {
+        app.write(move |conn| Ok(sessions::mark_seen(conn, id, now, user_agent.as_deref())?)).await?;
     }
     Ok(Some(Session { token, csrf_token: session.csrf_token, user, lifetime }))
 }
@@ -357,7 +363,10 @@ pub async fn sign_out(app: &App, token: &str) -> Result<(), Error> {
 pub async fn find_by_username(app: &App, username: &str) -> Result<User, Error> {
     let key = Username::key_of(username);
     app.db(move |conn| {
-        users::find_by_username_key(conn, &key)?.map(User::from).ok_or_else(|| Error::not_found("That reader"))
+        users::find_by_username_key(conn, &key)?
+            .filter(|row| row.deleted_at.is_none())
+            .map(User::from)
+            .ok_or_else(|| Error::not_found("That reader"))
     })
     .await
 }
@@ -395,6 +404,9 @@ pub async fn set_role(app: &App, by: Actor<'_>, username: &str, role: Role) -> R
     })
     .await
 }
+
+/// The longest User-Agent kept for a session: enough to name a browser and a system.
+const MAX_USER_AGENT: usize = 300;
 
 /// On a database with no admin, make a one-time setup token and return it; `None` once an
 /// admin exists.
@@ -451,6 +463,163 @@ pub async fn email_status(app: &App, user_id: i64) -> Result<(bool, bool), Error
     app.db(move |conn| {
         let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
         Ok((row.email_verified_at.is_some(), row.notify_replies))
+    })
+    .await
+}
+
+/// What the account page shows of a reader's account beyond `User`.
+#[derive(Debug, Clone)]
+pub struct AccountStatus {
+    pub email_verified: bool,
+    pub notify_replies: bool,
+    /// Made by single sign-on: no password, and the publisher sets the name and address.
+    pub sso: bool,
+}
+
+pub async fn account_status(app: &App, user: &User) -> Result<AccountStatus, Error> {
+    let user_id = user.id;
+    app.db(move |conn| {
+        let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
+        Ok(AccountStatus {
+            email_verified: row.email_verified_at.is_some(),
+            notify_replies: row.notify_replies,
+            sso: row.sso_subject.is_some(),
+        })
+    })
+    .await
+}
+
+/// The publisher names an account made by single sign-on at each sign-in: a name set here
+/// would not last.
+fn refuse_for_sso(row: &users::UserRow, what: &str) -> Result<(), Error> {
+    if row.sso_subject.is_some() {
+        return Err(Error::forbidden(format!("Your {what} comes from the site you sign in with: change it there.")));
+    }
+    Ok(())
+}
+
+/// Set (or, with an empty name, clear) the reader's display name. It is checked like a name
+/// at registration, against the current site word lists.
+pub async fn set_display_name(app: &App, user: &User, input: &str) -> Result<User, Error> {
+    let site = super::settings::current(app).await?;
+    let filter = app.filters.for_lists(&site.words);
+    let name = DisplayName::parse_optional(Some(input), &filter)?;
+    let user_id = user.id;
+    app.write(move |conn| {
+        let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
+        refuse_for_sso(&row, "name")?;
+        users::set_display_name(conn, user_id, name.as_ref().map(DisplayName::as_str))?;
+        // Threads are cached by their article's comment version: the new name shows at once.
+        for article_id in own_data::articles_commented_on(conn, user_id)? {
+            articles::touch_discussion(conn, article_id, 0)?;
+        }
+        Ok(User::from(users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?))
+    })
+    .await
+}
+
+/// Check the reader's current password, for a change that needs it. An account made by single
+/// sign-on has none.
+pub async fn check_password(app: &App, user: &User, password: String) -> Result<(), Error> {
+    let user_id = user.id;
+    let row = app.db(move |conn| users::find(conn, user_id)?.ok_or(Error::Unauthenticated)).await?;
+    if row.sso_subject.is_some() {
+        return Err(Error::forbidden(NO_PASSWORD));
+    }
+    let typed = LoginPassword::parse(password)
+        .map_err(|_| Error::from(Invalid::new("current_password", "Enter your current password.")))?;
+    if !app.passwords.verify(typed.expose().to_owned(), Some(row.password_hash)).await? {
+        return Err(Invalid::new("current_password", "That is not your current password.").into());
+    }
+    Ok(())
+}
+
+/// Change the password, given the current one. Every other session of the account ends: a
+/// reader changing it because someone else knew it wants that someone signed out. The session
+/// with `current_token` (the reader's own) stays.
+pub async fn change_password(
+    app: &App,
+    user: &User,
+    current_token: &str,
+    current: String,
+    new: String,
+) -> Result<usize, Error> {
+    check_password(app, user, current).await?;
+    let new = NewPassword::parse(new).map_err(|e| Invalid::new("new_password", e.message))?;
+    let hash = app.passwords.hash(new.expose().to_owned()).await?;
+    let keep = tokens::hash(current_token);
+    let user_id = user.id;
+    app.write(move |conn| {
+        users::set_password_hash(conn, user_id, &hash)?;
+        Ok(sessions::delete_others(conn, user_id, &keep)?)
+    })
+    .await
+}
+
+/// One session an account is signed in on, as its owner sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Device {
+    pub id: i64,
+    pub user_agent: Option<String>,
+    pub signed_in_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    /// The session this request came with.
+    pub current: bool,
+}
+
+/// The reader's sessions, the most recently used first; `current_token` marks their own.
+pub async fn devices(app: &App, user: &User, current_token: &str) -> Result<Vec<Device>, Error> {
+    let current = tokens::hash(current_token);
+    let user_id = user.id;
+    app.db(move |conn| {
+        Ok(sessions::for_user(conn, user_id)?
+            .into_iter()
+            .map(|s| Device {
+                id: s.id,
+                current: s.token_hash == current,
+                user_agent: s.user_agent,
+                signed_in_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Sign the reader out on one of their sessions. Another account's session is not found.
+pub async fn end_device(app: &App, user: &User, id: i64) -> Result<(), Error> {
+    let user_id = user.id;
+    app.write(move |conn| match sessions::delete_for_user_by_id(conn, user_id, id)? {
+        0 => Err(Error::not_found("That session")),
+        _ => Ok(()),
+    })
+    .await
+}
+
+/// Sign the reader out everywhere but here; how many sessions ended.
+pub async fn end_other_devices(app: &App, user: &User, current_token: &str) -> Result<usize, Error> {
+    let keep = tokens::hash(current_token);
+    let user_id = user.id;
+    app.write(move |conn| Ok(sessions::delete_others(conn, user_id, &keep)?)).await
+}
+
+/// Ask to move the account to another address, given the current password: a link goes to the
+/// new address, and nothing changes until it is followed (`account_emails::confirm_email_change`).
+/// The answer is the same whether or not another account uses the address.
+pub async fn request_email_change(app: &App, user: &User, new_email: &str, password: String) -> Result<(), Error> {
+    let new_email = EmailAddress::parse(new_email)?;
+    let user_id = user.id;
+    let row = app.db(move |conn| users::find(conn, user_id)?.ok_or(Error::Unauthenticated)).await?;
+    refuse_for_sso(&row, "e-mail address")?;
+    if row.email_attached() && row.email_key == new_email.key() {
+        return Err(Invalid::new("email", "That is already your address.").into());
+    }
+    check_password(app, user, password).await?;
+    let site = Site::of(app);
+    let clock = app.clock.clone();
+    app.write(move |conn| {
+        let row = users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
+        account_emails::queue_email_change(conn, &site, &row, &new_email, clock.now())
     })
     .await
 }

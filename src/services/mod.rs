@@ -16,12 +16,14 @@
 //! 6. `accounts`: registration, sessions, roles;
 //! 7. `sso`: single sign-on with the publisher's site (finds or makes accounts, starts sessions);
 //! 8. `comments`: writing (post, edit, delete, vote) and screening what is written;
-//! 9. `moderation`: flags, the queue, decisions, sanctions and the log.
+//! 9. `moderation`: flags, the queue, decisions, sanctions and the log;
+//! 10. `account_data`: a reader's own data: downloading it, and deleting the account.
 //!
 //! Privileged use cases take the acting `User` (or an `Actor`, where the command line calls
 //! them too) and check it with `require_role`, the one authorisation rule, so no caller, page,
 //! API route or command, can skip it.
 
+pub mod account_data;
 pub mod account_emails;
 pub mod accounts;
 pub mod articles;
@@ -39,7 +41,7 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 15] = [
+pub const ORDER: [&str; 16] = [
     "tokens",
     "passwords",
     "rate_limits",
@@ -55,6 +57,7 @@ pub const ORDER: [&str; 15] = [
     "sso",
     "comments",
     "moderation",
+    "account_data",
 ];
 
 use std::sync::Arc;

@@ -10,6 +10,7 @@ pub mod moderation;
 pub mod moderation_log;
 pub mod newsletter;
 pub mod outbox;
+pub mod own_data;
 pub mod rate_events;
 pub mod schema;
 pub mod sessions;

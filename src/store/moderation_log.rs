@@ -181,6 +181,13 @@ impl NewLogEntry {
         entry
     }
 
+    /// A reader deleted their own account; `note` says what became of their comments.
+    pub fn account_deleted(user_id: i64, note: &str, now: NaiveDateTime) -> NewLogEntry {
+        let mut entry = NewLogEntry::new(Actor::Moderator(user_id), "delete_account", now).because(None, Some(note));
+        entry.target_user_id = Some(user_id);
+        entry
+    }
+
     pub fn settings_changed(admin: i64, what: &str, now: NaiveDateTime) -> NewLogEntry {
         NewLogEntry::new(Actor::Moderator(admin), "settings", now).because(None, Some(what))
     }

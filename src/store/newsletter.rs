@@ -295,6 +295,65 @@ pub fn live_email_token(
 }
 
 /// Use a token once; 0 when it was already used.
+/// A link that moves `user_id` to `new_email` once it is followed.
+pub fn insert_email_change_token(
+    conn: &mut DbConnection,
+    user_id: i64,
+    new_email: &str,
+    token_hash: &str,
+    expires: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(email_tokens::table)
+        .values((
+            email_tokens::user_id.eq(user_id),
+            email_tokens::purpose.eq("change_email"),
+            email_tokens::token_hash.eq(token_hash),
+            email_tokens::expires_at.eq(expires),
+            email_tokens::created_at.eq(now),
+            email_tokens::new_email.eq(Some(new_email)),
+        ))
+        .execute(conn)
+}
+
+/// A live e-mail change link: its id, its account and the address it moves the account to.
+pub fn live_email_change(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(i64, i64, Option<String>)>> {
+    email_tokens::table
+        .filter(email_tokens::purpose.eq("change_email"))
+        .filter(email_tokens::token_hash.eq(token_hash))
+        .filter(email_tokens::used_at.is_null())
+        .filter(email_tokens::expires_at.gt(now))
+        .select((email_tokens::id, email_tokens::user_id, email_tokens::new_email))
+        .first(conn)
+        .optional()
+}
+
+/// Forget every link an account was sent (its account is being deleted).
+pub fn delete_email_tokens(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(email_tokens::table.filter(email_tokens::user_id.eq(user_id))).execute(conn)
+}
+
+/// Links of one purpose not yet followed, made void (a newer one replaces them).
+pub fn void_email_tokens(
+    conn: &mut DbConnection,
+    user_id: i64,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        email_tokens::table
+            .filter(email_tokens::user_id.eq(user_id))
+            .filter(email_tokens::purpose.eq(purpose))
+            .filter(email_tokens::used_at.is_null()),
+    )
+    .set(email_tokens::used_at.eq(Some(now)))
+    .execute(conn)
+}
+
 pub fn use_email_token(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(email_tokens::table.find(id).filter(email_tokens::used_at.is_null()))
         .set(email_tokens::used_at.eq(Some(now)))

@@ -23,6 +23,7 @@ diesel::table! {
         notify_replies -> Bool,
         notify_token -> Nullable<Text>,
         sso_subject -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -113,6 +114,7 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        new_email -> Nullable<Text>,
     }
 }
 
@@ -132,6 +134,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         last_seen_at -> Timestamp,
+        user_agent -> Nullable<Text>,
     }
 }
 

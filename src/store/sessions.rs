@@ -18,6 +18,8 @@ pub struct SessionRow {
     pub expires_at: NaiveDateTime,
     /// Written at most every few minutes, not on every request.
     pub last_seen_at: NaiveDateTime,
+    /// The browser's User-Agent when the session was last marked seen, to tell devices apart.
+    pub user_agent: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -58,8 +60,30 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(sessions::table.find(id)).execute(conn)
 }
 
-pub fn mark_seen(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)).execute(conn)
+pub fn mark_seen(conn: &mut DbConnection, id: i64, now: NaiveDateTime, user_agent: Option<&str>) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id))
+        .set((sessions::last_seen_at.eq(now), sessions::user_agent.eq(user_agent)))
+        .execute(conn)
+}
+
+/// An account's sessions, the most recently used first.
+pub fn for_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .order((sessions::last_seen_at.desc(), sessions::id.desc()))
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
+/// End one of an account's sessions; 0 when it has no session with that id.
+pub fn delete_for_user_by_id(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::id.eq(id))).execute(conn)
+}
+
+/// End every session of an account but the one with `keep_hash`.
+pub fn delete_others(conn: &mut DbConnection, user_id: i64, keep_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::token_hash.ne(keep_hash)))
+        .execute(conn)
 }
 
 /// Delete sessions past their absolute end, or unused since `idle_before`.

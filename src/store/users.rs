@@ -33,6 +33,8 @@ pub struct UserRow {
     /// The publisher's id for an account made by single sign-on. Such an account has no
     /// password (`password_hash` is `NO_PASSWORD`): it signs in only through the publisher.
     pub sso_subject: Option<String>,
+    /// When the reader deleted the account: the row is then a tombstone (see `erase`).
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 /// The `password_hash` of an account that has no password: no password verifies against it.
@@ -162,6 +164,49 @@ pub fn set_sso_profile(
             users::email.eq(email),
             users::email_key.eq(email_key),
             users::email_verified_at.eq(email_verified_at),
+        ))
+        .execute(conn)
+}
+
+pub fn set_display_name(conn: &mut DbConnection, id: i64, display_name: Option<&str>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::display_name.eq(display_name)).execute(conn)
+}
+
+/// Move the account to a new address, proven by a link sent to it.
+pub fn set_email(
+    conn: &mut DbConnection,
+    id: i64,
+    email: &str,
+    email_key: &str,
+    verified_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::email.eq(email), users::email_key.eq(email_key), users::email_verified_at.eq(Some(verified_at))))
+        .execute(conn)
+}
+
+/// The `email_key` of a deleted account: it holds no `@`, so it never equals an address key,
+/// and the id keeps it unique.
+pub fn deleted_email_key(id: i64) -> String {
+    format!("deleted:{id}")
+}
+
+/// Empty a deleted account of everything personal: its address, display name, password, single
+/// sign-on id and notification settings. The username stays, reserved, so that nobody else can
+/// take it and pass for the reader; it is shown nowhere (`find_by_username_key` still finds it,
+/// for moderators' records). Sanctions stay on the record.
+pub fn erase(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(""),
+            users::email_key.eq(deleted_email_key(id)),
+            users::email_verified_at.eq(None::<NaiveDateTime>),
+            users::display_name.eq(None::<String>),
+            users::password_hash.eq(NO_PASSWORD),
+            users::notify_replies.eq(false),
+            users::notify_token.eq(None::<String>),
+            users::sso_subject.eq(None::<String>),
+            users::deleted_at.eq(Some(now)),
         ))
         .execute(conn)
 }

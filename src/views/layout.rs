@@ -53,7 +53,7 @@ pub fn layout_with_head(ctx: &PageContext, title: &str, head: Markup, content: M
                                     @if user.is_admin() {
                                         a href="/admin" { "Admin" }
                                     }
-                                    a href={ "/users/" (user.username) } { (user.name()) }
+                                    a href="/account" title="Your account" { (user.name()) }
                                     form.inline method="post" action="/signout" {
                                         input type="hidden" name="csrf_token" value=(ctx.csrf_token);
                                         button.link type="submit" { "Sign out" }

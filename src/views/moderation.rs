@@ -410,7 +410,7 @@ fn item_actions(
 // ---------------------------------------------------------------------------------------------
 
 /// Every action the log records, with what moderators read.
-const LOG_ACTIONS: [(&str, &str); 21] = [
+const LOG_ACTIONS: [(&str, &str); 22] = [
     ("hold", "Held"),
     ("report", "Reported"),
     ("reject", "Rejected"),
@@ -426,6 +426,7 @@ const LOG_ACTIONS: [(&str, &str); 21] = [
     ("review_on", "Always review on"),
     ("review_off", "Always review off"),
     ("set_role", "Role changed"),
+    ("delete_account", "Account deleted by its owner"),
     ("close", "Discussion closed"),
     ("reopen", "Discussion reopened"),
     ("rename_thread", "Thread renamed"),

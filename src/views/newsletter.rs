@@ -164,8 +164,8 @@ pub fn notifications_off(ctx: &PageContext) -> Markup {
         p {
             "You can turn them back on at any time in "
             @match &ctx.user {
-                Some(user) => { a href={ "/users/" (user.username) "#settings" } { "your profile" } "." },
-                None => { "your profile (" a href="/signin" { "sign in" } " first)." },
+                Some(_) => { a href="/account#mail" { "your account page" } "." },
+                None => { "your account page (" a href="/signin?next=%2Faccount" { "sign in" } " first)." },
             }
         }
     };

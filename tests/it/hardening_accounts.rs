@@ -238,8 +238,8 @@ async fn registering_with_a_taken_address_looks_like_registering_with_a_fresh_on
         )
         .await;
     assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/articles/x"), "{}", page.text);
-    // Their own profile shows what they typed, as any new reader's does.
-    let own = browser.get("/users/eve").await;
+    // Their own account page shows what they typed, as any new reader's does.
+    let own = browser.get("/account").await;
     own.assert_contains("ada@example.com");
     own.assert_contains("not verified yet");
     own.assert_lacks("You receive the newsletter");

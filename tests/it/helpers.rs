@@ -189,6 +189,21 @@ impl TestApp {
         }
     }
 
+    /// `client`, sending this User-Agent, as a particular browser would.
+    pub fn client_as(&self, user_agent: &str) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(redirect::Policy::none())
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .user_agent(user_agent)
+                .build()
+                .unwrap(),
+            base: self.address.clone(),
+            csrf: None,
+        }
+    }
+
     pub async fn create_user(&self, username: &str, role: Role) {
         accounts::register(
             &self.app,

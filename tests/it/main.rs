@@ -1,9 +1,11 @@
 //! Integration tests: the real server on a real socket, a fresh database per test.
 
+mod account_page;
 mod accounts;
 mod api;
 mod articles;
 mod browser;
+mod browser_account;
 mod browser_embed;
 mod cli;
 mod clock;

@@ -16,7 +16,7 @@ use civil::services::accounts;
 
 const SECRET: &str = "the publisher's secret, 32 characters or more";
 
-async fn spawn_sso() -> TestApp {
+pub(crate) async fn spawn_sso() -> TestApp {
     spawn_with(|s| s.sso_secret = Some(civil::domain::sso::SsoSecret::parse(SECRET).unwrap())).await
 }
 
@@ -36,7 +36,7 @@ fn now(app: &TestApp) -> i64 {
 }
 
 /// Claims for a reader, issued now and valid for five minutes.
-fn claims(app: &TestApp, sub: &str, username: &str, name: &str) -> Value {
+pub(crate) fn claims(app: &TestApp, sub: &str, username: &str, name: &str) -> Value {
     json!({
         "sub": sub,
         "email": format!("{sub}@publisher.example"),
@@ -47,18 +47,18 @@ fn claims(app: &TestApp, sub: &str, username: &str, name: &str) -> Value {
     })
 }
 
-fn token(claims: &Value) -> String {
+pub(crate) fn token(claims: &Value) -> String {
     sign_with(SECRET, &json!({"alg": "HS256", "typ": "JWT"}), claims)
 }
 
-async fn anonymous(app: &TestApp) -> Client {
+pub(crate) async fn anonymous(app: &TestApp) -> Client {
     let mut client = app.client();
     client.fetch_csrf().await;
     client
 }
 
 /// Sign in through the API; the client keeps the session's CSRF token.
-async fn sso(client: &mut Client, token: &str) -> crate::helpers::Json {
+pub(crate) async fn sso(client: &mut Client, token: &str) -> crate::helpers::Json {
     let response = client.api_post("/api/v1/sso", json!({"token": token})).await;
     if response.status == StatusCode::OK {
         client.csrf = Some(response.body["csrf_token"].as_str().unwrap().to_owned());

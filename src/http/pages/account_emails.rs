@@ -1,12 +1,12 @@
 //! The pages behind the links in account e-mails: verify an address, reset a password, stop
-//! reply notifications; and the account settings that go with them.
+//! reply notifications. The settings themselves are on the account page (`account`).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::newsletter::{follow_link, link_problem};
-use super::{context, render, render_failed, see_other, PageResult};
+use super::{context, render, render_failed, PageResult};
 use crate::http::extract::{session_cookie, Csrf, CsrfDraft, Viewer};
 use crate::http::State;
 use crate::services::newsletter::LinkState;
@@ -42,22 +42,6 @@ pub async fn notifications_off(
     Ok(render(&viewer, StatusCode::OK, view::notifications_off(&ctx)))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NotificationsForm {
-    on: Option<String>,
-}
-
-pub async fn set_notifications(
-    state: web::Data<State>,
-    viewer: Viewer,
-    Csrf(form): Csrf<web::Form<NotificationsForm>>,
-) -> PageResult {
-    let user = viewer.require_user()?.clone();
-    let on = matches!(form.on.as_deref(), Some("1" | "on" | "true"));
-    account_emails::set_reply_notifications(&state.app, &user, on).await?;
-    Ok(see_other(&format!("/users/{}", user.username)))
-}
-
 pub async fn verify_page(
     state: web::Data<State>,
     mut viewer: Viewer,
@@ -78,12 +62,6 @@ pub async fn verify(
 ) -> PageResult {
     let link = account_emails::verify(&state.app, token.into_inner()).await?;
     Ok(follow_link(&state, &mut viewer, &req, link, |ctx, _| account_view::verified(ctx)))
-}
-
-pub async fn resend_verification(state: web::Data<State>, viewer: Viewer, _: Csrf) -> PageResult {
-    let user = viewer.require_user()?.clone();
-    account_emails::resend_verification(&state.app, &user).await?;
-    Ok(see_other(&format!("/users/{}", user.username)))
 }
 
 pub async fn forgot_form(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {

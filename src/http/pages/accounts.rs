@@ -193,21 +193,11 @@ pub async fn profile(
     let ctx = context(&state, &mut viewer, &req);
     // Moderators see the sanctions panel for accounts they outrank.
     let staff_view = viewer.user().is_some_and(|me| me.is_staff() && me.role > user.role);
-    let own = match viewer.user().filter(|me| me.id == user.id) {
-        Some(me) => {
-            let (email_verified, notify_replies) = accounts::email_status(&state.app, me.id).await?;
-            // Only a verified address is surely the reader's own: another's (see `accounts::User`)
-            // tells them nothing about its subscription.
-            let subscribed =
-                email_verified && crate::services::newsletter::is_subscribed(&state.app, &me.email).await?;
-            Some(view::OwnProfile { email: me.email.clone(), email_verified, subscribed, notify_replies })
-        }
-        None => None,
-    };
+    let own = viewer.user().is_some_and(|me| me.id == user.id);
     Ok(render(
         &viewer,
         StatusCode::OK,
-        view::profile(&ctx, &user, &list, total, staff_view, own.as_ref(), state.app.clock.now()),
+        view::profile(&ctx, &user, &list, total, staff_view, own, state.app.clock.now()),
     ))
 }
 

@@ -1,5 +1,6 @@
 //! Server-rendered pages. They work without JavaScript; forms post back here and redirect.
 
+pub mod account;
 pub mod account_emails;
 pub mod accounts;
 pub mod admin;

@@ -88,7 +88,7 @@ pub async fn subscribe(
 pub async fn subscribe_me(state: web::Data<State>, viewer: Viewer, _: Csrf) -> PageResult {
     let user = viewer.require_user()?.clone();
     newsletter::subscribe_verified(&state.app, &user).await?;
-    Ok(see_other(&format!("/users/{}", user.username)))
+    Ok(see_other("/account?done=subscribed#mail"))
 }
 
 pub async fn confirm_page(

@@ -176,6 +176,28 @@ pub async fn subscribe_verified(app: &App, user: &User) -> Result<(), Error> {
     .await
 }
 
+/// A signed-in reader takes their own address off the list (no link needed: it is their account's).
+pub async fn unsubscribe_account(app: &App, user: &User) -> Result<(), Error> {
+    let clock = app.clock.clone();
+    let user_id = user.id;
+    app.write(move |conn| {
+        let row = crate::store::users::find(conn, user_id)?.ok_or(Error::Unauthenticated)?;
+        end_subscription(conn, &row.email_key, clock.now())
+    })
+    .await
+}
+
+/// Take an address off the list, if it is on it. The row stays, unsubscribed, so that nothing
+/// is sent to the address again (an issue being sent skips it).
+pub fn end_subscription(conn: &mut DbConnection, email_key: &str, now: NaiveDateTime) -> Result<(), Error> {
+    if let Some(subscriber) = newsletter::find_subscriber_by_key(conn, email_key)? {
+        if subscriber.status != "unsubscribed" {
+            newsletter::set_subscriber_status(conn, subscriber.id, "unsubscribed", now)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a reader's address is on the list.
 pub async fn is_subscribed(app: &App, email: &str) -> Result<bool, Error> {
     let key = email.to_lowercase();
