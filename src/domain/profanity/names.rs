@@ -22,7 +22,7 @@ use super::align::{run_pass, Doc, Shadow};
 use super::mask::{is_word_char, Word};
 
 /// Words that are never names, in every inflection and compound: the swear words themselves.
-/// "Dick", "Cock"-free surnames and the like are deliberately absent.
+/// Words that are also names ("Dick", "Cock" as in Cock Bridge) are deliberately absent.
 const NEVER_NAMES: &[&str] = &[
     "fuck", "fuk", "fuq", "fck", "fcuk", "phuck", "feck", "cunt", "shit", "shite", "twat", "wank", "bollock", "arse",
     "ass", "bitch", "bastard", "whore", "slut", "prick", "pussy", "knob", "bellend", "tosser", "piss", "crap",
