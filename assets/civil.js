@@ -479,3 +479,84 @@
   setInterval(updateTimes, 60000);
   window.addEventListener('pagehide', function () { flushers.forEach(function (f) { f(); }); });
 })();
+
+/* Live preview: while a reader writes a comment, reply or edit, say which words will be masked
+   and what posting would do, and show the rendered markdown behind a "Preview" button. One
+   endpoint (POST /api/v1/preview) runs the post's own masking, rendering and policy. Set up on
+   the first keystroke, so it also serves forms that other code adds later. */
+(function () {
+  'use strict';
+  var FORM_ACTION = /\/articles\/[^\/?#]+\/comments$|\/comments\/\d+\/edit$/, WAIT = 600;
+
+  function setup(form, textarea) {
+    var csrf = form.querySelector('input[name="csrf_token"]'), url;
+    try { url = new URL(form.action, location.href); } catch (e) { return null; }
+    // Only on Civil's own pages: a fragment on a publisher's page would post to that site.
+    if (!csrf || !FORM_ACTION.test(url.pathname) || url.origin !== location.origin) return null;
+    var id = (textarea.id || 'body') + '-preview';
+    var notice = document.createElement('div');
+    notice.className = 'preview-notice'; notice.id = id + '-notice';
+    notice.setAttribute('aria-live', 'polite');
+    var toggle = document.createElement('button');
+    toggle.type = 'button'; toggle.className = 'link preview-toggle'; toggle.textContent = 'Preview';
+    toggle.setAttribute('aria-expanded', 'false'); toggle.setAttribute('aria-controls', id);
+    var shown = document.createElement('div');
+    shown.className = 'preview body'; shown.id = id; shown.hidden = true;
+    shown.setAttribute('role', 'region'); shown.setAttribute('aria-label', 'Preview of your comment');
+    var actions = form.querySelector('.form-actions'), state = { timer: 0, asked: 0, last: null };
+    if (actions && actions.parentNode !== form) actions = null;
+    [notice, toggle, shown].forEach(function (el) { form.insertBefore(el, actions); });
+    var described = textarea.getAttribute('aria-describedby');
+    textarea.setAttribute('aria-describedby', (described ? described + ' ' : '') + notice.id);
+    toggle.addEventListener('click', function () {
+      shown.hidden = !shown.hidden;
+      toggle.setAttribute('aria-expanded', String(!shown.hidden));
+      toggle.textContent = shown.hidden ? 'Preview' : 'Hide preview';
+      if (!shown.hidden) state.run();
+    });
+    function say(lines) {
+      notice.textContent = '';
+      lines.forEach(function (line) {
+        var p = document.createElement('p');
+        p.className = line[0]; p.textContent = line[1];
+        notice.appendChild(p);
+      });
+    }
+    state.run = function () {
+      var body = textarea.value;
+      if (body === state.last) return;
+      if (!body.trim()) { state.last = body; say([]); shown.textContent = ''; return; }
+      var asked = ++state.asked;
+      fetch('/api/v1/preview', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf.value },
+        body: JSON.stringify({ body: body })
+      }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (answer) {
+        // A later keystroke asked again: only its answer counts. Refused (a limit, a session
+        // that ended): the last notice stands.
+        if (!answer || asked !== state.asked) return;
+        state.last = body;
+        var lines = [];
+        if (answer.masked_as.length) lines.push(['masked', 'These words will be masked: ' + answer.masked_as.join(', ')]);
+        if (answer.outcome === 'refuse') lines.push(['refused', answer.message]);
+        if (answer.outcome === 'hold') {
+          lines.push(['held', 'If you post this, it will wait for a moderator. ' + answer.held.reasons.join(' ')]);
+        }
+        say(lines);
+        shown.innerHTML = answer.html; // sanitised by the server, as the thread shows it
+      }, function () { /* offline: the form still posts */ });
+    };
+    return state;
+  }
+
+  document.addEventListener('input', function (event) {
+    var textarea = event.target;
+    if (!textarea.matches || !textarea.matches('form textarea[name="body"]')) return;
+    if (!textarea.civilPreview) textarea.civilPreview = setup(textarea.form, textarea) || { run: function () {} };
+    var state = textarea.civilPreview;
+    clearTimeout(state.timer);
+    state.timer = setTimeout(state.run, WAIT);
+  });
+})();

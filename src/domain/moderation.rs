@@ -200,7 +200,7 @@ impl Check {
             }),
             Check::Premoderation => match settings.premoderation {
                 Premoderation::Off => None,
-                Premoderation::Everyone => Some("Every comment is pre-moderated".to_owned()),
+                Premoderation::Everyone => Some(EVERYONE_PREMODERATED.to_owned()),
                 Premoderation::NewCommenters { approvals_needed } => {
                     (s.author.approved_comments < i64::from(approvals_needed)).then(|| {
                         format!(
@@ -251,8 +251,8 @@ pub struct Verdict {
     pub decision: Decision,
     /// Every check that fired, in policy order. A reject is the last one: it stops the policy.
     pub reasons: Vec<Reason>,
-    /// For the author: why a comment was rejected, or that it awaits review (never why, which
-    /// would teach evasion and could name a setting like always-review). `None` when published.
+    /// For the author: why a comment was rejected, or that it awaits review (why it waits is
+    /// `HeldNotice`, in words that name no setting). `None` when published.
     pub author_message: Option<String>,
 }
 
@@ -271,9 +271,84 @@ impl Verdict {
         }
     }
 
+    /// The reasons stored with the comment for the queue, and read back by `HeldNotice`: one
+    /// `code<TAB>detail` line for each reason that reports or holds.
+    pub fn encode_reasons(&self) -> String {
+        self.reasons
+            .iter()
+            .filter(|r| r.decision >= Decision::PublishAndReport)
+            .map(|r| format!("{}\t{}", r.check.as_str(), r.detail.replace(['\n', '\t'], " ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Whether the comment goes to the moderation queue.
     pub fn needs_moderator(&self) -> bool {
         matches!(self.decision, Decision::PublishAndReport | Decision::Hold)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the author of a held comment is told
+// ---------------------------------------------------------------------------------------------
+
+/// The detail of `Check::Premoderation` when every comment is held (the author is told so).
+const EVERYONE_PREMODERATED: &str = "Every comment is pre-moderated";
+
+/// What the author of a held comment reads under it: why it waits, in words a reader
+/// understands, and what happens next (`HELD_NEXT`). Only the checks that hold are explained;
+/// reports (suspect words, many masked words) stay between the site and its moderators, and no
+/// setting is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldNotice {
+    pub reasons: Vec<&'static str>,
+}
+
+/// What happens to a held comment, whatever held it.
+pub const HELD_NEXT: &str = "A moderator will read it. If they approve it, it appears in the discussion for \
+     everyone; if they remove it, you will see why here. Until then only you can see it.";
+
+/// A comment out of public view with no reason of the system's: readers' flags took it there.
+const HELD_BY_FLAGS: &str = "Readers flagged it, so it is hidden until a moderator has looked at it.";
+
+impl Check {
+    /// Why this check holds a comment, for its author; `None` for checks that do not hold.
+    fn why_held(self, detail: &str) -> Option<&'static str> {
+        Some(match self {
+            Check::SevereContent => "It contains words that may be a slur or severe profanity.",
+            Check::NewCommenterLinks => "It contains a link, and links from new commenters are checked first.",
+            Check::Premoderation if detail == EVERYONE_PREMODERATED => {
+                "Every comment on this site is read by a moderator before it appears."
+            }
+            Check::Premoderation => "This site reads the first comments of each new commenter before they appear.",
+            Check::AlwaysReview => "A moderator has asked to read your comments before they appear.",
+            Check::RepeatedText => "It repeats a comment you posted recently.",
+            Check::ThreadClosed | Check::BannedWords | Check::SuspectWords | Check::ManyMaskedWords => return None,
+        })
+    }
+}
+
+impl HeldNotice {
+    /// The notice for a verdict that holds the comment, before it is posted (the preview).
+    pub fn of(verdict: &Verdict) -> Option<HeldNotice> {
+        (verdict.decision == Decision::Hold).then(|| HeldNotice {
+            reasons: verdict.reasons.iter().filter_map(|r| r.check.why_held(&r.detail)).collect(),
+        })
+    }
+
+    /// The notice for a held comment, from the reasons stored with it (`code<TAB>detail`, one a
+    /// line). Without a reason that holds, readers' flags took it out of view.
+    pub fn from_stored(stored: &str) -> HeldNotice {
+        let mut reasons: Vec<&'static str> = stored
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .filter_map(|(code, detail)| Check::parse(code)?.why_held(detail))
+            .collect();
+        reasons.dedup();
+        if reasons.is_empty() {
+            reasons.push(HELD_BY_FLAGS);
+        }
+        HeldNotice { reasons }
     }
 }
 
@@ -968,6 +1043,58 @@ mod tests {
         let v = case.run();
         assert_eq!(v.decision, Decision::Publish);
         assert!(v.reasons.is_empty());
+    }
+
+    // --- what the author of a held comment reads ----------------------------------------------
+
+    #[test]
+    fn the_author_of_a_held_comment_reads_why_and_the_same_after_storing() {
+        let mut case = Case::new("Read this https://example.com");
+        case.author = newcomer();
+        case.settings.premoderation = Premoderation::Everyone;
+        case.analysis.severe = true;
+        case.analysis.suspect_words = vec!["snowflake".into()];
+        let v = case.run();
+        assert_eq!(v.decision, Decision::Hold);
+        let notice = HeldNotice::of(&v).unwrap();
+        assert_eq!(
+            notice.reasons,
+            [
+                "It contains words that may be a slur or severe profanity.",
+                "It contains a link, and links from new commenters are checked first.",
+                "Every comment on this site is read by a moderator before it appears.",
+            ]
+        );
+        // Reports are not explained: suspect words stay between the site and its moderators.
+        assert!(!notice.reasons.iter().any(|r| r.contains("snowflake")));
+        assert_eq!(HeldNotice::from_stored(&v.encode_reasons()), notice);
+
+        case.settings.premoderation = Premoderation::NewCommenters { approvals_needed: 2 };
+        case.analysis.severe = false;
+        case.author.always_review = true;
+        let v = case.run();
+        assert_eq!(
+            HeldNotice::from_stored(&v.encode_reasons()).reasons,
+            [
+                "It contains a link, and links from new commenters are checked first.",
+                "This site reads the first comments of each new commenter before they appear.",
+                "A moderator has asked to read your comments before they appear.",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_comment_held_by_flags_alone_says_readers_flagged_it() {
+        assert_eq!(HeldNotice::from_stored("").reasons, [HELD_BY_FLAGS]);
+        // Published with a report, then flagged out of view: the report is not the reason.
+        assert_eq!(HeldNotice::from_stored("suspect_words\tsnowflake").reasons, [HELD_BY_FLAGS]);
+        // A code this version no longer knows is skipped.
+        assert_eq!(
+            HeldNotice::from_stored("gone\tx\nrepeated_text\tx").reasons,
+            ["It repeats a comment you posted recently."]
+        );
+        // A verdict that does not hold has no notice.
+        assert_eq!(HeldNotice::of(&Case::new("fine").run()), None);
     }
 
     // --- banned words ------------------------------------------------------------------------

@@ -163,7 +163,7 @@ async fn mark_in_frame(
 }
 
 fn api_table() -> Table {
-    use api::{accounts, articles, comments, counts, moderation, openapi, sso};
+    use api::{accounts, articles, comments, counts, moderation, openapi, preview, sso};
     use Access::{Anyone, Role as Needs, SignedIn};
     let mut t = Table::new(API_PREFIX);
     t.get("/openapi.json", Anyone, openapi::document)
@@ -180,6 +180,7 @@ fn api_table() -> Table {
         .add(Method::PATCH, "/comments/{id}", SignedIn, comments::edit)
         .add(Method::DELETE, "/comments/{id}", SignedIn, comments::delete)
         .post("/comments/{id}/vote", SignedIn, comments::vote)
+        .post("/preview", SignedIn, preview::preview)
         .post("/comments/{id}/flags", SignedIn, moderation::flag)
         .get("/moderation/queue", Needs(Role::Moderator), moderation::queue)
         .get("/moderation/queue/counts", Needs(Role::Moderator), moderation::queue_counts)

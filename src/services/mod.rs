@@ -79,6 +79,8 @@ pub struct App {
     pub passwords: passwords::Passwords,
     /// The only source of "now" for rules about time (tests build the app with a movable one).
     pub clock: Clock,
+    /// Previews a reader asks for while typing, counted in this process (`comments::preview`).
+    pub previews: Arc<rate_limits::LocalLimit>,
     /// On SQLite, writers in this process queue here in arrival order. SQLite admits one writer
     /// at a time anyway, and its busy handler retries by sleeping, which under load leaves some
     /// writers waiting seconds while later ones get in.
@@ -102,6 +104,7 @@ impl App {
             filters: settings::Filters::new(),
             passwords: passwords::Passwords::new(),
             clock,
+            previews: Arc::new(rate_limits::LocalLimit::new(comments::PREVIEW_LIMIT)),
         })
     }
 

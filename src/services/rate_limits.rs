@@ -141,6 +141,44 @@ pub fn check_interval(
     Ok(())
 }
 
+/// A limit counted in this process only, per account, in fixed windows: for work that costs
+/// this instance CPU and writes nothing (previews while a reader types), where a database row
+/// per request would cost more than the work it guards. Each instance allows the limit, so
+/// behind N instances a reader may do N times as much, which is harmless for such work.
+#[derive(Debug)]
+pub struct LocalLimit {
+    limit: Limit,
+    /// Account id -> (start of its current window, events in it).
+    windows: std::sync::Mutex<std::collections::HashMap<i64, (NaiveDateTime, i64)>>,
+}
+
+impl LocalLimit {
+    pub fn new(limit: Limit) -> LocalLimit {
+        LocalLimit { limit, windows: Default::default() }
+    }
+
+    /// Count one event for `account`, or refuse with `message` and the wait.
+    pub fn take(&self, account: i64, now: NaiveDateTime, message: &str) -> Result<(), Error> {
+        // A poisoned lock only means another request panicked mid-count: the counts are fine.
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Windows that have ended count for nothing; dropping them keeps the map to the
+        // accounts active in the last window.
+        if windows.len() > 1_000 {
+            windows.retain(|_, (start, _)| *start + self.limit.window > now);
+        }
+        let (start, count) = windows.entry(account).or_insert((now, 0));
+        if *start + self.limit.window <= now {
+            (*start, *count) = (now, 0);
+        }
+        if *count >= self.limit.max {
+            let wait = seconds_until(now, *start + self.limit.window);
+            return Err(limited(wait, format!("{message} Try again in {}.", human_wait(wait))));
+        }
+        *count += 1;
+        Ok(())
+    }
+}
+
 /// A sign-in attempt in progress. It counts as a failure from the start, so that attempts
 /// running at the same time see each other; `sign_in_succeeded` takes it back.
 #[derive(Debug, Clone)]
@@ -230,6 +268,23 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_limit_counts_per_account_and_window() {
+        let at = |s: i64| chrono::DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap().naive_utc();
+        let limit = LocalLimit::new(Limit { max: 2, window: Duration::minutes(1) });
+        assert!(limit.take(1, at(0), "Slow down.").is_ok());
+        assert!(limit.take(1, at(10), "Slow down.").is_ok());
+        match limit.take(1, at(20), "Slow down.") {
+            Err(Error::RateLimited { retry_after, message }) => {
+                assert_eq!(retry_after, 40);
+                assert_eq!(message, "Slow down. Try again in 40 seconds.");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(limit.take(2, at(20), "Slow down.").is_ok(), "another account has its own count");
+        assert!(limit.take(1, at(60), "Slow down.").is_ok(), "a new window");
+    }
 
     #[test]
     fn the_account_delay_grows_and_is_capped() {

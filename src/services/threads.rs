@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::webhooks::{self, Detail};
 use super::{require_role, App};
 use crate::domain::account::User;
-use crate::domain::moderation::FlagReason;
+use crate::domain::moderation::{FlagReason, HeldNotice};
 use crate::domain::role::Role;
 use crate::domain::site::{Discussion, SiteSettings};
 use crate::domain::thread::{self, Cursor, Node, Sort, Status, Threaded};
@@ -45,6 +45,8 @@ pub struct Comment {
     pub featured: bool,
     /// Why a moderator removed it, with their note: shown only to its author.
     pub removal: Option<(String, Option<String>)>,
+    /// Why it waits for a moderator, and what happens next: shown only to its author.
+    pub held: Option<HeldNotice>,
 }
 
 impl Comment {
@@ -90,6 +92,7 @@ impl Comment {
             featured: row.featured_at.is_some(),
             removal: (own && status == Status::Removed)
                 .then(|| (row.removal_reason.unwrap_or_else(|| "other".into()), row.removal_note)),
+            held: (own && status == Status::Pending).then(|| HeldNotice::from_stored(&row.system_reasons)),
         }
     }
 }
@@ -210,8 +213,11 @@ pub(crate) fn lock_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRo
     comments::find_for_update(conn, id)?.ok_or_else(|| Error::not_found("That comment"))
 }
 
-pub(crate) fn find_thread_comment(conn: &mut DbConnection, id: i64) -> Result<Comment, Error> {
-    comments::find_in_thread(conn, id)?.map(Comment::from).ok_or_else(|| Error::not_found("That comment"))
+/// One comment as `viewer` sees it (its author, after writing it).
+pub(crate) fn find_thread_comment(conn: &mut DbConnection, id: i64, viewer: i64) -> Result<Comment, Error> {
+    comments::find_in_thread(conn, id)?
+        .map(|row| Comment::seen_by(row, Some(viewer)))
+        .ok_or_else(|| Error::not_found("That comment"))
 }
 
 /// Whether the article's discussion takes no more comments (see `SiteSettings::is_discussion_closed`).

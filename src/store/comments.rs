@@ -66,6 +66,9 @@ pub struct ThreadRow {
     pub featured_at: Option<NaiveDateTime>,
     pub removal_reason: Option<String>,
     pub removal_note: Option<String>,
+    /// Why the rules held or reported it (`code<TAB>detail` lines): a held comment's author reads
+    /// why it waits.
+    pub system_reasons: String,
     pub author_username: String,
     pub author_display_name: Option<String>,
 }
@@ -85,6 +88,7 @@ type ThreadColumns = (
     comments::featured_at,
     comments::removal_reason,
     comments::removal_note,
+    comments::system_reasons,
     users::username,
     users::display_name,
 );
@@ -104,6 +108,7 @@ const THREAD_COLUMNS: ThreadColumns = (
     comments::featured_at,
     comments::removal_reason,
     comments::removal_note,
+    comments::system_reasons,
     users::username,
     users::display_name,
 );

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_field, time};
-use crate::domain::moderation::FlagReason;
+use crate::domain::moderation::{FlagReason, HELD_NEXT};
 use crate::domain::thread::{Node, Sort, Status};
 use crate::services::threads::{Comment, ThreadPage};
 
@@ -195,7 +195,13 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>)
                     @if held { " " span.pending-label { "Awaiting moderation" } }
                 }
                 @if held && own {
-                    p.pending-note { "Only you can see this until a moderator approves it." }
+                    div.pending-note {
+                        @if let Some(notice) = &c.held {
+                            p { "Why it is waiting:" }
+                            ul { @for reason in &notice.reasons { li { (reason) } } }
+                        }
+                        p { (HELD_NEXT) }
+                    }
                 }
                 div.body { (PreEscaped(&c.body_html)) }
                 (actions(view, c, held))
@@ -395,6 +401,7 @@ mod tests {
             edited_at: None,
             featured: false,
             removal: None,
+            held: None,
         }
     }
 
@@ -426,6 +433,7 @@ mod tests {
         featured.featured = true;
         let mut held = comment(3, 1, Status::Pending);
         held.body_html = "<p>Held body</p>".into();
+        held.held = Some(crate::domain::moderation::HeldNotice::from_stored("repeated_text\tThe same words"));
         let mut removed = comment(4, 1, Status::Removed);
         removed.removal = Some(("off_topic".into(), Some("<b>stay on topic</b>".into())));
         ThreadPage {
@@ -458,7 +466,8 @@ mod tests {
             println!("{html}");
         }
         assert!(html.contains("<span class=\"pending-label\">Awaiting moderation</span>"));
-        assert!(html.contains("Only you can see this until a moderator approves it."));
+        assert!(html.contains("<li>It repeats a comment you posted recently.</li>"));
+        assert!(html.contains("Until then only you can see it."));
         assert!(html.contains("<p>Held body</p>"));
         assert!(html.contains("Reason: Off topic"));
         assert!(html.contains("&lt;b&gt;stay on topic&lt;/b&gt;"));

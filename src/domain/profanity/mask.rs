@@ -112,8 +112,10 @@ pub(super) fn find_words(doc: &Doc, shadow: &Shadow, marks: &[Mark], trie: &Trie
                     p += 1;
                 } else {
                     // Not even the rest together is detected when it is the leftover of a
-                    // phrase already taken ("you" of "fuck you").
-                    if p < last {
+                    // phrase already taken ("you" of "fuck you"). A match that runs from one
+                    // word into a capitalised one ("interview, Ankita" read as "w, ank") spans
+                    // two words, not one word spelled apart, so it stands for nothing.
+                    if p < last && !starts_new_word(doc, pieces[p], pieces[p + 1]) {
                         if let Some(typ) = detect(ps, pieces[last].1) {
                             groups.push((ps, pieces[last].1, typ));
                         }
@@ -147,6 +149,15 @@ pub(super) fn find_words(doc: &Doc, shadow: &Shadow, marks: &[Mark], trie: &Trie
 }
 
 const MAX_PIECES: usize = 32;
+
+/// Whether `next` begins a new capitalised word after a word of more than one letter: then the
+/// two are separate words, whatever rustrict reads across the gap between them.
+fn starts_new_word(doc: &Doc, piece: (usize, usize), next: (usize, usize)) -> bool {
+    piece.1 - piece.0 > 1
+        && next.1 - next.0 > 1
+        && doc.char(next.0).is_uppercase()
+        && doc.char(next.0 + 1).is_lowercase()
+}
 
 fn same_letter(a: char, b: char) -> bool {
     a.to_lowercase().eq(b.to_lowercase())
@@ -212,7 +223,7 @@ pub(super) fn merge(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 
 /// Letters and digits of scripts that separate words with spaces; in scripts that don't (CJK,
 /// Thai, ...) a "word" would be the whole sentence.
-fn is_word_char(c: char) -> bool {
+pub(super) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
         && !matches!(c as u32,
             0x0E00..=0x0FFF   // Thai, Lao, Tibetan

@@ -8,6 +8,7 @@ pub mod comments;
 pub mod counts;
 pub mod moderation;
 pub mod openapi;
+pub mod preview;
 pub mod sso;
 pub mod types;
 

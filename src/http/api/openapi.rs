@@ -11,9 +11,10 @@ use utoipa::{Modify, OpenApi};
 
 use super::counts::CountsJson;
 use super::moderation::*;
+use super::preview::{PreviewJson, PreviewRequest};
 use super::sso::SsoRequest;
 use super::types::*;
-use super::{accounts, articles, comments, counts, moderation, sso};
+use super::{accounts, articles, comments, counts, moderation, preview, sso};
 use crate::http::extract::{session_cookie_name, CSRF_HEADER};
 
 #[derive(OpenApi)]
@@ -37,6 +38,7 @@ use crate::http::extract::{session_cookie_name, CSRF_HEADER};
         comments::edit,
         comments::delete,
         comments::vote,
+        preview::preview,
         moderation::flag,
         moderation::queue,
         moderation::queue_counts,
@@ -58,11 +60,14 @@ use crate::http::extract::{session_cookie_name, CSRF_HEADER};
         ArticleList,
         AuthorJson,
         CommentJson,
+        HeldJson,
         CommentsPage,
         NewCommentRequest,
         EditCommentRequest,
         VoteRequest,
         VoteResponse,
+        PreviewRequest,
+        PreviewJson,
         FlagRequest,
         FlagResponse,
         QueueCounts,

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::moderation::{HeldNotice, HELD_NEXT};
 use crate::domain::role::Role;
 use crate::domain::thread::Node;
 use crate::services::accounts::User;
@@ -112,6 +113,10 @@ pub mod fields {
     }
     pub fn comment_body() -> Object {
         string(NON_BLANK, 1, Some(comment_body::MAX_CHARS), false)
+    }
+    /// A draft to preview: any text (an empty or overlong one gets the refusal a post would).
+    pub fn preview_body() -> Object {
+        string(TEXT, 0, None, false)
     }
     pub fn parent_id() -> Object {
         integer(i64::MIN, i64::MAX, true)
@@ -349,8 +354,12 @@ pub struct CommentJson {
     pub author: Option<AuthorJson>,
     /// Sanitised HTML with profanity masked. Empty for a placeholder.
     pub body_html: String,
-    /// `published`, `deleted` or `removed` (the last two are placeholders kept for their replies).
+    /// `published`, `deleted` or `removed` (the last two are placeholders kept for their replies),
+    /// or, to its author only, `pending`: held for a moderator.
     pub status: String,
+    /// To the author of a held (`pending`) comment: why it waits and what happens next. Null
+    /// otherwise.
+    pub held: Option<HeldJson>,
     pub score: i64,
     /// Whether the signed-in reader has upvoted it.
     pub voted: bool,
@@ -378,6 +387,7 @@ impl CommentJson {
             voted,
             created_at: utc(c.created_at),
             edited_at: c.edited_at.map(utc),
+            held: c.held.as_ref().map(HeldJson::from),
             replies: Vec::new(),
         }
     }
@@ -386,6 +396,20 @@ impl CommentJson {
         let mut json = CommentJson::from_comment(&node.item, voted(node.item.id));
         json.replies = node.replies.iter().map(|r| CommentJson::tree(r, voted)).collect();
         json
+    }
+}
+
+/// Why a held comment waits for a moderator, in words for its author, and what happens next.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeldJson {
+    #[schema(example = json!(["It contains a link, and links from new commenters are checked first."]))]
+    pub reasons: Vec<String>,
+    pub next: String,
+}
+
+impl From<&HeldNotice> for HeldJson {
+    fn from(notice: &HeldNotice) -> HeldJson {
+        HeldJson { reasons: notice.reasons.iter().map(|r| (*r).to_owned()).collect(), next: HELD_NEXT.to_owned() }
     }
 }
 

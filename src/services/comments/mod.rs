@@ -12,7 +12,8 @@ use super::webhooks::{self, Detail};
 use super::{rate_limits, App};
 use crate::domain::account::User;
 use crate::domain::comment_body::CommentBody;
-use crate::domain::moderation::Decision;
+use crate::domain::markdown::MASK_PLACEHOLDER;
+use crate::domain::moderation::{Decision, HeldNotice};
 use crate::domain::role::Role;
 use crate::domain::thread::{self, Status};
 use crate::domain::webhook::Event;
@@ -21,7 +22,7 @@ use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
 use crate::store::comments::{self, CommentRow, NewComment};
 use crate::store::DbConnection;
-use screening::{encode_reasons, judge, log_verdict, reject, standing, PostingLimits, Screened};
+use screening::{judge, judge_in, log_verdict, reject, standing, PostingLimits, Screened};
 
 /// The article a comment is posted to. Admins see drafts (the API shows them one), so to them a
 /// draft exists: it is not missing but not yet open for comments.
@@ -87,7 +88,7 @@ pub async fn post(
                 return Err(Invalid::new("parent_id", "The comment you are replying to has been taken down.").into());
             }
             let queued = verdict.needs_moderator();
-            let reasons = encode_reasons(&verdict);
+            let reasons = verdict.encode_reasons();
             let new = NewComment {
                 article_id: article.id,
                 parent_id,
@@ -127,10 +128,84 @@ pub async fn post(
                     now,
                 )?;
             }
-            Ok(Ok(find_thread_comment(conn, id)?))
+            Ok(Ok(find_thread_comment(conn, id, author.id)?))
         })
         .await?;
     outcome
+}
+
+/// Previews a reader may ask for in a minute. The comment forms ask once a pause in typing,
+/// so a reader writing steadily asks far fewer.
+pub const PREVIEW_LIMIT: rate_limits::Limit = rate_limits::Limit { max: 60, window: Duration::minutes(1) };
+
+/// A body as a post would treat it, before posting: masked and rendered by the same functions,
+/// and judged by the same policy (in an open thread, as the author stands now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// What posting it would do.
+    pub outcome: PreviewOutcome,
+    /// The HTML readers would see; empty when the body is refused before it is read (empty or
+    /// too long).
+    pub html: String,
+    /// The markdown with each masked word masked as readers will see it ("f******").
+    pub masked_text: String,
+    /// The words that will be masked, as written, each once.
+    pub masked: Vec<String>,
+    /// Each of `masked` as readers will see it ("f******").
+    pub masked_as: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewOutcome {
+    /// Published at once (reports to moderators are not the author's business).
+    Publish,
+    /// Held for a moderator, and why.
+    Hold(HeldNotice),
+    /// Refused, with what a post would be told.
+    Refuse(String),
+}
+
+/// What posting `body` would do. Writes nothing; counted per reader in this process.
+pub async fn preview(app: &App, author: &User, body: &str) -> Result<Preview, Error> {
+    let now = app.clock.now();
+    author.ensure_can_participate(now)?;
+    if app.limits_on() {
+        app.previews.take(author.id, now, "You are asking for previews very quickly.")?;
+    }
+    let body = match CommentBody::parse(body) {
+        Ok(body) => body,
+        Err(invalid) => {
+            return Ok(Preview {
+                outcome: PreviewOutcome::Refuse(invalid.message),
+                html: String::new(),
+                masked_text: String::new(),
+                masked: Vec::new(),
+                masked_as: Vec::new(),
+            })
+        }
+    };
+    let site = settings::current(app).await?;
+    let screened = Screened::new(app, &site, body);
+    let standing = standing(app, &site, author, None).await?;
+    let verdict = judge_in(&site, &standing, &screened, false);
+    let outcome = match verdict.decision {
+        Decision::Reject => PreviewOutcome::Refuse(verdict.author_message.clone().unwrap_or_default()),
+        Decision::Hold => PreviewOutcome::Hold(HeldNotice::of(&verdict).unwrap_or(HeldNotice { reasons: Vec::new() })),
+        Decision::Publish | Decision::PublishAndReport => PreviewOutcome::Publish,
+    };
+    let text = screened.body.as_str();
+    let masked_text = screened.masked_markdown.replace(MASK_PLACEHOLDER, "*");
+    let (mut masked, mut masked_as) = (Vec::new(), Vec::new());
+    for span in &screened.analysis.masked_spans {
+        let word = text[span.clone()].to_owned();
+        if !masked.contains(&word) {
+            // The masked text is char for char the text as written.
+            let skip = text[..span.start].chars().count();
+            masked_as.push(masked_text.chars().skip(skip).take(word.chars().count()).collect());
+            masked.push(word);
+        }
+    }
+    Ok(Preview { outcome, html: screened.html, masked_text, masked, masked_as })
 }
 
 fn own_comment(comment: &CommentRow, user: &User, verb: &str) -> Result<(), Error> {
@@ -179,7 +254,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
                     conn,
                     id,
                     verdict.decision == Decision::PublishAndReport,
-                    &encode_reasons(&verdict),
+                    &verdict.encode_reasons(),
                     now,
                 )?;
                 log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
@@ -194,7 +269,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
                     webhooks::announce(conn, Event::CommentPublished, id, Detail::Edited, now)?;
                 }
             }
-            Ok(Ok(find_thread_comment(conn, id)?))
+            Ok(Ok(find_thread_comment(conn, id, author.id)?))
         })
         .await?;
     outcome

@@ -26,6 +26,9 @@ use crate::store::DbConnection;
 pub(super) struct Screened {
     pub(super) body: CommentBody,
     pub(super) analysis: TextAnalysis,
+    /// The markdown as written with the masked words masked (`MASK_PLACEHOLDER` for each
+    /// masked char), which `html` is rendered from.
+    pub(super) masked_markdown: String,
     pub(super) html: String,
 }
 
@@ -35,8 +38,9 @@ impl Screened {
         // onto the text as written, so markdown still renders.
         let probe = markdown::without_emphasis_markers(body.as_str());
         let analysis = app.filters.for_lists(&site.words).analyze(&probe, MASK_PLACEHOLDER);
-        let html = markdown::render_comment(&markdown::carry_mask(body.as_str(), &probe, &analysis.masked));
-        Screened { body, analysis, html }
+        let masked_markdown = markdown::carry_mask(body.as_str(), &probe, &analysis.masked);
+        let html = markdown::render_comment(&masked_markdown);
+        Screened { body, analysis, masked_markdown, html }
     }
 }
 
@@ -83,10 +87,15 @@ pub(super) fn judge(
     screened: &Screened,
     now: NaiveDateTime,
 ) -> Verdict {
+    judge_in(site, standing, screened, is_closed(article, site, now))
+}
+
+/// The policy's verdict in a thread that is open or closed (a preview knows no thread: open).
+pub(super) fn judge_in(site: &SiteSettings, standing: &Standing, screened: &Screened, thread_closed: bool) -> Verdict {
     let submission = Submission {
         body: screened.body.as_str(),
         analysis: &screened.analysis,
-        thread_closed: is_closed(article, site, now),
+        thread_closed,
         author: &standing.author,
         recent_bodies: &standing.recent_bodies,
     };
@@ -99,17 +108,6 @@ fn rejection(verdict: &Verdict) -> Error {
     }
     let message = verdict.author_message.clone().unwrap_or_else(|| "This comment cannot be posted.".into());
     Invalid::new("body", message).into()
-}
-
-/// Reasons are stored one per line as `code<TAB>detail`, for the queue to show.
-pub(super) fn encode_reasons(verdict: &Verdict) -> String {
-    verdict
-        .reasons
-        .iter()
-        .filter(|r| r.decision >= Decision::PublishAndReport)
-        .map(|r| format!("{}\t{}", r.check.as_str(), r.detail.replace(['\n', '\t'], " ")))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 pub(super) fn log_verdict(
