@@ -35,7 +35,11 @@ pub struct EmbedQuery {
     after: Option<String>,
     /// Open the reply form under this comment (the no-JavaScript reply flow).
     reply: Option<i64>,
-    /// The comment this reader just flagged, to thank them under it.
+    /// What the reader just did (`pages::articles::landing`), announced under the comment.
+    posted: Option<i64>,
+    edited: Option<i64>,
+    deleted: Option<i64>,
+    voted: Option<i64>,
     flagged: Option<i64>,
 }
 
@@ -105,9 +109,12 @@ async fn block(
     links: Links,
     next: &str,
 ) -> Result<maud::Markup, Error> {
-    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
+    let default_sort = crate::services::threads::default_sort(&state.app).await?;
+    let thread_query = ThreadQuery::parse_or(query.sort.as_deref(), query.after.as_deref(), default_sort)?;
     let sort = thread_query.sort;
-    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
+    let after = thread_query.after.map(|c| c.encode(sort));
+    let landing = super::pages::articles::landing(query.posted, query.edited, query.deleted, query.voted, query.flagged);
+    let draft = Draft { parent_id: query.reply, landing, ..Draft::default() };
     let thread = super::thread::markup(state, viewer, csrf_token, article, thread_query, &draft, links).await?;
     let user = viewer.user();
     let now = state.app.clock.now();
@@ -120,6 +127,7 @@ async fn block(
         restriction: user.and_then(|u| u.restriction(now)),
         article,
         sort,
+        after: after.as_deref(),
         thread: &thread,
         form: CommentFormState { body: "", error: None },
         base,

@@ -68,6 +68,7 @@ pub struct ThreadRow {
     pub removal_note: Option<String>,
     pub author_username: String,
     pub author_display_name: Option<String>,
+    pub author_role: String,
 }
 
 type ThreadColumns = (
@@ -87,6 +88,7 @@ type ThreadColumns = (
     comments::removal_note,
     users::username,
     users::display_name,
+    users::role,
 );
 
 const THREAD_COLUMNS: ThreadColumns = (
@@ -106,6 +108,7 @@ const THREAD_COLUMNS: ThreadColumns = (
     comments::removal_note,
     users::username,
     users::display_name,
+    users::role,
 );
 
 pub fn insert(conn: &mut DbConnection, new: &NewComment<'_>) -> QueryResult<i64> {
@@ -209,6 +212,58 @@ pub fn count_shown_roots_before(conn: &mut DbConnection, article_id: i64, root_i
         .filter(shown!())
         .count()
         .get_result(conn)
+}
+
+/// The shown top-level comments that come before `position` in the sort order (and the one at
+/// it, when `inclusive`), nearest first, at most `limit`: what paging backwards and finding a
+/// comment's page need, by keyset, without OFFSET.
+pub fn roots_before(
+    conn: &mut DbConnection,
+    article_id: i64,
+    sort: Sort,
+    position: Cursor,
+    inclusive: bool,
+    viewer: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Cursor>> {
+    let mut query = comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::depth.eq(0))
+        .filter(shown!(viewer.unwrap_or(0)))
+        .select((comments::score, comments::id))
+        .into_boxed();
+    let (c, at) = (position, if inclusive { 1 } else { 0 });
+    query = match sort {
+        Sort::Oldest => query.filter(comments::id.lt(c.id + at)).order(comments::id.desc()),
+        Sort::Newest => query.filter(comments::id.gt(c.id - at)).order(comments::id.asc()),
+        Sort::Top => query
+            .filter(comments::score.gt(c.score).or(comments::score.eq(c.score).and(comments::id.lt(c.id + at))))
+            .order((comments::score.asc(), comments::id.desc())),
+    };
+    let rows: Vec<(i64, i64)> = query.limit(limit).load(conn)?;
+    Ok(rows.into_iter().map(|(score, id)| Cursor { score, id }).collect())
+}
+
+/// How many shown top-level comments come before `position` in the sort order.
+pub fn count_roots_before(
+    conn: &mut DbConnection,
+    article_id: i64,
+    sort: Sort,
+    position: Cursor,
+    viewer: Option<i64>,
+) -> QueryResult<i64> {
+    let query = comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::depth.eq(0))
+        .filter(shown!(viewer.unwrap_or(0)))
+        .into_boxed();
+    let c = position;
+    let query = match sort {
+        Sort::Oldest => query.filter(comments::id.lt(c.id)),
+        Sort::Newest => query.filter(comments::id.gt(c.id)),
+        Sort::Top => query.filter(comments::score.gt(c.score).or(comments::score.eq(c.score).and(comments::id.lt(c.id)))),
+    };
+    query.count().get_result(conn)
 }
 
 /// Featured comments on an article, in the order they were featured.

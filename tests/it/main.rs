@@ -24,6 +24,7 @@ mod limits;
 mod moderation;
 mod newsletter;
 mod outbox_jobs;
+mod reader_ux;
 mod routes;
 mod scale_out;
 mod schema;
