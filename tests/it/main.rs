@@ -5,6 +5,7 @@ mod api;
 mod articles;
 mod browser;
 mod browser_embed;
+mod browser_reader;
 mod cli;
 mod clock;
 mod comments;
