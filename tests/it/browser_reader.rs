@@ -142,8 +142,18 @@ async fn with_javascript_every_action_on_page_two_happens_in_place() {
     click(&c, &format!("#comment-{target} .flag-form button[type=submit]")).await;
     until_text(&c, &format!("#comment-{target} .flagged"), "you flagged this comment").await;
 
-    // Share copies the permalink (or is the permalink): the page stays.
     on_page_two(&c, &t).await;
+
+    // Back to the first page, more comments and another order, all in place.
+    click(&c, "#comments a[rel=prev]").await;
+    until_text(&c, "ol.thread", "Top-level comment number 5.").await;
+    assert!(!c.current_url().await.unwrap().as_str().contains("after="));
+    click(&c, "#comments a[data-more]").await;
+    until_text(&c, "ol.thread", "Top-level comment number 55.").await;
+    assert!(text_of(&c, "ol.thread").await.contains("Top-level comment number 5."), "more comments add to the page");
+    click(&c, "nav.sort a[href*='sort=newest']").await;
+    until_text(&c, "nav.sort strong", "Newest").await;
+    assert!(c.current_url().await.unwrap().as_str().contains("sort=newest"));
     assert!(!reloads(&c).await, "nothing reloaded the page");
     c.close().await.unwrap();
 }
