@@ -322,6 +322,25 @@
       }).catch(fallback);
     } else load(href, a.hasAttribute('data-more') && a);
   });
+  /* The newsletter block: subscribe in place, the answer said where the form was. */
+  document.addEventListener('submit', function (e) {
+    var form = e.target, block = form.closest('#newsletter');
+    if (e.defaultPrevented || framed || !window.fetch || !block || form.getAttribute('action') !== '/newsletter') return;
+    e.preventDefault();
+    fetch('/newsletter', { method: 'POST', credentials: 'same-origin', body: new URLSearchParams(new FormData(form)) }).then(function (r) {
+      if (r.status !== 200 && r.status !== 422) throw new Error(r.status);
+      return r.text().then(function (html) {
+        var doc = parse(html), error = doc.querySelector('main .error'), out = block.querySelector('.landed, .error') || document.createElement('p');
+        out.className = error ? 'error' : 'landed';
+        out.setAttribute('role', error ? 'alert' : 'status');
+        out.tabIndex = -1;
+        out.textContent = error ? error.textContent : doc.querySelector('main h1').textContent + '. ' + doc.querySelector('main p').textContent;
+        if (!error) form.remove(); else form.appendChild(out);
+        if (!out.parentNode) block.appendChild(out);
+        focusOn(out);
+      });
+    }).catch(function () { HTMLFormElement.prototype.submit.call(form); });
+  });
   window.addEventListener('popstate', function () { if (document.getElementById('comments') && !framed) load(location.href); });
 
   /* Subthreads fold away, and stay folded for the visit. */

@@ -154,8 +154,15 @@ async fn with_javascript_every_action_on_page_two_happens_in_place() {
     click(&c, "nav.sort a[href*='sort=newest']").await;
     until_text(&c, "nav.sort strong", "Newest").await;
     assert!(c.current_url().await.unwrap().as_str().contains("sort=newest"));
+
+    // Subscribing to the newsletter from the article answers where the form was.
+    fill(&c, "#newsletter-email", "ada.news@example.com").await;
+    click(&c, "#newsletter button[type=submit]").await;
+    until_text(&c, "#newsletter .landed", "Check your inbox").await;
     assert!(!reloads(&c).await, "nothing reloaded the page");
     c.close().await.unwrap();
+    t.app.deliver().await;
+    assert_eq!(t.app.smtp.to("ada.news@example.com").len(), 1, "the confirmation went out");
 }
 
 #[tokio::test]

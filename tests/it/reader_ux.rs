@@ -268,3 +268,18 @@ async fn comments_show_avatars_staff_badges_share_links_and_fold_long_reply_runs
     own.assert_contains(r#"<details class="delete"><summary>Delete</summary>"#);
     own.assert_contains("Delete this comment? This cannot be undone.");
 }
+
+#[tokio::test]
+async fn subscribing_from_an_article_offers_the_way_back_to_it() {
+    let app = spawn().await;
+    app.article("budget").await;
+    let reader = app.client();
+    let subscribed = reader
+        .submit("/articles/budget", "/newsletter", &[("email", "news@example.com"), ("next", "/articles/budget")])
+        .await;
+    assert_eq!(subscribed.status, StatusCode::OK, "{}", subscribed.text);
+    subscribed.assert_contains("Check your inbox");
+    subscribed.assert_contains(r#"<a class="back" href="/articles/budget">Back to where you were</a>"#);
+    app.deliver().await;
+    assert_eq!(app.smtp.to("news@example.com").len(), 1);
+}
