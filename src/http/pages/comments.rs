@@ -118,7 +118,10 @@ async fn external_return(state: &State, slug: &str, asked: Option<&str>) -> Resu
 pub async fn permalink(state: web::Data<State>, id: web::Path<i64>) -> PageResult {
     let id = id.into_inner();
     let place = threads::locate(&state.app, id).await?;
-    Ok(see_other(&place.href("", &format!("comment-{id}"))))
+    // Located in the site's default order, which the page uses when the address names none:
+    // the address stays short, and unchanged from earlier versions.
+    let page = place.page_after.map(|after| format!("?after={after}")).unwrap_or_default();
+    Ok(see_other(&format!("/articles/{}{page}#comment-{id}", place.slug)))
 }
 
 /// The page of the thread a link or form came from.

@@ -277,14 +277,12 @@ pub async fn flag(
 ) -> PageResult {
     let (form, checked) = form.into_parts();
     let user = viewer.require_user()?.clone();
+    // A flag without a valid token is refused outright: there is no draft worth keeping.
+    checked?;
     let id = id.into_inner();
     let slug = crate::services::threads::article_slug_of(&state.app, id).await?;
     let reason = form.reason.as_deref().unwrap_or("");
-    let result = async {
-        checked?;
-        moderation::flag(&state.app, &user, id, reason, form.note.as_deref()).await
-    }
-    .await;
+    let result = moderation::flag(&state.app, &user, id, reason, form.note.as_deref()).await;
     let reading = super::comments::reading(&state, form.sort.as_deref(), form.after.as_deref()).await?;
     match result {
         Ok(_) => Ok(super::comments::land(&state, &user, id, &reading, Landed::Flagged).await?),
