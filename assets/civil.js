@@ -223,7 +223,7 @@
       if (r.status === 201) {
         var details = form.closest('details.flag') || form;
         var thanks = document.createElement('p');
-        thanks.className = 'flagged'; thanks.setAttribute('role', 'status'); thanks.tabIndex = -1;
+        thanks.className = 'landed flagged'; thanks.setAttribute('role', 'status'); thanks.tabIndex = -1;
         thanks.textContent = r.data && typeof r.data.message === 'string' && r.data.message
           ? r.data.message : 'Thanks — you flagged this comment. Moderators will review it.';
         var footer = details.closest('footer.actions');
@@ -238,6 +238,135 @@
       throw new Error('HTTP ' + r.status);
     }).catch(function () { form.submit(); });
   });
+
+  /* The discussion in place: writes, sort and paging fetch the page the server would send (one
+     rendering) and swap the discussion in; any failure falls back to the plain form or link. */
+  var framed = window.parent !== window, LANDING = /[?&](posted|edited|deleted|voted|flagged)=\d+/g;
+  function say(text) { var s = document.getElementById('thread-status'); if (s) s.textContent = text; }
+  function parse(html) { return new DOMParser().parseFromString(html, 'text/html'); }
+  function focusOn(el) {
+    if (!el) return;
+    for (var p = el; p; p = p.parentElement) if (p.tagName === 'DETAILS') p.open = true;
+    if (!el.hasAttribute('tabindex') && !/^(A|BUTTON|TEXTAREA)$/.test(el.tagName)) el.tabIndex = -1;
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: 'center', behavior: 'instant' });
+  }
+  function enhanceThread(root) {
+    each('form.comment-form', enhanceForm, root);
+    each('time[datetime]', relativeTime, root);
+    setupFolds(root);
+  }
+  function swap(doc, url, hash) {
+    var fresh = doc.getElementById('comments'), old = document.getElementById('comments');
+    old.parentNode.replaceChild(document.adoptNode(fresh), old);
+    enhanceThread(fresh);
+    if (url) history.replaceState(null, '', url.replace(LANDING, '') + (hash || ''));
+    var error = fresh.querySelector('[aria-invalid="true"]'), landed = document.getElementById('landed');
+    if (landed) say(landed.textContent);
+    focusOn(error || hash && document.getElementById(hash.slice(1)) || landed);
+  }
+  function get(href) {
+    return fetch(href, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.text().then(parse);
+    });
+  }
+  document.addEventListener('submit', function (e) {
+    var form = e.target, action = form.getAttribute('action') || '';
+    if (e.defaultPrevented || framed || !window.fetch || !form.closest('#comments') ||
+        !/^\/(articles\/[^/]+\/comments|comments\/\d+\/(edit|delete))$/.test(action)) return;
+    e.preventDefault();
+    if (form.getAttribute('aria-busy')) return;
+    form.setAttribute('aria-busy', 'true');
+    fetch(action, { method: 'POST', credentials: 'same-origin', body: new URLSearchParams(new FormData(form)) }).then(function (r) {
+      if (!r.redirected && r.status !== 422) throw new Error(r.status);
+      return r.text().then(function (html) {
+        var id = /[?&](?:posted|edited|voted)=(\d+)/.exec(r.url);
+        swap(parse(html), r.redirected && r.url, id ? '#comment-' + id[1] : '#landed');
+      });
+    }).catch(function () { HTMLFormElement.prototype.submit.call(form); });
+  });
+  function load(href, more) {
+    get(href).then(function (doc) {
+      if (!more) { history.pushState(null, '', href); swap(doc); focusOn(document.querySelector('#comments ol.thread')); return; }
+      var list = document.querySelector('#comments ol.thread'), pager = more.parentNode, first;
+      var next = doc.querySelector('#comments nav.pager-next'), items = doc.querySelectorAll('#comments ol.thread > li');
+      each('#comments ol.thread > li', function (li) { li = document.adoptNode(li); list.appendChild(li); enhanceThread(li); first = first || li; }, doc);
+      if (next) pager.parentNode.replaceChild(document.adoptNode(next), pager); else pager.parentNode.removeChild(pager);
+      focusOn(first.querySelector('.comment'));
+      say(items.length + ' more comments');
+    }).catch(function () { location.href = href; });
+  }
+  document.addEventListener('click', function (e) {
+    var a = e.target.closest && e.target.closest('#comments a[data-page], #comments a[data-more], #comments a[data-edit], #comments a[data-share]');
+    if (!a || framed || !window.fetch || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    var href = a.getAttribute('href'), comment = a.closest('.comment');
+    if (!/^\//.test(href)) return;
+    e.preventDefault();
+    function fallback() { location.href = href; }
+    if (a.hasAttribute('data-share')) {
+      if (!navigator.clipboard) return fallback();
+      navigator.clipboard.writeText(new URL(href, location.href).href).then(function () {
+        a.textContent = 'Link copied'; say('Link to the comment copied');
+      }, fallback);
+    } else if (a.hasAttribute('data-edit')) {
+      if (comment.querySelector('form.edit-inline')) return;
+      get(href).then(function (doc) { // the edit page's own form, in place of the page
+        var form = document.adoptNode(doc.querySelector('section.edit form')), box = form.querySelector('textarea');
+        form.classList.add('edit-inline');
+        box.id = 'edit-' + comment.getAttribute('data-id');
+        form.querySelector('label').htmlFor = box.id;
+        form.querySelector('a.cancel').addEventListener('click', function (c) { c.preventDefault(); form.remove(); a.focus(); });
+        comment.insertBefore(form, comment.querySelector('footer.actions'));
+        box.focus();
+      }).catch(fallback);
+    } else load(href, a.hasAttribute('data-more') && a);
+  });
+  /* The newsletter block: subscribe in place, the answer said where the form was. */
+  document.addEventListener('submit', function (e) {
+    var form = e.target, block = form.closest('#newsletter');
+    if (e.defaultPrevented || framed || !window.fetch || !block || form.getAttribute('action') !== '/newsletter') return;
+    e.preventDefault();
+    fetch('/newsletter', { method: 'POST', credentials: 'same-origin', body: new URLSearchParams(new FormData(form)) }).then(function (r) {
+      if (r.status !== 200 && r.status !== 422) throw new Error(r.status);
+      return r.text().then(function (html) {
+        var doc = parse(html), error = doc.querySelector('main .error'), out = block.querySelector('.landed, .error') || document.createElement('p');
+        out.className = error ? 'error' : 'landed';
+        out.setAttribute('role', error ? 'alert' : 'status');
+        out.tabIndex = -1;
+        out.textContent = error ? error.textContent : doc.querySelector('main h1').textContent + '. ' + doc.querySelector('main p').textContent;
+        if (!error) form.remove(); else form.appendChild(out);
+        if (!out.parentNode) block.appendChild(out);
+        focusOn(out);
+      });
+    }).catch(function () { HTMLFormElement.prototype.submit.call(form); });
+  });
+  window.addEventListener('popstate', function () { if (document.getElementById('comments') && !framed) load(location.href); });
+
+  /* Subthreads fold away, and stay folded for the visit. */
+  var session = (function () { try { return window.sessionStorage; } catch (e) { return null; } })();
+  function folded() { try { return JSON.parse(session.getItem('civil:folded')) || []; } catch (e) { return []; } }
+  function setupFolds(root) {
+    each('.comment', function (c) {
+      var li = c.parentNode, replies = li.querySelector(':scope > ol.replies'), id = c.getAttribute('data-id');
+      if (!replies || c.querySelector('button.fold')) return;
+      var n = replies.querySelectorAll('.comment').length, button = document.createElement('button');
+      function set(open) {
+        li.classList.toggle('folded', !open);
+        button.setAttribute('aria-expanded', open);
+        button.textContent = open ? 'Hide replies' : 'Show ' + n + (n === 1 ? ' reply' : ' replies');
+      }
+      button.type = 'button'; button.className = 'link fold';
+      button.addEventListener('click', function () {
+        var open = li.classList.contains('folded'), list = folded().filter(function (x) { return x !== id; });
+        set(open);
+        if (!open) list.push(id);
+        try { session.setItem('civil:folded', JSON.stringify(list)); } catch (e) { /* a nicety */ }
+      });
+      set(folded().indexOf(id) < 0);
+      (c.querySelector('footer.actions') || c).appendChild(button);
+    }, root);
+  }
 
   /* The moderation queue: inline actions, keyboard shortcuts, live counts. */
   function setupQueue() {
@@ -473,6 +602,8 @@
   if (document.getElementById('comment-form')) each('a.reply[data-reply]', function (link) {
     link.setAttribute('aria-expanded', document.getElementById('reply-' + link.getAttribute('data-reply')) ? 'true' : 'false');
   });
+  setupFolds(document);
+  if (!framed && location.hash === '#landed') say((document.getElementById('landed') || {}).textContent || '');
   setupQueue();
   setupProgress();
   updateTimes();

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use super::moderation::{PolicySettings, Premoderation};
 use super::profanity::SiteWordLists;
+use super::thread::Sort;
 use super::Invalid;
 
 /// What the auto-close rule needs to know about an article's discussion.
@@ -23,6 +24,8 @@ pub struct SiteSettings {
     pub policy: PolicySettings,
     /// Close discussions this many days after publication; 0 leaves them open.
     pub auto_close_days: u32,
+    /// The order a discussion opens in when the reader has not chosen one.
+    pub default_sort: Sort,
     pub words: SiteWordLists,
 }
 
@@ -69,6 +72,7 @@ impl SiteSettings {
                 flag_threshold: number("flag_threshold", defaults.flag_threshold),
             },
             auto_close_days: number("auto_close_days", 0),
+            default_sort: map.get("default_sort").and_then(|v| Sort::parse(Some(v)).ok()).unwrap_or_default(),
             words: SiteWordLists {
                 banned: map.get("banned_words").map(|t| text_to_words(t)).unwrap_or_default(),
                 suspect: map.get("suspect_words").map(|t| text_to_words(t)).unwrap_or_default(),
@@ -87,6 +91,7 @@ impl SiteSettings {
             ("repeat_window_hours", self.policy.repeat_window_hours.to_string()),
             ("flag_threshold", self.policy.flag_threshold.to_string()),
             ("auto_close_days", self.auto_close_days.to_string()),
+            ("default_sort", self.default_sort.as_str().to_owned()),
             ("banned_words", words_to_text(&self.words.banned)),
             ("suspect_words", words_to_text(&self.words.suspect)),
             ("allowed_words", words_to_text(&self.words.allowed)),
@@ -105,6 +110,7 @@ pub struct SettingsForm {
     pub repeat_window_hours: String,
     pub flag_threshold: String,
     pub auto_close_days: String,
+    pub default_sort: String,
     pub banned_words: String,
     pub suspect_words: String,
     pub allowed_words: String,
@@ -133,6 +139,7 @@ impl SettingsForm {
             repeat_window_hours: s.policy.repeat_window_hours.to_string(),
             flag_threshold: s.policy.flag_threshold.to_string(),
             auto_close_days: s.auto_close_days.to_string(),
+            default_sort: s.default_sort.as_str().to_owned(),
             banned_words: words_to_text(&s.words.banned),
             suspect_words: words_to_text(&s.words.suspect),
             allowed_words: words_to_text(&s.words.allowed),
@@ -175,6 +182,8 @@ impl SettingsForm {
                 flag_threshold: number("flag_threshold", "The flag threshold", &self.flag_threshold, 1000)?,
             },
             auto_close_days: number("auto_close_days", "Auto-close", &self.auto_close_days, 3650)?,
+            // A form from before the setting existed leaves it out: that is oldest, as it was.
+            default_sort: Sort::parse(Some(&self.default_sort)).map_err(|e| Invalid::new("default_sort", e.message))?,
             words: SiteWordLists {
                 banned: text_to_words(&self.banned_words),
                 suspect: text_to_words(&self.suspect_words),

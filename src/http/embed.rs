@@ -19,7 +19,6 @@ use super::pages::articles::Draft;
 use super::pages::{context, render, PageResult};
 use super::State;
 use crate::domain::canonical_url::{Origin, Requester};
-use crate::domain::thread::Sort;
 use crate::error::Error;
 use crate::services::articles::Article;
 use crate::services::embeds;
@@ -36,7 +35,11 @@ pub struct EmbedQuery {
     after: Option<String>,
     /// Open the reply form under this comment (the no-JavaScript reply flow).
     reply: Option<i64>,
-    /// The comment this reader just flagged, to thank them under it.
+    /// What the reader just did (`pages::articles::landing`), announced under the comment.
+    posted: Option<i64>,
+    edited: Option<i64>,
+    deleted: Option<i64>,
+    voted: Option<i64>,
     flagged: Option<i64>,
 }
 
@@ -50,8 +53,7 @@ pub async fn thread(
         embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
     let csrf_token = viewer.csrf_token();
     let next = format!("/articles/{}", article.slug);
-    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
-    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
+    let (thread_query, draft) = query.thread_and_draft(&state).await?;
     let markup = block(&state, &viewer, &csrf_token, &article, thread_query, &draft, Links::Absolute, &next).await?;
     let mut response = render(&viewer, StatusCode::OK, markup);
     allow_origin(&state, &req, &mut response).await?;
@@ -75,8 +77,7 @@ pub async fn frame(
     if req.headers().get("sec-fetch-dest").is_some_and(|dest| dest == "document") {
         return Ok(super::pages::see_other(&format!("/articles/{}", article.slug)));
     }
-    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
-    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
+    let (thread_query, draft) = query.thread_and_draft(&state).await?;
     render_frame(&state, &mut viewer, &req, &article, thread_query, &draft, StatusCode::OK).await
 }
 
@@ -96,9 +97,7 @@ pub async fn render_frame(
     // Where the reader is: the page of a large thread too, for the newsletter form and
     // signing out to come back to.
     let mut rest = vec![];
-    if thread_query.sort != Sort::default() {
-        rest.push(format!("sort={}", thread_query.sort.as_str()));
-    }
+    rest.push(format!("sort={}", thread_query.sort.as_str()));
     if let Some(after) = thread_query.after {
         rest.push(format!("after={}", urlencoding::encode(&after.encode(thread_query.sort))));
     }
@@ -117,6 +116,15 @@ pub fn frame_path(article: &Article, query: &str) -> String {
 }
 
 impl EmbedQuery {
+    /// The page of the thread asked for (in the site's default order unless another is asked
+    /// for), and what the reader just did there.
+    async fn thread_and_draft(&self, state: &State) -> Result<(ThreadQuery, Draft), Error> {
+        let default_sort = crate::services::threads::default_sort(&state.app).await?;
+        let thread_query = ThreadQuery::parse_or(self.sort.as_deref(), self.after.as_deref(), default_sort)?;
+        let landing = super::pages::articles::landing(self.posted, self.edited, self.deleted, self.voted, self.flagged);
+        Ok((thread_query, Draft { parent_id: self.reply, landing, ..Draft::default() }))
+    }
+
     fn url(&self) -> Result<&str, Error> {
         self.url
             .as_deref()
@@ -138,6 +146,7 @@ async fn block(
     next: &str,
 ) -> Result<maud::Markup, Error> {
     let sort = thread_query.sort;
+    let after = thread_query.after.map(|c| c.encode(sort));
     let thread = super::thread::markup(state, viewer, csrf_token, article, thread_query, draft, links).await?;
     let user = viewer.user();
     let now = state.app.clock.now();
@@ -152,6 +161,7 @@ async fn block(
         restriction: user.and_then(|u| u.restriction(now)),
         article,
         sort,
+        after: after.as_deref(),
         thread: &thread,
         form: CommentFormState {
             body: if top_level { &draft.body } else { "" },

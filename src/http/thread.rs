@@ -13,7 +13,7 @@ use super::State;
 use crate::error::Error;
 use crate::services::articles::Article;
 use crate::services::threads::{self, ThreadQuery};
-use crate::views::thread::{discussion_body, ReaderControls, ReplyForm, ThreadView};
+use crate::views::thread::{discussion_body, FlagDraft, ReaderControls, ReplyForm, ThreadView};
 
 /// The comment list. Anonymous readers share one rendering per article version; signed-in
 /// readers get their own controls.
@@ -33,13 +33,14 @@ pub async fn markup(
     };
     let sort = query.sort;
     let after = query.after;
+    let after_text = after.map(|c| c.encode(sort));
     let Some(user) = viewer.user() else {
         if let Some(html) = state.thread_cache.get(article.id, links, sort, after, article.comment_version) {
             return Ok(html);
         }
         let page = threads::page(&state.app, article.clone(), query, threads::Reader::Anyone).await?;
         let summary = threads::removal_summary(&state.app, article.id).await?;
-        let view = ThreadView { base, slug: &slug, return_to, sort, reader: None };
+        let view = ThreadView { base, slug: &slug, return_to, sort, after: after_text.as_deref(), reader: None };
         let html: Arc<str> = Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string());
         // A made-up cursor gets its page, but no room in the cache.
         let known = match after {
@@ -52,7 +53,7 @@ pub async fn markup(
         return Ok(html);
     };
     // Moderators see held comments in place, to approve or remove them there.
-    let reader = if user.is_staff() { threads::Reader::Moderator(user.id) } else { threads::Reader::Account(user.id) };
+    let reader = threads::Reader::for_account(user.id, user.is_staff());
     let page = threads::page(&state.app, article.clone(), query, reader).await?;
     let voted: HashSet<i64> = threads::votes_by(&state.app, user.id, &page).await?;
     let summary = threads::removal_summary(&state.app, article.id).await?;
@@ -61,6 +62,7 @@ pub async fn markup(
         slug: &slug,
         return_to,
         sort,
+        after: after_text.as_deref(),
         reader: Some(ReaderControls {
             user_id: user.id,
             csrf_token,
@@ -74,7 +76,13 @@ pub async fn markup(
             }),
             is_staff: user.is_staff(),
             can_participate: user.restriction(state.app.clock.now()).is_none(),
-            flagged: draft.flagged,
+            landing: draft.landing,
+            flagging: draft.flagging.as_ref().map(|f| FlagDraft {
+                comment_id: f.comment_id,
+                reason: &f.reason,
+                note: &f.note,
+                error: &f.error,
+            }),
         }),
     };
     Ok(Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string()))

@@ -36,6 +36,8 @@ pub struct Comment {
     pub author_id: i64,
     pub author_username: String,
     pub author_display_name: Option<String>,
+    /// Staff are badged in the thread.
+    pub author_role: Role,
     /// Sanitised, masked HTML; empty for a placeholder.
     pub body_html: String,
     pub status: Status,
@@ -78,6 +80,7 @@ impl Comment {
             author_id: row.author_id,
             author_username: row.author_username,
             author_display_name: row.author_display_name,
+            author_role: Role::parse(&row.author_role).unwrap_or(Role::Reader),
             // The text of a deleted or removed comment never leaves the database in a thread; a
             // held one reaches only its author.
             body_html: if matches!(status, Status::Published | Status::Pending) {
@@ -113,8 +116,19 @@ pub struct ThreadPage {
     /// Comments moderators featured, shown first in their own block.
     pub featured: Vec<Comment>,
     pub next: Option<String>,
+    /// The way back, on every page but the first.
+    pub previous: Option<PageBack>,
     /// Published comments on the whole article.
     pub total: i64,
+}
+
+/// Where the page before this one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageBack {
+    /// The first page, which has no cursor.
+    First,
+    /// A later page, starting after this cursor.
+    After(String),
 }
 
 pub struct ThreadQuery {
@@ -130,6 +144,15 @@ impl Default for ThreadQuery {
 }
 
 impl ThreadQuery {
+    /// A reader's page of the thread: without a sort in the query, the site's default order.
+    pub fn parse_or(sort: Option<&str>, after: Option<&str>, default: Sort) -> Result<ThreadQuery, Invalid> {
+        let sort = match sort.map(str::trim).filter(|s| !s.is_empty()) {
+            None => default.as_str(),
+            Some(asked) => asked,
+        };
+        ThreadQuery::parse(Some(sort), after, None)
+    }
+
     pub fn parse(sort: Option<&str>, after: Option<&str>, limit: Option<i64>) -> Result<ThreadQuery, Invalid> {
         let sort = Sort::parse(sort)?;
         let after = after.filter(|a| !a.is_empty()).map(|a| Cursor::parse(a, sort)).transpose()?;
@@ -145,10 +168,7 @@ pub fn load_page(
     query: &ThreadQuery,
     reader: Reader,
 ) -> Result<ThreadPage, Error> {
-    let viewer = match reader {
-        Reader::Anyone => None,
-        Reader::Account(id) | Reader::Moderator(id) => Some(id),
-    };
+    let viewer = reader.account();
     let mut roots = comments::roots_page(conn, article.id, query.sort, query.after, query.limit, reader)?;
     let next = if roots.len() as i64 > query.limit {
         roots.truncate(query.limit as usize);
@@ -169,13 +189,23 @@ pub fn load_page(
             flat.extend(group);
         }
     }
+    let previous = match query.after {
+        None => None,
+        Some(after) => {
+            let back = comments::roots_before(conn, article.id, query.sort, after, true, reader, query.limit + 1)?;
+            Some(match back.get(query.limit as usize) {
+                Some(start) => PageBack::After(start.encode(query.sort)),
+                None => PageBack::First,
+            })
+        }
+    };
     // Featured comments head the first page only.
     let featured = if query.after.is_none() {
         comments::featured(conn, article.id)?.into_iter().map(Comment::from).collect()
     } else {
         Vec::new()
     };
-    Ok(ThreadPage { comments: thread::nest(flat), featured, next, total: article.comment_count })
+    Ok(ThreadPage { comments: thread::nest(flat), featured, next, previous, total: article.comment_count })
 }
 
 pub async fn page(app: &App, article: ArticleRow, query: ThreadQuery, reader: Reader) -> Result<ThreadPage, Error> {
@@ -285,26 +315,88 @@ fn adjust_ancestors(conn: &mut DbConnection, path: &str, delta: i64) -> Result<(
 /// that holds the comment.
 pub struct Place {
     pub slug: String,
+    pub sort: Sort,
     pub page_after: Option<String>,
 }
 
+/// The order discussions open in when the reader has not chosen one (an admin's choice).
+pub async fn default_sort(app: &App) -> Result<Sort, Error> {
+    let stored = app.db(|conn| Ok(settings::get(conn, "default_sort")?)).await?;
+    Ok(stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default())
+}
+
+/// Where a comment is, for the permalink: its page in the site's default order.
 pub async fn locate(app: &App, id: i64) -> Result<Place, Error> {
+    let sort = default_sort(app).await?;
+    locate_in(app, id, sort, None, Reader::Anyone).await
+}
+
+/// The page of the thread, in `sort`, that shows this comment (as `viewer` sees the thread):
+/// the reader's own page (`reading`, the cursor it starts after) when the comment is on it, so
+/// an action lands where it was taken; otherwise the page that holds it, counting pages of the
+/// default size from the start.
+pub async fn locate_in(
+    app: &App,
+    id: i64,
+    sort: Sort,
+    reading: Option<Cursor>,
+    reader: Reader,
+) -> Result<Place, Error> {
     let clock = app.clock.clone();
     app.db(move |conn| {
         let comment = find_comment(conn, id)?;
         let article = articles::find(conn, comment.article_id)?.ok_or_else(|| Error::not_found("That comment"))?;
+        let status = Status::from_db(&comment.status);
+        // Its author also sees their own held and removed comments in the thread.
+        let own = reader.account() == Some(comment.author_id) && matches!(status, Status::Pending | Status::Removed);
         if !super::articles::is_public(&article, clock.now())
-            || !thread::is_shown(Status::from_db(&comment.status), comment.live_replies)
+            || !(own || thread::is_shown(status, comment.live_replies))
         {
             return Err(Error::not_found("That comment"));
         }
-        let earlier_roots = comments::count_shown_roots_before(conn, article.id, comment.root_id)?;
-        // Past the first page, start the page at this comment's top-level comment.
-        let page_after = (earlier_roots >= thread::DEFAULT_PAGE_SIZE)
-            .then(|| Cursor { score: 0, id: comment.root_id - 1 }.encode(Sort::Oldest));
-        Ok(Place { slug: article.slug, page_after })
+        let root = find_comment(conn, comment.root_id)?;
+        let at = Cursor { score: root.score, id: root.id };
+        let size = thread::DEFAULT_PAGE_SIZE;
+        let before = comments::roots_before(conn, article.id, sort, at, false, reader, size)?;
+        let on_reading_page = match reading {
+            None => (before.len() as i64) < size,
+            Some(start) => before.contains(&start),
+        };
+        let page_after = if on_reading_page {
+            reading.map(|c| c.encode(sort))
+        } else {
+            let count = comments::count_roots_before(conn, article.id, sort, at, reader)?;
+            let page_start = count / size * size;
+            // The page starts after the root just before its first comment: that many back.
+            let back = count - page_start + 1;
+            if page_start == 0 {
+                None
+            } else {
+                comments::roots_before(conn, article.id, sort, at, false, reader, back)?.last().map(|c| c.encode(sort))
+            }
+        };
+        Ok(Place { slug: article.slug, sort, page_after })
     })
     .await
+}
+
+impl Place {
+    /// The article page that shows the comment, with `extra` query pairs (already encoded),
+    /// anchored at the comment.
+    pub fn href(&self, extra: &str, anchor: &str) -> String {
+        let mut href = format!("/articles/{}?sort={}", self.slug, self.sort.as_str());
+        if let Some(after) = &self.page_after {
+            href.push_str("&after=");
+            href.push_str(after);
+        }
+        if !extra.is_empty() {
+            href.push('&');
+            href.push_str(extra);
+        }
+        href.push('#');
+        href.push_str(anchor);
+        href
+    }
 }
 
 /// The slug of the article a comment belongs to.

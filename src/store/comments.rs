@@ -71,6 +71,7 @@ pub struct ThreadRow {
     pub system_reasons: String,
     pub author_username: String,
     pub author_display_name: Option<String>,
+    pub author_role: String,
 }
 
 type ThreadColumns = (
@@ -91,6 +92,7 @@ type ThreadColumns = (
     comments::system_reasons,
     users::username,
     users::display_name,
+    users::role,
 );
 
 const THREAD_COLUMNS: ThreadColumns = (
@@ -111,6 +113,7 @@ const THREAD_COLUMNS: ThreadColumns = (
     comments::system_reasons,
     users::username,
     users::display_name,
+    users::role,
 );
 
 pub fn insert(conn: &mut DbConnection, new: &NewComment<'_>) -> QueryResult<i64> {
@@ -186,6 +189,22 @@ pub enum Reader {
 }
 
 impl Reader {
+    /// A signed-in account, a moderator's or anyone else's.
+    pub fn for_account(id: i64, staff: bool) -> Reader {
+        if staff {
+            Reader::Moderator(id)
+        } else {
+            Reader::Account(id)
+        }
+    }
+
+    pub fn account(self) -> Option<i64> {
+        match self {
+            Reader::Anyone => None,
+            Reader::Account(id) | Reader::Moderator(id) => Some(id),
+        }
+    }
+
     fn id(self) -> i64 {
         match self {
             Reader::Anyone => 0,
@@ -239,6 +258,58 @@ pub fn count_shown_roots_before(conn: &mut DbConnection, article_id: i64, root_i
         .filter(shown!())
         .count()
         .get_result(conn)
+}
+
+/// The shown top-level comments that come before `position` in the sort order (and the one at
+/// it, when `inclusive`), nearest first, at most `limit`: what paging backwards and finding a
+/// comment's page need, by keyset, without OFFSET.
+pub fn roots_before(
+    conn: &mut DbConnection,
+    article_id: i64,
+    sort: Sort,
+    position: Cursor,
+    inclusive: bool,
+    reader: Reader,
+    limit: i64,
+) -> QueryResult<Vec<Cursor>> {
+    let mut query = comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::depth.eq(0))
+        .filter(shown!(reader.id(), reader.staff()))
+        .select((comments::score, comments::id))
+        .into_boxed();
+    let (c, at) = (position, if inclusive { 1 } else { 0 });
+    query = match sort {
+        Sort::Oldest => query.filter(comments::id.lt(c.id + at)).order(comments::id.desc()),
+        Sort::Newest => query.filter(comments::id.gt(c.id - at)).order(comments::id.asc()),
+        Sort::Top => query
+            .filter(comments::score.gt(c.score).or(comments::score.eq(c.score).and(comments::id.lt(c.id + at))))
+            .order((comments::score.asc(), comments::id.desc())),
+    };
+    let rows: Vec<(i64, i64)> = query.limit(limit).load(conn)?;
+    Ok(rows.into_iter().map(|(score, id)| Cursor { score, id }).collect())
+}
+
+/// How many shown top-level comments come before `position` in the sort order.
+pub fn count_roots_before(
+    conn: &mut DbConnection,
+    article_id: i64,
+    sort: Sort,
+    position: Cursor,
+    reader: Reader,
+) -> QueryResult<i64> {
+    let query = comments::table
+        .filter(comments::article_id.eq(article_id))
+        .filter(comments::depth.eq(0))
+        .filter(shown!(reader.id(), reader.staff()))
+        .into_boxed();
+    let c = position;
+    let query = match sort {
+        Sort::Oldest => query.filter(comments::id.lt(c.id)),
+        Sort::Newest => query.filter(comments::id.gt(c.id)),
+        Sort::Top => query.filter(comments::score.gt(c.score).or(comments::score.eq(c.score).and(comments::id.lt(c.id)))),
+    };
+    query.count().get_result(conn)
 }
 
 /// Featured comments on an article, in the order they were featured.

@@ -10,6 +10,11 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
     site_settings::table.select((site_settings::key, site_settings::value)).load(conn)
 }
 
+/// One stored setting, if it was ever saved.
+pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
+    site_settings::table.find(key).select(site_settings::value).first(conn).optional()
+}
+
 pub fn put(conn: &mut DbConnection, key: &str, value: &str, now: NaiveDateTime) -> QueryResult<usize> {
     let updated = diesel::update(site_settings::table.find(key))
         .set((site_settings::value.eq(value), site_settings::updated_at.eq(now)))

@@ -202,7 +202,15 @@ pub fn edit_comment(
     body: &str,
     deadline: chrono::NaiveDateTime,
     errors: &FormErrors,
+    from: &crate::services::threads::ThreadQuery,
 ) -> Markup {
+    // Saving or cancelling goes back to the page of the thread the reader came from.
+    let after = from.after.map(|c| c.encode(from.sort));
+    let back = format!(
+        "/articles/{slug}?sort={}{}#comment-{id}",
+        from.sort.as_str(),
+        after.as_deref().map(|a| format!("&after={a}")).unwrap_or_default()
+    );
     let content = html! {
         section.edit {
             h1 { "Edit your comment" }
@@ -210,12 +218,16 @@ pub fn edit_comment(
             (general_error(errors, &["body"]))
             form.comment-form method="post" action={ "/comments/" (id) "/edit" } {
                 (csrf_field(&ctx.csrf_token))
+                input type="hidden" name="sort" value=(from.sort.as_str());
+                @if let Some(after) = &after {
+                    input type="hidden" name="after" value=(after);
+                }
                 label for="body" { "Your comment" }
                 textarea #body name="body" rows="8" maxlength="10000" required { (body) }
                 (super::components::field_error(errors, "body"))
                 div.form-actions {
                     button type="submit" { "Save" }
-                    a href={ "/articles/" (slug) "#comment-" (id) } { "Cancel" }
+                    a.cancel href=(back) { "Cancel" }
                 }
             }
         }

@@ -145,6 +145,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "repeat_window_hours",
     "flag_threshold",
     "auto_close_days",
+    "default_sort",
     "banned_words",
     "suspect_words",
     "allowed_words",
@@ -246,6 +247,16 @@ pub fn settings_page(ctx: &PageContext, form: &SettingsForm, errors: &FormErrors
                 legend { "Discussions" }
                 (number_input(errors, "auto_close_days", "Close discussions after (days)", &form.auto_close_days, (0, 3650),
                     "Days after an article is published; 0 = off (discussions stay open)."))
+                div.field {
+                    label for="default_sort" { "Comments open sorted by" }
+                    select #default_sort name="default_sort" aria-describedby="default_sort-hint" {
+                        @for sort in crate::domain::thread::Sort::ALL {
+                            option value=(sort.as_str()) selected[form.default_sort == sort.as_str()] { (sort.label()) }
+                        }
+                    }
+                    p.hint id="default_sort-hint" { "Readers can still choose another order; this is where a discussion starts." }
+                    (crate::views::components::field_error(errors, "default_sort"))
+                }
             }
             fieldset {
                 legend { "Word lists" }

@@ -48,6 +48,8 @@ pub struct CommentFormState<'a> {
 pub struct Discussion<'a> {
     pub article: &'a Article,
     pub sort: Sort,
+    /// The cursor the page being read starts after (kept by the comment form).
+    pub after: Option<&'a str>,
     /// The rendered comment list (possibly from the cache).
     pub thread: &'a str,
     pub form: CommentFormState<'a>,
@@ -110,25 +112,13 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
     let article = d.article;
     let base = d.base;
     let here = format!("/articles/{}#comment-form", article.slug);
-    let form_view = ThreadView { base, slug: &article.slug, return_to: d.return_to, sort: d.sort, reader: None };
+    let form_view =
+        ThreadView { base, slug: &article.slug, return_to: d.return_to, sort: d.sort, after: d.after, reader: None };
     html! {
         section #comments.discussion aria-labelledby="discussion-heading" {
             header.discussion-header {
                 h2 #discussion-heading { (discussion_label(article.comment_count)) }
                 p.notice { "Profanity is auto-masked. Be civil." }
-                @if article.comment_count > 0 {
-                    nav.sort aria-label="Sort comments" {
-                        "Sort: "
-                        @for sort in Sort::ALL {
-                            @if sort == d.sort {
-                                strong aria-current="true" { (sort.label()) }
-                            } @else {
-                                a href={ (base) "/articles/" (article.slug) "?sort=" (sort.as_str()) "#comments" } { (sort.label()) }
-                            }
-                            " "
-                        }
-                    }
-                }
                 @if d.is_staff {
                     @let (action, label) = if article.comments_open { ("close", "Close discussion") } else { ("reopen", "Reopen discussion") };
                     div.staff-tools {
@@ -142,27 +132,47 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
                     }
                 }
             }
-            @if article.comment_count == 0 {
-                p.empty { "Be the first to comment." }
-            }
-            (PreEscaped(d.thread))
+            // The composer comes first, the thread after it: a reader need not scroll through
+            // every comment to join in.
             @if !article.comments_open {
                 p.closed { "The discussion on this article is closed." }
             } @else {
-                h3 { "Leave a Comment" }
-                @if signed_in && d.restriction.is_some() {
-                    p.restriction role="note" { (d.restriction.as_deref().unwrap_or_default()) }
-                } @else if signed_in {
-                    (comment_form(&form_view, csrf_token, None, d.form.body, d.form.error))
-                } @else {
-                    @if let Some(error) = d.form.error { p.error role="alert" { (error) } }
-                    p.signin-prompt {
-                        a href={ (base) "/signin?next=" (urlencoding::encode(&here)) } { "Sign in" }
-                        " or "
-                        a href={ (base) "/register?next=" (urlencoding::encode(&here)) } { "register" }
-                        " to join the discussion."
+                div.composer {
+                    h3 #composer-heading { "Leave a Comment" }
+                    @if signed_in && d.restriction.is_some() {
+                        p.restriction role="note" { (d.restriction.as_deref().unwrap_or_default()) }
+                    } @else if signed_in {
+                        (comment_form(&form_view, csrf_token, None, d.form.body, d.form.error))
+                    } @else {
+                        @if let Some(error) = d.form.error { p.error role="alert" { (error) } }
+                        p.signin-prompt {
+                            a href={ (base) "/signin?next=" (urlencoding::encode(&here)) } { "Sign in" }
+                            " or "
+                            a href={ (base) "/register?next=" (urlencoding::encode(&here)) } { "register" }
+                            " to join the discussion."
+                        }
                     }
                 }
+            }
+            @if article.comment_count > 0 {
+                nav.sort aria-label="Sort comments" {
+                    "Sort: "
+                    @for sort in Sort::ALL {
+                        @if sort == d.sort {
+                            strong aria-current="true" { (sort.label()) }
+                        } @else {
+                            a data-page href={ (base) "/articles/" (article.slug) "?sort=" (sort.as_str()) "#comments" } { (sort.label()) }
+                        }
+                        " "
+                    }
+                }
+            }
+            @if article.comment_count == 0 {
+                p.empty { "Be the first to comment." }
+            }
+            div #thread-status.visually-hidden role="status" aria-live="polite" {}
+            div.thread-body {
+                (PreEscaped(d.thread))
             }
         }
         (crate::views::newsletter::join_block_at(base, csrf_token, d.next))

@@ -80,7 +80,10 @@ pub fn newsletter_page(ctx: &PageContext, email: &str, errors: &FormErrors, one_
 
 /// After a subscription: the same words whatever the address, so the page tells nobody who is
 /// subscribed.
-pub fn check_inbox(ctx: &PageContext) -> Markup {
+/// After subscribing: what happens next, and the way back to the page the reader subscribed
+/// from (`back`, a local path), when that was not the newsletter page itself.
+pub fn check_inbox(ctx: &PageContext, back: &str) -> Markup {
+    let elsewhere = back != "/newsletter" && back.starts_with('/');
     let content = html! {
         h1 { "Check your inbox" }
         p {
@@ -88,6 +91,9 @@ pub fn check_inbox(ctx: &PageContext) -> Markup {
             "The link works for 48 hours."
         }
         p.hint.after { "Nothing arrived? Look in your spam folder, or " a href="/newsletter" { "try again" } " in a few minutes." }
+        @if elsewhere {
+            p { a.back href=(back) { "Back to where you were" } }
+        }
     };
     message_page(ctx, "Check your inbox", content)
 }

@@ -9,7 +9,11 @@ use maud::{html, Markup, PreEscaped};
 use super::components::{csrf_field, time};
 use crate::domain::moderation::{FlagReason, HELD_NEXT};
 use crate::domain::thread::{Node, Sort, Status};
-use crate::services::threads::{Comment, ThreadPage};
+use crate::domain::role::Role;
+use crate::services::threads::{Comment, PageBack, ThreadPage};
+
+/// Top-level replies shown before the rest fold under "N more replies".
+const REPLIES_SHOWN: usize = 3;
 
 /// What a signed-in reader sees that others do not.
 pub struct ReaderControls<'a> {
@@ -25,8 +29,50 @@ pub struct ReaderControls<'a> {
     pub is_staff: bool,
     /// False for a suspended or banned reader: no vote, reply, flag or edit controls.
     pub can_participate: bool,
-    /// The comment this reader has just flagged (no-JS flow), to thank them under it.
-    pub flagged: Option<i64>,
+    /// What the reader has just done, announced where they did it.
+    pub landing: Option<Landing>,
+    /// A flag sent without what it needs (no JavaScript), shown again open with its error.
+    pub flagging: Option<FlagDraft<'a>>,
+}
+
+/// What a reader just did to a comment, announced under it once the page comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Landed {
+    Posted,
+    Edited,
+    Deleted,
+    Voted,
+    Flagged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Landing {
+    pub id: i64,
+    pub what: Landed,
+}
+
+impl Landing {
+    /// From the query of the page a write sent the reader to (`?posted=7`, `?flagged=7`, ...).
+    pub fn from_query(pairs: [(Landed, Option<i64>); 5]) -> Option<Landing> {
+        pairs.into_iter().find_map(|(what, id)| id.map(|id| Landing { id, what }))
+    }
+
+    pub fn query_name(what: Landed) -> &'static str {
+        match what {
+            Landed::Posted => "posted",
+            Landed::Edited => "edited",
+            Landed::Deleted => "deleted",
+            Landed::Voted => "voted",
+            Landed::Flagged => "flagged",
+        }
+    }
+}
+
+pub struct FlagDraft<'a> {
+    pub comment_id: i64,
+    pub reason: &'a str,
+    pub note: &'a str,
+    pub error: &'a str,
 }
 
 pub struct ReplyForm<'a> {
@@ -44,7 +90,43 @@ pub struct ThreadView<'a> {
     /// (the canonical address of an external article).
     pub return_to: Option<&'a str>,
     pub sort: Sort,
+    /// The cursor the page being read starts after, kept in every form so a write lands the
+    /// reader back on this page.
+    pub after: Option<&'a str>,
     pub reader: Option<ReaderControls<'a>>,
+}
+
+impl ThreadView<'_> {
+    /// The article page at this order and page, with more query pairs (already encoded).
+    fn page_href(&self, after: Option<&str>, extra: &str) -> String {
+        let mut href = format!("{}/articles/{}?sort={}", self.base, self.slug, self.sort.as_str());
+        if let Some(after) = after {
+            href.push_str("&after=");
+            href.push_str(&urlencoding::encode(after));
+        }
+        href.push_str(extra);
+        href
+    }
+
+    /// Hidden fields that tell a write which page the reader is on.
+    fn reading_fields(&self) -> Markup {
+        html! {
+            input type="hidden" name="sort" value=(self.sort.as_str());
+            @if let Some(after) = self.after {
+                input type="hidden" name="after" value=(after);
+            }
+        }
+    }
+
+    /// The comment the server opens folded replies for: where the reader is acting.
+    fn acting_on(&self) -> Option<i64> {
+        let reader = self.reader.as_ref()?;
+        reader
+            .landing
+            .map(|l| l.id)
+            .or(reader.flagging.as_ref().map(|f| f.comment_id))
+            .or(reader.replying.as_ref().map(|r| r.parent_id))
+    }
 }
 
 /// What follows the discussion header: the featured comments, the thread with its pager, and the
@@ -54,7 +136,11 @@ pub fn discussion_body(view: &ThreadView<'_>, page: &ThreadPage, removal_summary
         @if !page.featured.is_empty() {
             (featured_block(view.base, page))
         }
-        (comment_list(view, &page.comments, page.next.as_deref()))
+        @if let Some(landing) = view.reader.as_ref().and_then(|r| r.landing).filter(|l| !contains(&page.comments, l.id)) {
+            // The comment is gone from the page (deleted with nothing under it): say so here.
+            p.landed #landed role="status" tabindex="-1" { (landing_message(landing.what, false, false)) }
+        }
+        (comment_list(view, &page.comments, page.next.as_deref(), page.previous.as_ref()))
         @if let Some(summary) = removal_summary {
             p.removal-summary { (summary) }
         }
@@ -94,16 +180,32 @@ fn featured_block(base: &str, page: &ThreadPage) -> Markup {
     }
 }
 
-pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option<&str>) -> Markup {
+pub fn comment_list(
+    view: &ThreadView<'_>,
+    nodes: &[Node<Comment>],
+    next: Option<&str>,
+    previous: Option<&PageBack>,
+) -> Markup {
     html! {
+        @if let Some(back) = previous {
+            nav.pager.pager-back aria-label="Earlier comments" {
+                @if let PageBack::After(after) = back {
+                    a.button.secondary data-page href=(view.page_href(None, "#comments")) { "First page" }
+                    " "
+                    a.button.secondary rel="prev" data-page href=(view.page_href(Some(after), "#comments")) { "Previous comments" }
+                } @else {
+                    a.button.secondary rel="prev" data-page href=(view.page_href(None, "#comments")) { "Previous comments" }
+                }
+            }
+        }
         ol.thread {
             @for node in nodes {
                 li { (comment_node(view, node, None)) }
             }
         }
         @if let Some(next) = next {
-            nav.pager {
-                a.button rel="next" href={ (view.base) "/articles/" (view.slug) "?sort=" (view.sort.as_str()) "&after=" (next) "#comments" } {
+            nav.pager.pager-next aria-label="Later comments" {
+                a.button rel="next" data-more href=(view.page_href(Some(next), "#comments")) {
                     "More comments"
                 }
             }
@@ -116,15 +218,72 @@ pub fn comment_list(view: &ThreadView<'_>, nodes: &[Node<Comment>], next: Option
 /// whom it replies to, when that is not the comment it hangs under: replies below the deepest
 /// level sit beside their parent and say whom they answer.
 fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, answering: Option<Answering<'_>>) -> Markup {
+    // A long run of replies shows its first few; the rest wait behind "N more replies", which
+    // opens in place with or without JavaScript (and is open where the reader is acting).
+    let fold = node.replies.len() > REPLIES_SHOWN + 1;
+    let (shown, rest) = node.replies.split_at(if fold { REPLIES_SHOWN } else { node.replies.len() });
+    let open = fold && view.acting_on().is_some_and(|id| contains(rest, id));
     html! {
         (comment(view, &node.item, answering))
         @if !node.replies.is_empty() {
             ol.replies {
-                @for reply in &node.replies {
+                @for reply in shown {
                     li { (comment_node(view, reply, answering_of(node, reply))) }
+                }
+                @if fold {
+                    li.more-replies {
+                        details open[open] {
+                            summary { (rest.len()) " more replies" }
+                            ol.replies-rest {
+                                @for reply in rest {
+                                    li { (comment_node(view, reply, answering_of(node, reply))) }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
+    }
+}
+
+/// Initials on a colour of the author's own, drawn here: no image service learns who reads.
+fn avatar(c: &Comment) -> Markup {
+    let initials: String = c
+        .author_name()
+        .split(|ch: char| ch.is_whitespace() || ch == '_' || ch == '-' || ch == '.')
+        .filter_map(|word| word.chars().next())
+        .filter(|ch| ch.is_alphanumeric())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    // Spread neighbouring ids around the colour wheel; dark enough for white letters.
+    let hue = (c.author_id.rem_euclid(360) * 137) % 360;
+    html! {
+        svg.avatar width="36" height="36" viewBox="0 0 36 36" aria-hidden="true" focusable="false" {
+            circle cx="18" cy="18" r="18" fill={ "hsl(" (hue) ", 55%, 32%)" } {}
+            text x="18" y="23" text-anchor="middle" font-size="14" font-weight="600" fill="#fff" { (initials) }
+        }
+    }
+}
+
+fn staff_badge(role: Role) -> Option<&'static str> {
+    match role {
+        Role::Admin => Some("Admin"),
+        Role::Moderator => Some("Moderator"),
+        Role::Reader => None,
+    }
+}
+
+fn landing_message(what: Landed, held: bool, voted: bool) -> &'static str {
+    match what {
+        Landed::Posted if held => "Your comment is saved and waits for a moderator.",
+        Landed::Posted => "Your comment is posted.",
+        Landed::Edited => "Your edit is saved.",
+        Landed::Deleted => "Your comment is deleted.",
+        Landed::Voted if voted => "Your upvote is counted.",
+        Landed::Voted => "Your upvote is taken back.",
+        Landed::Flagged => "Thanks — you flagged this comment. Moderators will review it.",
     }
 }
 
@@ -175,10 +334,15 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>)
                 } @else {
                     p.gone { "[deleted]" }
                 }
+                @if let Some(landing) = view.reader.as_ref().and_then(|r| r.landing).filter(|l| l.id == c.id) {
+                    p.landed #landed role="status" tabindex="-1" { (landing_message(landing.what, false, false)) }
+                }
             } @else {
                 header {
+                    (avatar(c))
                     a.author href={ (view.base) "/users/" (c.author_username) } { (c.author_name()) }
                     @if c.author_display_name.is_some() { " " span.handle { "@" (c.author_username) } }
+                    @if let Some(badge) = staff_badge(c.author_role) { " " span.badge.staff-badge { (badge) } }
                     " · "
                     a.permalink href={ (view.base) "/comments/" (c.id) } title="Link to this comment" { (time(c.created_at)) }
                     @if c.edited_at.is_some() { " · " span.edited { "edited" } }
@@ -212,12 +376,17 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>)
 
 fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
     let points = if c.score == 1 { "point" } else { "points" };
+    // Without JavaScript "Share" is the permalink; with it, it copies the permalink.
+    let share = html! {
+        a.share href={ (view.base) "/comments/" (c.id) } data-share { "Share" }
+    };
     html! {
         footer.actions {
             @match &view.reader {
                 None => {
                     span.score { (c.score) " " (points) }
                     a href={ (view.base) "/signin?next=" (urlencoding::encode(&format!("/articles/{}#comment-{}", view.slug, c.id))) } { "Sign in to reply" }
+                    (share)
                 }
                 Some(reader) => {
                     @let own = c.author_id == reader.user_id;
@@ -228,6 +397,7 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
                     } @else {
                         form.inline.vote method="post" action={ (view.base) "/comments/" (c.id) "/vote" } {
                             (csrf_field(reader.csrf_token))
+                            (view.reading_fields())
                             input type="hidden" name="value" value=(if voted { 0 } else { 1 });
                             button.vote.voted[voted] type="submit" aria-pressed=(voted)
                                 title=(if voted { "Take back your upvote" } else { "Upvote" }) {
@@ -238,29 +408,30 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
                         }
                     }
                     @if reader.comments_open && takes_part && !held {
-                        a.reply href={ (view.base) "/articles/" (view.slug) "?reply=" (c.id) "#reply-" (c.id) } data-reply=(c.id) { "Reply" }
+                        a.reply href=(view.page_href(view.after, &format!("&reply={}#reply-{}", c.id, c.id))) data-reply=(c.id) { "Reply" }
                     }
+                    (share)
                     @if own {
                         @if takes_part && c.created_at > reader.editable_after {
-                            a href={ (view.base) "/comments/" (c.id) "/edit" } { "Edit" }
+                            a.edit href={ (view.base) "/comments/" (c.id) "/edit?sort=" (view.sort.as_str()) @if let Some(after) = view.after { "&after=" (urlencoding::encode(after)) } } data-edit=(c.id) { "Edit" }
                         }
-                        form.inline method="post" action={ (view.base) "/comments/" (c.id) "/delete" } data-confirm="Delete this comment?" {
-                            (csrf_field(reader.csrf_token))
-                            button.link type="submit" { "Delete" }
-                        }
+                        (delete_control(view, reader, c))
                     }
                     @if reader.is_staff {
                         (moderator_controls(view, reader, c, held))
                     }
-                    @if !own && !held && takes_part && reader.flagged != Some(c.id) {
-                        (flag_control(view.base, reader, c))
+                    @let flagged_here = reader.landing.is_some_and(|l| l.id == c.id && l.what == Landed::Flagged);
+                    @if !own && !held && takes_part && !flagged_here {
+                        (flag_control(view, reader, c))
                     }
                 }
             }
         }
         @if let Some(reader) = &view.reader {
-            @if reader.flagged == Some(c.id) {
-                p.flagged role="status" { "Thanks — you flagged this comment. Moderators will review it." }
+            @if let Some(landing) = reader.landing.filter(|l| l.id == c.id) {
+                p.landed.flagged[landing.what == Landed::Flagged] #landed role="status" tabindex="-1" {
+                    (landing_message(landing.what, held, reader.voted.contains(&c.id)))
+                }
             }
             @if let Some(form) = reader.replying.as_ref().filter(|f| f.parent_id == c.id && reader.can_participate) {
                 (comment_form(view, reader.csrf_token, Some(c.id), form.body, form.error))
@@ -274,7 +445,8 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
 /// thread (`back`), not to the queue; the queue opens apart, since the frame does not show it.
 fn moderator_controls(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment, held: bool) -> Markup {
     let id = c.id;
-    let back = format!("/articles/{}?sort={}#comment-{id}", view.slug, view.sort.as_str());
+    let page = view.after.map(|after| format!("&after={}", urlencoding::encode(after))).unwrap_or_default();
+    let back = format!("/articles/{}?sort={}{page}#comment-{id}", view.slug, view.sort.as_str());
     html! {
         @if held {
             form.inline.approve method="post" action={ (view.base) "/moderation/comments/" (id) "/approve" } {
@@ -307,26 +479,55 @@ fn moderator_controls(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Co
     }
 }
 
-/// Flag a comment for moderators: a reason, and a note (needed for "Something else").
-fn flag_control(base: &str, reader: &ReaderControls<'_>, c: &Comment) -> Markup {
-    let id = c.id;
+/// Delete, behind a confirmation step in the page: the button that deletes is inside, so a
+/// stray tap only opens the question (with or without JavaScript).
+fn delete_control(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment) -> Markup {
     html! {
-        details.flag {
-            summary { "Flag" }
-            form.flag-form method="post" action={ (base) "/comments/" (id) "/flag" } {
+        details.delete {
+            summary { "Delete" }
+            form.delete-form method="post" action={ (view.base) "/comments/" (c.id) "/delete" } {
                 (csrf_field(reader.csrf_token))
+                (view.reading_fields())
+                p { "Delete this comment? This cannot be undone." }
+                div.form-actions {
+                    button.small.danger type="submit" { "Yes, delete it" }
+                }
+            }
+        }
+    }
+}
+
+/// Flag a comment for moderators: a reason, and a note (needed for "Something else"). Sent
+/// without what it needs, it comes back open with the reader's choice and the error.
+fn flag_control(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment) -> Markup {
+    let id = c.id;
+    let draft = reader.flagging.as_ref().filter(|f| f.comment_id == id);
+    let note_id = format!("flag-{id}-note");
+    html! {
+        details.flag open[draft.is_some()] {
+            summary { "Flag" }
+            form.flag-form method="post" action={ (view.base) "/comments/" (id) "/flag" } {
+                (csrf_field(reader.csrf_token))
+                (view.reading_fields())
                 fieldset {
                     legend { "Why should moderators look at this comment?" }
                     @for reason in FlagReason::ALL {
                         div.field.radio {
-                            input type="radio" id={ "flag-" (id) "-" (reason.as_str()) } name="reason" value=(reason.as_str()) required;
+                            input type="radio" id={ "flag-" (id) "-" (reason.as_str()) } name="reason" value=(reason.as_str()) required
+                                checked[draft.is_some_and(|d| d.reason == reason.as_str())];
                             label for={ "flag-" (id) "-" (reason.as_str()) } { (reason.label()) }
                         }
                     }
                 }
                 div.field {
-                    label for={ "flag-" (id) "-note" } { "Note (needed for “" (FlagReason::Other.label()) "”)" }
-                    textarea id={ "flag-" (id) "-note" } name="note" rows="2" maxlength="500" {}
+                    label for=(note_id) { "Note (needed for “" (FlagReason::Other.label()) "”)" }
+                    textarea id=(note_id) name="note" rows="2" maxlength="500" autofocus[draft.is_some()]
+                        aria-invalid=[draft.map(|_| "true")] aria-describedby=[draft.map(|_| format!("flag-{id}-error"))] {
+                        (draft.map_or("", |d| d.note))
+                    }
+                }
+                @if let Some(draft) = draft {
+                    p.error id={ "flag-" (id) "-error" } role="alert" { (draft.error) }
                 }
                 div.form-actions {
                     button.small type="submit" { "Send flag" }
@@ -353,6 +554,9 @@ pub fn comment_form(
         form.comment-form id=(id) method="post" action={ (base) "/articles/" (slug) "/comments" } {
             (csrf_field(csrf_token))
             input type="hidden" name="sort" value=(sort.as_str());
+            @if let Some(after) = view.after {
+                input type="hidden" name="after" value=(after);
+            }
             @if let Some(back) = view.return_to {
                 input type="hidden" name="return" value=(back);
             }
@@ -360,7 +564,7 @@ pub fn comment_form(
                 input type="hidden" name="parent_id" value=(parent);
             }
             label for={ (id) "-body" } { @if parent_id.is_some() { "Your reply" } @else { "Your comment" } }
-            textarea id={ (id) "-body" } name="body" rows="5" maxlength="10000" required
+            textarea id={ (id) "-body" } name="body" rows="5" maxlength="10000" required autofocus[error.is_some()]
                 aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| format!("{id}-error"))]
                 placeholder="Share your thoughts. Markdown works: *emphasis*, [links](https://…), > quotes, `code`." { (body) }
             @if let Some(error) = error {
@@ -390,6 +594,7 @@ mod tests {
             author_id,
             author_username: format!("user{author_id}"),
             author_display_name: None,
+            author_role: Role::Reader,
             body_html: if matches!(status, Status::Published | Status::Pending) {
                 format!("<p>Body {id}</p>")
             } else {
@@ -410,7 +615,7 @@ mod tests {
     }
 
     fn render(reader: Option<ReaderControls<'_>>, page: &ThreadPage, summary: Option<&str>) -> String {
-        let view = ThreadView { base: "", slug: "story", return_to: None, sort: Sort::Oldest, reader };
+        let view = ThreadView { base: "", slug: "story", return_to: None, sort: Sort::Oldest, after: None, reader };
         discussion_body(&view, page, summary).into_string()
     }
 
@@ -424,7 +629,8 @@ mod tests {
             replying: None,
             is_staff,
             can_participate,
-            flagged,
+            landing: flagged.map(|id| Landing { id, what: Landed::Flagged }),
+            flagging: None,
         }
     }
 
@@ -440,6 +646,7 @@ mod tests {
             comments: vec![node(featured.clone()), node(held), node(removed), node(comment(5, 3, Status::Removed))],
             featured: vec![featured, comment(99, 3, Status::Published)],
             next: None,
+            previous: None,
             total: 2,
         }
     }
@@ -516,7 +723,7 @@ mod tests {
             items.push(c);
             path = Some(placed);
         }
-        ThreadPage { comments: nest(items), featured: Vec::new(), next: None, total: length }
+        ThreadPage { comments: nest(items), featured: Vec::new(), next: None, previous: None, total: length }
     }
 
     #[test]

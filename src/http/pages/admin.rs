@@ -223,6 +223,8 @@ pub struct SettingsFormData {
     #[serde(default)]
     auto_close_days: String,
     #[serde(default)]
+    default_sort: String,
+    #[serde(default)]
     banned_words: String,
     #[serde(default)]
     suspect_words: String,
@@ -247,6 +249,7 @@ pub async fn save_settings(
         repeat_window_hours: data.repeat_window_hours,
         flag_threshold: data.flag_threshold,
         auto_close_days: data.auto_close_days,
+        default_sort: data.default_sort,
         banned_words: data.banned_words,
         suspect_words: data.suspect_words,
         allowed_words: data.allowed_words,

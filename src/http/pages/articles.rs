@@ -8,8 +8,9 @@ use crate::http::cache::Links;
 use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles::{self, Article};
-use crate::services::threads::ThreadQuery;
+use crate::services::threads::{self, ThreadQuery};
 use crate::views::article::{article_page, ArticlePage, CommentFormState, Discussion};
+use crate::views::thread::{Landed, Landing};
 
 pub async fn home(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
     let list = articles::list_published(&state.app, 50).await?;
@@ -23,8 +24,24 @@ pub struct ArticleQuery {
     after: Option<String>,
     /// Open the reply form under this comment (the no-JavaScript reply flow).
     reply: Option<i64>,
-    /// The comment this reader just flagged, to thank them under it.
+    /// What the reader just did, and to which comment: announced under it.
+    posted: Option<i64>,
+    edited: Option<i64>,
+    deleted: Option<i64>,
+    voted: Option<i64>,
     flagged: Option<i64>,
+}
+
+/// The marks a write leaves in the address it sends the reader to (`?posted=7`), so the page
+/// announces the result where the reader acted. The embed's frame reads them too.
+pub fn landing(posted: Option<i64>, edited: Option<i64>, deleted: Option<i64>, voted: Option<i64>, flagged: Option<i64>) -> Option<Landing> {
+    Landing::from_query([
+        (Landed::Posted, posted),
+        (Landed::Edited, edited),
+        (Landed::Deleted, deleted),
+        (Landed::Voted, voted),
+        (Landed::Flagged, flagged),
+    ])
 }
 
 pub async fn show(
@@ -40,19 +57,31 @@ pub async fn show(
     if article.canonical_url.is_some() && crate::http::embed::in_frame(&req) {
         return Ok(super::see_other(&crate::http::embed::frame_path(&article, req.query_string())));
     }
-    let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), None)?;
-    let draft = Draft { body: String::new(), error: None, parent_id: query.reply, flagged: query.flagged };
+    let default_sort = threads::default_sort(&state.app).await?;
+    let thread_query = ThreadQuery::parse_or(query.sort.as_deref(), query.after.as_deref(), default_sort)?;
+    let draft = Draft { parent_id: query.reply, landing: landing(query.posted, query.edited, query.deleted, query.voted, query.flagged), ..Draft::default() };
     render_article(&state, &mut viewer, &req, article, thread_query, draft, StatusCode::OK).await
 }
 
 /// A comment being written: empty on a fresh page, the reader's text after a failed post.
+#[derive(Default)]
 pub struct Draft {
     pub body: String,
     pub error: Option<String>,
     /// Set when the draft is a reply, so its form opens under that comment.
     pub parent_id: Option<i64>,
-    /// The comment the reader just flagged, if any.
-    pub flagged: Option<i64>,
+    /// What the reader just did, if anything.
+    pub landing: Option<Landing>,
+    /// A flag that could not be sent as it was, to show again.
+    pub flagging: Option<FlagAgain>,
+}
+
+/// A flag sent without what it needs, with the reader's choices and the reason.
+pub struct FlagAgain {
+    pub comment_id: i64,
+    pub reason: String,
+    pub note: String,
+    pub error: String,
 }
 
 pub async fn render_article(
@@ -66,6 +95,7 @@ pub async fn render_article(
 ) -> PageResult {
     let ctx = context(state, viewer, req);
     let sort = query.sort;
+    let after = query.after.map(|c| c.encode(sort));
     let thread =
         crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft, Links::Local).await?;
     let top_level_draft = draft.parent_id.is_none();
@@ -77,6 +107,7 @@ pub async fn render_article(
             restriction: user.and_then(|u| u.restriction(state.app.clock.now())),
             article: &article,
             sort,
+            after: after.as_deref(),
             thread: &thread,
             form: CommentFormState {
                 body: if top_level_draft { &draft.body } else { "" },
@@ -98,6 +129,7 @@ pub async fn reshow_with_error(
     req: &HttpRequest,
     slug: String,
     sort: Option<&str>,
+    after: Option<&str>,
     draft: Draft,
     error: Error,
 ) -> PageResult {
@@ -106,7 +138,11 @@ pub async fn reshow_with_error(
         Ok(article) => article,
         Err(_) => return Err(error.into()),
     };
-    let query = ThreadQuery::parse(sort, None, None).unwrap_or_default();
+    // The page the reader was on, so the draft and the error come back where they wrote them.
+    let default_sort = threads::default_sort(&state.app).await?;
+    let query = ThreadQuery::parse_or(sort, after, default_sort)
+        .or_else(|_| ThreadQuery::parse_or(sort, None, default_sort))
+        .unwrap_or_default();
     // Posted from the embed's frame, the form comes back in the frame, not on Civil's page.
     let mut response = if article.canonical_url.is_some() && crate::http::embed::in_frame(req) {
         crate::http::embed::render_frame(state, viewer, req, &article, query, &draft, status).await?

@@ -4,12 +4,50 @@ use serde::Deserialize;
 
 use super::articles::{reshow_with_error, Draft};
 use super::{context, render, render_failed, see_other, PageResult};
+use crate::domain::account::User;
 use crate::error::Error;
 use crate::http::extract::{Csrf, CsrfDraft, Viewer};
 use crate::http::State;
+use crate::services::threads::ThreadQuery;
 use crate::services::{comments, threads};
 use crate::views::account::edit_comment;
 use crate::views::components::FormErrors;
+use crate::views::thread::{Landed, Landing};
+
+/// The page of the thread a reader acted from: its order and where it starts, from the hidden
+/// fields of the form (or the query of a link). A cursor that does not parse is the first page.
+pub(crate) async fn reading(state: &State, sort: Option<&str>, after: Option<&str>) -> Result<ThreadQuery, Error> {
+    let default_sort = threads::default_sort(&state.app).await?;
+    Ok(ThreadQuery::parse_or(sort, after, default_sort)
+        .or_else(|_| ThreadQuery::parse_or(sort, None, default_sort))
+        .unwrap_or_default())
+}
+
+/// Send the reader back to the page that shows the comment they acted on: theirs when it is
+/// still there, with the result announced under the comment.
+pub(crate) async fn land(
+    state: &State,
+    user: &User,
+    id: i64,
+    reading: &ThreadQuery,
+    what: Landed,
+) -> Result<actix_web::HttpResponse, Error> {
+    let mark = format!("{}={id}", Landing::query_name(what));
+    match threads::locate_in(&state.app, id, reading.sort, reading.after, threads::Reader::for_account(user.id, user.is_staff())).await {
+        Ok(place) => Ok(see_other(&place.href(&mark, &format!("comment-{id}")))),
+        // Gone from the thread (deleted with nothing under it): the reader's own page says so.
+        Err(Error::NotFound(_)) if what == Landed::Deleted => {
+            let slug = threads::article_slug_of(&state.app, id).await?;
+            let place = threads::Place {
+                slug,
+                sort: reading.sort,
+                page_after: reading.after.map(|c| c.encode(reading.sort)),
+            };
+            Ok(see_other(&place.href(&mark, "landed")))
+        }
+        Err(error) => Err(error),
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct CommentForm {
@@ -17,6 +55,7 @@ pub struct CommentForm {
     body: String,
     parent_id: Option<String>,
     sort: Option<String>,
+    after: Option<String>,
     /// From an embedded form: the address of the external article to come back to.
     #[serde(rename = "return")]
     return_to: Option<String>,
@@ -46,9 +85,9 @@ pub async fn post(
             if let Some(back) = external_return(&state, &slug, form.return_to.as_deref()).await? {
                 return Ok(see_other(&format!("{back}#comment-{}", comment.id)));
             }
-            let sort =
-                form.sort.as_deref().filter(|s| *s != "oldest").map(|s| format!("?sort={s}")).unwrap_or_default();
-            Ok(see_other(&format!("/articles/{slug}{sort}#comment-{}", comment.id)))
+            let user = viewer.require_user()?.clone();
+            let reading = reading(&state, form.sort.as_deref(), form.after.as_deref()).await?;
+            Ok(land(&state, &user, comment.id, &reading, Landed::Posted).await?)
         }
         Err(error) => {
             // The draft goes back into the form it came from, unless that form cannot be shown
@@ -58,9 +97,10 @@ pub async fn post(
                 body: form.body,
                 error: Some(error.to_string()),
                 parent_id: parent_id.and_then(Result::ok).filter(|_| reply_form_shown),
-                flagged: None,
+                ..Draft::default()
             };
-            reshow_with_error(&state, &mut viewer, &req, slug, form.sort.as_deref(), draft, error).await
+            let (sort, after) = (form.sort.as_deref(), form.after.as_deref());
+            reshow_with_error(&state, &mut viewer, &req, slug, sort, after, draft, error).await
         }
     }
 }
@@ -78,11 +118,17 @@ async fn external_return(state: &State, slug: &str, asked: Option<&str>) -> Resu
 pub async fn permalink(state: web::Data<State>, id: web::Path<i64>) -> PageResult {
     let id = id.into_inner();
     let place = threads::locate(&state.app, id).await?;
-    let page = match place.page_after {
-        Some(after) => format!("?after={after}"),
-        None => String::new(),
-    };
+    // Located in the site's default order, which the page uses when the address names none:
+    // the address stays short, and unchanged from earlier versions.
+    let page = place.page_after.map(|after| format!("?after={after}")).unwrap_or_default();
     Ok(see_other(&format!("/articles/{}{page}#comment-{id}", place.slug)))
+}
+
+/// The page of the thread a link or form came from.
+#[derive(Debug, Deserialize)]
+pub struct ReadingQuery {
+    sort: Option<String>,
+    after: Option<String>,
 }
 
 pub async fn edit_form(
@@ -90,6 +136,7 @@ pub async fn edit_form(
     mut viewer: Viewer,
     req: HttpRequest,
     id: web::Path<i64>,
+    from: web::Query<ReadingQuery>,
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
     let (comment, slug) = comments::for_editing(&state.app, &user, id.into_inner()).await?;
@@ -101,8 +148,9 @@ pub async fn edit_form(
         ))
         .into());
     }
+    let reading = reading(&state, from.sort.as_deref(), from.after.as_deref()).await?;
     let ctx = context(&state, &mut viewer, &req);
-    let page = edit_comment(&ctx, comment.id, &slug, &comment.body_raw, deadline, &FormErrors::none());
+    let page = edit_comment(&ctx, comment.id, &slug, &comment.body_raw, deadline, &FormErrors::none(), &reading);
     Ok(render(&viewer, StatusCode::OK, page))
 }
 
@@ -110,6 +158,8 @@ pub async fn edit_form(
 pub struct EditForm {
     #[serde(default)]
     body: String,
+    sort: Option<String>,
+    after: Option<String>,
 }
 
 pub async fn edit(
@@ -127,29 +177,38 @@ pub async fn edit(
         comments::edit(&state.app, &user, id, &form.body).await
     }
     .await;
+    let reading = reading(&state, form.sort.as_deref(), form.after.as_deref()).await?;
     match result {
-        Ok(_) => Ok(see_other(&format!("/comments/{id}"))),
+        Ok(_) => Ok(land(&state, &user, id, &reading, Landed::Edited).await?),
         Err(error) => {
             let (comment, slug) = comments::for_editing(&state.app, &user, id).await?;
             let deadline = comments::edit_deadline(&state.app, comment.created_at);
             let ctx = context(&state, &mut viewer, &req);
-            let page = edit_comment(&ctx, id, &slug, &form.body, deadline, &FormErrors::from_error(&error));
+            let errors = FormErrors::from_error(&error);
+            let page = edit_comment(&ctx, id, &slug, &form.body, deadline, &errors, &reading);
             Ok(render_failed(&viewer, &error, page))
         }
     }
 }
 
-pub async fn delete(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>, _: Csrf) -> PageResult {
+pub async fn delete(
+    state: web::Data<State>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    Csrf(from): Csrf<web::Form<ReadingQuery>>,
+) -> PageResult {
     let user = viewer.require_user()?.clone();
     let id = id.into_inner();
-    let slug = threads::article_slug_of(&state.app, id).await?;
     comments::delete(&state.app, &user, id).await?;
-    Ok(see_other(&format!("/articles/{slug}#comments")))
+    let reading = reading(&state, from.sort.as_deref(), from.after.as_deref()).await?;
+    Ok(land(&state, &user, id, &reading, Landed::Deleted).await?)
 }
 
 #[derive(Debug, Deserialize)]
 pub struct VoteForm {
     value: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
 }
 
 pub async fn vote(
@@ -166,5 +225,6 @@ pub async fn vote(
     };
     let id = id.into_inner();
     comments::vote(&state.app, &user, id, up).await?;
-    Ok(see_other(&format!("/comments/{id}")))
+    let reading = reading(&state, form.sort.as_deref(), form.after.as_deref()).await?;
+    Ok(land(&state, &user, id, &reading, Landed::Voted).await?)
 }

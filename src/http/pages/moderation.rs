@@ -11,7 +11,9 @@ use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::profanity::ProfanityFilter;
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::http::extract::{safe_next, Csrf, LocalPath, Viewer};
+use super::articles::{reshow_with_error, Draft, FlagAgain};
+use crate::http::extract::{safe_next, Csrf, CsrfDraft, LocalPath, Viewer};
+use crate::views::thread::Landed;
 use crate::http::State;
 use crate::services::moderation::{self, CommentAction, LogSearch, QueueItem, QueueTab, UserAction};
 use crate::services::{settings, threads};
@@ -267,20 +269,47 @@ pub async fn log(
 pub struct FlagForm {
     reason: Option<String>,
     note: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
 }
 
-/// A reader flags a comment without JavaScript; the article thanks them under it.
+/// A reader flags a comment without JavaScript; the article thanks them under it. A flag that
+/// cannot be sent as it is ("Something else" with no note) comes back open on the same page,
+/// with the reader's choice and what it needs, rather than on an error page.
 pub async fn flag(
     state: web::Data<State>,
-    viewer: Viewer,
+    mut viewer: Viewer,
+    req: HttpRequest,
     id: web::Path<i64>,
-    Csrf(form): Csrf<web::Form<FlagForm>>,
+    form: CsrfDraft<FlagForm>,
 ) -> PageResult {
+    let (form, checked) = form.into_parts();
     let user = viewer.require_user()?.clone();
+    // A flag without a valid token is refused outright: there is no draft worth keeping.
+    checked?;
     let id = id.into_inner();
     let slug = crate::services::threads::article_slug_of(&state.app, id).await?;
-    moderation::flag(&state.app, &user, id, form.reason.as_deref().unwrap_or(""), form.note.as_deref()).await?;
-    Ok(see_other(&format!("/articles/{slug}?flagged={id}#comment-{id}")))
+    let reason = form.reason.as_deref().unwrap_or("");
+    let result = moderation::flag(&state.app, &user, id, reason, form.note.as_deref()).await;
+    let reading = super::comments::reading(&state, form.sort.as_deref(), form.after.as_deref()).await?;
+    match result {
+        Ok(_) => Ok(super::comments::land(&state, &user, id, &reading, Landed::Flagged).await?),
+        Err(error @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            let draft = Draft {
+                flagging: Some(FlagAgain {
+                    comment_id: id,
+                    reason: reason.to_owned(),
+                    note: form.note.clone().unwrap_or_default(),
+                    error: error.to_string(),
+                }),
+                ..Draft::default()
+            };
+            let sort = Some(reading.sort.as_str());
+            let after = reading.after.map(|c| c.encode(reading.sort));
+            reshow_with_error(&state, &mut viewer, &req, slug, sort, after.as_deref(), draft, error).await
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 #[cfg(test)]

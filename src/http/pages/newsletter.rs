@@ -68,7 +68,7 @@ pub async fn subscribe(
     form: CsrfDraft<SubscribeForm>,
 ) -> PageResult {
     let (form, checked) = form.into_parts();
-    let _ = safe_next(form.next.as_deref());
+    let back = safe_next(form.next.as_deref());
     let result = async {
         checked?;
         newsletter::subscribe(&state.app, &form.email, Some(&viewer.ip), None).await
@@ -76,7 +76,7 @@ pub async fn subscribe(
     .await;
     let ctx = context(&state, &mut viewer, &req);
     Ok(match result {
-        Ok(()) => render(&viewer, StatusCode::OK, view::check_inbox(&ctx)),
+        Ok(()) => render(&viewer, StatusCode::OK, view::check_inbox(&ctx, &back)),
         Err(error) => render_failed(
             &viewer,
             &error,
