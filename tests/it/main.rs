@@ -22,6 +22,7 @@ mod hardening_threads;
 mod helpers;
 mod limits;
 mod moderation;
+mod moderation_ux;
 mod newsletter;
 mod outbox_jobs;
 mod routes;
