@@ -194,7 +194,8 @@ pub fn queue_page(
             div #queue-status.queue-status role="status" {
                 @match confirmation {
                     Some(Confirmation::Decision(notice, token)) => {
-                        p.banner.success {
+                        // A div: a form cannot sit inside a paragraph.
+                        div.banner.success {
                             (notice.describe())
                             @if notice.undo_until.is_some() {
                                 " "

@@ -1,10 +1,12 @@
 //! Integration tests: the real server on a real socket, a fresh database per test.
 
+mod accessibility;
 mod accounts;
 mod api;
 mod articles;
 mod browser;
 mod browser_embed;
+mod browser_moderation;
 mod cli;
 mod clock;
 mod comments;
