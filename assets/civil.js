@@ -515,7 +515,7 @@
           if (mine !== sent || !r.ok || !r.data || typeof r.data.html !== 'string') return; // a later one is coming
           subject.textContent = r.data.subject;
           body.innerHTML = r.data.html; // the server's template: escaped and sanitised there
-          out.hidden = false;
+          out.hidden = !(fieldValue(form, 'subject') || fieldValue(form, 'body')); // nothing to show yet
         }).catch(function () { /* the saved issue's page has the preview too */ });
     }
     form.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refresh, 300); });
