@@ -1,7 +1,7 @@
 //! The accessibility scan and the screenshots: axe-core, injected into each page in headless
 //! Chromium, must find no serious or critical violation, in light and in dark mode; every page
-//! is photographed at 375 px and 1280 px (under `target/screenshots`), and nothing scrolls
-//! sideways on the phone. One browser visits every page.
+//! is photographed at 375 px and 1280 px (under `target/screenshots`), nothing scrolls
+//! sideways on the phone, and the page's content lines up with the site header. One browser visits every page.
 //!
 //! axe-core comes from npm (`.ci/run` installs it and sets `CIVIL_AXE_JS` to its `axe.min.js`);
 //! without it the test is skipped, except under CI, where it must be there.
@@ -105,7 +105,24 @@ async fn scan(c: &Client, driver: &Driver, axe: &str, base: &str, name: &str, pa
                     problems.push(format!("{name} ({path}) scrolls sideways at {width} px: {scroll} > {inner}"));
                 }
             }
-            let shot = cdp(c, driver, "Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true})).await;
+            // The page's content starts where the header's does, at every width.
+            let edges: Value = c
+                .execute(
+                    "const inner = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+                       return r.left + parseFloat(s.paddingLeft); };
+                     return [inner(document.querySelector('header.site .wrap')), inner(document.querySelector('main'))];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let (header, main) = (edges[0].as_f64().unwrap(), edges[1].as_f64().unwrap());
+            if (header - main).abs() > 1.0 {
+                problems.push(format!(
+                    "{name} ({path}) at {width} px: the header starts at {header} px, the page at {main} px"
+                ));
+            }
+            let shot =
+                cdp(c, driver, "Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true})).await;
             use base64::Engine;
             let png = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
             std::fs::write(screenshots_dir().join(format!("{name}-{width}-{scheme}.png")), png).unwrap();
@@ -135,7 +152,11 @@ async fn every_kind_of_page_passes_axe_in_light_and_dark_and_fits_a_phone() {
     ada.api_post(&format!("/api/v1/comments/{flagged}/flags"), json!({"reason": "spam"})).await;
     let admin = app.signed_in("chief", Role::Admin).await;
     let issue = admin
-        .submit("/admin/newsletter/issues/new", "/admin/newsletter/issues", &[("subject", "This week"), ("body", "Hello *readers*.")])
+        .submit(
+            "/admin/newsletter/issues/new",
+            "/admin/newsletter/issues",
+            &[("subject", "This week"), ("body", "Hello *readers*.")],
+        )
         .await;
     assert_eq!(issue.location(), "/admin/newsletter/issues/1", "SIGNED_IN names issue 1");
 

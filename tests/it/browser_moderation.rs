@@ -51,6 +51,21 @@ async fn status_says(c: &Client, text: &str) {
     panic!("the status never said {text:?}: {:?}", text_of(c, "#queue-status").await);
 }
 
+/// Click a form's button without JavaScript, and wait for the page it leads to (its URL has
+/// `marker`), so that nothing is read from the page before.
+async fn submit(c: &Client, css: &str, marker: &str) {
+    let before = c.current_url().await.unwrap();
+    click(c, css).await;
+    for _ in 0..100 {
+        let now = c.current_url().await.unwrap();
+        if now != before && now.as_str().contains(marker) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} did not lead to a page with {marker:?}");
+}
+
 async fn pending_ids(moderator: &crate::helpers::Client) -> Vec<i64> {
     let queue = moderator.api_get("/api/v1/moderation/queue?tab=pending").await;
     queue.body["items"].as_array().unwrap().iter().map(|i| i["comment_id"].as_i64().unwrap()).collect()
@@ -126,20 +141,18 @@ async fn without_javascript_each_action_confirms_what_it_did() {
     sign_in(&c, &app, "mod1").await;
     c.goto(&format!("{}/moderation", app.address)).await.unwrap();
 
-    click(&c, &format!("#item-{} form[data-action=approve] button", ids[0])).await;
-    assert_eq!(text_of(&c, "#queue-status .banner").await.lines().collect::<Vec<_>>(), ["Approved the comment by @ada.", "Undo"]);
-    click(&c, "#queue-status form.undo button").await;
+    submit(&c, &format!("#item-{} form[data-action=approve] button", ids[0]), "done=").await;
+    assert_eq!(
+        text_of(&c, "#queue-status .banner").await.lines().collect::<Vec<_>>(),
+        ["Approved the comment by @ada.", "Undo"]
+    );
+    submit(&c, "#queue-status form.undo button", "undone=").await;
     assert_eq!(text_of(&c, "#queue-status").await, "Undone: the comment by @ada is back as before.");
     assert!(c.find(Locator::Css(&format!("#item-{}", ids[0]))).await.is_ok(), "back in the queue");
 
     click(&c, &format!("#item-{} details.remove summary", ids[1])).await;
-    c.find(Locator::Css(&format!("#remove-{}-reason", ids[1])))
-        .await
-        .unwrap()
-        .select_by_value("spam")
-        .await
-        .unwrap();
-    click(&c, &format!("#item-{} form[data-action=remove] button[type=submit]", ids[1])).await;
+    c.find(Locator::Css(&format!("#remove-{}-reason", ids[1]))).await.unwrap().select_by_value("spam").await.unwrap();
+    submit(&c, &format!("#item-{} form[data-action=remove] button[type=submit]", ids[1]), "done=").await;
     assert!(text_of(&c, "#queue-status").await.starts_with("Removed the comment by @bob."));
     assert!(c.find(Locator::Css("#queue-status form.undo button")).await.is_ok());
 
@@ -149,11 +162,11 @@ async fn without_javascript_each_action_confirms_what_it_did() {
     let flagger = app.reader("dee").await;
     flagger.api_post(&format!("/api/v1/comments/{}/flags", ids[2]), json!({"reason": "spam"})).await;
     c.goto(&format!("{}/moderation?tab=reported", app.address)).await.unwrap();
-    click(&c, &format!("#item-{} form[data-action=dismiss-flags] button", ids[2])).await;
+    submit(&c, &format!("#item-{} form[data-action=dismiss-flags] button", ids[2]), "done=").await;
     assert!(text_of(&c, "#queue-status").await.starts_with("Dismissed the flags on the comment by @cyd."));
     let ada = civil::services::accounts::find_by_username(&app.app, "ada").await.unwrap().id;
     c.goto(&format!("{}/moderation", app.address)).await.unwrap();
-    click(&c, &format!("form[action='/moderation/users/{ada}/review'] button")).await;
+    submit(&c, &format!("form[action='/moderation/users/{ada}/review'] button"), "notice=review-on").await;
     assert!(text_of(&c, "#queue-status").await.contains("this author's comments wait here for a decision"));
     c.close().await.unwrap();
 }
