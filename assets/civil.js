@@ -413,6 +413,36 @@
       span.textContent = String(n);
     }
 
+    /* What the last action did, said in the status region at the top, with its Undo. */
+    var status = document.getElementById('queue-status'), undoTimer = null;
+    function say(text, undo) {
+      if (!status) return;
+      clearTimeout(undoTimer);
+      status.textContent = '';
+      var p = document.createElement('p');
+      p.className = 'banner ' + (undo === false ? 'info' : 'success');
+      p.textContent = text;
+      status.appendChild(p);
+      if (!undo) return;
+      var button = document.createElement('button');
+      button.type = 'button'; button.className = 'small secondary undo'; button.textContent = 'Undo';
+      p.appendChild(document.createTextNode(' '));
+      p.appendChild(button);
+      button.addEventListener('click', undo.run);
+      undoTimer = setTimeout(function () { if (button.parentNode) button.parentNode.removeChild(button); }, undo.seconds * 1000);
+    }
+    function tokenForm() { var input = document.querySelector('input[name="csrf_token"]'); return input && input.form; }
+
+    function restore(kept) {
+      if (kept.li.parentNode !== kept.parent) kept.parent.insertBefore(kept.li, kept.next && kept.next.parentNode === kept.parent ? kept.next : null);
+      kept.item.classList.remove('leaving');
+      each('button', function (b) { b.disabled = false; }, kept.item);
+      kept.form.removeAttribute('aria-busy');
+      each('p.empty.left', function (p) { p.parentNode.removeChild(p); });
+      setCount(current, parseInt(current && current.textContent, 10) + 1);
+      focusItem(kept.item);
+    }
+
     /* Inline actions on one item: fall back to the plain form on any failure. */
     document.addEventListener('submit', function (e) {
       var form = e.target;
@@ -432,27 +462,48 @@
       form.setAttribute('aria-busy', 'true');
       each('button', function (b) { b.disabled = true; }, item);
       postJson('/api/v1/moderation/comments/' + match[1] + '/' + match[2], form, body).then(function (r) {
-        if (!r.ok) throw new Error('HTTP ' + r.status);
+        if (!r.ok || !r.data || typeof r.data.undo !== 'string') throw new Error('HTTP ' + r.status);
         var list = items(), index = list.indexOf(item);
         var next = list[index + 1] || list[index - 1] || null;
         var box = item.querySelector('input[name="ids"]');
         if (box) box.checked = false;
+        var details = item.querySelector('details[open]');
+        if (details) details.open = false;
         item.classList.add('leaving');
         setCount(current, parseInt(current && current.textContent, 10) - 1);
         var li = item.parentNode;
+        var kept = { li: li, parent: li.parentNode, next: li.nextSibling, item: item, form: form };
         setTimeout(function () {
+          if (!item.classList.contains('leaving')) return; // undone meanwhile
           if (li && li.parentNode) li.parentNode.removeChild(li);
-          else if (item.parentNode) item.parentNode.removeChild(item);
           updateSelected();
           if (!document.querySelector('.queue-item')) {
             var empty = document.createElement('p');
-            empty.className = 'empty';
+            empty.className = 'empty left';
             empty.textContent = 'Nothing left on this page.';
             if (queue && queue.parentNode) queue.parentNode.insertBefore(empty, queue);
           }
         }, 300);
+        say(r.data.message || 'Done.', { seconds: r.data.undo_seconds || 10, run: function () {
+          postJson('/api/v1/moderation/undo/' + encodeURIComponent(r.data.undo), tokenForm()).then(function (u) {
+            if (!u.ok) { say(errorMessage(u.data) || 'That could not be undone.', false); return; }
+            restore(kept);
+            say(u.data && u.data.message || 'Undone.');
+          }).catch(function () { say('That could not be undone: the connection failed. Reload the page to see where things stand.', false); });
+        } });
         if (next) focusItem(next);
       }).catch(function () { form.submit(); });
+    });
+
+    /* Escape closes an open remove panel and goes back to its summary, even from its fields. */
+    document.addEventListener('keydown', function (e) {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      var details = e.target.closest && e.target.closest('.queue-item details[open]');
+      if (!details) { var here = focused(); details = here && here.querySelector('details[open]'); }
+      if (!details) return;
+      e.preventDefault();
+      details.open = false;
+      details.querySelector('summary').focus();
     });
 
     /* Shortcuts: not while typing, and not with modifier keys. */
@@ -462,23 +513,25 @@
       if (t && (t.isContentEditable || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' ||
           (t.tagName === 'INPUT' && !/^(checkbox|radio|submit|button)$/.test(t.type)))) return;
       var key = e.key, item = focused() || document.querySelector('.queue-item.current');
-      function submit(action) {
+      function submit(action, why) {
         var form = item && item.querySelector('form[data-action="' + action + '"]');
-        if (!form) return;
         e.preventDefault();
+        if (!form) { say(why, false); return; } // a key that does nothing says why
         if (form.requestSubmit) form.requestSubmit();
         else form.dispatchEvent(new Event('submit', { cancelable: true, bubbles: true })) && form.submit();
       }
       if (key === 'j') { e.preventDefault(); move(1); }
       else if (key === 'k') { e.preventDefault(); move(-1); }
       else if (!item) return;
-      else if (key === 'a') submit('approve');
-      else if (key === 'd') submit('dismiss-flags');
+      else if (key === 'a') submit('approve', item.querySelector('.action-bar')
+        ? 'Nothing to approve: this comment is already published.' : 'You cannot decide on this comment.');
+      else if (key === 'd') submit('dismiss-flags', item.querySelector('.action-bar')
+        ? 'Nothing to dismiss: this comment has no open flags.' : 'You cannot decide on this comment.');
       else if (key === 'r') {
         var details = item.querySelector('details.remove:not(.ban)');
         var select = details && details.querySelector('select[name="reason"]');
-        if (!select) return;
         e.preventDefault();
+        if (!select) { say(item.querySelector('.action-bar') ? 'Nothing to remove: this comment is already removed.' : 'You cannot decide on this comment.', false); return; }
         details.open = true;
         select.focus();
       } else if (key === 'x') {
@@ -578,6 +631,26 @@
     setTimeout(poll, 2000);
   }
 
+  /* The issue editor: a preview through the issue e-mail's own template, as the editor types. */
+  function setupIssuePreview() {
+    var form = document.querySelector('form.issue-form'), out = document.getElementById('live-preview');
+    if (!form || !out || !window.fetch) return;
+    var subject = document.getElementById('live-preview-subject'), body = document.getElementById('live-preview-html');
+    var timer = null, sent = 0;
+    function refresh() {
+      var mine = ++sent;
+      postJson('/admin/newsletter/preview', form, { subject: fieldValue(form, 'subject'), body: form.elements.body.value })
+        .then(function (r) {
+          if (mine !== sent || !r.ok || !r.data || typeof r.data.html !== 'string') return; // a later one is coming
+          subject.textContent = r.data.subject;
+          body.innerHTML = r.data.html; // the server's template: escaped and sanitised there
+          out.hidden = !(fieldValue(form, 'subject') || fieldValue(form, 'body')); // nothing to show yet
+        }).catch(function () { /* the saved issue's page has the preview too */ });
+    }
+    form.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refresh, 300); });
+    refresh();
+  }
+
   /* "5 minutes ago", with the exact time kept in the title. Future times stay absolute. */
   function ago(n, unit) { n = Math.floor(n); return n + ' ' + unit + (n === 1 ? '' : 's') + ' ago'; }
   function relativeTime(el) {
@@ -606,6 +679,7 @@
   if (!framed && location.hash === '#landed') say((document.getElementById('landed') || {}).textContent || '');
   setupQueue();
   setupProgress();
+  setupIssuePreview();
   updateTimes();
   setInterval(updateTimes, 60000);
   window.addEventListener('pagehide', function () { flushers.forEach(function (f) { f(); }); });

@@ -19,6 +19,18 @@ pub struct Site {
 }
 
 impl Site {
+    /// "the Civil newsletter", but "The Example Herald newsletter": a name that brings its own
+    /// article does not get a second one.
+    pub fn the_newsletter(&self) -> String {
+        let name = self.name.trim();
+        let has_article = name.get(..4).is_some_and(|start| start.eq_ignore_ascii_case("the "));
+        if has_article {
+            format!("{name} newsletter")
+        } else {
+            format!("the {name} newsletter")
+        }
+    }
+
     /// An absolute link to `path` (which starts with `/`).
     pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
@@ -200,7 +212,7 @@ pub fn reply_notification(
 
 /// Double opt-in: confirm that `email` wants the newsletter.
 pub fn subscription_confirmation(site: &Site, email: &str, link: &str) -> Message {
-    let opening = format!("Please confirm that you want the {} newsletter at {email}.", site.name);
+    let opening = format!("Please confirm that you want {} at {email}.", site.the_newsletter());
     let closing = format!(
         "The link works for {} hours. If you did not ask for this, ignore this e-mail and nothing will happen.",
         CONFIRM_VALID.num_hours()
@@ -218,7 +230,7 @@ pub fn subscription_confirmation(site: &Site, email: &str, link: &str) -> Messag
 
 /// Someone asked to subscribe an address that already is.
 pub fn already_subscribed(site: &Site, email: &str, unsubscribe_link: &str) -> Message {
-    let opening = format!("Someone, probably you, asked to subscribe {email} to the {} newsletter.", site.name);
+    let opening = format!("Someone, probably you, asked to subscribe {email} to {}.", site.the_newsletter());
     let middle = "You are already subscribed, so nothing has changed.";
     Message {
         subject: format!("You are subscribed to {}", site.name),
@@ -286,6 +298,10 @@ pub fn newsletter_issue(site: &Site, issue: Issue<'_>, to: Recipient<'_>, medium
     }
 }
 
+fn comments(n: i64) -> String {
+    format!("{n} {}", if n == 1 { "comment" } else { "comments" })
+}
+
 /// An article in the weekly digest.
 #[derive(Debug, Clone)]
 pub struct DigestArticle {
@@ -312,7 +328,7 @@ pub fn digest(site: &Site, week_of: NaiveDate, new: &[DigestArticle], discussed:
     if !discussed.is_empty() {
         text.push_str("\n## Most discussed\n\n");
         for a in discussed {
-            text.push_str(&format!("- [{}]({}#comments): {} comments\n", a.title, a.link, a.comments));
+            text.push_str(&format!("- [{}]({}#comments): {}\n", a.title, a.link, comments(a.comments)));
         }
     }
     // A fragment: it becomes an issue's body, which `newsletter_issue` wraps.
@@ -332,7 +348,7 @@ pub fn digest(site: &Site, week_of: NaiveDate, new: &[DigestArticle], discussed:
             h2 { "Most discussed" }
             ul {
                 @for a in discussed {
-                    li { a href={ (a.link) "#comments" } rel="noopener" { (a.title) } ": " (a.comments) " comments" }
+                    li { a href={ (a.link) "#comments" } rel="noopener" { (a.title) } ": " (comments(a.comments)) }
                 }
             }
         }
@@ -358,6 +374,23 @@ mod tests {
         assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'Bob'"), "{html}");
         assert!(message.text.contains(hostile), "{}", message.text);
         assert!(!message.text.contains("&amp;") && !message.text.contains("&lt;"), "{}", message.text);
+    }
+
+    #[test]
+    fn a_site_name_with_its_own_article_gets_no_second_one() {
+        let herald = Site { base_url: "https://herald.example".into(), name: "The Example Herald".into() };
+        let confirm = subscription_confirmation(&herald, "a@example.com", "https://herald.example/c");
+        assert!(
+            confirm.text.starts_with("Please confirm that you want The Example Herald newsletter at"),
+            "{}",
+            confirm.text
+        );
+        assert!(!confirm.html.0.contains("the The"), "{}", confirm.html.0);
+        let again = already_subscribed(&herald, "a@example.com", "https://herald.example/u");
+        assert!(again.text.contains("to The Example Herald newsletter."), "{}", again.text);
+        let civil = Site { base_url: "https://news.example".into(), name: "Civil".into() };
+        assert_eq!(civil.the_newsletter(), "the Civil newsletter");
+        assert_eq!(Site { name: "Theatre Weekly".into(), ..civil }.the_newsletter(), "the Theatre Weekly newsletter");
     }
 
     #[test]

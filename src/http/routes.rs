@@ -185,6 +185,7 @@ fn api_table() -> Table {
         .get("/moderation/queue", Needs(Role::Moderator), moderation::queue)
         .get("/moderation/queue/counts", Needs(Role::Moderator), moderation::queue_counts)
         .post("/moderation/comments/{id}/{action}", Needs(Role::Moderator), moderation::act_on_comment)
+        .post("/moderation/undo/{token}", Needs(Role::Moderator), moderation::undo)
         .post("/moderation/users/{id}/{action}", Needs(Role::Moderator), moderation::act_on_user)
         .get("/moderation/log", Needs(Role::Moderator), moderation::log)
         .get("/counts", Anyone, counts::counts);
@@ -285,6 +286,7 @@ fn site_table() -> Table {
         // Moderators
         .get("/moderation", STAFF, moderation::queue)
         .post("/moderation/bulk", STAFF, moderation::bulk)
+        .post("/moderation/undo/{token}", STAFF, moderation::undo)
         .get("/moderation/log", STAFF, moderation::log)
         .post("/moderation/comments/{id}/feature", STAFF, moderation::feature)
         .in_frame()
@@ -316,6 +318,7 @@ fn site_table() -> Table {
         .get("/admin/newsletter/subscribers.csv", ADMIN, admin_newsletter::export_csv)
         .post("/admin/newsletter/digest", ADMIN, admin_newsletter::compose_digest)
         .get("/admin/newsletter/issues/new", ADMIN, admin_newsletter::new_issue)
+        .post("/admin/newsletter/preview", ADMIN, admin_newsletter::preview_draft)
         .post("/admin/newsletter/issues", ADMIN, admin_newsletter::create_issue)
         .get("/admin/newsletter/issues/{id}", ADMIN, admin_newsletter::show_issue)
         .post("/admin/newsletter/issues/{id}", ADMIN, admin_newsletter::update_issue)

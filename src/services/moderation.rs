@@ -9,6 +9,7 @@ use super::account_emails::{self, Site};
 use super::rate_limits;
 use super::settings;
 use super::threads::{change_status, find_comment, lock_comment};
+use super::tokens;
 use super::webhooks::{self, Detail};
 use super::{require_role, App};
 use crate::domain::account::User;
@@ -22,6 +23,7 @@ use crate::error::Error;
 use crate::store::comments::CommentRow;
 use crate::store::moderation::{self as store_moderation, QueueCursor, Tab};
 use crate::store::moderation_log::{self, LogFilter, NewLogEntry};
+use crate::store::moderation_undo::{self, NewUndo, UndoRow};
 use crate::store::{articles, sessions, users, DbConnection};
 
 pub use crate::store::comments::CommentRow as QueuedComment;
@@ -166,13 +168,41 @@ impl CommentAction {
     }
 }
 
+/// How long a moderator may undo a decision on comments. The reply notification an approval
+/// sends waits this long, so that an undone approval has told nobody.
+pub const UNDO_SECONDS: i64 = 30;
+
+fn undo_window() -> Duration {
+    Duration::seconds(UNDO_SECONDS)
+}
+
+impl CommentAction {
+    fn name(&self) -> &'static str {
+        match self {
+            CommentAction::Approve => "approve",
+            CommentAction::Remove { .. } => "remove",
+            CommentAction::DismissFlags => "dismiss-flags",
+            CommentAction::RemoveAndBan { .. } => "remove-and-ban",
+        }
+    }
+}
+
+/// What a decision did, and how to undo it while it can be.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub done: usize,
+    /// The token that undoes it, for `UNDO_SECONDS`. None for remove-and-ban: a ban ends the
+    /// author's sessions, which no undo can give back, so it is confirmed before instead.
+    pub undo: Option<String>,
+}
+
 /// Apply one action to comments (one or many, for bulk actions), in one transaction.
 pub async fn act_on_comments(
     app: &App,
     moderator: &User,
     mut ids: Vec<i64>,
     action: CommentAction,
-) -> Result<usize, Error> {
+) -> Result<Decision, Error> {
     require_role(moderator, Role::Moderator)?;
     if ids.is_empty() {
         return Err(Invalid::new("ids", "Select at least one comment.").into());
@@ -185,13 +215,15 @@ pub async fn act_on_comments(
     // Each comment's row is locked in turn: in id order, so two bulk actions on PostgreSQL take
     // their locks in the same order and never wait on each other in a cycle.
     ids.sort_unstable();
+    ids.dedup();
     let clock = app.clock.clone();
+    let batch = (!matches!(action, CommentAction::RemoveAndBan { .. })).then(tokens::random_token);
     app.write(move |conn| {
         let now = clock.now();
         for id in &ids {
-            act_on_comment(conn, &site, &moderator, *id, &action, now)?;
+            act_on_comment(conn, &site, &moderator, *id, &action, batch.as_deref(), now)?;
         }
-        Ok(ids.len())
+        Ok(Decision { done: ids.len(), undo: batch })
     })
     .await
 }
@@ -202,6 +234,7 @@ fn act_on_comment(
     moderator: &User,
     id: i64,
     action: &CommentAction,
+    undo_batch: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), Error> {
     // Locked: the decision depends on the status and flags read here.
@@ -211,15 +244,57 @@ fn act_on_comment(
         return Err(Error::not_found("That comment"));
     }
     may_decide(conn, moderator, &comment)?;
+    let closing_flags = moderation_undo::open_flag_ids(conn, id)?;
+    decide_on_comment(conn, site, moderator, &comment, action, now)?;
+    if let Some(batch) = undo_batch {
+        let after = find_comment(conn, id)?;
+        let log_id = moderation_undo::latest_log_id(conn, id)?.unwrap_or_default();
+        let undo = NewUndo {
+            batch: batch.to_owned(),
+            actor_id: moderator.id,
+            comment_id: id,
+            action: action.name(),
+            log_id,
+            status: comment.status.clone(),
+            status_after: after.status,
+            reported: comment.reported,
+            flag_weight: comment.flag_weight,
+            system_reasons: comment.system_reasons.clone(),
+            queued_at: comment.queued_at,
+            removal_reason: comment.removal_reason.clone(),
+            removal_note: comment.removal_note.clone(),
+            moderated_at: comment.moderated_at,
+            moderated_by: comment.moderated_by,
+            resolved_flags: closing_flags.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+            flags_upheld: matches!(action, CommentAction::Remove { .. }),
+            counted_approval: matches!(action, CommentAction::Approve) && status == Status::Pending,
+            created_at: now,
+        };
+        moderation_undo::insert(conn, &undo)?;
+    }
+    Ok(())
+}
+
+fn decide_on_comment(
+    conn: &mut DbConnection,
+    site: &Site,
+    moderator: &User,
+    comment: &CommentRow,
+    action: &CommentAction,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    let id = comment.id;
+    let status = Status::from_db(&comment.status);
     let author = users::find(conn, comment.author_id)?.ok_or_else(|| Error::not_found("That comment's author"))?;
     match action {
         CommentAction::Approve => {
             if status != Status::Published {
-                change_status(conn, &comment, Status::Published, now)?;
+                change_status(conn, comment, Status::Published, now)?;
             }
             if status == Status::Pending {
                 store_moderation::count_approval(conn, comment.author_id)?;
-                // A held reply is news to its parent's author only now that it is published.
+                // A held reply is news to its parent's author only now that it is published,
+                // and only once the approval can no longer be undone.
                 if let Some(parent) = comment.parent_id.map(|p| find_comment(conn, p)).transpose()? {
                     let title = articles::find(conn, comment.article_id)?.map(|a| a.title).unwrap_or_default();
                     account_emails::queue_reply_notification(
@@ -231,12 +306,13 @@ fn act_on_comment(
                         &title,
                         now,
                     )?;
+                    moderation_undo::postpone_message(conn, &reply_notification_key(id), now + undo_window())?;
                 }
             }
             store_moderation::resolve_flags(conn, id, false, now)?;
             store_moderation::decide(conn, id, moderator.id, None, now)?;
             store_moderation::clear_reasons(conn, id)?;
-            moderation_log::write(conn, &NewLogEntry::approved(moderator.id, place(&comment), now))?;
+            moderation_log::write(conn, &NewLogEntry::approved(moderator.id, place(comment), now))?;
             webhooks::announce(conn, Event::CommentApproved, id, Detail::None, now)?;
         }
         CommentAction::DismissFlags => {
@@ -244,19 +320,19 @@ fn act_on_comment(
             if status == Status::Removed {
                 // The removal stands, with its reason and who decided it: only the flags go.
                 store_moderation::queue_without_report(conn, id)?;
-                moderation_log::write(conn, &NewLogEntry::flags_dismissed(moderator.id, place(&comment), now))?;
+                moderation_log::write(conn, &NewLogEntry::flags_dismissed(moderator.id, place(comment), now))?;
                 return Ok(());
             }
             // Hidden by flags alone, it comes back; held by a rule, it stays for a decision.
             if status == Status::Pending && comment.system_reasons.is_empty() {
-                change_status(conn, &comment, Status::Published, now)?;
+                change_status(conn, comment, Status::Published, now)?;
             }
             if comment.system_reasons.is_empty() || status == Status::Published {
                 store_moderation::decide(conn, id, moderator.id, None, now)?;
             } else {
                 store_moderation::queue_without_report(conn, id)?;
             }
-            moderation_log::write(conn, &NewLogEntry::flags_dismissed(moderator.id, place(&comment), now))?;
+            moderation_log::write(conn, &NewLogEntry::flags_dismissed(moderator.id, place(comment), now))?;
         }
         CommentAction::Remove { reason, note } | CommentAction::RemoveAndBan { reason, note } => {
             outranks(moderator, &author.role)?;
@@ -264,11 +340,11 @@ fn act_on_comment(
             store_moderation::decide(conn, id, moderator.id, Some((reason.as_str(), note.as_deref())), now)?;
             // After the decision, so that the announcement of the removal carries its reason.
             if status != Status::Removed {
-                change_status(conn, &comment, Status::Removed, now)?;
+                change_status(conn, comment, Status::Removed, now)?;
             }
             moderation_log::write(
                 conn,
-                &NewLogEntry::removed(moderator.id, place(&comment), reason.as_str(), note.as_deref(), now),
+                &NewLogEntry::removed(moderator.id, place(comment), reason.as_str(), note.as_deref(), now),
             )?;
             if matches!(action, CommentAction::RemoveAndBan { .. }) && author.banned_at.is_none() {
                 ban_in(conn, moderator, &author, reason.label(), now)?;
@@ -276,6 +352,138 @@ fn act_on_comment(
         }
     }
     Ok(())
+}
+
+fn reply_notification_key(reply_id: i64) -> String {
+    format!("reply:{reply_id}")
+}
+
+/// A decision as the queue confirms it: what was done to whose comments, and whether the one
+/// reading may still undo it.
+#[derive(Debug, Clone)]
+pub struct DecisionNotice {
+    /// `approve`, `remove` or `dismiss-flags`.
+    pub action: String,
+    pub count: usize,
+    /// The authors' usernames, each once, in comment order.
+    pub authors: Vec<String>,
+    /// Until when Undo works, if it still does for this moderator.
+    pub undo_until: Option<NaiveDateTime>,
+    pub undone: bool,
+}
+
+impl DecisionNotice {
+    /// "Approved the comment by @ada.", "Removed 3 comments by @ada and @bob.", or once undone,
+    /// "Undone: the comment by @ada is back as it was."
+    pub fn describe(&self) -> String {
+        let names: Vec<String> = self.authors.iter().map(|a| format!("@{a}")).collect();
+        let by = match names.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        let what =
+            if self.count == 1 { format!("the comment by {by}") } else { format!("{} comments by {by}", self.count) };
+        if self.undone {
+            let verb = if self.count == 1 { "is" } else { "are" };
+            return format!("Undone: {what} {verb} back as before.");
+        }
+        match self.action.as_str() {
+            "approve" => format!("Approved {what}."),
+            "remove" => format!("Removed {what}."),
+            _ => format!("Dismissed the flags on {what}."),
+        }
+    }
+}
+
+fn notice_of(rows: &[(UndoRow, String)], moderator: &User, now: NaiveDateTime) -> Option<DecisionNotice> {
+    let (first, _) = rows.first()?;
+    let mut authors: Vec<String> = Vec::new();
+    for (_, author) in rows {
+        if !authors.contains(author) {
+            authors.push(author.clone());
+        }
+    }
+    let until = first.created_at + undo_window();
+    let undone = first.undone_at.is_some();
+    Some(DecisionNotice {
+        action: first.action.clone(),
+        count: rows.len(),
+        authors,
+        undo_until: (!undone && first.actor_id == moderator.id && now < until).then_some(until),
+        undone,
+    })
+}
+
+/// The confirmation of one's own decision (None for a token that is not theirs or not known).
+pub async fn decision(app: &App, moderator: &User, batch: &str) -> Result<Option<DecisionNotice>, Error> {
+    require_role(moderator, Role::Moderator)?;
+    let batch = batch.to_owned();
+    let moderator = moderator.clone();
+    let clock = app.clock.clone();
+    app.db(move |conn| {
+        let rows = moderation_undo::batch(conn, &batch)?;
+        if rows.first().is_some_and(|(row, _)| row.actor_id != moderator.id) {
+            return Ok(None);
+        }
+        Ok(notice_of(&rows, &moderator, clock.now()))
+    })
+    .await
+}
+
+/// Undo a decision on comments within `UNDO_SECONDS`: each comment gets back the status,
+/// reasons, flags and decision it had, the flaggers' records and the author's approvals lose
+/// what the decision added, an approval's reply notification is cancelled, and the log says so.
+/// Only the moderator who decided may undo it, and not after anyone has acted on the comment.
+pub async fn undo(app: &App, moderator: &User, batch: &str) -> Result<DecisionNotice, Error> {
+    require_role(moderator, Role::Moderator)?;
+    let batch = batch.to_owned();
+    let moderator = moderator.clone();
+    let clock = app.clock.clone();
+    app.write(move |conn| {
+        let now = clock.now();
+        let rows = moderation_undo::batch(conn, &batch)?;
+        let gone = || Error::not_found("That decision");
+        let (first, _) = rows.first().ok_or_else(gone)?;
+        if first.actor_id != moderator.id {
+            return Err(gone());
+        }
+        let refuse = |message: &str| Error::Conflict(Invalid::new("undo", message));
+        if first.undone_at.is_some() {
+            return Err(refuse("That decision has already been undone."));
+        }
+        if now >= first.created_at + undo_window() {
+            return Err(refuse(&format!(
+                "A decision can be undone for {UNDO_SECONDS} seconds. Decide on the comment again from the queue."
+            )));
+        }
+        for (row, _) in &rows {
+            let comment = lock_comment(conn, row.comment_id)?;
+            let acted_since = comment.status != row.status_after
+                || comment.flag_weight != 0
+                || moderation_undo::latest_log_id(conn, row.comment_id)? != Some(row.log_id);
+            if acted_since {
+                return Err(refuse(
+                    "The comment has changed since (another decision, or a new flag): it stays as it is now.",
+                ));
+            }
+            let before = Status::from_db(&row.status);
+            if comment.status != row.status {
+                change_status(conn, &comment, before, now)?;
+            }
+            moderation_undo::restore(conn, row)?;
+            moderation_undo::reopen_flags(conn, &row.resolved_flag_ids(), row.flags_upheld)?;
+            if row.counted_approval {
+                moderation_undo::uncount_approval(conn, comment.author_id)?;
+                moderation_undo::cancel_message(conn, &reply_notification_key(row.comment_id))?;
+            }
+            moderation_log::write(conn, &NewLogEntry::undone(moderator.id, place(&comment), &row.action, now))?;
+        }
+        moderation_undo::mark_undone(conn, &batch, now)?;
+        let rows = moderation_undo::batch(conn, &batch)?;
+        Ok(notice_of(&rows, &moderator, now).expect("the batch has rows"))
+    })
+    .await
 }
 
 fn ban_in(

@@ -8,6 +8,7 @@ pub mod embeds;
 pub mod feeds;
 pub mod moderation;
 pub mod moderation_log;
+pub mod moderation_undo;
 pub mod newsletter;
 pub mod outbox;
 pub mod own_data;

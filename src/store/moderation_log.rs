@@ -101,6 +101,13 @@ impl NewLogEntry {
             .because(Some(reason), note)
     }
 
+    /// A moderator undid their decision (`action`) on a comment within the undo window.
+    pub fn undone(moderator: i64, comment: (i64, i64, i64), action: &str, now: NaiveDateTime) -> NewLogEntry {
+        NewLogEntry::new(Actor::Moderator(moderator), "undo", now)
+            .on_comment(comment.0, comment.1, comment.2)
+            .because(Some(action), None)
+    }
+
     pub fn flags_dismissed(moderator: i64, comment: (i64, i64, i64), now: NaiveDateTime) -> NewLogEntry {
         NewLogEntry::new(Actor::Moderator(moderator), "dismiss_flags", now).on_comment(comment.0, comment.1, comment.2)
     }

@@ -257,6 +257,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    moderation_undo (id) {
+        id -> BigInt,
+        batch -> Text,
+        actor_id -> BigInt,
+        comment_id -> BigInt,
+        action -> Text,
+        log_id -> BigInt,
+        status -> Text,
+        status_after -> Text,
+        reported -> Bool,
+        flag_weight -> BigInt,
+        system_reasons -> Text,
+        queued_at -> Nullable<Timestamp>,
+        removal_reason -> Nullable<Text>,
+        removal_note -> Nullable<Text>,
+        moderated_at -> Nullable<Timestamp>,
+        moderated_by -> Nullable<BigInt>,
+        resolved_flags -> Text,
+        flags_upheld -> Bool,
+        counted_approval -> Bool,
+        created_at -> Timestamp,
+        undone_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
@@ -288,4 +314,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     workers,
     sso_tokens_used,
     webhooks,
+    moderation_undo,
 );

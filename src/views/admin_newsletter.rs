@@ -172,6 +172,12 @@ pub fn issue_form(ctx: &PageContext, id: Option<i64>, form: &IssueForm, errors: 
                     a href=(id.map(issue_url).unwrap_or_else(|| "/admin/newsletter".to_owned())) { "Cancel" }
                 }
             }
+            // The editor's script fills this from /admin/newsletter/preview as they type.
+            section.email-preview-section.live-preview #live-preview hidden aria-labelledby="live-preview-heading" {
+                h2 #live-preview-heading { "Preview" }
+                p.meta { "Subject: " strong #live-preview-subject {} }
+                div.email-preview #live-preview-html {}
+            }
         }
     };
     layout(ctx, if id.is_some() { "Edit issue" } else { "New issue" }, content)
@@ -198,7 +204,7 @@ fn progress_block(ctx: &PageContext, issue: &Issue, progress: &Progress) -> Mark
                 label for="progress-bar" { "Done: " span data-field="percent" { (percent.min(100)) "%" } }
                 progress #progress-bar max=(max) value=(if progress.recipients > 0 { done.min(max) } else { max }) { (percent.min(100)) "%" }
             }
-            dl #progress data-issue=(issue.id) data-status=(issue.status) {
+            dl #progress data-issue=(issue.id) data-status=(progress.status) {
                 @for (field, label, n) in fields {
                     div class={ "stat stat-" (field) } {
                         dt { (label) }
@@ -259,7 +265,7 @@ pub fn issue_page(
             h1 { (issue.subject) }
             (admin_nav())
             p.meta {
-                (issue_badge(&issue.status)) " · " (issue.kind)
+                (issue_badge(if draft { &issue.status } else { &progress.status })) " · " (issue.kind)
                 " · created " (time(issue.created_at))
                 @if let Some(at) = issue.queued_at { " · sending started " (time(at)) }
             }

@@ -14,7 +14,7 @@ use super::layout::{layout, PageContext};
 use crate::domain::moderation::{Check, FlagReason};
 use crate::domain::role::Role;
 use crate::domain::thread::Status;
-use crate::services::moderation::{LogEntry, LogPage, QueueItem, QueuePage, QueueTab as Tab};
+use crate::services::moderation::{DecisionNotice, LogEntry, LogPage, QueueItem, QueuePage, QueueTab as Tab};
 
 /// Why a stretch of the original text is highlighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,13 @@ pub struct QueueItemView<'a> {
     pub item: &'a QueueItem,
     /// Byte ranges into `item.comment.body_raw`, sorted and not overlapping.
     pub highlights: Vec<(Range<usize>, HighlightKind)>,
+}
+
+/// What the queue confirms at its top after an action without JavaScript.
+pub enum Confirmation {
+    /// A decision (or its undo), with its undo token.
+    Decision(DecisionNotice, String),
+    Said(&'static str),
 }
 
 /// The filters of the log page, as typed.
@@ -174,6 +181,7 @@ pub fn queue_page(
     page: &QueuePage,
     items: &[QueueItemView<'_>],
     now: NaiveDateTime,
+    confirmation: Option<&Confirmation>,
     errors: &FormErrors,
 ) -> Markup {
     let admin = is_admin(ctx);
@@ -182,10 +190,30 @@ pub fn queue_page(
             h1 { "Moderation" }
             (tabs(page))
             (general_error(errors, &[]))
+            // What the last action did; the script says it here too, with its Undo.
+            div #queue-status.queue-status role="status" {
+                @match confirmation {
+                    Some(Confirmation::Decision(notice, token)) => {
+                        // A div: a form cannot sit inside a paragraph.
+                        div.banner.success {
+                            (notice.describe())
+                            @if notice.undo_until.is_some() {
+                                " "
+                                form.inline.undo method="post" action={ "/moderation/undo/" (token) } {
+                                    (csrf_field(&ctx.csrf_token)) (hidden_tab(page.tab))
+                                    button.small.secondary type="submit" { "Undo" }
+                                }
+                            }
+                        }
+                    },
+                    Some(Confirmation::Said(text)) => { p.banner.success { (text) } },
+                    None => {},
+                }
+            }
             @if items.is_empty() {
                 p.empty { (empty_message(page.tab)) }
             } @else {
-                p.hint.keys { "Keys: j/k next/previous · a approve · r remove · d dismiss flags · x select" }
+                p.hint.keys { "Keys: j/k next/previous · a approve · r remove (Esc closes) · d dismiss flags · x select" }
                 (bulk_bar(ctx, page.tab, admin))
                 ol.queue {
                     @for view in items {
@@ -237,7 +265,7 @@ fn queue_item(ctx: &PageContext, tab: Tab, view: &QueueItemView<'_>, now: NaiveD
     let status = Status::from_db(&c.status);
     let open_flags = item.flags.iter().filter(|f| f.status == "open").count();
     html! {
-        article.queue-item id={ "item-" (id) } data-id=(id) tabindex="0" aria-labelledby={ "item-" (id) "-title" } {
+        article.queue-item id={ "item-" (id) } data-id=(id) tabindex="0" aria-label=(item_name(item)) {
             header.queue-head {
                 input.pick type="checkbox" name="ids" value=(id) form="bulk" aria-label={ "Select comment " (id) " by @" (item.author_username) };
                 div {
@@ -318,6 +346,21 @@ fn queue_item(ctx: &PageContext, tab: Tab, view: &QueueItemView<'_>, now: NaiveD
     }
 }
 
+/// An item's accessible name: who wrote it and how it starts, so that no two items on a page
+/// sound alike ("Comment by @ada: I think the council should…").
+fn item_name(item: &QueueItem) -> String {
+    const START: usize = 60;
+    let words = item.comment.body_raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.chars().count() <= START {
+        return format!("Comment by @{}: {words}", item.author_username);
+    }
+    let cut: String = words.chars().take(START + 1).collect();
+    // At a word's end, unless the first word alone is longer.
+    let start =
+        cut.rsplit_once(' ').map_or(&cut[..cut.len() - cut.chars().last().map_or(0, char::len_utf8)], |(s, _)| s);
+    format!("Comment by @{}: {start}…", item.author_username)
+}
+
 fn author_box(item: &QueueItem, now: NaiveDateTime) -> Markup {
     let suspended = item.author_suspended_until.filter(|until| *until > now);
     html! {
@@ -396,6 +439,7 @@ fn item_actions(
             }
             form.inline method="post" action={ "/moderation/users/" (item.author_id) "/review" } data-action="review" {
                 (csrf_field(&ctx.csrf_token)) (hidden_tab(tab))
+                input type="hidden" name="back" value={ "/moderation?tab=" (tab.as_str()) "&notice=review-" (if item.author_always_review { "off" } else { "on" }) };
                 input type="hidden" name="on" value=(if item.author_always_review { "0" } else { "1" });
                 button.link type="submit" {
                     @if item.author_always_review { "Stop always reviewing" } @else { "Always review this author" }
@@ -410,7 +454,7 @@ fn item_actions(
 // ---------------------------------------------------------------------------------------------
 
 /// Every action the log records, with what moderators read.
-const LOG_ACTIONS: [(&str, &str); 22] = [
+const LOG_ACTIONS: [(&str, &str); 23] = [
     ("hold", "Held"),
     ("report", "Reported"),
     ("reject", "Rejected"),
@@ -433,6 +477,7 @@ const LOG_ACTIONS: [(&str, &str); 22] = [
     ("move_thread", "Thread moved"),
     ("merge_thread", "Threads merged"),
     ("settings", "Settings changed"),
+    ("undo", "Undone"),
 ];
 
 fn action_label(code: &str) -> &str {
@@ -531,8 +576,8 @@ fn log_row(entry: &LogEntry) -> Markup {
     let row = &entry.row;
     html! {
         tr data-action=(row.action) {
-            td.nowrap { (time(row.created_at)) }
-            td {
+            td.nowrap data-label="Time" { (time(row.created_at)) }
+            td data-label="Who" {
                 @if let Some(actor) = &entry.actor {
                     a href={ "/users/" (actor) } { "@" (actor) }
                 } @else if let Some(rule) = &row.rule {
@@ -541,24 +586,28 @@ fn log_row(entry: &LogEntry) -> Markup {
                     span.muted { "—" }
                 }
             }
-            td { span class={ "log-action action-" (row.action) } { (action_label(&row.action)) } }
-            td {
+            td data-label="Action" { span class={ "log-action action-" (row.action) } { (action_label(&row.action)) } }
+            td data-label="Reader" {
                 @if let Some(target) = &entry.target {
                     a href={ "/users/" (target) } { "@" (target) }
                 }
             }
-            td {
+            td data-label="Comment" {
                 @if let Some(comment) = row.comment_id {
                     a href={ "/comments/" (comment) } { "#" (comment) }
                 }
             }
-            td {
+            td data-label="Article" {
                 @if let Some((slug, title)) = &entry.article {
                     a href={ "/articles/" (slug) } { (title) }
                 }
             }
-            td { @if let Some(reason) = &row.reason { (log_reason(reason)) } }
-            td.note { @if let Some(note) = &row.note { (note) } }
+            td data-label="Reason" {
+                @if let Some(reason) = &row.reason {
+                    @if row.action == "undo" { (action_label(&reason.replace('-', "_"))) } @else { (log_reason(reason)) }
+                }
+            }
+            td.note data-label="Note" { @if let Some(note) = &row.note { (note) } }
         }
     }
 }
@@ -713,7 +762,7 @@ mod tests {
             next: Some("123_42".into()),
             counts: [(Tab::Pending, 2), (Tab::Reported, 1), (Tab::Removed, 0), (Tab::Approved, 5)],
         };
-        let html = queue_page(&ctx(Role::Admin), &page, &views, at(10), &FormErrors::none()).into_string();
+        let html = queue_page(&ctx(Role::Admin), &page, &views, at(10), None, &FormErrors::none()).into_string();
         if std::env::var("SHOW_HTML").is_ok() {
             println!("{html}");
         }
@@ -734,7 +783,8 @@ mod tests {
         assert!(html.contains("/moderation?tab=reported&amp;after=123_42"));
         assert!(html.contains("Held: repeated text"));
 
-        let moderator = queue_page(&ctx(Role::Moderator), &page, &views, at(10), &FormErrors::none()).into_string();
+        let moderator =
+            queue_page(&ctx(Role::Moderator), &page, &views, at(10), None, &FormErrors::none()).into_string();
         assert!(!moderator.contains("remove-and-ban"));
     }
 
@@ -750,7 +800,7 @@ mod tests {
             next: None,
             counts: [(Tab::Pending, 1), (Tab::Reported, 0), (Tab::Removed, 0), (Tab::Approved, 0)],
         };
-        let html = queue_page(&ctx(Role::Moderator), &page, &views, at(10), &FormErrors::none()).into_string();
+        let html = queue_page(&ctx(Role::Moderator), &page, &views, at(10), None, &FormErrors::none()).into_string();
         assert!(html.contains("This is your comment: another moderator decides on it."), "{html}");
         assert!(!html.contains("/moderation/comments/42/approve"), "{html}");
     }
@@ -767,10 +817,11 @@ mod tests {
             next: None,
             counts: [(Tab::Pending, 0), (Tab::Reported, 0), (Tab::Removed, 1), (Tab::Approved, 0)],
         };
-        let moderator = queue_page(&ctx(Role::Moderator), &page, &views, at(10), &FormErrors::none()).into_string();
+        let moderator =
+            queue_page(&ctx(Role::Moderator), &page, &views, at(10), None, &FormErrors::none()).into_string();
         assert!(moderator.contains("only an admin can change that decision"), "{moderator}");
         assert!(!moderator.contains("/moderation/comments/42/approve"), "{moderator}");
-        let admin = queue_page(&ctx(Role::Admin), &page, &views, at(10), &FormErrors::none()).into_string();
+        let admin = queue_page(&ctx(Role::Admin), &page, &views, at(10), None, &FormErrors::none()).into_string();
         assert!(admin.contains("/moderation/comments/42/approve"), "{admin}");
     }
 

@@ -154,3 +154,21 @@ async fn a_moderator_approves_from_the_keyboard_without_leaving_the_queue() {
     assert_eq!(c.current_url().await.unwrap(), before);
     c.close().await.unwrap();
 }
+
+/// A Chrome DevTools command through chromedriver, for what WebDriver cannot do: emulated
+/// media and viewports, full-page screenshots.
+pub(crate) async fn cdp(c: &Client, driver: &Driver, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+    let session = c.session_id().await.unwrap().expect("a WebDriver session");
+    let url = format!("http://127.0.0.1:{}/session/{session}/goog/cdp/execute", driver.port);
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(url)
+        .json(&json!({"cmd": cmd, "params": params}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(answer["value"].get("error").is_none(), "{cmd}: {answer}");
+    answer["value"].clone()
+}

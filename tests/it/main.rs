@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a real socket, a fresh database per test.
 
 mod account_page;
+mod accessibility;
 mod accounts;
 mod api;
 mod articles;
@@ -9,6 +10,7 @@ mod browser_account;
 mod browser_embed;
 mod browser_preview;
 mod browser_reader;
+mod browser_moderation;
 mod cli;
 mod clock;
 mod comments;
@@ -27,6 +29,7 @@ mod hardening_threads;
 mod helpers;
 mod limits;
 mod moderation;
+mod moderation_ux;
 mod newsletter;
 mod outbox_jobs;
 mod preview;

@@ -365,6 +365,9 @@ async fn reply_notifications_go_out_only_for_published_replies() {
     let id = held.body["id"].as_i64().unwrap();
     moderator.api_post(&format!("/api/v1/moderation/comments/{id}/approve"), serde_json::json!({})).await;
     app.deliver().await;
+    assert_eq!(app.smtp.to("ada@example.com").len(), before + 1, "nothing while the approval can be undone");
+    app.advance(chrono::TimeDelta::seconds(civil::services::moderation::UNDO_SECONDS));
+    app.deliver().await;
     assert_eq!(app.smtp.to("ada@example.com").len(), before + 2, "sent once approved");
 
     // One click in the e-mail turns them off.

@@ -245,6 +245,21 @@ pub enum UserActionName {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActionResponse {
     pub done: usize,
+    /// What was done, in words for the moderator ("Approved the comment by @ada.").
+    pub message: String,
+    /// The token for `POST /api/v1/moderation/undo/{token}`.
+    pub undo: String,
+    /// How long, from now, the undo works.
+    pub undo_seconds: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UndoResponse {
+    /// How many comments are back as they were.
+    pub undone: usize,
+    /// The decision that was undone: approve, remove or dismiss-flags.
+    pub action: String,
+    pub message: String,
 }
 
 /// Approve, remove or dismiss the flags of a comment.
@@ -273,8 +288,35 @@ pub async fn act_on_comment(
         RemovalReason::parse(reason).map_err(|_| Invalid::new("reason", "Choose a reason for the removal."))?;
     }
     let action = CommentAction::parse(&action, body.reason.as_deref(), body.note.as_deref())?;
-    let done = moderation::act_on_comments(&state.app, user, vec![id], action).await?;
-    Ok(HttpResponse::Ok().json(ActionResponse { done }))
+    let decision = moderation::act_on_comments(&state.app, user, vec![id], action).await?;
+    let undo = decision.undo.expect("approve, remove and dismiss-flags can be undone");
+    let notice = moderation::decision(&state.app, user, &undo).await?.expect("one's own decision");
+    Ok(HttpResponse::Ok().json(ActionResponse {
+        done: decision.done,
+        message: notice.describe(),
+        undo,
+        undo_seconds: moderation::UNDO_SECONDS,
+    }))
+}
+
+/// Undo one's own decision on comments, within `undo_seconds` of making it: each comment gets
+/// back its status, reasons and flags, and the log records the undo.
+#[utoipa::path(post, path = "/api/v1/moderation/undo/{token}", tag = "moderation",
+    params(("token" = String, Path, description = "The undo token of an action's answer"),
+        ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
+    security(("session" = [])),
+    responses((status = 200, description = "Undone", body = UndoResponse),
+        (status = 403, description = "Not a moderator, or the CSRF token is missing or wrong", body = ErrorBody),
+        (status = 404, description = "No such decision of yours", body = ErrorBody),
+        (status = 409, description = "Too late, already undone, or the comment has changed since", body = ErrorBody)))]
+pub async fn undo(state: web::Data<State>, viewer: Viewer, token: web::Path<String>, _: Csrf) -> ApiResult {
+    let user = viewer.require_user()?;
+    let notice = moderation::undo(&state.app, user, &token.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(UndoResponse {
+        undone: notice.count,
+        message: notice.describe(),
+        action: notice.action,
+    }))
 }
 
 /// What a suspension may last, and a sanction's reason may hold (as `UserAction` checks them).

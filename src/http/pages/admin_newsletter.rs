@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::role::Role;
+use crate::http::api::JsonObject;
 use crate::http::extract::{Csrf, CsrfDraft, Viewer};
 use crate::http::State;
 use crate::services::newsletter::{self, IssueForm};
@@ -134,6 +135,31 @@ pub async fn update_issue(
     }
 }
 
+/// A draft as the editor's script sends it while they type.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// The live preview of the issue editor: the draft through the issue e-mail's own template.
+pub async fn preview_draft(
+    state: web::Data<State>,
+    viewer: Viewer,
+    Csrf(draft): Csrf<JsonObject<PreviewRequest>>,
+) -> PageResult {
+    let admin = viewer.require_user()?;
+    let draft = draft.into_inner();
+    let form = IssueForm { subject: draft.subject, body: draft.body };
+    let message = newsletter::draft_preview(&state.app, admin, &form)?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
+        "subject": message.subject, "html": message.html.into_string(), "text": message.text,
+    })))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct IssueQuery {
     notice: Option<String>,
@@ -153,7 +179,11 @@ pub async fn show_issue(
     let preview = newsletter::preview(&state.app, &issue);
     let notice = match query.notice.as_deref() {
         Some("test") => Some(format!("A test is on its way to {}.", admin.email)),
-        Some("queued") => Some(format!("The issue is queued for {} subscribers.", progress.recipients)),
+        Some("queued") => Some(format!(
+            "The issue is queued for {} {}.",
+            progress.recipients,
+            if progress.recipients == 1 { "subscriber" } else { "subscribers" }
+        )),
         Some("resent") => Some("Those messages are queued again.".to_owned()),
         _ => None,
     };
@@ -168,11 +198,10 @@ pub async fn show_issue(
 pub async fn progress_json(state: web::Data<State>, viewer: Viewer, id: web::Path<i64>) -> PageResult {
     let admin = viewer.require_user()?;
     let id = id.into_inner();
-    let issue = newsletter::issue(&state.app, admin, id).await?;
     let p = newsletter::progress(&state.app, admin, id).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
         "recipients": p.recipients, "queued": p.queued, "sending": p.sending, "sent": p.sent,
-        "failed": p.failed, "unknown": p.unknown, "rate_per_second": p.rate_per_second, "status": issue.status,
+        "failed": p.failed, "unknown": p.unknown, "rate_per_second": p.rate_per_second, "status": p.status,
     })))
 }
 

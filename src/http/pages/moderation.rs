@@ -15,15 +15,21 @@ use super::articles::{reshow_with_error, Draft, FlagAgain};
 use crate::http::extract::{safe_next, Csrf, CsrfDraft, LocalPath, Viewer};
 use crate::views::thread::Landed;
 use crate::http::State;
-use crate::services::moderation::{self, CommentAction, LogSearch, QueueItem, QueueTab, UserAction};
+use crate::services::moderation::{self, CommentAction, Decision, LogSearch, QueueItem, QueueTab, UserAction};
 use crate::services::{settings, threads};
 use crate::views::components::FormErrors;
-use crate::views::moderation::{self as view, HighlightKind, LogQuery, QueueItemView};
+use crate::views::moderation::{self as view, Confirmation, HighlightKind, LogQuery, QueueItemView};
 
 #[derive(Debug, Deserialize)]
 pub struct QueueQuery {
     tab: Option<String>,
     after: Option<String>,
+    /// A decision just made (its undo token), to confirm it and offer Undo.
+    done: Option<String>,
+    /// A decision just undone (its token).
+    undone: Option<String>,
+    /// An action that has no undo: `banned`, `review-on`, `review-off`.
+    notice: Option<String>,
 }
 
 /// Mark what the filter masked and which site words it matched in the original text.
@@ -61,6 +67,7 @@ async fn show_queue(
     req: &HttpRequest,
     tab: QueueTab,
     after: Option<&str>,
+    confirmation: Option<Confirmation>,
     error: Option<Error>,
 ) -> PageResult {
     let user = viewer.require_user()?.clone();
@@ -74,7 +81,7 @@ async fn show_queue(
         .collect();
     let ctx = context(state, viewer, req);
     let errors = error.as_ref().map(FormErrors::from_error).unwrap_or_default();
-    let markup = view::queue_page(&ctx, &page, &items, state.app.clock.now(), &errors);
+    let markup = view::queue_page(&ctx, &page, &items, state.app.clock.now(), confirmation.as_ref(), &errors);
     Ok(match &error {
         Some(error) => render_failed(viewer, error, markup),
         None => render(viewer, StatusCode::OK, markup),
@@ -88,7 +95,21 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> PageResult {
     let tab = QueueTab::parse(query.tab.as_deref())?;
-    show_queue(&state, &mut viewer, &req, tab, query.after.as_deref(), None).await
+    let user = viewer.require_user()?.clone();
+    let confirmation = match (&query.done, &query.undone, query.notice.as_deref()) {
+        (Some(token), _, _) | (None, Some(token), _) => moderation::decision(&state.app, &user, token)
+            .await?
+            .map(|notice| Confirmation::Decision(notice, token.clone())),
+        (None, None, Some("banned")) => Some(Confirmation::Said("Removed the comment and banned its author.")),
+        (None, None, Some("review-on")) => {
+            Some(Confirmation::Said("From now on, this author's comments wait here for a decision."))
+        }
+        (None, None, Some("review-off")) => {
+            Some(Confirmation::Said("This author's comments are no longer held for review."))
+        }
+        _ => None,
+    };
+    show_queue(&state, &mut viewer, &req, tab, query.after.as_deref(), confirmation, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +125,14 @@ pub struct ActionForm {
 fn back_to_queue(tab: Option<&str>) -> String {
     let tab = QueueTab::parse(tab).unwrap_or(QueueTab::Pending);
     format!("/moderation?tab={}", tab.as_str())
+}
+
+/// The queue again, confirming the decision with its Undo (or the ban, which has none).
+fn confirm_decision(tab: Option<&str>, decision: &Decision) -> String {
+    match &decision.undo {
+        Some(token) => format!("{}&done={}", back_to_queue(tab), urlencoding::encode(token)),
+        None => format!("{}&notice=banned", back_to_queue(tab)),
+    }
 }
 
 pub async fn act_on_comment(
@@ -125,6 +154,7 @@ pub async fn act_on_comment(
         result?;
         return Ok(see_other(back.as_str()));
     }
+    let result = result.map(|decision| confirm_decision(form.tab.as_deref(), &decision));
     finish_queue_action(&state, &mut viewer, &req, form.tab.as_deref(), result).await
 }
 
@@ -133,16 +163,37 @@ async fn finish_queue_action(
     viewer: &mut Viewer,
     req: &HttpRequest,
     tab: Option<&str>,
-    result: Result<usize, Error>,
+    result: Result<String, Error>,
 ) -> PageResult {
     match result {
-        Ok(_) => Ok(see_other(&back_to_queue(tab))),
+        Ok(location) => Ok(see_other(&location)),
         Err(error @ (Error::Invalid(_) | Error::NotFound(_) | Error::Conflict(_))) => {
             let tab = QueueTab::parse(tab).unwrap_or(QueueTab::Pending);
-            show_queue(state, viewer, req, tab, None, Some(error)).await
+            show_queue(state, viewer, req, tab, None, None, Some(error)).await
         }
         Err(error) => Err(error.into()),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UndoForm {
+    tab: Option<String>,
+}
+
+/// Undo a decision from its confirmation, without JavaScript.
+pub async fn undo(
+    state: web::Data<State>,
+    mut viewer: Viewer,
+    req: HttpRequest,
+    token: web::Path<String>,
+    Csrf(form): Csrf<web::Form<UndoForm>>,
+) -> PageResult {
+    let user = viewer.require_user()?.clone();
+    let token = token.into_inner();
+    let result = moderation::undo(&state.app, &user, &token)
+        .await
+        .map(|_| format!("{}&undone={}", back_to_queue(form.tab.as_deref()), urlencoding::encode(&token)));
+    finish_queue_action(&state, &mut viewer, &req, form.tab.as_deref(), result).await
 }
 
 /// Bulk actions: the form repeats `ids`, which the usual form extractor cannot collect.
@@ -171,7 +222,8 @@ pub async fn bulk(
         let action = CommentAction::parse(action.as_deref().unwrap_or(""), reason.as_deref(), note.as_deref())?;
         moderation::act_on_comments(&state.app, &user, ids, action).await
     }
-    .await;
+    .await
+    .map(|decision| confirm_decision(tab.as_deref(), &decision));
     finish_queue_action(&state, &mut viewer, &req, tab.as_deref(), result).await
 }
 

@@ -42,14 +42,23 @@ impl RenderedIssue {
 
 impl IssueForm {
     fn render(&self) -> Result<RenderedIssue, Invalid> {
+        let rendered = self.render_as_typed()?;
+        if rendered.subject.is_empty() {
+            return Err(Invalid::new("subject", "Give the issue a subject of at most 200 characters."));
+        }
+        if rendered.body_md.is_empty() {
+            return Err(Invalid::new("body", "Write the issue before saving it."));
+        }
+        Ok(rendered)
+    }
+
+    /// The issue as it stands, even without a subject or a body yet (a preview while typing).
+    fn render_as_typed(&self) -> Result<RenderedIssue, Invalid> {
         let subject = self.subject.trim();
-        if subject.is_empty() || subject.chars().count() > 200 {
+        if subject.chars().count() > 200 {
             return Err(Invalid::new("subject", "Give the issue a subject of at most 200 characters."));
         }
         let body = self.body.trim();
-        if body.is_empty() {
-            return Err(Invalid::new("body", "Write the issue before saving it."));
-        }
         Ok(RenderedIssue {
             subject: subject.to_owned(),
             body_md: body.to_owned(),
@@ -106,6 +115,19 @@ pub fn preview(app: &App, issue: &Issue) -> templates::Message {
     templates::newsletter_issue(&site, template_input(issue), to, Medium::Page)
 }
 
+/// What subscribers would get from a draft as the editor types it, before it is saved: the
+/// same rendering and template as the sent issue (`preview` is the saved one).
+pub fn draft_preview(app: &App, admin: &User, form: &IssueForm) -> Result<templates::Message, Error> {
+    require_role(admin, Role::Admin)?;
+    let rendered = form.render_as_typed()?;
+    let site = Site::of(app);
+    let link = unsubscribe_link(&site, "…");
+    let to = Recipient::Subscriber { unsubscribe_link: &link };
+    let issue =
+        templates::Issue { subject: &rendered.subject, body_html: &rendered.body_html, body_text: &rendered.body_text };
+    Ok(templates::newsletter_issue(&site, issue, to, Medium::Page))
+}
+
 /// An issue as the e-mail templates take it.
 pub fn template_input(issue: &Issue) -> templates::Issue<'_> {
     templates::Issue { subject: &issue.subject, body_html: &issue.body_html, body_text: &issue.body_text }
@@ -156,6 +178,9 @@ pub struct Progress {
     pub unknown: i64,
     /// Messages sent in the last minute, per second.
     pub rate_per_second: f64,
+    /// The issue's status as an editor should read it: "sent" as soon as no message is left to
+    /// send, though the worker marks the issue itself only at its next heartbeat.
+    pub status: String,
 }
 
 pub async fn progress(app: &App, admin: &User, id: i64) -> Result<Progress, Error> {
@@ -164,6 +189,7 @@ pub async fn progress(app: &App, admin: &User, id: i64) -> Result<Progress, Erro
     app.db(move |conn| {
         let issue = newsletter::find_issue(conn, id)?.ok_or_else(|| Error::not_found("That issue"))?;
         let mut progress = Progress { recipients: issue.recipients, ..Progress::default() };
+        progress.status = issue.status;
         for (status, n) in outbox::issue_progress(conn, id)? {
             match status.as_str() {
                 "queued" => progress.queued = n,
@@ -175,6 +201,9 @@ pub async fn progress(app: &App, admin: &User, id: i64) -> Result<Progress, Erro
             }
         }
         progress.rate_per_second = outbox::sent_since(conn, id, clock.now() - Duration::seconds(60))? as f64 / 60.0;
+        if progress.status == "sending" && progress.queued + progress.sending == 0 {
+            progress.status = "sent".to_owned();
+        }
         Ok(progress)
     })
     .await

@@ -8,8 +8,8 @@ mod subscriptions;
 
 pub use self::digest::{compose_digest, send_scheduled_digest, DigestSchedule};
 pub use self::issues::{
-    create_issue, issue, issues, preview, progress, resend, send, send_test, template_input, update_issue, IssueForm,
-    Progress,
+    create_issue, draft_preview, issue, issues, preview, progress, resend, send, send_test, template_input,
+    update_issue, IssueForm, Progress,
 };
 pub use self::subscriptions::{
     check_confirmation, check_unsubscribe, confirm, counts, end_subscription, is_subscribed, subscribe,
