@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod cache;
+pub mod compress;
 pub mod embed;
 pub mod embed_page;
 pub mod errors;
