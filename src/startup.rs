@@ -62,8 +62,10 @@ impl Application {
             background.push(tokio::spawn(running.clone().run()));
             worker = Some(running);
         }
+        let form_key = crate::services::tokens::form_key(&app).await?;
         let state = web::Data::new(State {
             app: app.clone(),
+            form_key,
             thread_cache: ThreadCache::new(
                 settings.thread_cache_size,
                 settings.thread_cache_mb.saturating_mul(1 << 20),

@@ -40,7 +40,9 @@ pub async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     match found {
         Some((file, body, cache)) => {
             let mut response = HttpResponse::Ok();
-            response.insert_header((header::CONTENT_TYPE, file.content_type)).insert_header((header::CACHE_CONTROL, cache));
+            response
+                .insert_header((header::CONTENT_TYPE, file.content_type))
+                .insert_header((header::CACHE_CONTROL, cache));
             body.respond(&req, response)
         }
         None => HttpResponse::NotFound().finish(),

@@ -76,6 +76,8 @@ pub struct App {
     pub passwords: passwords::Passwords,
     /// The only source of "now" for rules about time (tests build the app with a movable one).
     pub clock: Clock,
+    /// The admins' list of sites that may embed, read at most every few seconds.
+    pub embed_sites: embeds::SiteList,
     /// On SQLite, writers in this process queue here in arrival order. SQLite admits one writer
     /// at a time anyway, and its busy handler retries by sleeping, which under load leaves some
     /// writers waiting seconds while later ones get in.
@@ -99,6 +101,7 @@ impl App {
             filters: settings::Filters::new(),
             passwords: passwords::Passwords::new(),
             clock,
+            embed_sites: embeds::SiteList::default(),
         })
     }
 

@@ -21,6 +21,7 @@ mod hardening_mail;
 mod hardening_threads;
 mod helpers;
 mod limits;
+mod load;
 mod moderation;
 mod newsletter;
 mod outbox_jobs;
