@@ -149,6 +149,7 @@ async fn pages_link_hashed_assets_that_are_kept_for_a_year_and_plain_names_reval
 async fn signed_out_pages_set_no_cookie_and_say_caches_may_keep_them() {
     let app = spawn_embedding().await;
     app.article("budget").await;
+    let ada = app.reader("ada").await;
     let url = format!("/embed/thread?url={}", urlencoding::encode(&format!("{EMBEDDER}/2026/story")));
     let anon = app.client();
     for path in ["/", "/articles/budget", "/articles/budget?sort=top", url.as_str()] {
@@ -162,9 +163,12 @@ async fn signed_out_pages_set_no_cookie_and_say_caches_may_keep_them() {
         assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{path}: the same page, by its tag");
         assert!(again.bytes.is_empty());
     }
-    // A page with a form that needs the cookie still sets it; a signed-in reader's page is theirs.
+    // Nor does any other page without a form that needs it; one with such a form sets it.
+    for path in ["/users/ada", "/no/such/page", "/comments.atom"] {
+        assert!(get(&app.client(), path, &[]).await.headers.get("set-cookie").is_none(), "{path}");
+    }
     assert!(get(&anon, "/signin", &[]).await.headers.get("set-cookie").is_some());
-    let ada = app.reader("ada").await;
+    // A signed-in reader's page is theirs.
     let signed_in = get(&ada, "/articles/budget", &[]).await;
     assert_eq!(signed_in.header("cache-control"), "no-store");
     assert!(String::from_utf8(signed_in.bytes).unwrap().contains("Sign out"));
@@ -384,6 +388,7 @@ async fn css_and_js_stay_under_60_kb_and_the_200_comment_page_under_40_kb_compre
         }
         assert!(total > 10_000, "{path}: {total}");
         assert!(total < 60 * 1024, "the CSS and JS {path} loads is {total} bytes");
+        println!("CSS and JS that {path} loads: {total} bytes");
     }
     for accept in ["br", "gzip"] {
         let page = get(&anon, "/articles/bench-200", &[("accept-encoding", accept)]).await;
@@ -391,5 +396,6 @@ async fn css_and_js_stay_under_60_kb_and_the_200_comment_page_under_40_kb_compre
         let text = page.text();
         assert!(text.contains(&prose(0)) && text.contains(&prose(200)), "the page shows the thread");
         assert!(page.bytes.len() < 40 * 1024, "the 200-comment page is {} bytes with {accept}", page.bytes.len());
+        println!("the 200-comment page: {} bytes with {accept}, {} plain", page.bytes.len(), text.len());
     }
 }

@@ -69,15 +69,19 @@ pub fn public_page(status: StatusCode) -> actix_web::HttpResponseBuilder {
     response
 }
 
-/// A rendered page, with the anonymous CSRF cookie if this response introduced one.
+/// A rendered page, with the anonymous CSRF cookie if this response introduced one and a form on
+/// the page carries it: a page without such a form (a profile, an error) sets no cookie.
 pub fn render(viewer: &Viewer, status: StatusCode, markup: Markup) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.content_type("text/html; charset=utf-8");
     response.insert_header((header::CACHE_CONTROL, "no-store"));
+    let body = markup.into_string();
     if let Some(cookie) = viewer.response_cookies() {
-        response.cookie(cookie);
+        if body.contains(cookie.value()) {
+            response.cookie(cookie);
+        }
     }
-    response.body(markup.into_string())
+    response.body(body)
 }
 
 /// A form shown again after `error`, with its status (and `Retry-After` for a rate limit).
