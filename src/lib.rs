@@ -1,3 +1,4 @@
+pub mod assets;
 pub mod clock;
 pub mod config;
 pub mod domain;

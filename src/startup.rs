@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App as ActixApp, HttpServer};
 use tracing_actix_web::TracingLogger;
 
@@ -62,19 +62,24 @@ impl Application {
             background.push(tokio::spawn(running.clone().run()));
             worker = Some(running);
         }
+        let form_key = crate::services::tokens::form_key(&app).await?;
         let state = web::Data::new(State {
             app: app.clone(),
+            form_key,
             thread_cache: ThreadCache::new(
                 settings.thread_cache_size,
                 settings.thread_cache_mb.saturating_mul(1 << 20),
             ),
         });
+        crate::http::assets::prepare();
         let headers = SecurityHeaders::new(&settings);
         let server = HttpServer::new(move || {
             let headers = headers.clone();
             // The last `wrap` runs first: the headers go on every response, even one refused
             // for hostile bytes before any handler ran.
             ActixApp::new()
+                .wrap(Compress::default())
+                .wrap(from_fn(crate::http::compress::vary))
                 .wrap(TracingLogger::default())
                 .wrap(from_fn(move |req, next| security::add_headers(headers.clone(), req, next)))
                 .app_data(state.clone())

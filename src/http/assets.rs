@@ -1,36 +1,50 @@
-//! Static files, embedded in the binary so one file is the whole deployment.
+//! Serving the static files (`crate::assets`), each compressed once, at startup. A hashed name
+//! never changes content, so it is cached for a year without asking again; a plain name (what
+//! publishers paste) is cached for five minutes and then revalidated with its `ETag`, so a new
+//! release reaches their readers soon.
+
+use std::sync::OnceLock;
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
-const FILES: &[(&str, &str, &[u8])] = &[
-    ("civil.css", "text/css; charset=utf-8", include_bytes!("../../assets/civil.css")),
-    ("civil.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/civil.js")),
-    ("count.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/count.js")),
-    ("embed.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/embed.js")),
-    ("embed-frame.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/embed-frame.js")),
-    ("embed.css", "text/css; charset=utf-8", include_bytes!("../../assets/embed.css")),
-    ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/favicon.svg")),
-];
+use super::compress::{Effort, Precompressed};
+use crate::assets::{self, File};
 
-pub async fn serve(name: web::Path<String>) -> HttpResponse {
-    match FILES.iter().find(|(file, _, _)| *file == name.as_str()) {
-        Some((_, content_type, bytes)) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, *content_type))
-            .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-            .body(*bytes),
-        None => HttpResponse::NotFound().finish(),
-    }
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub const SHORT: &str = "public, max-age=300";
+
+fn compressed() -> &'static [(&'static File, Precompressed)] {
+    static COMPRESSED: OnceLock<Vec<(&'static File, Precompressed)>> = OnceLock::new();
+    COMPRESSED.get_or_init(|| {
+        assets::all().iter().map(|file| (file, Precompressed::new(file.bytes, Effort::Asset))).collect()
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::FILES;
+/// Compress every file now, before the first request wants one.
+pub fn prepare() {
+    compressed();
+}
 
-    /// The embed's script goes on publishers' pages: it stays small (before compression).
-    #[test]
-    fn the_embed_script_stays_under_ten_kilobytes() {
-        let (_, _, bytes) = FILES.iter().find(|(name, _, _)| *name == "embed.js").unwrap();
-        assert!(bytes.len() < 10 * 1024, "embed.js is {} bytes", bytes.len());
+pub async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
+    let name = name.as_str();
+    let found = compressed().iter().find_map(|(file, body)| {
+        if file.hashed_name == name {
+            Some((file, body, IMMUTABLE))
+        } else if file.name == name {
+            Some((file, body, SHORT))
+        } else {
+            None
+        }
+    });
+    match found {
+        Some((file, body, cache)) => {
+            let mut response = HttpResponse::Ok();
+            response
+                .insert_header((header::CONTENT_TYPE, file.content_type))
+                .insert_header((header::CACHE_CONTROL, cache));
+            body.respond(&req, response)
+        }
+        None => HttpResponse::NotFound().finish(),
     }
 }

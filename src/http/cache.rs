@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::compress::Precompressed;
 use crate::domain::thread::{Cursor, Sort};
 
 /// How a rendering links to Civil: by path on Civil's own pages, or by full URL in a fragment
@@ -28,6 +29,26 @@ struct Key {
     links: Links,
     sort: Sort,
     after: Option<Cursor>,
+    /// For a whole response (`Value::Whole`): the hour its form token was made in
+    /// (`tokens::FormKey::epoch`), so that no page is served with an old token.
+    whole: Option<i64>,
+}
+
+/// What is kept: the comment list alone, or the whole anonymous response around it (the article
+/// page, the embed fragment) in every encoding.
+#[derive(Clone)]
+enum Value {
+    Thread(Arc<str>),
+    Whole(Arc<Precompressed>),
+}
+
+impl Value {
+    fn weight(&self) -> usize {
+        match self {
+            Value::Thread(html) => html.len(),
+            Value::Whole(body) => body.weight(),
+        }
+    }
 }
 
 /// What an entry costs beyond its HTML: the key, the slot and the map's share, roughly.
@@ -37,7 +58,7 @@ const NONE: usize = usize::MAX;
 struct Slot {
     key: Key,
     version: i64,
-    html: Arc<str>,
+    value: Value,
     /// Neighbours in recency order: `prev` was used more recently, `next` less.
     prev: usize,
     next: usize,
@@ -92,10 +113,32 @@ impl Lru {
         self.unlink(at);
         let slot = &mut self.slots[at];
         self.index.remove(&slot.key);
-        self.bytes -= slot.html.len() + ENTRY_OVERHEAD;
+        self.bytes -= slot.value.weight() + ENTRY_OVERHEAD;
         // Let the HTML go now rather than when the slot is reused.
-        slot.html = Arc::from("");
+        slot.value = Value::Thread(Arc::from(""));
         self.free.push(at);
+    }
+}
+
+/// Where a whole anonymous response is kept: the thread's key and the form token's hour.
+#[derive(Debug, Clone, Copy)]
+pub struct WholeKey {
+    pub article_id: i64,
+    pub links: Links,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub epoch: i64,
+}
+
+impl WholeKey {
+    fn key(self) -> Key {
+        Key {
+            article_id: self.article_id,
+            links: self.links,
+            sort: self.sort,
+            after: self.after,
+            whole: Some(self.epoch),
+        }
     }
 }
 
@@ -131,36 +174,58 @@ impl ThreadCache {
         after: Option<Cursor>,
         version: i64,
     ) -> Option<Arc<str>> {
+        match self.find(Key { article_id, links, sort, after, whole: None }, version)? {
+            Value::Thread(html) => Some(html),
+            Value::Whole(_) => None,
+        }
+    }
+
+    pub fn put(&self, article_id: i64, links: Links, sort: Sort, after: Option<Cursor>, version: i64, html: Arc<str>) {
+        self.insert(Key { article_id, links, sort, after, whole: None }, version, Value::Thread(html));
+    }
+
+    /// The whole anonymous response (`links` tells the article page from the fragment), made
+    /// for this version of the discussion with a form token of hour `epoch`.
+    pub fn get_whole(&self, at: WholeKey, version: i64) -> Option<Arc<Precompressed>> {
+        match self.find(at.key(), version)? {
+            Value::Whole(body) => Some(body),
+            Value::Thread(_) => None,
+        }
+    }
+
+    pub fn put_whole(&self, at: WholeKey, version: i64, body: Arc<Precompressed>) {
+        self.insert(at.key(), version, Value::Whole(body));
+    }
+
+    fn find(&self, key: Key, version: i64) -> Option<Value> {
         if self.max_entries == 0 {
             return None;
         }
-        let key = Key { article_id, links, sort, after };
         let mut lru = self.lru.lock().unwrap_or_else(|e| e.into_inner());
         let at = *lru.index.get(&key)?;
         if lru.slots[at].version != version {
             return None;
         }
         lru.touch(at);
-        Some(lru.slots[at].html.clone())
+        Some(lru.slots[at].value.clone())
     }
 
-    pub fn put(&self, article_id: i64, links: Links, sort: Sort, after: Option<Cursor>, version: i64, html: Arc<str>) {
-        let cost = html.len() + ENTRY_OVERHEAD;
+    fn insert(&self, key: Key, version: i64, value: Value) {
+        let cost = value.weight() + ENTRY_OVERHEAD;
         if self.max_entries == 0 || cost > self.max_bytes {
             return;
         }
-        let key = Key { article_id, links, sort, after };
         let mut guard = self.lru.lock().unwrap_or_else(|e| e.into_inner());
         let lru = &mut *guard;
         if let Some(at) = lru.index.get(&key).copied() {
-            let old = lru.slots[at].html.len();
-            lru.bytes = lru.bytes - old + html.len();
+            let old = lru.slots[at].value.weight();
+            lru.bytes = lru.bytes - old + value.weight();
             let slot = &mut lru.slots[at];
             slot.version = version;
-            slot.html = html;
+            slot.value = value;
             lru.touch(at);
         } else {
-            let slot = Slot { key, version, html, prev: NONE, next: NONE };
+            let slot = Slot { key, version, value, prev: NONE, next: NONE };
             let at = match lru.free.pop() {
                 Some(at) => {
                     lru.slots[at] = slot;
@@ -275,6 +340,20 @@ mod tests {
             cache.get(49, Links::Local, Sort::Newest, None, 1).is_some()
                 && cache.get(48, Links::Local, Sort::Newest, None, 1).is_some()
         );
+    }
+
+    #[test]
+    fn a_whole_response_is_kept_apart_from_its_thread_and_from_other_hours() {
+        use crate::http::compress::Effort;
+        let cache = ThreadCache::new(8, 1 << 20);
+        let at = |epoch| WholeKey { article_id: 1, links: Links::Local, sort: Sort::Oldest, after: None, epoch };
+        cache.put(1, Links::Local, Sort::Oldest, None, 3, Arc::from("thread"));
+        assert!(cache.get_whole(at(10), 3).is_none(), "the thread is not the page");
+        cache.put_whole(at(10), 3, Arc::new(Precompressed::new("page", Effort::Page)));
+        assert_eq!(cache.get_whole(at(10), 3).unwrap().identity().as_ref(), b"page");
+        assert!(cache.get_whole(at(11), 3).is_none(), "a new hour makes a new page");
+        assert!(cache.get_whole(at(10), 4).is_none(), "a new version too");
+        assert_eq!(cache.get(1, Links::Local, Sort::Oldest, None, 3).as_deref(), Some("thread"));
     }
 
     #[test]

@@ -13,16 +13,19 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::cache::Links;
+use std::sync::Arc;
+
+use super::cache::{Links, WholeKey};
+use super::compress::{Effort, Precompressed};
 use super::extract::Viewer;
 use super::pages::articles::Draft;
-use super::pages::{context, render, PageResult};
+use super::pages::{context, public_page, public_token, render, PageResult};
 use super::State;
 use crate::domain::canonical_url::{Origin, Requester};
 use crate::error::Error;
 use crate::services::articles::Article;
 use crate::services::embeds;
-use crate::services::threads::ThreadQuery;
+use crate::services::threads::{self, ThreadQuery};
 use crate::views::article::{discussion, CommentFormState, Discussion};
 use crate::views::embed::frame_page;
 
@@ -51,11 +54,44 @@ pub async fn thread(
 ) -> PageResult {
     let article =
         embeds::thread_for(&state.app, query.url()?, query.title.as_deref(), &requester(&state, &req)).await?;
-    let csrf_token = viewer.csrf_token();
     let next = format!("/articles/{}", article.slug);
     let (thread_query, draft) = query.thread_and_draft(&state).await?;
-    let markup = block(&state, &viewer, &csrf_token, &article, thread_query, &draft, Links::Absolute, &next).await?;
-    let mut response = render(&viewer, StatusCode::OK, markup);
+    let plain = draft.parent_id.is_none() && draft.landing.is_none();
+    let mut response = if viewer.user().is_some() || !plain {
+        let csrf_token = viewer.csrf_token();
+        let markup = block(&state, &viewer, &csrf_token, &article, thread_query, &draft, Links::Absolute, &next).await?;
+        render(&viewer, StatusCode::OK, markup)
+    } else {
+        // Every signed-out reader of this page of the thread gets the same fragment, with a
+        // signed form token and no cookie: it is made once per version of the discussion,
+        // compressed once, and kept whole, like Civil's own article page.
+        let (sort, after) = (thread_query.sort, thread_query.after);
+        let at = WholeKey {
+            article_id: article.id,
+            links: Links::Absolute,
+            sort,
+            after,
+            epoch: crate::services::tokens::FormKey::epoch(state.app.clock.now()),
+        };
+        let body = match state.thread_cache.get_whole(at, article.comment_version) {
+            Some(body) => body,
+            None => {
+                let token = public_token(&state);
+                let markup =
+                    block(&state, &viewer, &token, &article, thread_query, &draft, Links::Absolute, &next).await?;
+                let body = Arc::new(Precompressed::new(markup.into_string(), Effort::Page));
+                let known = match after {
+                    None => true,
+                    Some(cursor) => threads::is_known_cursor(&state.app, article.id, sort, cursor).await?,
+                };
+                if known {
+                    state.thread_cache.put_whole(at, article.comment_version, body.clone());
+                }
+                body
+            }
+        };
+        body.respond(&req, public_page(StatusCode::OK))
+    };
     allow_origin(&state, &req, &mut response).await?;
     Ok(response)
 }

@@ -256,7 +256,38 @@ async fn csrf_verdict(
 ) -> Result<(Result<(), Error>, Payload), actix_web::Error> {
     let viewer = Viewer::extract(req).await?;
     let (token, payload) = submitted_token(req, payload).await?;
-    Ok((viewer.check_csrf(token.as_deref()), payload))
+    let mut verdict = viewer.check_csrf(token.as_deref());
+    if verdict.is_err() && viewer.session.is_none() {
+        if let (Some(token), Some(state)) = (token.as_deref(), req.app_data::<web::Data<State>>()) {
+            if state.form_key.verify(token, state.app.clock.now()) && posted_from_allowed_page(req, state).await {
+                verdict = Ok(());
+            }
+        }
+    }
+    Ok((verdict, payload))
+}
+
+/// Whether the browser says that a form came from one of Civil's pages or from a page on a site
+/// allowed to embed Civil (the fragment's forms post from there), for the signed form tokens of
+/// pages without a cookie (`tokens::FormKey`). Browsers send `Origin` with every POST, and a
+/// page cannot change what they send; without it, only `Sec-Fetch-Site: same-origin` will do.
+async fn posted_from_allowed_page(req: &HttpRequest, state: &State) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let Some(origin) = header("origin") else {
+        return header("sec-fetch-site") == Some("same-origin");
+    };
+    let host = header("host").or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if host.is_some() && origin.split_once("://").map(|(_, authority)| authority) == host {
+        return true;
+    }
+    let ours = url::Url::parse(&state.app.settings.base_url).map(|u| u.origin().ascii_serialization());
+    if ours.is_ok_and(|ours| ours == origin) {
+        return true;
+    }
+    match crate::domain::canonical_url::Origin::parse(origin) {
+        Ok(origin) => crate::services::embeds::is_allowed(&state.app, &origin).await.unwrap_or(false),
+        Err(_) => false,
+    }
 }
 
 /// Check the request's CSRF token, then extract `T` (`web::Form<_>`, `JsonObject<_>`, or `()`

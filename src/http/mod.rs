@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod cache;
+pub mod compress;
 pub mod embed;
 pub mod embed_page;
 pub mod errors;
@@ -20,4 +21,6 @@ use crate::services::App;
 pub struct State {
     pub app: App,
     pub thread_cache: cache::ThreadCache,
+    /// Signs the CSRF tokens of pages that set no cookie.
+    pub form_key: crate::services::tokens::FormKey,
 }

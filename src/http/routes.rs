@@ -11,7 +11,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, FromRequest, Handler, HttpMessage, Responder, Route};
+use actix_web::{guard, web, FromRequest, Handler, HttpMessage, Responder, Route};
 
 use super::errors::{self, Shape};
 use super::extract::guard_role;
@@ -105,7 +105,12 @@ impl Table {
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        let mut route = web::method(method.clone()).to(handler);
+        // HEAD is answered wherever GET is, by the same handler: the server sends the headers
+        // and leaves the body out.
+        let mut route = match method {
+            Method::GET => web::route().guard(guard::Any(guard::Get()).or(guard::Head())).to(handler),
+            _ => web::method(method.clone()).to(handler),
+        };
         let needs = match access {
             Access::Anyone => None,
             Access::SignedIn => Some(Role::Reader),

@@ -2,6 +2,8 @@
 //! the external threads keyed by the normalised article address, their comment counts, and
 //! the admins' rename, move and merge.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::NaiveDateTime;
 
 use super::{Actor, App};
@@ -39,6 +41,52 @@ fn site_of(row: EmbedSiteRow) -> EmbedSite {
     }
 }
 
+/// The admins' list of sites as last read. Every embed view and counts request needs it, and it
+/// changes only when an admin edits it, so it is read from the database at most once every
+/// `SITES_TTL` per instance rather than once per request. The instance where an admin changes
+/// the list forgets it at once; another instance sees the change within `SITES_TTL`, which is
+/// all the staleness there can be: a newly allowed site waits that long for its first thread,
+/// and a removed one can start threads for that long after its removal (its old threads stay
+/// either way). Starting a thread checks the database itself.
+#[derive(Clone, Default)]
+pub struct SiteList(Arc<Mutex<Option<ReadAt>>>);
+
+/// The list, and when it was read.
+type ReadAt = (NaiveDateTime, Arc<Vec<EmbedSiteRow>>);
+
+pub const SITES_TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
+impl SiteList {
+    fn forget(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+async fn admin_sites(app: &App) -> Result<Arc<Vec<EmbedSiteRow>>, Error> {
+    let now = app.clock.now();
+    if let Some((read_at, list)) = &*app.embed_sites.0.lock().unwrap_or_else(|e| e.into_inner()) {
+        if *read_at <= now && now - *read_at < SITES_TTL {
+            return Ok(list.clone());
+        }
+    }
+    let list = Arc::new(app.db(|conn| Ok(embeds::list_sites(conn)?)).await?);
+    *app.embed_sites.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((now, list.clone()));
+    Ok(list)
+}
+
+/// `allowed`, from the list in memory.
+fn allowed_in(sites: &[EmbedSiteRow], configured: &[Origin], origin: &Origin) -> Option<EmbedSite> {
+    if let Some(row) = sites.iter().find(|row| row.origin == origin.as_str()) {
+        return Some(site_of(row.clone()));
+    }
+    configured.contains(origin).then(|| EmbedSite {
+        id: None,
+        origin: origin.clone(),
+        meaningful: MeaningfulParams::default(),
+        created_at: None,
+    })
+}
+
 /// The site `origin` when it may embed: the admins' entry if there is one (for its
 /// parameters), else the configured one.
 fn allowed(conn: &mut DbConnection, configured: &[Origin], origin: &Origin) -> Result<Option<EmbedSite>, Error> {
@@ -71,8 +119,7 @@ pub async fn is_allowed(app: &App, origin: &Origin) -> Result<bool, Error> {
     if app.settings.embed_origins.contains(origin) {
         return Ok(true);
     }
-    let origin = origin.as_str().to_owned();
-    app.db(move |conn| Ok(embeds::find_site(conn, &origin)?.is_some())).await
+    Ok(admin_sites(app).await?.iter().any(|row| row.origin == origin.as_str()))
 }
 
 pub async fn add_site(app: &App, by: Actor<'_>, origin: &str, params: &str) -> Result<(), Error> {
@@ -94,7 +141,9 @@ pub async fn add_site(app: &App, by: Actor<'_>, origin: &str, params: &str) -> R
         })?;
         Ok(())
     })
-    .await
+    .await?;
+    app.embed_sites.forget();
+    Ok(())
 }
 
 /// Take a site off the admins' list. Its threads stay; new ones can no longer start there
@@ -105,7 +154,9 @@ pub async fn remove_site(app: &App, by: Actor<'_>, id: i64) -> Result<(), Error>
         0 => Err(Error::not_found("That site")),
         _ => Ok(()),
     })
-    .await
+    .await?;
+    app.embed_sites.forget();
+    Ok(())
 }
 
 /// A title as the embed gives it: trimmed, at most 200 characters, none when blank.
@@ -176,15 +227,12 @@ pub async fn existing_thread(app: &App, url: &str) -> Result<ArticleRow, Error> 
 
 /// The thread for `url`, if its site is allowed and it has one.
 async fn find(app: &App, url: ArticleUrl) -> Result<Option<ArticleRow>, Error> {
-    let configured = app.settings.embed_origins.clone();
-    app.db(move |conn| {
-        let origin = url.origin();
-        let Some(site) = allowed(conn, &configured, &origin)? else {
-            return Err(not_allowed(&origin));
-        };
-        Ok(embeds::find_external(conn, url.canonical(&site.meaningful).as_str())?)
-    })
-    .await
+    let origin = url.origin();
+    let Some(site) = allowed_in(&admin_sites(app).await?, &app.settings.embed_origins, &origin) else {
+        return Err(not_allowed(&origin));
+    };
+    let canonical = url.canonical(&site.meaningful);
+    app.db(move |conn| Ok(embeds::find_external(conn, canonical.as_str())?)).await
 }
 
 async fn find_or_create(app: &App, url: ArticleUrl, title: Option<&str>) -> Result<ArticleRow, Error> {
@@ -238,8 +286,8 @@ pub async fn counts(app: &App, urls: Vec<String>) -> Result<Vec<(String, i64)>, 
         return Err(Error::BadRequest(format!("Ask for at most {MAX_COUNT_URLS} URLs at once.")));
     }
     let configured = app.settings.embed_origins.clone();
+    let sites = admin_sites(app).await?;
     app.db(move |conn| {
-        let sites = embeds::list_sites(conn)?;
         let keys: Vec<Option<CanonicalUrl>> = urls
             .iter()
             .map(|given| {

@@ -81,6 +81,8 @@ pub struct App {
     pub clock: Clock,
     /// Previews a reader asks for while typing, counted in this process (`comments::preview`).
     pub previews: Arc<rate_limits::LocalLimit>,
+    /// The admins' list of sites that may embed, read at most every few seconds.
+    pub embed_sites: embeds::SiteList,
     /// On SQLite, writers in this process queue here in arrival order. SQLite admits one writer
     /// at a time anyway, and its busy handler retries by sleeping, which under load leaves some
     /// writers waiting seconds while later ones get in.
@@ -105,6 +107,7 @@ impl App {
             passwords: passwords::Passwords::new(),
             clock,
             previews: Arc::new(rate_limits::LocalLimit::new(comments::PREVIEW_LIMIT)),
+            embed_sites: embeds::SiteList::default(),
         })
     }
 

@@ -27,6 +27,13 @@ pub fn put(conn: &mut DbConnection, key: &str, value: &str, now: NaiveDateTime) 
         .execute(conn)
 }
 
+/// Store a setting that must not be replaced once written (a unique violation if it exists).
+pub fn insert(conn: &mut DbConnection, key: &str, value: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::insert_into(site_settings::table)
+        .values((site_settings::key.eq(key), site_settings::value.eq(value), site_settings::updated_at.eq(now)))
+        .execute(conn)
+}
+
 /// The site settings as stored, with defaults for what was never saved.
 pub fn load(conn: &mut DbConnection) -> QueryResult<SiteSettings> {
     Ok(SiteSettings::from_pairs(all(conn)?))

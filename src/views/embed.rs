@@ -5,6 +5,7 @@ use maud::{html, Markup, DOCTYPE};
 
 use super::components::csrf_field;
 use super::PageContext;
+use crate::assets::url as asset;
 use crate::services::articles::Article;
 
 /// `here` is the frame's own address (with the page of a large thread), where signing out
@@ -17,10 +18,10 @@ pub fn frame_page(ctx: &PageContext, article: &Article, here: &str, discussion: 
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Discussion: " (article.title) " · " (ctx.site_name) }
-                link rel="stylesheet" href="/assets/civil.css";
-                link rel="stylesheet" href="/assets/embed.css";
-                script src="/assets/civil.js" defer {}
-                script src="/assets/embed-frame.js" defer {}
+                link rel="stylesheet" href=(asset("civil.css"));
+                link rel="stylesheet" href=(asset("embed.css"));
+                script src=(asset("civil.js")) defer {}
+                script src=(asset("embed-frame.js")) defer {}
             }
             body.embed-frame data-signed-in=(ctx.user.is_some()) {
                 main #main {

@@ -1,5 +1,7 @@
 use maud::{html, Markup, DOCTYPE};
 
+use crate::assets::url as asset;
+
 use crate::services::accounts::User;
 
 /// What every page knows about the request.
@@ -27,12 +29,12 @@ pub fn layout_with_head(ctx: &PageContext, title: &str, head: Markup, content: M
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (ctx.site_name) }
-                link rel="stylesheet" href="/assets/civil.css";
-                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
-                script src="/assets/civil.js" defer {}
+                link rel="stylesheet" href=(asset("civil.css"));
+                link rel="icon" href=(asset("favicon.svg")) type="image/svg+xml";
+                script src=(asset("civil.js")) defer {}
                 @if ctx.framed {
-                    link rel="stylesheet" href="/assets/embed.css";
-                    script src="/assets/embed-frame.js" defer {}
+                    link rel="stylesheet" href=(asset("embed.css"));
+                    script src=(asset("embed-frame.js")) defer {}
                 }
                 (head)
             }

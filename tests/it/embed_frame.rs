@@ -35,7 +35,7 @@ async fn only_civil_and_the_allowed_sites_may_frame_the_discussion() {
     let frame = app.client().get(&frame_path(STORY)).await;
     assert_eq!(frame.status, StatusCode::OK);
     frame.assert_contains("Discussion (0)");
-    frame.assert_contains(r#"src="/assets/embed-frame.js""#);
+    frame.assert_contains(&format!(r#"src="{}""#, civil::assets::url("embed-frame.js")));
     frame.assert_contains("Join the Conversation");
     frame.assert_lacks(r#"class="site""#);
     let policy = csp(&frame.headers);

@@ -462,10 +462,10 @@ async fn responses_that_depend_on_the_session_are_not_stored() {
         let response = reader.get(path).await;
         assert_eq!(header(&response.headers, "cache-control"), Some("no-store"), "{path} signed in");
     }
-    let asset = reader.get("/assets/civil.css").await;
+    let asset = reader.get(&civil::assets::url("civil.css")).await;
     assert_eq!(
         header(&asset.headers, "cache-control"),
-        Some("public, max-age=3600"),
+        Some("public, max-age=31536000, immutable"),
         "assets are the same for everyone"
     );
     assert_security_headers("an asset", &asset.headers);

@@ -180,6 +180,11 @@ impl TestApp {
             // so a request on a loaded machine never races the server closing its connection.
             http: reqwest::Client::builder()
                 .cookie_store(true)
+                // As browsers do, so that the signed form tokens of pages without a cookie work.
+                .default_headers(reqwest::header::HeaderMap::from_iter([(
+                    reqwest::header::ORIGIN,
+                    HeaderValue::from_str(&self.address).unwrap(),
+                )]))
                 .redirect(redirect::Policy::none())
                 .pool_idle_timeout(std::time::Duration::from_secs(2))
                 .build()

@@ -28,6 +28,7 @@ mod hardening_mail;
 mod hardening_threads;
 mod helpers;
 mod limits;
+mod load;
 mod moderation;
 mod moderation_ux;
 mod newsletter;

@@ -1,10 +1,13 @@
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
-use super::{context, render, PageResult};
+use super::{public_context, public_page, render, PageResult};
 use crate::error::Error;
-use crate::http::cache::Links;
+use crate::http::cache::{Links, WholeKey};
+use crate::http::compress::{self, Effort, Precompressed};
 use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles::{self, Article};
@@ -14,8 +17,12 @@ use crate::views::thread::{Landed, Landing};
 
 pub async fn home(state: web::Data<State>, mut viewer: Viewer, req: HttpRequest) -> PageResult {
     let list = articles::list_published(&state.app, 50).await?;
-    let ctx = context(&state, &mut viewer, &req);
-    Ok(render(&viewer, StatusCode::OK, crate::views::article::home(&ctx, &list)))
+    let ctx = public_context(&state, &mut viewer, &req);
+    let markup = crate::views::article::home(&ctx, &list);
+    if viewer.user().is_some() {
+        return Ok(render(&viewer, StatusCode::OK, markup));
+    }
+    Ok(compress::tagged(&req, public_page(StatusCode::OK), markup.into_string()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,9 +100,32 @@ pub async fn render_article(
     draft: Draft,
     status: StatusCode,
 ) -> PageResult {
-    let ctx = context(state, viewer, req);
+    // What every signed-out reader of this page of the thread sees alike is made once per
+    // version of the discussion, compressed once, and kept whole (`cache`).
+    let whole = (viewer.user().is_none()
+        && status == StatusCode::OK
+        && only_thread_parameters(req)
+        && !crate::http::embed::in_frame(req))
+    .then(|| WholeKey {
+        article_id: article.id,
+        links: Links::Local,
+        sort: query.sort,
+        after: query.after,
+        epoch: crate::services::tokens::FormKey::epoch(state.app.clock.now()),
+    });
+    if let Some(at) = whole {
+        if let Some(body) = state.thread_cache.get_whole(at, article.comment_version) {
+            return Ok(body.respond(req, public_page(status)));
+        }
+    }
+    let mut ctx = public_context(state, viewer, req);
+    if whole.is_some() {
+        // The same page for every spelling of its address.
+        ctx.path = canonical_path(&article.slug, &query);
+    }
     let sort = query.sort;
-    let after = query.after.map(|c| c.encode(sort));
+    let after_cursor = query.after;
+    let after = after_cursor.map(|c| c.encode(sort));
     let thread =
         crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft, Links::Local).await?;
     let top_level_draft = draft.parent_id.is_none();
@@ -118,7 +148,38 @@ pub async fn render_article(
             next: &ctx.path,
         },
     };
-    Ok(render(viewer, status, article_page(&ctx, &page)))
+    let markup = article_page(&ctx, &page);
+    if viewer.user().is_some() {
+        return Ok(render(viewer, status, markup));
+    }
+    let Some(at) = whole else {
+        return Ok(compress::tagged(req, public_page(status), markup.into_string()));
+    };
+    let body = Arc::new(Precompressed::new(markup.into_string(), Effort::Page));
+    // As with the thread alone: a made-up cursor gets its page, but no room in the cache.
+    let known = match after_cursor {
+        None => true,
+        Some(cursor) => crate::services::threads::is_known_cursor(&state.app, article.id, sort, cursor).await?,
+    };
+    if known {
+        state.thread_cache.put_whole(at, article.comment_version, body.clone());
+    }
+    Ok(body.respond(req, public_page(status)))
+}
+
+/// Whether the query names nothing but the page of the thread (`sort`, `after`): only then is
+/// the signed-out page the same for everyone who asks.
+fn only_thread_parameters(req: &HttpRequest) -> bool {
+    form_urlencoded::parse(req.query_string().as_bytes()).all(|(name, _)| name == "sort" || name == "after")
+}
+
+/// The address of a page of the thread, spelled as the page's own links spell it.
+fn canonical_path(slug: &str, query: &ThreadQuery) -> String {
+    match (query.sort == Default::default(), query.after) {
+        (true, None) => format!("/articles/{slug}"),
+        (false, None) => format!("/articles/{slug}?sort={}", query.sort.as_str()),
+        (_, Some(after)) => format!("/articles/{slug}?sort={}&after={}", query.sort.as_str(), after.encode(query.sort)),
+    }
 }
 
 /// Show a failed post again with the reader's text and the reason, or an error page when

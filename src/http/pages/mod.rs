@@ -35,15 +35,54 @@ pub fn context(state: &State, viewer: &mut Viewer, req: &HttpRequest) -> PageCon
     }
 }
 
-/// A rendered page, with the anonymous CSRF cookie if this response introduced one.
+/// `context` for the pages every signed-out visitor sees alike (the home page, an article): for
+/// them, forms carry a signed token (`tokens::FormKey`) instead of one tied to a cookie, so the
+/// page sets no cookie and a CDN or proxy may keep it (`public_page`). Signed-in readers get
+/// `context`.
+pub fn public_context(state: &State, viewer: &mut Viewer, req: &HttpRequest) -> PageContext {
+    if viewer.user().is_some() {
+        return context(state, viewer, req);
+    }
+    PageContext {
+        site_name: state.app.settings.site_name.clone(),
+        user: None,
+        csrf_token: public_token(state),
+        path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
+        framed: crate::http::embed::in_frame(req),
+    }
+}
+
+/// The signed form token for pages without a cookie, as of now.
+pub fn public_token(state: &State) -> String {
+    state.form_key.token(state.app.clock.now())
+}
+
+/// The status and headers of a page that is the same for every signed-out visitor: any cache may
+/// keep it, but must ask again before using it (`no-cache`), which costs a 304 while the page
+/// has not changed, so no cache serves a discussion older than the database. It differs for a
+/// visitor with a session cookie (`Vary: Cookie`).
+pub fn public_page(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, no-cache"))
+        .append_header((header::VARY, "Cookie"));
+    response
+}
+
+/// A rendered page, with the anonymous CSRF cookie if this response introduced one and a form on
+/// the page carries it: a page without such a form (a profile, an error) sets no cookie.
 pub fn render(viewer: &Viewer, status: StatusCode, markup: Markup) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.content_type("text/html; charset=utf-8");
     response.insert_header((header::CACHE_CONTROL, "no-store"));
+    let body = markup.into_string();
     if let Some(cookie) = viewer.response_cookies() {
-        response.cookie(cookie);
+        if body.contains(cookie.value()) {
+            response.cookie(cookie);
+        }
     }
-    response.body(markup.into_string())
+    response.body(body)
 }
 
 /// A form shown again after `error`, with its status (and `Retry-After` for a rate limit).
