@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::http::cache::ThreadCache;
 use crate::http::security::{self, SecurityHeaders};
-use crate::http::{routes, State};
+use crate::http::{observe, routes, State};
 use crate::services::{accounts, App};
 
 pub struct Application {
@@ -75,6 +75,7 @@ impl Application {
             // The last `wrap` runs first: the headers go on every response, even one refused
             // for hostile bytes before any handler ran.
             ActixApp::new()
+                .wrap(from_fn(observe::record))
                 .wrap(TracingLogger::default())
                 .wrap(from_fn(move |req, next| security::add_headers(headers.clone(), req, next)))
                 .app_data(state.clone())

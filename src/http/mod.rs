@@ -9,6 +9,7 @@ pub mod embed_page;
 pub mod errors;
 pub mod extract;
 pub mod feeds;
+pub mod observe;
 pub mod pages;
 pub mod routes;
 pub mod security;

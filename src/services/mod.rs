@@ -5,6 +5,7 @@
 //! (a test below reads the sources and fails otherwise):
 //!
 //! 1. `tokens`, `passwords`, `rate_limits`: building blocks with no rules of their own;
+//!    `metrics`: the figures `/metrics` shows, read from the store;
 //!    `webhooks`: the endpoints, and announcing a change on its own transaction, so that every
 //!    service that changes a comment can announce it;
 //! 2. `articles`: what there is to discuss;
@@ -28,6 +29,7 @@ pub mod articles;
 pub mod comments;
 pub mod embeds;
 pub mod feeds;
+pub mod metrics;
 pub mod moderation;
 pub mod newsletter;
 pub mod passwords;
@@ -39,8 +41,9 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 15] = [
+pub const ORDER: [&str; 16] = [
     "tokens",
+    "metrics",
     "passwords",
     "rate_limits",
     "webhooks",
@@ -76,6 +79,8 @@ pub struct App {
     pub passwords: passwords::Passwords,
     /// The only source of "now" for rules about time (tests build the app with a movable one).
     pub clock: Clock,
+    /// This instance's figures for `/metrics` (recorded only when it is on).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// On SQLite, writers in this process queue here in arrival order. SQLite admits one writer
     /// at a time anyway, and its busy handler retries by sleeping, which under load leaves some
     /// writers waiting seconds while later ones get in.
@@ -93,6 +98,7 @@ impl App {
         let pool = db::connect(&settings.backend(), settings.db_pool_size, settings.sqlite_synchronous)?;
         let writer = settings.backend().is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(App {
+            metrics: Arc::new(crate::metrics::Metrics::new(settings.metrics_token.is_some())),
             writer,
             pool,
             settings: Arc::new(settings),
@@ -109,8 +115,17 @@ impl App {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let metrics = self.metrics.enabled().then(|| self.metrics.clone());
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+            let mut conn = match metrics {
+                Some(metrics) => {
+                    let asked = std::time::Instant::now();
+                    let conn = pool.get();
+                    metrics.pool_wait.observe(asked.elapsed());
+                    conn?
+                }
+                None => pool.get()?,
+            };
             work(&mut conn)
         })
         .await?

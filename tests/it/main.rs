@@ -23,6 +23,7 @@ mod helpers;
 mod limits;
 mod moderation;
 mod newsletter;
+mod observability;
 mod outbox_jobs;
 mod routes;
 mod scale_out;
