@@ -1,6 +1,6 @@
-# Build: a full Rust toolchain; run: a slim Debian with only libpq and CA certificates.
+# Build: a full Rust toolchain (libpq and OpenSSL are compiled in); run: a slim Debian with CA
+# certificates, and curl for the health check.
 FROM rust:1-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev libssl-dev pkg-config && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
@@ -9,7 +9,7 @@ COPY assets ./assets
 RUN cargo build --release --locked && strip target/release/civil
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 libssl3 ca-certificates curl \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/civil --create-home civil
 COPY --from=build /src/target/release/civil /usr/local/bin/civil

@@ -35,6 +35,10 @@ SETTINGS (civil.toml key / environment variable, default):
   thread_cache_mb     CIVIL_THREAD_CACHE_MB     64                memory those pages may take, in MiB
   log                 CIVIL_LOG (or RUST_LOG)   info (request log:  log filter, e.g. civil=debug
                                                 errors only)
+  log_format          CIVIL_LOG_FORMAT          text              json: one JSON object per line, with the
+                                                                  request id (also sent as X-Request-Id)
+  metrics_token       CIVIL_METRICS_TOKEN       (none: off)       serve Prometheus metrics at /metrics to
+                                                                  requests with Authorization: Bearer <token>
   trusted_proxies     CIVIL_TRUSTED_PROXIES     (none)            comma-separated proxy IPs whose
                                                                   X-Forwarded-For is believed
   embed_origins       CIVIL_EMBED_ORIGINS       (none)            comma-separated origins whose pages may
@@ -66,8 +70,9 @@ SETTINGS (civil.toml key / environment variable, default):
 The configuration file is ./civil.toml, or the path in --config or CIVIL_CONFIG.";
 
 /// Readers' mistakes (a 404, a refused form) are not the operator's concern: the request logger
-/// reports only server errors, which it logs at error level.
-pub const DEFAULT_LOG: &str = "info,tracing_actix_web=error";
+/// reports only server errors, which it logs at error level. Its request span stays on (at info),
+/// so that every line written while serving a request names the request's id.
+pub const DEFAULT_LOG: &str = "info,tracing_actix_web::middleware=error";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -87,6 +92,9 @@ pub struct Settings {
     pub thread_cache_size: usize,
     pub thread_cache_mb: usize,
     pub log: String,
+    pub log_format: LogFormat,
+    /// `/metrics` answers, and metrics are collected, only when this is set.
+    pub metrics_token: Option<String>,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Sites whose pages may embed discussions, beside the admins' list (`/admin/sites`).
     pub embed_origins: Vec<Origin>,
@@ -101,6 +109,16 @@ pub struct Settings {
     pub digest_schedule: Option<crate::services::newsletter::DigestSchedule>,
     /// Single sign-on is on when this is set.
     pub sso_secret: Option<SsoSecret>,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people reading a terminal.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 /// Rate limit values. They hold per action and across instances: their state is in the database.
@@ -154,6 +172,8 @@ struct FileSettings {
     thread_cache_size: Option<usize>,
     thread_cache_mb: Option<usize>,
     log: Option<String>,
+    log_format: Option<LogFormat>,
+    metrics_token: Option<String>,
     trusted_proxies: Option<Vec<String>>,
     embed_origins: Option<Vec<String>>,
     rate_limits: Option<bool>,
@@ -291,6 +311,15 @@ impl Settings {
             thread_cache_size: parsed(&env, "CIVIL_THREAD_CACHE_SIZE")?.or(file.thread_cache_size).unwrap_or(512),
             thread_cache_mb: parsed(&env, "CIVIL_THREAD_CACHE_MB")?.or(file.thread_cache_mb).unwrap_or(64),
             log: env("CIVIL_LOG").or_else(|| env("RUST_LOG")).or(file.log).unwrap_or_else(|| DEFAULT_LOG.into()),
+            log_format: match env("CIVIL_LOG_FORMAT") {
+                Some(v) => match v.to_ascii_lowercase().as_str() {
+                    "text" => LogFormat::Text,
+                    "json" => LogFormat::Json,
+                    _ => anyhow::bail!("CIVIL_LOG_FORMAT must be text or json, not {v:?}"),
+                },
+                None => file.log_format.unwrap_or(LogFormat::Text),
+            },
+            metrics_token: env("CIVIL_METRICS_TOKEN").or(file.metrics_token).filter(|t| !t.trim().is_empty()),
             trusted_proxies: match env("CIVIL_TRUSTED_PROXIES") {
                 Some(list) => list.split(',').map(str::to_owned).collect::<Vec<_>>(),
                 None => file.trusted_proxies.unwrap_or_default(),
@@ -359,6 +388,9 @@ impl Settings {
                 limits
             },
         };
+        if let Some(token) = &settings.metrics_token {
+            anyhow::ensure!(token.len() >= 16, "metrics_token must be at least 16 characters");
+        }
         anyhow::ensure!(settings.db_pool_size > 0, "db_pool_size must be at least 1");
         anyhow::ensure!(settings.workers > 0, "workers must be at least 1");
         anyhow::ensure!(settings.mail_max_attempts > 0, "mail_max_attempts must be at least 1");

@@ -11,6 +11,7 @@ use civil::services::articles::{self, ArticleForm};
 use civil::services::webhooks;
 use civil::services::{Actor, App};
 use civil::startup::Application;
+use civil::store::db::Backend;
 
 /// Civil: comments, moderation and newsletters for publishers.
 #[derive(Parser)]
@@ -31,6 +32,11 @@ enum Command {
     Migrate,
     /// Run only the delivery worker for e-mail and webhooks (`civil serve` runs one too unless CIVIL_WORKER=off).
     Worker,
+    /// Copy the SQLite database, even while Civil runs, to a new FILE. On PostgreSQL, use pg_dump.
+    Backup {
+        /// Where the copy goes; it must not exist yet.
+        file: PathBuf,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -125,7 +131,7 @@ fn read_stdin() -> anyhow::Result<String> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
-    civil::telemetry::init(&settings.log);
+    civil::telemetry::init(&settings.log, settings.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let application = Application::build(settings).await?;
@@ -146,6 +152,20 @@ async fn main() -> anyhow::Result<()> {
             worker.stop();
             running.await?;
         }
+        Command::Backup { file } => match settings.backend() {
+            Backend::Sqlite { path } => {
+                tokio::task::spawn_blocking({
+                    let file = file.clone();
+                    move || civil::store::db::backup_sqlite(&path, &file)
+                })
+                .await??;
+                println!("Backed up the database to {}.", file.display());
+            }
+            Backend::Postgres { .. } => anyhow::bail!(
+                "civil backup copies SQLite databases. On PostgreSQL, use pg_dump, for example: \
+                 pg_dump --format=custom --file=civil.dump \"$DATABASE_URL\""
+            ),
+        },
         Command::Migrate => {
             tokio::task::spawn_blocking(move || App::open(settings)).await??;
             println!("The database is up to date.");

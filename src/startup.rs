@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::http::cache::ThreadCache;
 use crate::http::security::{self, SecurityHeaders};
-use crate::http::{routes, State};
+use crate::http::{observe, routes, State};
 use crate::services::{accounts, App};
 
 pub struct Application {
@@ -80,6 +80,7 @@ impl Application {
             ActixApp::new()
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::http::compress::vary))
+                .wrap(from_fn(observe::record))
                 .wrap(TracingLogger::default())
                 .wrap(from_fn(move |req, next| security::add_headers(headers.clone(), req, next)))
                 .app_data(state.clone())

@@ -73,7 +73,7 @@ pub async fn thread(
             after,
             epoch: crate::services::tokens::FormKey::epoch(state.app.clock.now()),
         };
-        let body = match state.thread_cache.get_whole(at, article.comment_version) {
+        let body = match state.cached_whole(at, article.comment_version) {
             Some(body) => body,
             None => {
                 let token = public_token(&state);

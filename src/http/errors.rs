@@ -155,6 +155,8 @@ fn page(req: &HttpRequest, error: &HttpError) -> HttpResponse {
         StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
         _ => "That did not work",
     };
-    let markup = views::article::error_page(&ctx, error.status.as_u16(), title, &error.message);
+    // A reader who reports a failure can quote this, and it leads to the log line.
+    let reference = error.status.is_server_error().then(|| super::observe::request_id(req)).flatten();
+    let markup = views::article::error_page(&ctx, error.status.as_u16(), title, &error.message, reference.as_deref());
     super::pages::render(&viewer, error.status, markup)
 }

@@ -10,6 +10,7 @@ pub mod embed_page;
 pub mod errors;
 pub mod extract;
 pub mod feeds;
+pub mod observe;
 pub mod pages;
 pub mod routes;
 pub mod security;
@@ -23,4 +24,13 @@ pub struct State {
     pub thread_cache: cache::ThreadCache,
     /// Signs the CSRF tokens of pages that set no cookie.
     pub form_key: crate::services::tokens::FormKey,
+}
+
+impl State {
+    /// A whole signed-out page kept in the thread cache, counted for `/metrics`.
+    pub fn cached_whole(&self, at: cache::WholeKey, version: i64) -> Option<std::sync::Arc<compress::Precompressed>> {
+        let cached = self.thread_cache.get_whole(at, version);
+        self.app.metrics.cache(cached.is_some());
+        cached
+    }
 }

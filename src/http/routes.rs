@@ -208,6 +208,7 @@ fn site_table() -> Table {
     const STAFF: Access = Access::Role(Role::Moderator);
     let mut t = Table::new("");
     t.get("/healthz", Anyone, pages::healthz)
+        .get("/metrics", Anyone, super::observe::metrics)
         .get("/assets/{name}", Anyone, assets::serve)
         // Reading and writing
         .get("/", Anyone, articles::home)

@@ -35,7 +35,9 @@ pub async fn markup(
     let after = query.after;
     let after_text = after.map(|c| c.encode(sort));
     let Some(user) = viewer.user() else {
-        if let Some(html) = state.thread_cache.get(article.id, links, sort, after, article.comment_version) {
+        let cached = state.thread_cache.get(article.id, links, sort, after, article.comment_version);
+        state.app.metrics.cache(cached.is_some());
+        if let Some(html) = cached {
             return Ok(html);
         }
         let page = threads::page(&state.app, article.clone(), query, threads::Reader::Anyone).await?;

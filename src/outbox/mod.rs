@@ -361,7 +361,13 @@ impl Worker {
                 crate::store::db::write_transaction(&mut conn, |conn| write(conn, now))
             });
             match written {
-                Ok(step) => return Ok(step),
+                Ok(step) => {
+                    if matches!(step, Step::Sent) {
+                        let waited = (self.app.clock.now() - row.created_at).to_std().unwrap_or_default();
+                        self.app.metrics.delivered(row.kind.as_str(), waited);
+                    }
+                    return Ok(step);
+                }
                 Err(error) => {
                     if self.stopping()
                         && stopping_since.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(10)

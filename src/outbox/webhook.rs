@@ -6,7 +6,6 @@
 //! follows no redirects and gives up after a short timeout, so a slow receiver holds one
 //! sender for seconds, not minutes.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::Deliverer;
@@ -40,16 +39,14 @@ pub struct WebhookDeliverer {
 
 impl WebhookDeliverer {
     pub fn new(base_url: String, clock: Clock) -> WebhookDeliverer {
-        let mut agent = ureq::AgentBuilder::new()
+        // TLS is rustls, trusting the system's CA certificates.
+        let agent = ureq::AgentBuilder::new()
             .timeout_connect(CONNECT_TIMEOUT)
             .timeout(TIMEOUT)
             .redirects(0)
-            .user_agent(concat!("Civil-Webhooks/", env!("CARGO_PKG_VERSION")));
-        match ureq::native_tls::TlsConnector::new() {
-            Ok(tls) => agent = agent.tls_connector(Arc::new(tls)),
-            Err(error) => tracing::error!(%error, "no TLS for webhooks: deliveries to https:// endpoints will fail"),
-        }
-        WebhookDeliverer { base_url, clock, agent: agent.build() }
+            .user_agent(concat!("Civil-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build();
+        WebhookDeliverer { base_url, clock, agent }
     }
 }
 

@@ -5,6 +5,7 @@
 //! (a test below reads the sources and fails otherwise):
 //!
 //! 1. `tokens`, `passwords`, `rate_limits`: building blocks with no rules of their own;
+//!    `metrics`: the figures `/metrics` shows, read from the store;
 //!    `webhooks`: the endpoints, and announcing a change on its own transaction, so that every
 //!    service that changes a comment can announce it;
 //! 2. `articles`: what there is to discuss;
@@ -30,6 +31,7 @@ pub mod articles;
 pub mod comments;
 pub mod embeds;
 pub mod feeds;
+pub mod metrics;
 pub mod moderation;
 pub mod newsletter;
 pub mod passwords;
@@ -41,8 +43,9 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 16] = [
+pub const ORDER: [&str; 17] = [
     "tokens",
+    "metrics",
     "passwords",
     "rate_limits",
     "webhooks",
@@ -83,6 +86,8 @@ pub struct App {
     pub previews: Arc<rate_limits::LocalLimit>,
     /// The admins' list of sites that may embed, read at most every few seconds.
     pub embed_sites: embeds::SiteList,
+    /// This instance's figures for `/metrics` (recorded only when it is on).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// On SQLite, writers in this process queue here in arrival order. SQLite admits one writer
     /// at a time anyway, and its busy handler retries by sleeping, which under load leaves some
     /// writers waiting seconds while later ones get in.
@@ -100,6 +105,7 @@ impl App {
         let pool = db::connect(&settings.backend(), settings.db_pool_size, settings.sqlite_synchronous)?;
         let writer = settings.backend().is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(App {
+            metrics: Arc::new(crate::metrics::Metrics::new(settings.metrics_token.is_some())),
             writer,
             pool,
             settings: Arc::new(settings),
@@ -118,8 +124,17 @@ impl App {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let metrics = self.metrics.enabled().then(|| self.metrics.clone());
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+            let mut conn = match metrics {
+                Some(metrics) => {
+                    let asked = std::time::Instant::now();
+                    let conn = pool.get();
+                    metrics.pool_wait.observe(asked.elapsed());
+                    conn?
+                }
+                None => pool.get()?,
+            };
             work(&mut conn)
         })
         .await?

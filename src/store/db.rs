@@ -90,6 +90,29 @@ impl Backend {
     }
 }
 
+/// Copy a SQLite database, which may be in use, to `file`: `VACUUM INTO` reads one consistent
+/// snapshot while writers go on (the database is in WAL mode). The copy is written beside `file`
+/// and renamed into place, so `file` is either absent or whole.
+pub fn backup_sqlite(database: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use diesel::RunQueryDsl;
+
+    anyhow::ensure!(!file.exists(), "{} already exists: choose a new file for the backup", file.display());
+    anyhow::ensure!(std::path::Path::new(database).exists(), "there is no SQLite database at {database}");
+    let mut partial = file.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let _ = std::fs::remove_file(&partial);
+    let mut conn = SqliteConnection::establish(database).with_context(|| format!("cannot open {database}"))?;
+    conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<diesel::sql_types::Text, _>(partial.to_string_lossy().as_ref())
+        .execute(&mut conn)
+        .with_context(|| format!("cannot write the backup to {}", partial.display()))?;
+    std::fs::rename(&partial, file).with_context(|| format!("cannot move the backup to {}", file.display()))?;
+    Ok(())
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SqliteSynchronous {

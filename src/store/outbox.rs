@@ -312,6 +312,16 @@ pub fn sent_since(conn: &mut DbConnection, issue_id: i64, since: NaiveDateTime) 
         .get_result(conn)
 }
 
+/// Jobs not yet sent, by kind and status. Sent jobs are left out: they only accumulate.
+pub fn depth(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    outbox::table
+        .filter(outbox::status.ne("sent"))
+        .group_by((outbox::kind, outbox::status))
+        .select((outbox::kind, outbox::status, diesel::dsl::count_star()))
+        .order((outbox::kind, outbox::status))
+        .load(conn)
+}
+
 pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {
     outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
 }

@@ -179,11 +179,14 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
     }
 }
 
-pub fn error_page(ctx: &PageContext, status: u16, title: &str, message: &str) -> Markup {
+pub fn error_page(ctx: &PageContext, status: u16, title: &str, message: &str, reference: Option<&str>) -> Markup {
     let content = html! {
         section.error-page {
             h1 { (title) }
             p { (message) }
+            @if let Some(reference) = reference {
+                p.error-reference { "If you tell us about this, quote the reference " code { (reference) } "." }
+            }
             p { a href="/" { "Go to the front page" } }
             @if status == 401 {
                 p { a href={ "/signin?next=" (urlencoding::encode(&ctx.path)) } { "Sign in" } }

@@ -127,3 +127,18 @@ fn the_readme_configuration_table_names_every_setting() {
         assert!(section.contains(&env), "README's configuration names {env} (for {})", setting.key);
     }
 }
+
+/// `cargo build` needs no system libraries beyond libc: libpq and OpenSSL are compiled in, so the
+/// binary must not ask the dynamic linker for them on the server either.
+#[test]
+fn the_binary_links_no_system_libpq_or_openssl() {
+    let Ok(linked) = Command::new("ldd").arg(env!("CARGO_BIN_EXE_civil")).output() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have ldd");
+        eprintln!("skipped: ldd is not installed");
+        return;
+    };
+    let libraries = String::from_utf8_lossy(&linked.stdout);
+    for system in ["libpq", "libssl", "libcrypto", "libsqlite3"] {
+        assert!(!libraries.contains(system), "the binary links the system's {system}:\n{libraries}");
+    }
+}

@@ -32,6 +32,7 @@ mod load;
 mod moderation;
 mod moderation_ux;
 mod newsletter;
+mod observability;
 mod outbox_jobs;
 mod preview;
 mod reader_ux;

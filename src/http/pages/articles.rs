@@ -114,7 +114,7 @@ pub async fn render_article(
         epoch: crate::services::tokens::FormKey::epoch(state.app.clock.now()),
     });
     if let Some(at) = whole {
-        if let Some(body) = state.thread_cache.get_whole(at, article.comment_version) {
+        if let Some(body) = state.cached_whole(at, article.comment_version) {
             return Ok(body.respond(req, public_page(status)));
         }
     }

@@ -1,0 +1,54 @@
+//! `/metrics`: this instance's figures, and the shared ones read from the database when scraped.
+
+use crate::error::Error;
+use crate::metrics::Gauge;
+use crate::store::moderation::{self as store_moderation, Tab};
+use crate::store::outbox;
+
+use super::App;
+
+/// Everything in the Prometheus text format.
+pub async fn scrape(app: &App) -> Result<String, Error> {
+    let (depth, pending, reported) = app
+        .db(|conn| {
+            Ok((
+                outbox::depth(conn)?,
+                store_moderation::tab_count(conn, Tab::Pending)?,
+                store_moderation::tab_count(conn, Tab::Reported)?,
+            ))
+        })
+        .await?;
+    // Read after the scrape's own connection went back, so it does not count itself.
+    let pool = app.pool.state();
+    let pool_gauge = |state: &str, value: u32| Gauge {
+        name: "civil_db_pool_connections",
+        help: "Database connections of this instance's pool, by state.",
+        labels: vec![("state", state.to_owned())],
+        value: i64::from(value),
+    };
+    let mut gauges = vec![
+        pool_gauge("idle", pool.idle_connections),
+        pool_gauge("in_use", pool.connections - pool.idle_connections),
+        Gauge {
+            name: "civil_db_pool_size",
+            help: "The most connections this instance's pool opens.",
+            labels: vec![],
+            value: i64::from(app.pool.max_size()),
+        },
+    ];
+    gauges.extend(depth.into_iter().map(|(kind, status, count)| Gauge {
+        name: "civil_outbox_jobs",
+        help: "Outbox jobs not yet sent (e-mail, newsletter issues, webhooks), by kind and status.",
+        labels: vec![("kind", kind), ("status", status)],
+        value: count,
+    }));
+    for (tab, count) in [("pending", pending), ("reported", reported)] {
+        gauges.push(Gauge {
+            name: "civil_moderation_queue",
+            help: "Comments waiting for a moderator: held (pending) and flagged by readers (reported).",
+            labels: vec![("tab", tab.to_owned())],
+            value: count,
+        });
+    }
+    Ok(app.metrics.render(&gauges))
+}
