@@ -4,6 +4,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod http;
+pub mod interchange;
 pub mod outbox;
 pub mod services;
 pub mod startup;
