@@ -259,7 +259,8 @@ mod tests {
 
     #[test]
     fn paragraphs_links_and_emphasis_become_markdown() {
-        let html = r#"<p>The quick <b>brown</b> fox.</p><p><a href="https://radio-t.com" rel="nofollow">some link</a></p>"#;
+        let html =
+            r#"<p>The quick <b>brown</b> fox.</p><p><a href="https://radio-t.com" rel="nofollow">some link</a></p>"#;
         assert_eq!(to_markdown(html), "The quick **brown** fox.\n\n[some link](https://radio-t.com)");
     }
 

@@ -30,19 +30,23 @@ impl IssoDb {
         std::fs::metadata(&self.path).map_err(|e| read(&e))?;
         let encoded = self.path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
         let mut conn = SqliteConnection::establish(&format!("file:{encoded}?mode=ro")).map_err(|e| read(&e))?;
-        let tables: Vec<Name> = diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table'")
-            .load(&mut conn)
-            .map_err(|_| {
+        let tables: Vec<Name> =
+            diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table'").load(&mut conn).map_err(|_| {
                 let what = match std::fs::read(&self.path).ok().and_then(|b| b.iter().position(|&c| c == b'<')) {
-                    Some(at) if at < 16 => " (it looks like XML: Disqus and WordPress exports are read by \
-                                            `civil import disqus` and `civil import wordpress`)",
+                    Some(at) if at < 16 => {
+                        " (it looks like XML: Disqus and WordPress exports are read by \
+                                            `civil import disqus` and `civil import wordpress`)"
+                    }
                     _ => "",
                 };
                 FormatError::at(0, format!("this is not an SQLite database{what}"))
             })?;
         let has = |t: &str| tables.iter().any(|n| n.name == t);
         if !(has("comments") && has("threads")) {
-            return Err(FormatError::at(0, "this SQLite database is not Isso's: it has no `comments` and `threads` tables"));
+            return Err(FormatError::at(
+                0,
+                "this SQLite database is not Isso's: it has no `comments` and `threads` tables",
+            ));
         }
         conn.batch_execute("PRAGMA query_only = ON").map_err(|e| read(&e))?;
         Ok(conn)
@@ -154,11 +158,8 @@ impl Records {
     }
 
     fn record(&self, row: CommentRow) -> Record {
-        let unreadable = |detail: String| Record::Skipped {
-            line: row.id as u64,
-            reason: super::SkipReason::Unreadable,
-            detail,
-        };
+        let unreadable =
+            |detail: String| Record::Skipped { line: row.id as u64, reason: super::SkipReason::Unreadable, detail };
         let state = match row.mode {
             1 => SourceState::Published,
             2 => SourceState::Pending,

@@ -80,7 +80,11 @@ pub enum Record {
     Thread(SourceThread),
     Comment(SourceComment),
     /// Not imported, and why (pingbacks, trackbacks, unreadable records).
-    Skipped { line: u64, reason: SkipReason, detail: String },
+    Skipped {
+        line: u64,
+        reason: SkipReason,
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

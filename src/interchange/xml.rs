@@ -13,7 +13,11 @@ use quick_xml::Reader;
 use super::FormatError;
 
 pub(crate) enum Ev {
-    Start { name: String, attrs: Result<Vec<(String, String)>, String>, offset: u64 },
+    Start {
+        name: String,
+        attrs: Result<Vec<(String, String)>, String>,
+        offset: u64,
+    },
     End,
     /// Text and CDATA, decoded.
     Text(String),
@@ -114,9 +118,8 @@ impl XmlStream {
                     match text.unescape() {
                         Ok(text) => return Ok(Ev::Text(text.into_owned())),
                         Err(e) => {
-                            let message = format!(
-                                "{e}: only XML's own entities are read (never a DTD or an external entity)"
-                            );
+                            let message =
+                                format!("{e}: only XML's own entities are read (never a DTD or an external entity)");
                             return Err(FormatError::at(self.lines.line_at(offset), message));
                         }
                     }
@@ -135,8 +138,7 @@ impl XmlStream {
                 }
                 Event::Eof => {
                     if let Some(inside) = self.open.last() {
-                        let message =
-                            format!("the file ends inside <{inside}>: it is cut short (truncated download?)");
+                        let message = format!("the file ends inside <{inside}>: it is cut short (truncated download?)");
                         let end = self.reader.buffer_position();
                         return Err(FormatError::at(self.lines.line_at(end), message));
                     }

@@ -16,7 +16,8 @@
 //! 6. `accounts`: registration, sessions, roles;
 //! 7. `sso`: single sign-on with the publisher's site (finds or makes accounts, starts sessions);
 //! 8. `comments`: writing (post, edit, delete, vote) and screening what is written;
-//! 9. `moderation`: flags, the queue, decisions, sanctions and the log.
+//! 9. `moderation`: flags, the queue, decisions, sanctions and the log;
+//! 10. `imports`: other systems' comments brought in (threads, accounts, comments).
 //!
 //! Privileged use cases take the acting `User` (or an `Actor`, where the command line calls
 //! them too) and check it with `require_role`, the one authorisation rule, so no caller, page,
@@ -28,6 +29,7 @@ pub mod articles;
 pub mod comments;
 pub mod embeds;
 pub mod feeds;
+pub mod imports;
 pub mod moderation;
 pub mod newsletter;
 pub mod passwords;
@@ -39,7 +41,7 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 15] = [
+pub const ORDER: [&str; 16] = [
     "tokens",
     "passwords",
     "rate_limits",
@@ -55,6 +57,7 @@ pub const ORDER: [&str; 15] = [
     "sso",
     "comments",
     "moderation",
+    "imports",
 ];
 
 use std::sync::Arc;

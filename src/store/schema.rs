@@ -254,6 +254,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_sources (kind, source_key) {
+        kind -> Text,
+        source_key -> Text,
+        target_id -> BigInt,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
@@ -285,4 +294,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     workers,
     sso_tokens_used,
     webhooks,
+    import_sources,
 );
