@@ -19,6 +19,7 @@ mod hardening_api;
 mod hardening_http;
 mod hardening_mail;
 mod hardening_threads;
+mod imports;
 mod helpers;
 mod limits;
 mod moderation;
