@@ -162,3 +162,74 @@ pub(crate) fn clean_line(text: &str) -> Option<String> {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!joined.is_empty()).then_some(joined)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::disqus::DisqusFile;
+    use super::wxr::WxrFile;
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(name)
+    }
+
+    fn read(source: &dyn Source) -> Vec<Record> {
+        source.records().unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    fn comments(records: &[Record]) -> Vec<&SourceComment> {
+        records.iter().filter_map(|r| if let Record::Comment(c) = r { Some(c) } else { None }).collect()
+    }
+
+    #[test]
+    fn disqus_posts_keep_their_thread_parent_and_state() {
+        let records = read(&DisqusFile::new(&fixture("isso-disqus.xml")));
+        let posts = comments(&records);
+        assert_eq!(posts.len(), 7);
+        let reply = posts.iter().find(|c| c.key == "disqus:5").unwrap();
+        assert_eq!(reply.parent_key.as_deref(), Some("disqus:4"));
+        assert_eq!(reply.body, "Hello, World.");
+        assert_eq!(reply.author_email.as_deref(), Some("foo@bar.com"));
+        assert_eq!(posts.iter().find(|c| c.key == "disqus:9").unwrap().state, SourceState::Deleted);
+        let threads: Vec<&SourceThread> =
+            records.iter().filter_map(|r| if let Record::Thread(t) = r { Some(t) } else { None }).collect();
+        assert_eq!(threads[0].title.as_deref(), Some("Hello, World!"));
+        assert_eq!(threads[0].url, "http://example.org/");
+    }
+
+    #[test]
+    fn a_post_without_dsq_id_takes_its_id_and_a_malformed_one_is_skipped_with_its_line() {
+        let records = read(&DisqusFile::new(&fixture("remark42-disqus.xml")));
+        assert!(comments(&records).iter().any(|c| c.key == "disqus:12345678890"));
+        let skipped: Vec<_> = records.iter().filter(|r| matches!(r, Record::Skipped { .. })).collect();
+        assert!(
+            matches!(skipped.as_slice(), [Record::Skipped { line: 135, reason: SkipReason::Unreadable, .. }]),
+            "{skipped:?}"
+        );
+    }
+
+    #[test]
+    fn wordpress_comments_are_keyed_per_item_and_pingbacks_skipped() {
+        let records = read(&WxrFile::new(&fixture("isso-wordpress.xml")));
+        let keys: Vec<&str> = comments(&records).iter().map(|c| c.key.as_str()).collect();
+        assert!(keys.contains(&"wordpress:http://example.tld/2014/test/#11"));
+        assert!(keys.contains(&"wordpress:http://example.tld/?p=4#11"), "{keys:?}");
+        let multi = comments(&records).into_iter().find(|c| c.body.starts_with("When you have")).unwrap();
+        assert_eq!(multi.body, "When you have a comment with multiple lines:  \nWordPress exports it like this.");
+        assert_eq!(multi.created_at.to_string(), "2022-06-06 02:13:14", "the GMT time");
+
+        let records = read(&WxrFile::new(&fixture("remark42-wordpress.xml")));
+        assert!(records.iter().any(|r| matches!(r, Record::Skipped { reason: SkipReason::Pingback, .. })));
+        assert_eq!(comments(&records).iter().filter(|c| c.state == SourceState::Pending).count(), 1);
+    }
+
+    #[test]
+    fn each_reader_refuses_the_other_format() {
+        let err = WxrFile::new(&fixture("isso-disqus.xml")).records().err().unwrap();
+        assert!(err.message.contains("a Disqus export"), "{err}");
+        let err = DisqusFile::new(&fixture("remark42-wordpress.xml")).records().err().unwrap();
+        assert!(err.message.contains("a WordPress export"), "{err}");
+    }
+}
