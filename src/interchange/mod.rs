@@ -187,7 +187,7 @@ mod tests {
     fn disqus_posts_keep_their_thread_parent_and_state() {
         let records = read(&DisqusFile::new(&fixture("isso-disqus.xml")));
         let posts = comments(&records);
-        assert_eq!(posts.len(), 7);
+        assert_eq!(posts.len(), 6, "posts 4, 5, 6, 8, 9 and 11");
         let reply = posts.iter().find(|c| c.key == "disqus:5").unwrap();
         assert_eq!(reply.parent_key.as_deref(), Some("disqus:4"));
         assert_eq!(reply.body, "Hello, World.");
