@@ -49,7 +49,9 @@ async fn counts(client: &Client, urls: &[&str]) -> Vec<i64> {
     let query: Vec<String> = urls.iter().map(|u| format!("url={}", urlencoding::encode(u))).collect();
     let json = client.api_get(&format!("/api/v1/counts?{}", query.join("&"))).await;
     assert_eq!(json.status, StatusCode::OK, "{}", json.body);
-    urls.iter().map(|u| json.body["counts"][*u].as_i64().unwrap_or_else(|| panic!("no count for {u}: {}", json.body))).collect()
+    urls.iter()
+        .map(|u| json.body["counts"][*u].as_i64().unwrap_or_else(|| panic!("no count for {u}: {}", json.body)))
+        .collect()
 }
 
 /// The slug of the external thread for `url` (as normalised).
@@ -121,8 +123,11 @@ async fn spam_arrives_removed_unreadable_posts_are_skipped_and_deleted_threads_s
     let anon = app.client();
     // remark42's own expectation: 2 comments on each thread.
     assert_eq!(
-        counts(&anon, &["https://radio-t.com/p/2011/03/05/podcast-229/", "http://radio-t.umputun.com/2011/03/229_8880.html"])
-            .await,
+        counts(
+            &anon,
+            &["https://radio-t.com/p/2011/03/05/podcast-229/", "http://radio-t.umputun.com/2011/03/229_8880.html"]
+        )
+        .await,
         vec![2, 2]
     );
     let moderator = app.signed_in("moddy", Role::Moderator).await;
@@ -130,10 +135,7 @@ async fn spam_arrives_removed_unreadable_posts_are_skipped_and_deleted_threads_s
     assert!(removed.body.to_string().contains("some ugly spam"), "{}", removed.body);
     // An author without an address keeps their name on the comment.
     let radio_t = thread(&anon, &slug_of(&app, "https://radio-t.com/p/2011/03/05/podcast-229/").await).await;
-    assert!(
-        radio_t.iter().any(|c| c.to_string().contains("Alexander Blah")),
-        "the name is kept: {radio_t:?}"
-    );
+    assert!(radio_t.iter().any(|c| c.to_string().contains("Alexander Blah")), "the name is kept: {radio_t:?}");
 
     let db = fresh();
     let (report, _) = import(&db, &["disqus", &fixture("remark42-disqus-deleted-thread.xml")]);
@@ -179,7 +181,8 @@ async fn wordpress_exports_in_either_namespace_skip_pingbacks_and_hold_unapprove
     assert!(report.contains("Comments: 2 (1 published, 1 removed)"), "{report}");
     assert!(report.contains("1  trackback"), "{report}");
 
-    let app = serve(&db, &["http://example.tld", "https://realmenweardress.es", "https://wpthemetestdata.example"]).await;
+    let app =
+        serve(&db, &["http://example.tld", "https://realmenweardress.es", "https://wpthemetestdata.example"]).await;
     let anon = app.client();
     assert_eq!(
         counts(&anon, &["http://example.tld/2014/test/", "https://realmenweardress.es/2010/07/do-you-rp/"]).await,
@@ -257,7 +260,11 @@ async fn an_isso_database_comes_across_with_votes_states_and_safe_text() {
     assert!(comments.iter().any(|c| c["score"] == 2), "likes become the score: {comments:?}");
     let html: String = comments.iter().map(|c| c["body_html"].as_str().unwrap().to_owned()).collect();
     assert!(!html.contains("<script"), "a literal <script> never reaches readers as a tag: {html}");
-    assert!(html.contains("Привет") || html.contains("привет") || html.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)));
+    assert!(
+        html.contains("Привет")
+            || html.contains("привет")
+            || html.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+    );
     assert_eq!(comments.iter().filter(|c| c["body_html"].as_str().unwrap().is_empty()).count(), 1, "one placeholder");
 }
 
@@ -299,7 +306,9 @@ async fn files_that_are_not_what_they_claim_stop_with_the_line_and_write_nothing
     assert!(err.contains("line 2") && err.contains("never reads DTDs or external entities"), "{err}");
     // Without the DOCTYPE, the undeclared entity is refused where it is used.
     let bare = dir.path().join("bare.xml");
-    let body = std::fs::read_to_string(&xxe).unwrap().replace(&format!("<!DOCTYPE disqus [<!ENTITY xxe SYSTEM \"file://{}\">]>\n", secret.display()), "");
+    let body = std::fs::read_to_string(&xxe)
+        .unwrap()
+        .replace(&format!("<!DOCTYPE disqus [<!ENTITY xxe SYSTEM \"file://{}\">]>\n", secret.display()), "");
     std::fs::write(&bare, body).unwrap();
     let err = refused(&db, &["disqus", &bare.to_string_lossy()]);
     assert!(err.contains("line 4") && err.contains("unrecognized entity"), "{err}");
