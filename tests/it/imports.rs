@@ -195,6 +195,12 @@ async fn wordpress_exports_in_either_namespace_skip_pingbacks_and_hold_unapprove
     );
     // 6 ← 7 ← {8, 9}: three levels.
     assert_eq!(test.iter().filter(|c| c["tree_depth"] == 2).count(), 2, "{test:?}");
+    // Imported text is masked as a new comment is, and HTML became markdown.
+    let greek =
+        thread(&anon, &slug_of(&app, "https://wpthemetestdata.example/2012/01/03/template-comments/").await).await;
+    let html = greek[0]["body_html"].as_str().unwrap();
+    assert!(html.contains("<strong>Bold</strong>") && html.contains("href=\"https://example.com/\""), "{html}");
+    assert!(html.contains("s***") && !html.contains("shit"), "masked: {html}");
     let moderator = app.signed_in("moddy", Role::Moderator).await;
     let queue = moderator.api_get("/api/v1/moderation/queue").await;
     assert!(queue.body.to_string().contains("I think it us inherent"), "the unapproved comment waits: {}", queue.body);
@@ -214,7 +220,7 @@ const HTTPS_WXR: &str = r#"<?xml version="1.0" encoding="UTF-8" ?>
       <wp:comment_author><![CDATA[Ελληνικά]]></wp:comment_author>
       <wp:comment_author_email><![CDATA[greek@example.com]]></wp:comment_author_email>
       <wp:comment_date_gmt><![CDATA[2013-03-11 23:47:07]]></wp:comment_date_gmt>
-      <wp:comment_content><![CDATA[<strong>Bold</strong> and <a href="https://example.com/">a link</a>]]></wp:comment_content>
+      <wp:comment_content><![CDATA[<strong>Bold</strong> and <a href="https://example.com/">a link</a>, you shit]]></wp:comment_content>
       <wp:comment_approved><![CDATA[1]]></wp:comment_approved>
       <wp:comment_type><![CDATA[comment]]></wp:comment_type>
       <wp:comment_parent>0</wp:comment_parent>
