@@ -5,6 +5,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod http;
+pub mod interchange;
 pub mod metrics;
 pub mod outbox;
 pub mod services;

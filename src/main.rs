@@ -2,7 +2,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use civil::config::{Settings, SETTINGS_HELP};
 use civil::domain::role::Role;
@@ -46,6 +46,37 @@ enum Command {
     /// Manage webhook endpoints.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Bring comments from Disqus, WordPress or Isso (see README, "Moving to Civil").
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A Disqus XML export.
+    Disqus(ImportArgs),
+    /// A WordPress export (WXR, Tools > Export).
+    Wordpress(ImportArgs),
+    /// Isso's SQLite database (comments.db); needs --site.
+    Isso(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The export file (Isso: the database file).
+    file: PathBuf,
+    /// Read, check and report what would come across; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Rewrite addresses that start with OLD to start with NEW (repeatable; the longest match wins).
+    #[arg(long = "map-url", value_name = "OLD=NEW")]
+    map_url: Vec<String>,
+    /// A CSV file of OLD,NEW address rewrites, one a line.
+    #[arg(long, value_name = "CSV")]
+    map_file: Option<PathBuf>,
+    /// The site the source's paths belong to, like https://blog.example (Isso keeps only paths).
+    #[arg(long)]
+    site: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -191,6 +222,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Webhook(command) => webhook_command(settings, command).await?,
+        Command::Import(command) => import_command(settings, command).await?,
         Command::Article(command) => {
             let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
             match command {
@@ -265,5 +297,51 @@ async fn webhook_command(settings: Settings, command: WebhookCommand) -> anyhow:
             println!("Webhook {id} removed.");
         }
     }
+    Ok(())
+}
+
+async fn import_command(settings: Settings, command: ImportCommand) -> anyhow::Result<()> {
+    use civil::interchange::{disqus::DisqusFile, isso::IssoDb, wxr::WxrFile, Source};
+    use civil::services::imports::{self, Options, Phase, Progress};
+    use std::io::{IsTerminal, Write};
+
+    let (source, args): (Box<dyn Source + Send>, ImportArgs) = match command {
+        ImportCommand::Disqus(args) => (Box::new(DisqusFile::new(&args.file)), args),
+        ImportCommand::Wordpress(args) => (Box::new(WxrFile::new(&args.file)), args),
+        ImportCommand::Isso(args) => (Box::new(IssoDb::new(&args.file)), args),
+    };
+    let mut options = Options { dry_run: args.dry_run, site: args.site, ..Options::default() };
+    for rule in &args.map_url {
+        options.urls.add_rule(rule)?;
+    }
+    if let Some(path) = &args.map_file {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        options.urls.add_csv(&text)?;
+    }
+    // On a terminal the counts update in place; in a log, a plain line now and then.
+    let terminal = std::io::stderr().is_terminal();
+    let mut last_line = 0u64;
+    let progress = Box::new(move |p: Progress| {
+        let mut err = std::io::stderr().lock();
+        let text = match p.phase {
+            Phase::Checking => format!("Checking: {} records read", p.read),
+            Phase::Writing => format!("Writing: {} of {} comments", p.written, p.total),
+            Phase::Done => format!("Done: {} comments handled", p.written),
+        };
+        if terminal {
+            let end = if p.phase == Phase::Done { "\n" } else { "" };
+            let _ = write!(err, "\r\x1b[2K{text}{end}");
+            let _ = err.flush();
+        } else {
+            let count = p.read.max(p.written);
+            if p.phase == Phase::Done || count >= last_line + 10_000 || count < last_line {
+                last_line = count;
+                let _ = writeln!(err, "{text}");
+            }
+        }
+    });
+    let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
+    let report = imports::run(&app, Actor::Operator, source, options, progress).await?;
+    print!("{report}");
     Ok(())
 }

@@ -134,6 +134,11 @@ impl ArticleUrl {
         Origin::of(&self.0)
     }
 
+    /// The address as parsed (not normalised).
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
     /// The thread's key, keeping only the query parameters in `meaningful`.
     pub fn canonical(&self, meaningful: &MeaningfulParams) -> CanonicalUrl {
         let mut url = self.0.clone();

@@ -59,7 +59,8 @@ pub async fn thread(
     let plain = draft.parent_id.is_none() && draft.landing.is_none();
     let mut response = if viewer.user().is_some() || !plain {
         let csrf_token = viewer.csrf_token();
-        let markup = block(&state, &viewer, &csrf_token, &article, thread_query, &draft, Links::Absolute, &next).await?;
+        let markup =
+            block(&state, &viewer, &csrf_token, &article, thread_query, &draft, Links::Absolute, &next).await?;
         render(&viewer, StatusCode::OK, markup)
     } else {
         // Every signed-out reader of this page of the thread gets the same fragment, with a

@@ -310,15 +310,20 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
         }
         None => (app.db(move |conn| Ok(users::find_by_login(conn, &login_key)?)).await?, None),
     };
-    // An account made by single sign-on has no password: it is checked against the dummy
-    // hash, so that it takes as long as any other failure.
-    let stored =
-        row.as_ref().filter(|r| r.sso_subject.is_none() && r.deleted_at.is_none()).map(|r| r.password_hash.clone());
+    // An account made by single sign-on, or by an import and not yet claimed, or deleted, has no
+    // password: it is checked against the dummy hash, so that it takes as long as any other failure.
+    let stored = row
+        .as_ref()
+        .filter(|r| r.sso_subject.is_none() && r.deleted_at.is_none() && !r.is_unclaimed())
+        .map(|r| r.password_hash.clone());
     let ok = app.passwords.verify(password.expose().to_owned(), stored).await?;
     match row {
         // Told only to whoever names it by its username, which is public anyway: an address
         // stays as private as at registration.
         Some(row) if row.sso_subject.is_some() && row.username_key == typed => Err(Error::forbidden(NO_PASSWORD)),
+        Some(row) if row.is_unclaimed() && row.username_key == typed => {
+            Err(Error::forbidden(crate::domain::import::UNCLAIMED))
+        }
         Some(row) if ok && row.deleted_at.is_none() => start_session_after(app, User::from(row), attempt).await,
         _ => Err(Error::BadCredentials),
     }

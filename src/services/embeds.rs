@@ -89,7 +89,11 @@ fn allowed_in(sites: &[EmbedSiteRow], configured: &[Origin], origin: &Origin) ->
 
 /// The site `origin` when it may embed: the admins' entry if there is one (for its
 /// parameters), else the configured one.
-fn allowed(conn: &mut DbConnection, configured: &[Origin], origin: &Origin) -> Result<Option<EmbedSite>, Error> {
+pub(crate) fn allowed(
+    conn: &mut DbConnection,
+    configured: &[Origin],
+    origin: &Origin,
+) -> Result<Option<EmbedSite>, Error> {
     if let Some(row) = embeds::find_site(conn, origin.as_str())? {
         return Ok(Some(site_of(row)));
     }
@@ -166,7 +170,7 @@ fn given_title(title: Option<&str>) -> Option<String> {
 }
 
 /// A slug no other article has, from the title (or the word "thread").
-fn free_slug(conn: &mut DbConnection, title: &str) -> Result<String, Error> {
+pub(crate) fn free_slug(conn: &mut DbConnection, title: &str) -> Result<String, Error> {
     let mut base = Slug::from_title(title);
     base.truncate(90);
     let base = match base.trim_end_matches('-') {

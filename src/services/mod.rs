@@ -19,6 +19,7 @@
 //! 8. `comments`: writing (post, edit, delete, vote) and screening what is written;
 //! 9. `moderation`: flags, the queue, decisions, sanctions and the log;
 //! 10. `account_data`: a reader's own data: downloading it, and deleting the account.
+//! 11. `imports`: other systems' comments brought in (threads, accounts, comments).
 //!
 //! Privileged use cases take the acting `User` (or an `Actor`, where the command line calls
 //! them too) and check it with `require_role`, the one authorisation rule, so no caller, page,
@@ -31,6 +32,7 @@ pub mod articles;
 pub mod comments;
 pub mod embeds;
 pub mod feeds;
+pub mod imports;
 pub mod metrics;
 pub mod moderation;
 pub mod newsletter;
@@ -43,7 +45,7 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 17] = [
+pub const ORDER: [&str; 18] = [
     "tokens",
     "metrics",
     "passwords",
@@ -61,6 +63,7 @@ pub const ORDER: [&str; 17] = [
     "comments",
     "moderation",
     "account_data",
+    "imports",
 ];
 
 use std::sync::Arc;

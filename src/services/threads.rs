@@ -299,7 +299,7 @@ pub(crate) fn change_status(
 
 /// A comment started or stopped being shown: each ancestor holds one shown reply more or
 /// fewer, and a placeholder whose shown-ness changes with it passes the change further up.
-fn adjust_ancestors(conn: &mut DbConnection, path: &str, delta: i64) -> Result<(), Error> {
+pub(crate) fn adjust_ancestors(conn: &mut DbConnection, path: &str, delta: i64) -> Result<(), Error> {
     for ancestor_id in thread::ancestor_ids(path) {
         comments::add_live_replies(conn, ancestor_id, delta)?;
         let ancestor = find_comment(conn, ancestor_id)?;

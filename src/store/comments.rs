@@ -307,7 +307,9 @@ pub fn count_roots_before(
     let query = match sort {
         Sort::Oldest => query.filter(comments::id.lt(c.id)),
         Sort::Newest => query.filter(comments::id.gt(c.id)),
-        Sort::Top => query.filter(comments::score.gt(c.score).or(comments::score.eq(c.score).and(comments::id.lt(c.id)))),
+        Sort::Top => {
+            query.filter(comments::score.gt(c.score).or(comments::score.eq(c.score).and(comments::id.lt(c.id))))
+        }
     };
     query.count().get_result(conn)
 }

@@ -6,6 +6,7 @@ pub mod comments;
 pub mod db;
 pub mod embeds;
 pub mod feeds;
+pub mod imports;
 pub mod moderation;
 pub mod moderation_log;
 pub mod moderation_undo;

@@ -283,6 +283,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_sources (kind, source_key) {
+        kind -> Text,
+        source_key -> Text,
+        target_id -> BigInt,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
@@ -315,4 +324,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sso_tokens_used,
     webhooks,
     moderation_undo,
+    import_sources,
 );

@@ -45,6 +45,12 @@ impl UserRow {
     pub fn email_attached(&self) -> bool {
         self.email_key.contains('@')
     }
+
+    /// Made by `civil import` for an imported author and not claimed yet: no password, and not
+    /// an account of single sign-on. A password reset to its address claims it.
+    pub fn is_unclaimed(&self) -> bool {
+        self.password_hash == NO_PASSWORD && self.sso_subject.is_none()
+    }
 }
 
 /// The `email_key` of an account whose address belongs to another account.

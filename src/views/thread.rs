@@ -8,8 +8,8 @@ use maud::{html, Markup, PreEscaped};
 
 use super::components::{csrf_field, time};
 use crate::domain::moderation::{FlagReason, HELD_NEXT};
-use crate::domain::thread::{Node, Sort, Status};
 use crate::domain::role::Role;
+use crate::domain::thread::{Node, Sort, Status};
 use crate::services::threads::{Comment, PageBack, ThreadPage};
 
 /// Top-level replies shown before the rest fold under "N more replies".

@@ -111,7 +111,9 @@ async fn with_javascript_every_action_on_page_two_happens_in_place() {
     click(&c, &format!("#reply-{parent} button[type=submit]")).await;
     until_text(&c, &format!("#comment-{parent} ~ ol.replies .landed"), "Your comment is posted.").await;
     let reply = landed_on(&c).await;
-    assert!(text_of(&c, &format!("#comment-{parent} ~ ol.replies #comment-{reply}")).await.contains("A reply, in place."));
+    assert!(text_of(&c, &format!("#comment-{parent} ~ ol.replies #comment-{reply}"))
+        .await
+        .contains("A reply, in place."));
     assert_eq!(active_id(&c).await, format!("comment-{reply}"));
 
     // Edit my comment in place.
@@ -131,7 +133,13 @@ async fn with_javascript_every_action_on_page_two_happens_in_place() {
     let target = t.ids[57];
     click(&c, &format!("#comment-{target} button.vote")).await;
     for _ in 0..50 {
-        let pressed = c.find(Locator::Css(&format!("#comment-{target} button.vote"))).await.unwrap().attr("aria-pressed").await.unwrap();
+        let pressed = c
+            .find(Locator::Css(&format!("#comment-{target} button.vote")))
+            .await
+            .unwrap()
+            .attr("aria-pressed")
+            .await
+            .unwrap();
         if pressed.as_deref() == Some("true") {
             break;
         }

@@ -168,7 +168,11 @@ async fn the_fragment_links_to_civil_and_a_comment_posted_from_it_comes_back_to_
         )
         .await;
     assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
-    assert!(elsewhere.location().starts_with(&format!("/articles/{slug}?sort=oldest&posted=")), "{}", elsewhere.location());
+    assert!(
+        elsewhere.location().starts_with(&format!("/articles/{slug}?sort=oldest&posted=")),
+        "{}",
+        elsewhere.location()
+    );
 
     let seen = anonymous.get(&embed_path(STORY, None)).await;
     seen.assert_contains("Discussion (2)");

@@ -1,16 +1,16 @@
 //! Integration tests: the real server on a real socket, a fresh database per test.
 
-mod account_page;
 mod accessibility;
+mod account_page;
 mod accounts;
 mod api;
 mod articles;
 mod browser;
 mod browser_account;
 mod browser_embed;
+mod browser_moderation;
 mod browser_preview;
 mod browser_reader;
-mod browser_moderation;
 mod cli;
 mod clock;
 mod comments;
@@ -27,6 +27,7 @@ mod hardening_http;
 mod hardening_mail;
 mod hardening_threads;
 mod helpers;
+mod imports;
 mod limits;
 mod load;
 mod moderation;

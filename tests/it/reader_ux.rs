@@ -57,7 +57,11 @@ async fn every_write_on_page_two_of_a_large_thread_lands_back_on_page_two() {
 
     // Post: the new comment is the last of page two, shown and announced.
     let posted = ada
-        .submit(&here, "/articles/busy/comments", &[("body", "Written on page two."), ("sort", "oldest"), ("after", &after)])
+        .submit(
+            &here,
+            "/articles/busy/comments",
+            &[("body", "Written on page two."), ("sort", "oldest"), ("after", &after)],
+        )
         .await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text);
     let location = posted.location().to_owned();
@@ -88,7 +92,11 @@ async fn every_write_on_page_two_of_a_large_thread_lands_back_on_page_two() {
     let edit_form = ada.get(&edit_page).await;
     assert_eq!(hidden(&edit_form, "after"), after);
     let edited = ada
-        .submit(&edit_page, &format!("/comments/{mine}/edit"), &[("body", "Edited on page two."), ("sort", "oldest"), ("after", &after)])
+        .submit(
+            &edit_page,
+            &format!("/comments/{mine}/edit"),
+            &[("body", "Edited on page two."), ("sort", "oldest"), ("after", &after)],
+        )
         .await;
     on_page_two(edited.location());
     let landed = ada.get(path_of(edited.location())).await;
@@ -104,7 +112,11 @@ async fn every_write_on_page_two_of_a_large_thread_lands_back_on_page_two() {
     assert!(voted.location().ends_with(&format!("voted={target}#comment-{target}")), "{}", voted.location());
     ada.get(path_of(voted.location())).await.assert_contains("Your upvote is counted.");
     let flagged = ada
-        .submit(&here, &format!("/comments/{target}/flag"), &[("reason", "spam"), ("sort", "oldest"), ("after", &after)])
+        .submit(
+            &here,
+            &format!("/comments/{target}/flag"),
+            &[("reason", "spam"), ("sort", "oldest"), ("after", &after)],
+        )
         .await;
     on_page_two(flagged.location());
     ada.get(path_of(flagged.location())).await.assert_contains("you flagged this comment");
@@ -151,7 +163,11 @@ async fn a_rejected_post_comes_back_at_the_top_with_the_draft_and_the_page_kept(
     let here = path_of(&next_page(&ada.get("/articles/busy").await)).to_owned();
     let after = hidden(&ada.get(&here).await, "after");
     let refused = ada
-        .submit(&here, "/articles/busy/comments", &[("body", "You absolute gammon."), ("sort", "oldest"), ("after", &after)])
+        .submit(
+            &here,
+            "/articles/busy/comments",
+            &[("body", "You absolute gammon."), ("sort", "oldest"), ("after", &after)],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let text = &refused.text;
@@ -181,7 +197,11 @@ async fn a_flag_without_its_note_asks_for_the_note_and_keeps_the_choice() {
     asked.assert_contains(r#"value="other" required checked"#);
     asked.assert_contains(&format!(r#"id="flag-{id}-error" role="alert""#));
     let sent = ada
-        .submit("/articles/budget", &format!("/comments/{id}/flag"), &[("reason", "other"), ("note", "It is an advert.")])
+        .submit(
+            "/articles/budget",
+            &format!("/comments/{id}/flag"),
+            &[("reason", "other"), ("note", "It is an advert.")],
+        )
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
     ada.get(path_of(sent.location())).await.assert_contains("you flagged this comment");

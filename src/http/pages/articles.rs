@@ -41,7 +41,13 @@ pub struct ArticleQuery {
 
 /// The marks a write leaves in the address it sends the reader to (`?posted=7`), so the page
 /// announces the result where the reader acted. The embed's frame reads them too.
-pub fn landing(posted: Option<i64>, edited: Option<i64>, deleted: Option<i64>, voted: Option<i64>, flagged: Option<i64>) -> Option<Landing> {
+pub fn landing(
+    posted: Option<i64>,
+    edited: Option<i64>,
+    deleted: Option<i64>,
+    voted: Option<i64>,
+    flagged: Option<i64>,
+) -> Option<Landing> {
     Landing::from_query([
         (Landed::Posted, posted),
         (Landed::Edited, edited),
@@ -66,7 +72,11 @@ pub async fn show(
     }
     let default_sort = threads::default_sort(&state.app).await?;
     let thread_query = ThreadQuery::parse_or(query.sort.as_deref(), query.after.as_deref(), default_sort)?;
-    let draft = Draft { parent_id: query.reply, landing: landing(query.posted, query.edited, query.deleted, query.voted, query.flagged), ..Draft::default() };
+    let draft = Draft {
+        parent_id: query.reply,
+        landing: landing(query.posted, query.edited, query.deleted, query.voted, query.flagged),
+        ..Draft::default()
+    };
     render_article(&state, &mut viewer, &req, article, thread_query, draft, StatusCode::OK).await
 }
 

@@ -33,16 +33,21 @@ pub(crate) async fn land(
     what: Landed,
 ) -> Result<actix_web::HttpResponse, Error> {
     let mark = format!("{}={id}", Landing::query_name(what));
-    match threads::locate_in(&state.app, id, reading.sort, reading.after, threads::Reader::for_account(user.id, user.is_staff())).await {
+    match threads::locate_in(
+        &state.app,
+        id,
+        reading.sort,
+        reading.after,
+        threads::Reader::for_account(user.id, user.is_staff()),
+    )
+    .await
+    {
         Ok(place) => Ok(see_other(&place.href(&mark, &format!("comment-{id}")))),
         // Gone from the thread (deleted with nothing under it): the reader's own page says so.
         Err(Error::NotFound(_)) if what == Landed::Deleted => {
             let slug = threads::article_slug_of(&state.app, id).await?;
-            let place = threads::Place {
-                slug,
-                sort: reading.sort,
-                page_after: reading.after.map(|c| c.encode(reading.sort)),
-            };
+            let place =
+                threads::Place { slug, sort: reading.sort, page_after: reading.after.map(|c| c.encode(reading.sort)) };
             Ok(see_other(&place.href(&mark, "landed")))
         }
         Err(error) => Err(error),

@@ -7,18 +7,18 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
+use super::articles::{reshow_with_error, Draft, FlagAgain};
 use super::{context, render, render_failed, see_other, PageResult};
 use crate::domain::profanity::ProfanityFilter;
 use crate::domain::Invalid;
 use crate::error::Error;
-use super::articles::{reshow_with_error, Draft, FlagAgain};
 use crate::http::extract::{safe_next, Csrf, CsrfDraft, LocalPath, Viewer};
-use crate::views::thread::Landed;
 use crate::http::State;
 use crate::services::moderation::{self, CommentAction, Decision, LogSearch, QueueItem, QueueTab, UserAction};
 use crate::services::{settings, threads};
 use crate::views::components::FormErrors;
 use crate::views::moderation::{self as view, Confirmation, HighlightKind, LogQuery, QueueItemView};
+use crate::views::thread::Landed;
 
 #[derive(Debug, Deserialize)]
 pub struct QueueQuery {
