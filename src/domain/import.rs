@@ -57,7 +57,7 @@ impl UrlMap {
         }
         self.0.push((old.to_owned(), new.to_owned()));
         // Longest first, so the most specific rule wins.
-        self.0.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.0.sort_by_key(|rule| std::cmp::Reverse(rule.0.len()));
         Ok(())
     }
 

@@ -17,7 +17,7 @@ pub const SHORT: &str = "public, max-age=300";
 fn compressed() -> &'static [(&'static File, Precompressed)] {
     static COMPRESSED: OnceLock<Vec<(&'static File, Precompressed)>> = OnceLock::new();
     COMPRESSED.get_or_init(|| {
-        assets::all().iter().map(|file| (file, Precompressed::new(file.bytes, Effort::Asset))).collect()
+        assets::all().iter().map(|file| (file, Precompressed::new(file.bytes.as_slice(), Effort::Asset))).collect()
     })
 }
 

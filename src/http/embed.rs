@@ -237,7 +237,7 @@ pub fn requester(state: &State, req: &HttpRequest) -> Requester {
         .and_then(|origin| Origin::parse(origin).ok())
         .or_else(|| text(header::REFERER).and_then(Origin::of_page));
     match stated {
-        Some(origin) if Origin::of_page(&state.app.settings.base_url).as_ref() == Some(&origin) => Requester::Civil,
+        Some(origin) if super::extract::is_own_origin(req, state, origin.as_str()) => Requester::Civil,
         Some(origin) => Requester::Page(origin),
         None if matches!(fetch_site, Some("cross-site" | "same-site")) => Requester::Undisclosed,
         None => Requester::Unstated,

@@ -276,18 +276,24 @@ async fn posted_from_allowed_page(req: &HttpRequest, state: &State) -> bool {
     let Some(origin) = header("origin") else {
         return header("sec-fetch-site") == Some("same-origin");
     };
-    let host = header("host").or_else(|| req.uri().authority().map(|a| a.as_str()));
-    if host.is_some() && origin.split_once("://").map(|(_, authority)| authority) == host {
-        return true;
-    }
-    let ours = url::Url::parse(&state.app.settings.base_url).map(|u| u.origin().ascii_serialization());
-    if ours.is_ok_and(|ours| ours == origin) {
+    if is_own_origin(req, state, origin) {
         return true;
     }
     match crate::domain::canonical_url::Origin::parse(origin) {
         Ok(origin) => crate::services::embeds::is_allowed(&state.app, &origin).await.unwrap_or(false),
         Err(_) => false,
     }
+}
+
+/// Whether an origin a browser states (`Origin`, or a `Referer`'s) is Civil's own: the host the
+/// request was sent to, or `base_url`'s origin (behind a proxy that rewrites `Host`).
+pub fn is_own_origin(req: &HttpRequest, state: &State, origin: &str) -> bool {
+    let host =
+        req.headers().get("host").and_then(|v| v.to_str().ok()).or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if host.is_some() && origin.split_once("://").map(|(_, authority)| authority) == host {
+        return true;
+    }
+    url::Url::parse(&state.app.settings.base_url).is_ok_and(|ours| ours.origin().ascii_serialization() == origin)
 }
 
 /// Check the request's CSRF token, then extract `T` (`web::Form<_>`, `JsonObject<_>`, or `()`

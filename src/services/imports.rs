@@ -405,9 +405,8 @@ fn write(
     loop {
         let before = written;
         let mut ordinal = 0u32;
-        let mut read = 0u64;
-        for record in source.records().map_err(|e| Abort::Failed(format_error(e)))? {
-            read += 1;
+        for (index, record) in source.records().map_err(|e| Abort::Failed(format_error(e)))?.enumerate() {
+            let read = index as u64 + 1;
             let Record::Comment(c) = record.map_err(|e| Abort::Failed(format_error(e)))? else { continue };
             ordinal += 1;
             let key = id(&c.key);
@@ -450,7 +449,7 @@ fn write(
                 }
                 None => plan.report.skip("no text", Some(where_(&c))),
             }
-            if written % 1_000 == 0 {
+            if written.is_multiple_of(1_000) {
                 progress(Progress { phase: Phase::Writing, read, written, total });
             }
         }

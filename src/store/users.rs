@@ -46,10 +46,11 @@ impl UserRow {
         self.email_key.contains('@')
     }
 
-    /// Made by `civil import` for an imported author and not claimed yet: no password, and not
-    /// an account of single sign-on. A password reset to its address claims it.
+    /// Made by `civil import` for an imported author and not claimed yet: no password, not an
+    /// account of single sign-on, and not deleted by its owner. A password reset to its address
+    /// claims it.
     pub fn is_unclaimed(&self) -> bool {
-        self.password_hash == NO_PASSWORD && self.sso_subject.is_none()
+        self.password_hash == NO_PASSWORD && self.sso_subject.is_none() && self.deleted_at.is_none()
     }
 }
 

@@ -16,6 +16,15 @@ pub struct PageContext {
     pub framed: bool,
 }
 
+impl PageContext {
+    /// The moderators' and editors' pages, which load the staff script readers never need.
+    fn is_staff_page(&self) -> bool {
+        ["/moderation", "/admin"].iter().any(|prefix| {
+            self.path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+        })
+    }
+}
+
 pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
     layout_with_head(ctx, title, html! {}, content)
 }
@@ -32,6 +41,9 @@ pub fn layout_with_head(ctx: &PageContext, title: &str, head: Markup, content: M
                 link rel="stylesheet" href=(asset("civil.css"));
                 link rel="icon" href=(asset("favicon.svg")) type="image/svg+xml";
                 script src=(asset("civil.js")) defer {}
+                @if ctx.is_staff_page() {
+                    script src=(asset("civil-staff.js")) defer {}
+                }
                 @if ctx.framed {
                     link rel="stylesheet" href=(asset("embed.css"));
                     script src=(asset("embed-frame.js")) defer {}

@@ -25,10 +25,9 @@ const SIGNED_OUT: &[(&str, &str)] = &[
     ("newsletter", "/newsletter"),
 ];
 
-/// Scanned as an admin, who sees every page. "account" is the reader's own page: their profile
-/// with its settings, until `/account` takes its place in this list.
+/// Scanned as an admin, who sees every page, the reader's own `/account` included.
 const SIGNED_IN: &[(&str, &str)] = &[
-    ("account", "/users/chief"),
+    ("account", "/account"),
     ("article-signed-in", "/articles/budget"),
     ("moderation", "/moderation?tab=reported"),
     ("moderation-log", "/moderation/log"),

@@ -58,6 +58,8 @@ async fn typing_shows_which_words_will_be_masked_before_posting() {
     // The edit form says the same.
     fill(&c, "#comment-form-body", "Posted clean.").await;
     click(&c, "#comment-form button[type=submit]").await;
+    // Posted in place: wait until the page shows it before asking the API.
+    text_containing(&c, ".thread-body", "Posted clean.").await;
     let id = app.client().thread("budget", "").await.body["comments"][0]["id"].as_i64().unwrap();
     c.goto(&format!("{}/comments/{id}/edit", app.address)).await.unwrap();
     fill(&c, "textarea[name=body]", "Edited into shit").await;

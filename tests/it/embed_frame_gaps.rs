@@ -134,7 +134,7 @@ impl FrameReader {
 /// Shown in the frame: no site header, and the frame's script.
 fn assert_in_frame(page: &Page) {
     page.assert_contains(r#"class="embed-frame""#);
-    page.assert_contains(r#"src="/assets/embed-frame.js""#);
+    page.assert_contains(r#"src="/assets/embed-frame."#);
     page.assert_lacks(r#"class="site""#);
 }
 
@@ -176,11 +176,13 @@ async fn a_reader_signs_out_inside_the_frame_and_stays_on_the_same_page_of_the_t
     framed.assert_contains("Signed in as");
     framed.assert_contains(">Sign out</button>");
     let sign_out = form_action(&framed, "/signout");
-    assert_eq!(sign_out, format!("/signout?next={}", urlencoding::encode(&page_two)));
+    // The frame names its order too: the site's default may change meanwhile.
+    let here = format!("/embed/frame?url={}&sort=oldest&after={after}", urlencoding::encode(STORY));
+    assert_eq!(sign_out, format!("/signout?next={}", urlencoding::encode(&here)));
 
     let out = ada.post(&sign_out, &[("csrf_token", &framed.csrf())]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text);
-    assert_eq!(out.location(), page_two, "back to the same page of the thread, in the frame");
+    assert_eq!(out.location(), here, "back to the same page of the thread, in the frame");
     let cookies = set_cookies(&out.headers);
     let cleared = cookies.iter().find(|c| c.starts_with("civil_frame_session=;")).expect("the twin is cleared");
     assert!(cleared.contains("Max-Age=0") && cleared.contains("Partitioned"), "{cleared}");

@@ -211,7 +211,7 @@ async fn every_operation_documents_the_answers_it_can_give() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 21);
+    assert_eq!(checked, 22);
     assert_eq!(responses["RateLimited"]["headers"]["Retry-After"]["required"], true);
     assert_eq!(doc["components"]["headers"]["X-Content-Type-Options"]["required"], true);
     let post_comment = &doc["paths"]["/api/v1/articles/{slug}/comments"]["post"]["responses"];

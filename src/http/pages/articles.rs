@@ -194,6 +194,7 @@ fn canonical_path(slug: &str, query: &ThreadQuery) -> String {
 
 /// Show a failed post again with the reader's text and the reason, or an error page when
 /// there is no article to show it on.
+#[allow(clippy::too_many_arguments)]
 pub async fn reshow_with_error(
     state: &State,
     viewer: &mut Viewer,
