@@ -302,7 +302,7 @@ pub async fn act_on_comment(
 /// Undo one's own decision on comments, within `undo_seconds` of making it: each comment gets
 /// back its status, reasons and flags, and the log records the undo.
 #[utoipa::path(post, path = "/api/v1/moderation/undo/{token}", tag = "moderation",
-    params(("token" = String, Path, description = "The undo token of an action's answer"),
+    params(("token" = String, Path, pattern = r"^[A-Za-z0-9_-]+$", max_length = 100, description = "The undo token of an action's answer"),
         ("X-CSRF-Token" = String, Header, description = "The csrf_token from GET /api/v1/session")),
     security(("session" = [])),
     responses((status = 200, description = "Undone", body = UndoResponse),
