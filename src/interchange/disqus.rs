@@ -32,7 +32,8 @@ impl Source for DisqusFile {
                 ),
             ));
         }
-        Ok(Box::new(Records { stream, done: false }))
+        let mut records = Records { stream };
+        Ok(super::until_end_or_error(move || records.read()))
     }
 
     fn format(&self) -> Format {
@@ -42,22 +43,6 @@ impl Source for DisqusFile {
 
 struct Records {
     stream: XmlStream,
-    done: bool,
-}
-
-impl Iterator for Records {
-    type Item = Result<Record, FormatError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let record = self.read();
-        if !matches!(record, Ok(Some(_))) {
-            self.done = true;
-        }
-        record.transpose()
-    }
 }
 
 impl Records {

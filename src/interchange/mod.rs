@@ -148,6 +148,24 @@ impl Format {
     }
 }
 
+/// The records that `read` gives one at a time, until it says the file ended (`Ok(None)`) or
+/// fails: a failure is the last item, since a streaming reader cannot go on past it.
+fn until_end_or_error<'a>(
+    mut read: impl FnMut() -> Result<Option<Record>, FormatError> + 'a,
+) -> Box<dyn Iterator<Item = Result<Record, FormatError>> + 'a> {
+    let mut done = false;
+    Box::new(std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let record = read();
+        if !matches!(record, Ok(Some(_))) {
+            done = true;
+        }
+        record.transpose()
+    }))
+}
+
 /// A source that can be read from the start any number of times (the importer reads it once
 /// to check it, then again to write).
 pub trait Source {

@@ -36,7 +36,8 @@ impl Source for WxrFile {
                 ),
             ));
         }
-        Ok(Box::new(Records { stream, prefixes, item: None, items: 0, done: false }))
+        let mut records = Records { stream, prefixes, item: None, items: 0 };
+        Ok(super::until_end_or_error(move || records.read()))
     }
 
     fn format(&self) -> Format {
@@ -57,22 +58,6 @@ struct Records {
     prefixes: Vec<String>,
     item: Option<Item>,
     items: u64,
-    done: bool,
-}
-
-impl Iterator for Records {
-    type Item = Result<Record, FormatError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let record = self.read();
-        if !matches!(record, Ok(Some(_))) {
-            self.done = true;
-        }
-        record.transpose()
-    }
 }
 
 impl Records {
