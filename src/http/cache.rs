@@ -6,7 +6,7 @@
 //! The cache is bounded by bytes as well as entries and forgets the least recently used page
 //! first, so a burst of rarely read pages cannot push out the threads everyone is reading. The
 //! handler keeps only pages whose cursor names a real top-level comment (see
-//! `comments::is_known_cursor`), so made-up cursors cannot fill it at all. A hit takes the lock,
+//! `threads::is_known_page`), so made-up cursors cannot fill it at all. A hit takes the lock,
 //! finds the key (a few integers: nothing to allocate) and moves it to the front of the list.
 
 use std::collections::HashMap;

@@ -81,10 +81,7 @@ pub async fn thread(
                 let markup =
                     block(&state, &viewer, &token, &article, thread_query, &draft, Links::Absolute, &next).await?;
                 let body = Arc::new(Precompressed::new(markup.into_string(), Effort::Page));
-                let known = match after {
-                    None => true,
-                    Some(cursor) => threads::is_known_cursor(&state.app, article.id, sort, cursor).await?,
-                };
+                let known = threads::is_known_page(&state.app, article.id, sort, after).await?;
                 if known {
                     state.thread_cache.put_whole(at, article.comment_version, body.clone());
                 }

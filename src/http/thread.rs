@@ -45,10 +45,7 @@ pub async fn markup(
         let view = ThreadView { base, slug: &slug, return_to, sort, after: after_text.as_deref(), reader: None };
         let html: Arc<str> = Arc::from(discussion_body(&view, &page, summary.as_deref()).into_string());
         // A made-up cursor gets its page, but no room in the cache.
-        let known = match after {
-            None => true,
-            Some(cursor) => threads::is_known_cursor(&state.app, article.id, sort, cursor).await?,
-        };
+        let known = threads::is_known_page(&state.app, article.id, sort, after).await?;
         if known {
             state.thread_cache.put(article.id, links, sort, after, article.comment_version, html.clone());
         }

@@ -214,7 +214,8 @@ pub async fn page(app: &App, article: ArticleRow, query: ThreadQuery, reader: Re
 
 /// Whether a page cursor starts after a top-level comment this article really has, rather than
 /// being made up: only such pages are worth keeping in a cache.
-pub async fn is_known_cursor(app: &App, article_id: i64, sort: Sort, cursor: Cursor) -> Result<bool, Error> {
+pub async fn is_known_page(app: &App, article_id: i64, sort: Sort, after: Option<Cursor>) -> Result<bool, Error> {
+    let Some(cursor) = after else { return Ok(true) };
     app.db(move |conn| Ok(comments::cursor_names_root(conn, article_id, sort, cursor)?)).await
 }
 

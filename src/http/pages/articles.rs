@@ -167,10 +167,7 @@ pub async fn render_article(
     };
     let body = Arc::new(Precompressed::new(markup.into_string(), Effort::Page));
     // As with the thread alone: a made-up cursor gets its page, but no room in the cache.
-    let known = match after_cursor {
-        None => true,
-        Some(cursor) => crate::services::threads::is_known_cursor(&state.app, article.id, sort, cursor).await?,
-    };
+    let known = crate::services::threads::is_known_page(&state.app, article.id, sort, after_cursor).await?;
     if known {
         state.thread_cache.put_whole(at, article.comment_version, body.clone());
     }
