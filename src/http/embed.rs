@@ -245,9 +245,9 @@ pub fn requester(state: &State, req: &HttpRequest) -> Requester {
 /// allowed sites.
 pub async fn frame_ancestors(state: &State) -> Result<String, Error> {
     let mut ancestors = String::from("'self'");
-    for site in embeds::sites(&state.app).await? {
+    for origin in embeds::origins(&state.app).await? {
         ancestors.push(' ');
-        ancestors.push_str(site.origin.as_str());
+        ancestors.push_str(&origin);
     }
     Ok(ancestors)
 }

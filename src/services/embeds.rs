@@ -118,6 +118,18 @@ pub async fn sites(app: &App) -> Result<Vec<EmbedSite>, Error> {
     Ok(sites)
 }
 
+/// The origins of `sites`, read from the list in memory (at most `SITES_TTL` old): every framed
+/// response names them in its `frame-ancestors`, so it must not cost a query.
+pub async fn origins(app: &App) -> Result<Vec<String>, Error> {
+    let mut origins: Vec<String> = admin_sites(app).await?.iter().map(|row| row.origin.clone()).collect();
+    for origin in &app.settings.embed_origins {
+        if !origins.iter().any(|o| o == origin.as_str()) {
+            origins.push(origin.as_str().to_owned());
+        }
+    }
+    Ok(origins)
+}
+
 /// Whether pages on `origin` may embed Civil (for CORS).
 pub async fn is_allowed(app: &App, origin: &Origin) -> Result<bool, Error> {
     if app.settings.embed_origins.contains(origin) {

@@ -199,7 +199,7 @@ async fn a_reader_signs_out_inside_the_frame_and_stays_on_the_same_page_of_the_t
     back.assert_lacks("Comment number 0.");
 }
 
-/// A refused comment, reply or edit posted from the frame comes back in the frame, with the
+/// A refused comment, reply, edit or flag posted from the frame comes back in the frame, with the
 /// reason beside the form and the reader's text in it (it used to land on Civil's own page).
 #[tokio::test]
 async fn a_refused_post_reply_or_edit_comes_back_in_the_frame_with_the_draft() {
@@ -245,6 +245,13 @@ async fn a_refused_post_reply_or_edit_comes_back_in_the_frame_with_the_draft() {
     assert_in_frame(&edited);
     edited.assert_contains(draft);
     edited.assert_contains(r#"role="alert""#);
+
+    // A flag that needs a note ("Something else" without one) comes back open in the frame.
+    let others = app.reader("bob").await.comment("ai-story", "Somebody else's comment.").await;
+    let flag = ada.post(&format!("/comments/{others}/flag"), &[("csrf_token", &csrf), ("reason", "other")]).await;
+    assert!(flag.status.is_client_error(), "{}", flag.status);
+    assert_frame_page(&flag);
+    flag.assert_contains(r#"role="alert""#);
 
     // On a closed discussion, the refusal also comes back in the frame.
     let moderator = app.signed_in("mira", Role::Moderator).await;
