@@ -533,8 +533,27 @@ pub async fn check_password(app: &App, user: &User, password: String) -> Result<
     }
     let typed = LoginPassword::parse(password)
         .map_err(|_| Error::from(Invalid::new("current_password", "Enter your current password.")))?;
+    // Whoever holds a session (a borrowed laptop, a stolen cookie) must not be able to guess
+    // the password here at leisure: wrong guesses slow down as wrong sign-ins do, counted apart
+    // from the sign-in page's, so that they never slow the owner signing in.
+    let attempt = match app.limits_on() {
+        true => {
+            let per_session =
+                Limit { max: app.settings.limits.sign_in_failures_per_minute, window: Duration::minutes(1) };
+            let (account, from) = (format!("account {user_id}"), format!("a session of account {user_id}"));
+            let clock = app.clock.clone();
+            Some(
+                app.write(move |conn| rate_limits::begin_sign_in(conn, &account, &from, per_session, clock.now()))
+                    .await?,
+            )
+        }
+        false => None,
+    };
     if !app.passwords.verify(typed.expose().to_owned(), Some(row.password_hash)).await? {
         return Err(Invalid::new("current_password", "That is not your current password.").into());
+    }
+    if let Some(attempt) = attempt {
+        app.write(move |conn| rate_limits::sign_in_succeeded(conn, &attempt)).await?;
     }
     Ok(())
 }

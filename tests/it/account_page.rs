@@ -479,3 +479,30 @@ async fn an_account_without_a_password_confirms_its_deletion_by_typing_its_usern
     let export = again.http.get(again.url("/account/export")).send().await.unwrap().text().await.unwrap();
     assert!(!export.contains("Grace's comment."), "{export}");
 }
+
+/// A session is not a licence to guess the password: wrong current passwords on the account
+/// page slow down as wrong sign-ins do, without slowing the owner on the sign-in page.
+#[tokio::test]
+async fn guessing_the_current_password_slows_down_like_signing_in() {
+    let app = spawn_with(|s| s.rate_limits = true).await;
+    let ada = app.reader("ada").await;
+    for guess in ["guess one", "guess two", "guess three", "guess four"] {
+        let wrong =
+            account_form(&ada, "/account/email", &[("email", "new@example.org"), ("current_password", guess)]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{guess}");
+    }
+    let waiting =
+        account_form(&ada, "/account/email", &[("email", "new@example.org"), ("current_password", PASSWORD)]).await;
+    assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert!(waiting.headers.contains_key("retry-after"));
+    let mut laptop = app.client();
+    laptop.sign_in("ada", PASSWORD).await;
+    assert_eq!(signed_in_as(&laptop).await, "ada", "the owner still signs in");
+
+    app.advance(chrono::TimeDelta::seconds(3));
+    let changed =
+        account_form(&ada, "/account/email", &[("email", "new@example.org"), ("current_password", PASSWORD)]).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text);
+    app.deliver().await;
+    assert_eq!(app.smtp.to("new@example.org").len(), 1, "the change goes ahead once the wait is over");
+}
