@@ -388,8 +388,11 @@ pub async fn set_role(app: &App, by: Actor<'_>, username: &str, role: Role) -> R
     let key = Username::key_of(username);
     let clock = app.clock.clone();
     app.write(move |conn| {
-        let target =
-            users::find_by_username_key(conn, &key)?.map(User::from).ok_or_else(|| Error::not_found("That reader"))?;
+        // A deleted account keeps its name on its comments, and nothing else: no role either.
+        let target = users::find_by_username_key(conn, &key)?
+            .filter(|row| row.deleted_at.is_none())
+            .map(User::from)
+            .ok_or_else(|| Error::not_found("That reader"))?;
         if let Some(actor) = &actor {
             if actor.id == target.id {
                 return Err(Error::forbidden("You cannot change your own role."));

@@ -120,9 +120,10 @@ pub fn set_role(conn: &mut DbConnection, id: i64, role: &str) -> QueryResult<usi
     diesel::update(users::table.find(id)).set(users::role.eq(role)).execute(conn)
 }
 
-/// Accounts in sign-up order, newest first, optionally filtered by a name or email fragment.
+/// Accounts that still exist, in sign-up order, newest first, optionally filtered by a name or
+/// email fragment.
 pub fn list(conn: &mut DbConnection, search: Option<&str>, limit: i64) -> QueryResult<Vec<UserRow>> {
-    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    let mut query = users::table.filter(users::deleted_at.is_null()).select(UserRow::as_select()).into_boxed();
     if let Some(fragment) = search.map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", fragment.to_lowercase().replace(['%', '_'], ""));
         query = query.filter(users::username_key.like(pattern.clone()).or(users::email_key.like(pattern)));

@@ -232,6 +232,23 @@ async fn admins_change_roles_in_the_ui_and_readers_cannot() {
     own.assert_contains("your own role");
 }
 
+/// A deleted account is gone from the admins' list of accounts, and no role can be given to it.
+#[tokio::test]
+async fn deleted_accounts_leave_the_admins_list_and_take_no_role() {
+    let app = spawn().await;
+    let admin = app.signed_in("chief", Role::Admin).await;
+    let ada = app.reader("ada").await;
+    app.reader("bea").await;
+    let deleted = ada.submit("/account", "/account/delete", &[("current_password", PASSWORD)]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.text);
+
+    let page = admin.get("/admin/users").await;
+    page.assert_contains("bea@example.com");
+    page.assert_lacks(r#"action="/admin/users/ada/role""#);
+    let promoted = admin.submit("/admin/users", "/admin/users/ada/role", &[("role", "moderator")]).await;
+    assert_eq!(promoted.status, StatusCode::NOT_FOUND, "{}", promoted.text);
+}
+
 #[tokio::test]
 async fn the_profile_lists_published_comments_newest_first() {
     let app = spawn().await;
