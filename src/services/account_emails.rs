@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::rate_limits::{self, Action, Limit};
-use super::{tokens, App};
+use super::{newsletter, tokens, App};
 use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
 use crate::domain::links::{LinkState, RESET_RESEND_AFTER, RESET_VALID, VERIFY_RESEND_AFTER, VERIFY_VALID};
@@ -340,6 +340,7 @@ pub async fn confirm_email_change(app: &App, token: String) -> Result<LinkState,
             }
         })?;
         tokens_store::void_email_tokens(conn, user_id, "verify", now)?;
+        newsletter::follow_account_address(conn, &user.email_key, new_email.as_str(), &key, now)?;
         if user.email_attached() && user.email_key != key {
             let notice = templates::email_changed(&site, &user.username, &partly_hidden(new_email.as_str()));
             let dedup = format!("email_changed:{user_id}:{token_id}");

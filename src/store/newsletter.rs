@@ -98,6 +98,12 @@ pub fn mark_reminded(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Qu
     diesel::update(subscribers::table.find(id)).set(subscribers::confirm_sent_at.eq(Some(now))).execute(conn)
 }
 
+pub fn set_subscriber_address(conn: &mut DbConnection, id: i64, email: &str, email_key: &str) -> QueryResult<usize> {
+    diesel::update(subscribers::table.find(id))
+        .set((subscribers::email.eq(email), subscribers::email_key.eq(email_key)))
+        .execute(conn)
+}
+
 pub fn set_subscriber_status(conn: &mut DbConnection, id: i64, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
     let confirmed = status == "confirmed";
     let gone = matches!(status, "unsubscribed" | "bounced");

@@ -506,3 +506,27 @@ async fn guessing_the_current_password_slows_down_like_signing_in() {
     app.deliver().await;
     assert_eq!(app.smtp.to("new@example.org").len(), 1, "the change goes ahead once the wait is over");
 }
+
+/// The newsletter follows the account to its new address: it stops going to the address the
+/// reader left, and the account page still says they receive it.
+#[tokio::test]
+async fn a_subscription_moves_with_the_accounts_address() {
+    let app = spawn().await;
+    let ada = verified_reader(&app, "ada").await;
+    let on = account_form(&ada, "/account/newsletter", &[("on", "1")]).await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER);
+    account_form(&ada, "/account/email", &[("email", "new@example.org"), ("current_password", PASSWORD)]).await;
+    app.deliver().await;
+    let link = app.smtp.to("new@example.org")[0].link("/account/email/").expect("a change link");
+    let confirm = ada.get(&path_of(&link)).await;
+    let done = ada.post_form(&path_of(&link), &[("csrf_token", &confirm.csrf())]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    app.deliver().await;
+
+    ada.get("/account").await.assert_contains("You receive the newsletter at new@example.org.");
+    use civil::store::schema::subscribers;
+    let mut conn = app.app.pool.get().unwrap();
+    let rows: Vec<(String, String)> =
+        subscribers::table.select((subscribers::email, subscribers::status)).load(&mut conn).unwrap();
+    assert_eq!(rows, vec![("new@example.org".to_owned(), "confirmed".to_owned())], "nothing goes to the old address");
+}

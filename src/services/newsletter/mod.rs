@@ -12,8 +12,8 @@ pub use self::issues::{
     update_issue, IssueForm, Progress,
 };
 pub use self::subscriptions::{
-    check_confirmation, check_unsubscribe, confirm, counts, end_subscription, is_subscribed, subscribe,
-    subscribe_verified, subscribers, to_csv, unsubscribe, unsubscribe_account, SubscriberCounts,
+    check_confirmation, check_unsubscribe, confirm, counts, end_subscription, follow_account_address, is_subscribed,
+    subscribe, subscribe_verified, subscribers, to_csv, unsubscribe, unsubscribe_account, SubscriberCounts,
 };
 // Pages that follow links from e-mails use these with the newsletter's.
 pub use crate::domain::links::{link_problem, LinkState};

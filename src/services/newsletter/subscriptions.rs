@@ -198,6 +198,33 @@ pub fn end_subscription(conn: &mut DbConnection, email_key: &str, now: NaiveDate
     Ok(())
 }
 
+/// A reader's account moved to a new, proven address: their subscription goes with it, so that
+/// the newsletter follows the account (the account page shows the new address's state) and stops
+/// going to the address they left. An address that has its own row already keeps it, confirmed.
+pub fn follow_account_address(
+    conn: &mut DbConnection,
+    old_key: &str,
+    new_email: &str,
+    new_key: &str,
+    now: NaiveDateTime,
+) -> Result<(), Error> {
+    let Some(old) = newsletter::find_subscriber_by_key(conn, old_key)?.filter(|s| s.status == "confirmed") else {
+        return Ok(());
+    };
+    match newsletter::find_subscriber_by_key(conn, new_key)? {
+        None => {
+            newsletter::set_subscriber_address(conn, old.id, new_email, new_key)?;
+        }
+        Some(new) => {
+            if new.status != "confirmed" {
+                newsletter::set_subscriber_status(conn, new.id, "confirmed", now)?;
+            }
+            newsletter::set_subscriber_status(conn, old.id, "unsubscribed", now)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a reader's address is on the list.
 pub async fn is_subscribed(app: &App, email: &str) -> Result<bool, Error> {
     let key = email.to_lowercase();
