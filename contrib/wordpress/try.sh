@@ -150,7 +150,9 @@ start_civil() {
 start_civil
 
 if [ -n "${KEEP:-}" ]; then
-  echo "WordPress $wp (admin / civil-try-password), Civil $civil, post $post_url; scratch $dir; stop: kill ${pids[*]}"
+  echo "WordPress $wp (wp-admin: admin / civil-try-password; activate Civil Comments and set its address"
+  echo "to $civil under Settings > Discussion), Civil $civil, post $post_url"
+  echo "scratch $dir; to stop: kill -- ${pids[*]/#/-}; rm $wp_config"
   exit 0
 fi
 
