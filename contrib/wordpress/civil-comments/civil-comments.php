@@ -44,13 +44,40 @@ add_action('admin_init', function () {
     }, 'discussion', 'default');
 });
 
-// The theme's comments.php is replaced by the embed wherever the theme calls comments_template().
+// Classic themes: the theme's comments.php is replaced by the embed wherever the theme calls
+// comments_template().
 add_filter('comments_template', function ($template) {
     if (civil_comments_address() === '' || !is_singular()) {
         return $template;
     }
     return __DIR__ . '/comments.php';
 });
+
+// Block themes (Twenty Twenty-Three, WordPress's default since 6.1) never call
+// comments_template(): their templates hold a Comments block, which renders WordPress's comments
+// and form itself. That block becomes the embed; a Comment Form block standing on its own
+// becomes nothing, so readers are not offered WordPress's form beside Civil's.
+add_filter('render_block', function ($content, $block, $instance = null) {
+    $name = $block['blockName'] ?? '';
+    if (civil_comments_address() === '' || !is_singular()) {
+        return $content;
+    }
+    $post = ($instance instanceof WP_Block && isset($instance->context['postId']))
+        ? get_post($instance->context['postId'])
+        : get_post();
+    if ($name === 'core/comments' || $name === 'core/post-comments') {
+        if (!$post || post_password_required($post)) {
+            return '';
+        }
+        ob_start();
+        civil_comments_render($post);
+        return ob_get_clean();
+    }
+    if ($name === 'core/post-comments-form') {
+        return '';
+    }
+    return $content;
+}, 10, 3);
 
 /** The discussion as HTML from /embed/thread, cached briefly; '' when Civil does not answer. */
 function civil_comments_fragment($civil, $url, $title) {
@@ -72,11 +99,12 @@ function civil_comments_fragment($civil, $url, $title) {
     return $html;
 }
 
-/** The embed block for the current post. */
-function civil_comments_render() {
+/** The embed block for a post (the current one when none is given). */
+function civil_comments_render($post = null) {
     $civil = civil_comments_address();
-    $url = get_permalink();
-    $title = wp_strip_all_tags(get_the_title());
+    $url = get_permalink($post);
+    // get_the_title() is HTML ("Budget &#038; the vote"); Civil wants the text.
+    $title = html_entity_decode(wp_strip_all_tags(get_the_title($post)), ENT_QUOTES | ENT_HTML5, 'UTF-8');
     $fragment = civil_comments_fragment($civil, $url, $title);
     $discussion = $civil . '/embed/discussion?url=' . rawurlencode($url) . '&title=' . rawurlencode($title);
     ?>
