@@ -26,6 +26,7 @@ use super::tokens::{self, FormKey};
 use super::{comments, embeds, rate_limits, settings, App};
 use crate::domain::account::User;
 use crate::domain::canonical_url::{Origin, Requester};
+use crate::domain::comment_body::CommentBody;
 use crate::domain::email::EmailAddress;
 use crate::domain::profanity::ProfanityFilter;
 use crate::domain::role::Role;
@@ -325,6 +326,8 @@ pub async fn post(
     parent: Option<i64>,
     address: &str,
 ) -> Result<Posted, Error> {
+    // A body Civil would refuse makes no thread and no guest account.
+    CommentBody::parse(text)?;
     let url = thread_url(page, uri);
     let article = embeds::thread_for(app, &url, title, &Requester::Page(page.clone())).await?;
     let author = match writer {
