@@ -26,8 +26,8 @@ use super::extract::{client_ip, Viewer};
 use super::State;
 use crate::domain::canonical_url::Origin;
 use crate::error::Error;
-use crate::services::isso::{self, EditCookie, ListQuery, Order, Writer};
 use crate::services::embeds;
+use crate::services::isso::{self, EditCookie, ListQuery, Order, Writer};
 
 /// The origin of the page a request comes from: its `Origin`, else its `Referer`'s.
 fn stated_origin(req: &HttpRequest) -> Option<Origin> {
@@ -47,8 +47,7 @@ async fn reading_origin(state: &State, req: &HttpRequest) -> Result<Origin, Erro
     match embeds::sites(&state.app).await?.as_slice() {
         [only] => Ok(only.origin.clone()),
         _ => Err(Error::BadRequest(
-            "Isso's threads are named by path: send the request from the site's page (with Origin or Referer)."
-                .into(),
+            "Isso's threads are named by path: send the request from the site's page (with Origin or Referer).".into(),
         )),
     }
 }
@@ -81,7 +80,9 @@ impl FromRequest for EmbedOrigin {
                 .ok_or_else(|| refused("CSRF: a write through Isso's API must come from a page (Origin)."))?;
             let state = req.app_data::<web::Data<State>>().expect("the app has its state");
             if !embeds::is_allowed(&state.app, &origin).await.map_err(HttpError::from)? {
-                return Err(refused(&format!("CSRF: pages on {origin} may not write here: an admin can allow the site.")));
+                return Err(refused(&format!(
+                    "CSRF: pages on {origin} may not write here: an admin can allow the site."
+                )));
             }
             Ok(EmbedOrigin(origin))
         })
@@ -153,9 +154,12 @@ pub async fn list(state: web::Data<State>, req: HttpRequest, params: web::Query<
     let uri = required(&params.uri, "uri")?;
     let after = match params.after.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
-        Some(v) => Some(v.parse::<f64>().ok().filter(|a| a.is_finite()).ok_or_else(|| {
-            Error::BadRequest("after should be a number (seconds since 1970)".into())
-        })?),
+        Some(v) => Some(
+            v.parse::<f64>()
+                .ok()
+                .filter(|a| a.is_finite())
+                .ok_or_else(|| Error::BadRequest("after should be a number (seconds since 1970)".into()))?,
+        ),
     };
     let query = ListQuery {
         parent: number(&params.parent, "parent")?,
@@ -203,7 +207,10 @@ fn cookie_headers(state: &State, response: &mut HttpResponse, cookie: &EditCooki
     let theirs = format!("isso-{}={flag}; Max-Age={}; Path=/; SameSite=Lax", cookie.id, cookie.max_age);
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, HeaderValue::from_str(&ours).map_err(Error::internal)?);
-    headers.append(header::HeaderName::from_static("x-set-cookie"), HeaderValue::from_str(&theirs).map_err(Error::internal)?);
+    headers.append(
+        header::HeaderName::from_static("x-set-cookie"),
+        HeaderValue::from_str(&theirs).map_err(Error::internal)?,
+    );
     Ok(())
 }
 

@@ -366,7 +366,13 @@ fn site_table() -> Table {
 
 /// Every route, as data.
 pub fn endpoints() -> Vec<Endpoint> {
-    api_table().rows.into_iter().chain(isso_table().rows).chain(site_table().rows).map(|(endpoint, _)| endpoint).collect()
+    api_table()
+        .rows
+        .into_iter()
+        .chain(isso_table().rows)
+        .chain(site_table().rows)
+        .map(|(endpoint, _)| endpoint)
+        .collect()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -239,8 +239,7 @@ pub async fn list(app: &App, key: &FormKey, page: &Origin, uri: &str, query: &Li
     };
     let level = children(&entries, query.parent, query.after, query.order);
     let total = level.len();
-    let shown: Vec<&Entry> =
-        level.into_iter().skip(query.offset).take(query.limit.unwrap_or(usize::MAX)).collect();
+    let shown: Vec<&Entry> = level.into_iter().skip(query.offset).take(query.limit.unwrap_or(usize::MAX)).collect();
     let hidden = total.saturating_sub(query.offset).saturating_sub(shown.len());
     let replies = shown
         .iter()
@@ -341,12 +340,7 @@ pub async fn post(
 }
 
 /// The account a guest's comment is written under (see the module's introduction).
-async fn guest_account(
-    app: &App,
-    name: Option<String>,
-    email: Option<String>,
-    address: &str,
-) -> Result<User, Error> {
+async fn guest_account(app: &App, name: Option<String>, email: Option<String>, address: &str) -> Result<User, Error> {
     if !app.settings.isso_guests {
         return Err(Error::forbidden("This site takes no comments from guests: sign in on the site to comment."));
     }
@@ -463,7 +457,11 @@ fn free_username(
 /// The comment `id` and its author, when `cookie` is the edit cookie Civil set for it and its
 /// edit window is still open.
 async fn authorised(app: &App, key: &FormKey, id: i64, cookie: Option<&str>) -> Result<(User, Comment), Error> {
-    let refused = || Error::forbidden("Not authorised: this browser has no edit cookie for that comment, or its edit time has passed.");
+    let refused = || {
+        Error::forbidden(
+            "Not authorised: this browser has no edit cookie for that comment, or its edit time has passed.",
+        )
+    };
     let (row, author) = app
         .db(move |conn| {
             let row = store_comments::find_in_thread(conn, id)?.ok_or_else(|| Error::not_found("That comment"))?;
@@ -482,7 +480,8 @@ async fn authorised(app: &App, key: &FormKey, id: i64, cookie: Option<&str>) -> 
     let (Ok(cookie_id), Ok(expires)) = (cookie_id.parse::<i64>(), expires.parse::<i64>()) else {
         return Err(refused());
     };
-    let genuine = cookie_id == id && tokens::constant_time_eq(&key.sign(&edit_message(id, comment.author_id, expires)), mac);
+    let genuine =
+        cookie_id == id && tokens::constant_time_eq(&key.sign(&edit_message(id, comment.author_id, expires)), mac);
     if !genuine || expires <= app.clock.now().and_utc().timestamp() {
         return Err(refused());
     }

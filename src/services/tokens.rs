@@ -76,7 +76,7 @@ impl FormKey {
     }
 
     /// A MAC of `message` under the site's key, for a value Civil hands out and reads back
-    /// (Isso's per-comment cookie, `services::isso`). Each use starts `message` with its own
+    /// (the edit cookie of a comment posted through Isso's client). Each use starts `message` with its own
     /// purpose, so no two uses share a MAC, and none shares the form tokens'.
     pub fn sign(&self, message: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");

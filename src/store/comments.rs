@@ -521,11 +521,18 @@ pub fn shown_in_article(conn: &mut DbConnection, article_id: i64) -> QueryResult
 
 /// Record a like from a visitor without an account (Isso's client) unless that visitor already
 /// liked the comment; returns 1 when it is new. Safe when the same visitor likes twice at once.
-pub fn insert_guest_vote(conn: &mut DbConnection, comment_id: i64, voter: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn insert_guest_vote(
+    conn: &mut DbConnection,
+    comment_id: i64,
+    voter: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     use diesel::sql_types::{BigInt, Text, Timestamp};
-    diesel::sql_query("INSERT INTO guest_votes (comment_id, voter, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind::<BigInt, _>(comment_id)
-        .bind::<Text, _>(voter)
-        .bind::<Timestamp, _>(now)
-        .execute(conn)
+    diesel::sql_query(
+        "INSERT INTO guest_votes (comment_id, voter, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(comment_id)
+    .bind::<Text, _>(voter)
+    .bind::<Timestamp, _>(now)
+    .execute(conn)
 }

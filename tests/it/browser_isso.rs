@@ -154,7 +154,10 @@ async fn isso_s_own_client_0_13_and_0_14_lists_posts_replies_edits_deletes_likes
         for file in ["embed.min.js", "count.min.js"] {
             files.insert(format!("/js/{version}/{file}"), ("text/javascript", std::fs::read(dir.join(file)).unwrap()));
         }
-        files.insert(format!("/{version}/deepseek-v4/"), ("text/html; charset=utf-8", blog_page(&app.address, version, thread)));
+        files.insert(
+            format!("/{version}/deepseek-v4/"),
+            ("text/html; charset=utf-8", blog_page(&app.address, version, thread)),
+        );
     }
     serve_blog(listener, files);
 
@@ -170,7 +173,12 @@ async fn isso_s_own_client_0_13_and_0_14_lists_posts_replies_edits_deletes_likes
 
         // Post as a guest.
         let mine = format!("Posted with Isso {version}, *really*.");
-        c.find(Locator::Css("#isso-thread > .isso-postbox .isso-textarea")).await.unwrap().send_keys(&mine).await.unwrap();
+        c.find(Locator::Css("#isso-thread > .isso-postbox .isso-textarea"))
+            .await
+            .unwrap()
+            .send_keys(&mine)
+            .await
+            .unwrap();
         run(&c, "document.querySelector('#isso-thread > .isso-postbox [name=author]').value = 'Rita'").await;
         click(&c, "#isso-thread > .isso-postbox [type=submit]").await;
         let posted = comment_with(&c, &format!("Posted with Isso {version}")).await;
@@ -181,15 +189,22 @@ async fn isso_s_own_client_0_13_and_0_14_lists_posts_replies_edits_deletes_likes
         let reply_box = format!("#{posted} .isso-postbox .isso-textarea");
         c.wait().for_element(Locator::Css(&reply_box)).await.unwrap().send_keys("A reply through Isso.").await.unwrap();
         click(&c, &format!("#{posted} .isso-postbox [type=submit]")).await;
-        until(&c, "the reply", &format!("document.querySelector('#{posted} > .isso-follow-up .isso-comment') !== null")).await;
+        until(
+            &c,
+            "the reply",
+            &format!("document.querySelector('#{posted} > .isso-follow-up .isso-comment') !== null"),
+        )
+        .await;
         let reply = comment_with(&c, "A reply through Isso.").await;
 
         // Edit the comment: Isso's client asks for the markdown, then saves the new text.
         let footer = format!("#{posted} > .isso-text-wrapper > .isso-comment-footer");
         click(&c, &format!("{footer} a.isso-edit")).await;
         let editing = format!("#{posted} > .isso-text-wrapper textarea");
-        until(&c, "the markdown to edit", &format!("(document.querySelector('{editing}') || {{}}).value === {mine:?}")).await;
-        run(&c, &format!("document.querySelector('{editing}').value = 'Edited with Isso {version}, **boldly**.'")).await;
+        until(&c, "the markdown to edit", &format!("(document.querySelector('{editing}') || {{}}).value === {mine:?}"))
+            .await;
+        run(&c, &format!("document.querySelector('{editing}').value = 'Edited with Isso {version}, **boldly**.'"))
+            .await;
         click(&c, &format!("{footer} a.isso-edit")).await;
         until(&c, "the edit", &format!("document.querySelector('#{posted} > .isso-text-wrapper > .isso-text strong') !== null && document.querySelector('#{posted} > .isso-text-wrapper > .isso-text').textContent.includes('Edited with Isso')")).await;
 
@@ -202,22 +217,34 @@ async fn isso_s_own_client_0_13_and_0_14_lists_posts_replies_edits_deletes_likes
         // Like a comment (another one each round: a visitor likes a comment once).
         let liked = if round == 0 { &alice } else { &grace };
         let votes = format!("#{liked} > .isso-text-wrapper > .isso-comment-footer .isso-votes");
-        let likes_before: i64 = run(&c, &format!("return Number(document.querySelector('{votes}').textContent)")).await.as_i64().unwrap();
+        let likes_before: i64 =
+            run(&c, &format!("return Number(document.querySelector('{votes}').textContent)")).await.as_i64().unwrap();
         click(&c, &format!("#{liked} > .isso-text-wrapper > .isso-comment-footer a.isso-upvote")).await;
-        until(&c, "the like", &format!("Number(document.querySelector('{votes}').textContent) === {}", likes_before + 1)).await;
+        until(
+            &c,
+            "the like",
+            &format!("Number(document.querySelector('{votes}').textContent) === {}", likes_before + 1),
+        )
+        .await;
 
         // Again, from the start: the edit and the like were kept, and the count has the new one.
         c.goto(&page).await.unwrap();
         let posted_again = comment_with(&c, &format!("Edited with Isso {version}")).await;
         assert_eq!(posted_again, posted);
         assert_eq!(count_shown(&c).await, before + 1);
-        until(&c, "the like kept", &format!("Number(document.querySelector('{votes}').textContent) === {}", likes_before + 1)).await;
+        until(
+            &c,
+            "the like kept",
+            &format!("Number(document.querySelector('{votes}').textContent) === {}", likes_before + 1),
+        )
+        .await;
         assert!(!run(&c, "return document.body.textContent").await.as_str().unwrap().contains("A reply through Isso."));
     }
 
     // What Isso's client posted is Civil's: on Civil's own page of the thread.
     let threads = civil::services::embeds::threads(&app.app, civil::services::Actor::Operator).await.unwrap();
-    let slug = threads.iter().find(|t| t.canonical_url.as_deref() == Some(&format!("{blog}{thread}"))).unwrap().slug.clone();
+    let slug =
+        threads.iter().find(|t| t.canonical_url.as_deref() == Some(&format!("{blog}{thread}"))).unwrap().slug.clone();
     let civil_thread = app.client().thread(&slug, "").await.body.to_string();
     assert!(civil_thread.contains("Edited with Isso 0.13.0") && civil_thread.contains("Rita"), "{civil_thread}");
 }

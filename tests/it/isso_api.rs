@@ -123,7 +123,10 @@ async fn an_imported_isso_thread_is_the_one_isso_s_client_lists_pages_counts_and
     let unicode = top[1]["text"].as_str().unwrap();
     assert!(unicode.contains("Здравствуй") && !unicode.contains("<script"), "{unicode}");
     let frank = &top[2];
-    assert_eq!((frank["mode"].clone(), frank["text"].clone(), frank["author"].clone()), (json!(4), json!(""), Value::Null));
+    assert_eq!(
+        (frank["mode"].clone(), frank["text"].clone(), frank["author"].clone()),
+        (json!(4), json!(""), Value::Null)
+    );
     assert_eq!(frank["replies"][0]["author"], "Grace");
     assert!(!all.to_string().contains("Awaiting moderation"));
 
@@ -213,16 +216,23 @@ async fn guests_post_and_reply_masked_screened_and_queued_and_a_member_s_address
     let listed = page.list("uri=/2026/first-post/").await;
     assert_eq!(listed["replies"][0]["replies"][0]["id"], reply.body["id"]);
     // One guest, one account: both comments under the same author.
-    assert_eq!(thread.body["comments"][0]["author"]["username"], app.client().thread(&slug, "").await.body["comments"][0]["replies"][0]["author"]["username"]);
+    assert_eq!(
+        thread.body["comments"][0]["author"]["username"],
+        app.client().thread(&slug, "").await.body["comments"][0]["replies"][0]["author"]["username"]
+    );
 
     // A claimed account's address does not make a guest that member.
     app.create_user("member", Role::Reader).await;
     let posing = page
-        .new_comment("/2026/first-post/", json!({"text": "I am the member, honestly.", "author": "member", "email": "member@example.com"}))
+        .new_comment(
+            "/2026/first-post/",
+            json!({"text": "I am the member, honestly.", "author": "member", "email": "member@example.com"}),
+        )
         .await;
     assert_eq!(posing.status, StatusCode::CREATED, "{}", posing.body);
     let comments = app.client().thread(&slug, "").await.body["comments"].clone();
-    let posing_author = comments.as_array().unwrap().iter().find(|c| c["id"] == posing.body["id"]).unwrap()["author"].clone();
+    let posing_author =
+        comments.as_array().unwrap().iter().find(|c| c["id"] == posing.body["id"]).unwrap()["author"].clone();
     assert_ne!(posing_author["username"], "member", "{posing_author}");
 
     // The site's policy holds guests as it holds anyone: 202, waiting, in the queue, not listed.
@@ -243,7 +253,8 @@ async fn guests_post_and_reply_masked_screened_and_queued_and_a_member_s_address
     // Too short for Civil: refused with the reason, nothing written.
     let short = page.new_comment("/2026/first-post/", json!({"text": "", "author": "Ivy"})).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", short.body);
-    let bad_address = page.new_comment("/2026/first-post/", json!({"text": "Fine text.", "email": "not an address"})).await;
+    let bad_address =
+        page.new_comment("/2026/first-post/", json!({"text": "Fine text.", "email": "not an address"})).await;
     assert_eq!(bad_address.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad_address.body);
 
     // A new guest name is a registration: five an hour from one address (Gina, the poser and
@@ -281,17 +292,22 @@ async fn only_the_author_s_cookie_edits_or_deletes_and_only_within_the_edit_wind
     assert_eq!(view.status, StatusCode::OK, "{}", view.body);
     assert_eq!(view.body["text"], "First *draft*.");
     assert!(author.get(&format!("/id/{id}")).await.body["text"].as_str().unwrap().contains("<em>draft</em>"));
-    for (method, body) in [(Method::GET, None), (Method::PUT, Some(json!({"text": "Hijacked!"}))), (Method::DELETE, None)] {
+    for (method, body) in
+        [(Method::GET, None), (Method::PUT, Some(json!({"text": "Hijacked!"}))), (Method::DELETE, None)]
+    {
         let answer = stranger.send(method.clone(), &format!("/id/{id}"), body).await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{method} by a stranger: {}", answer.body);
     }
     // A cookie for another comment, or a forged one, is no proof either.
-    let cookie = posted.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let cookie =
+        posted.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
     app.advance(chrono::TimeDelta::seconds(31));
     let other = author.new_comment("/2026/edits/", json!({"text": "Another one.", "author": "Kim"})).await;
     assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
     let other_id = other.body["id"].as_i64().unwrap();
-    for forged in [cookie.clone(), format!("{other_id}.{}", cookie.split_once('.').unwrap().1), format!("{id}.9999999999.AAAA")] {
+    for forged in
+        [cookie.clone(), format!("{other_id}.{}", cookie.split_once('.').unwrap().1), format!("{id}.9999999999.AAAA")]
+    {
         let answer = reqwest::Client::new()
             .put(format!("{}/isso/id/{other_id}", app.address))
             .header("origin", SITE)
@@ -311,7 +327,8 @@ async fn only_the_author_s_cookie_edits_or_deletes_and_only_within_the_edit_wind
     assert!(edited.headers.contains_key("x-set-cookie"));
 
     // A reply keeps a deleted comment as a placeholder, which the answer is.
-    let reply = stranger.new_comment("/2026/edits/", json!({"text": "A reply to Kim.", "author": "Lee", "parent": id})).await;
+    let reply =
+        stranger.new_comment("/2026/edits/", json!({"text": "A reply to Kim.", "author": "Lee", "parent": id})).await;
     assert_eq!(reply.status, StatusCode::CREATED);
     let deleted = author.send(Method::DELETE, &format!("/id/{id}"), None).await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
