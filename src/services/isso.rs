@@ -198,8 +198,8 @@ struct Entry {
     under: Option<i64>,
 }
 
-/// The replies to `parent` in the listing's order, and how many there are after `after`.
-fn children<'a>(entries: &'a [Entry], parent: Option<i64>, after: Option<f64>, order: Order) -> Vec<&'a Entry> {
+/// The replies to `parent` written after `after`, in the listing's order.
+fn children(entries: &[Entry], parent: Option<i64>, after: Option<f64>, order: Order) -> Vec<&Entry> {
     let mut list: Vec<&Entry> = entries
         .iter()
         .filter(|e| e.under == parent)
