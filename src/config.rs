@@ -47,6 +47,9 @@ SETTINGS (civil.toml key / environment variable, default):
                                                                   more at /admin/sites)
   rate_limits         CIVIL_RATE_LIMITS         on                off turns every rate limit off
                                                                   (for load tests and benchmarks)
+  isso_guests         CIVIL_ISSO_GUESTS         on                Isso's client (under /isso/) posts as a
+                                                                  guest, screened like a new commenter;
+                                                                  off: it only reads
   smtp_url            CIVIL_SMTP_URL            (none)            smtp://user:pass@host:587?tls=required,
                                                                   smtps://host; none writes .eml files
                                                                   under <data_dir>/mail instead
@@ -99,6 +102,8 @@ pub struct Settings {
     /// Sites whose pages may embed discussions, beside the admins' list (`/admin/sites`).
     pub embed_origins: Vec<Origin>,
     pub rate_limits: bool,
+    /// Whether Isso's client (`/isso/`) may post as a guest; off, it only reads.
+    pub isso_guests: bool,
     pub limits: Limits,
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -177,6 +182,7 @@ struct FileSettings {
     trusted_proxies: Option<Vec<String>>,
     embed_origins: Option<Vec<String>>,
     rate_limits: Option<bool>,
+    isso_guests: Option<bool>,
     limits: Option<Limits>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
@@ -345,6 +351,14 @@ impl Settings {
                     _ => anyhow::bail!("CIVIL_RATE_LIMITS must be on or off, not {v:?}"),
                 },
                 None => file.rate_limits.unwrap_or(true),
+            },
+            isso_guests: match env("CIVIL_ISSO_GUESTS") {
+                Some(v) => match v.to_ascii_lowercase().as_str() {
+                    "on" | "true" | "1" => true,
+                    "off" | "false" | "0" => false,
+                    _ => anyhow::bail!("CIVIL_ISSO_GUESTS must be on or off, not {v:?}"),
+                },
+                None => file.isso_guests.unwrap_or(true),
             },
             smtp_url: env("CIVIL_SMTP_URL").or(file.smtp_url).filter(|u| !u.trim().is_empty()),
             mail_from: env("CIVIL_MAIL_FROM").or(file.mail_from).unwrap_or_else(|| "Civil <civil@localhost>".into()),

@@ -15,7 +15,7 @@ use actix_web::{guard, web, FromRequest, Handler, HttpMessage, Responder, Route}
 
 use super::errors::{self, Shape};
 use super::extract::guard_role;
-use super::{api, assets, feeds, pages, security};
+use super::{api, assets, feeds, isso, pages, security};
 use crate::domain::role::Role;
 
 pub const API_PREFIX: &str = "/api/v1";
@@ -42,6 +42,10 @@ pub enum Proof {
     /// One-click unsubscribe from an e-mail (RFC 8058): mail clients post without our token;
     /// the unguessable token in the address is the proof.
     LinkToken,
+    /// Isso's client (`/isso/`), which cannot send our token: the request's `Origin` is an
+    /// allowed embed origin and its body is JSON (`isso::EmbedOrigin`), which a page elsewhere
+    /// cannot send without a CORS preflight that only the allowed origins pass.
+    EmbedOrigin,
 }
 
 /// One row of the table, as the tests see it.
@@ -197,6 +201,25 @@ fn api_table() -> Table {
     t
 }
 
+/// Isso's API, for Isso's own client (`http::isso`). `count` and `preview` are POSTs that
+/// change nothing.
+fn isso_table() -> Table {
+    use Access::Anyone;
+    let mut t = Table::new("/isso");
+    t.get("/", Anyone, isso::list)
+        .get("/config", Anyone, isso::config)
+        .get("/feed", Anyone, isso::feed)
+        .row(Method::POST, "/new", Anyone, Proof::EmbedOrigin, isso::create)
+        .row(Method::POST, "/count", Anyone, Proof::None, isso::count)
+        .row(Method::POST, "/preview", Anyone, Proof::None, isso::preview)
+        .get("/id/{id}", Anyone, isso::view)
+        .row(Method::PUT, "/id/{id}", Anyone, Proof::EmbedOrigin, isso::edit)
+        .row(Method::DELETE, "/id/{id}", Anyone, Proof::EmbedOrigin, isso::delete)
+        .row(Method::POST, "/id/{id}/like", Anyone, Proof::EmbedOrigin, isso::like)
+        .row(Method::POST, "/id/{id}/dislike", Anyone, Proof::EmbedOrigin, isso::dislike);
+    t
+}
+
 fn site_table() -> Table {
     use pages::admin_webhooks;
     use pages::{
@@ -343,7 +366,13 @@ fn site_table() -> Table {
 
 /// Every route, as data.
 pub fn endpoints() -> Vec<Endpoint> {
-    api_table().rows.into_iter().chain(site_table().rows).map(|(endpoint, _)| endpoint).collect()
+    api_table()
+        .rows
+        .into_iter()
+        .chain(isso_table().rows)
+        .chain(site_table().rows)
+        .map(|(endpoint, _)| endpoint)
+        .collect()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -355,12 +384,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(api::not_found))
         .wrap(from_fn(security::reject_control_characters))
         .wrap(from_fn(|req, next| errors::render(Shape::Json, req, next)));
+    // Errors as JSON (Isso's client shows none; scripts read them); CORS outermost, so that an
+    // allowed page can read a refusal too.
+    let isso = isso_table()
+        .into_scope(web::scope("/isso"))
+        .app_data(web::JsonConfig::default().limit(security::BODY_LIMIT).error_handler(api::json_error))
+        .app_data(web::QueryConfig::default().error_handler(api::query_error))
+        .app_data(web::PathConfig::default().error_handler(api::path_error))
+        .default_service(web::to(isso::not_found))
+        .wrap(from_fn(security::reject_control_characters))
+        .wrap(from_fn(|req, next| errors::render(Shape::Json, req, next)))
+        .wrap(from_fn(isso::cors));
     let site = site_table()
         .into_scope(web::scope(""))
         .default_service(web::to(pages::not_found))
         .wrap(from_fn(security::reject_control_characters))
         .wrap(from_fn(|req, next| errors::render(Shape::Page, req, next)));
-    cfg.service(api).service(site);
+    cfg.service(api).service(isso).service(site);
 }
 
 #[cfg(test)]
@@ -422,12 +462,25 @@ mod tests {
     }
 
     #[test]
-    fn only_one_click_unsubscribes_change_state_without_a_csrf_token() {
+    fn only_one_click_unsubscribes_and_isso_s_client_change_state_without_a_csrf_token() {
         let exempt: Vec<String> = endpoints()
             .into_iter()
             .filter(|e| e.method != Method::GET && e.proof != Proof::CsrfToken)
             .map(|e| format!("{} {}", e.method, e.path))
             .collect();
-        assert_eq!(exempt, ["POST /notifications/unsubscribe/{token}", "POST /newsletter/unsubscribe/{token}"]);
+        assert_eq!(
+            exempt,
+            [
+                "POST /isso/new",
+                "POST /isso/count",
+                "POST /isso/preview",
+                "PUT /isso/id/{id}",
+                "DELETE /isso/id/{id}",
+                "POST /isso/id/{id}/like",
+                "POST /isso/id/{id}/dislike",
+                "POST /notifications/unsubscribe/{token}",
+                "POST /newsletter/unsubscribe/{token}"
+            ]
+        );
     }
 }

@@ -506,3 +506,33 @@ pub fn voted_among(conn: &mut DbConnection, user_id: i64, comment_ids: &[i64]) -
         .select(comment_votes::comment_id)
         .load(conn)
 }
+
+/// Every shown comment of an article (published, and placeholders holding shown replies), in
+/// the order they were written: Isso's client pages a thread by time.
+pub fn shown_in_article(conn: &mut DbConnection, article_id: i64) -> QueryResult<Vec<ThreadRow>> {
+    comments::table
+        .inner_join(users::table)
+        .filter(comments::article_id.eq(article_id))
+        .filter(shown!())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(THREAD_COLUMNS)
+        .load(conn)
+}
+
+/// Record a like from a visitor without an account (Isso's client) unless that visitor already
+/// liked the comment; returns 1 when it is new. Safe when the same visitor likes twice at once.
+pub fn insert_guest_vote(
+    conn: &mut DbConnection,
+    comment_id: i64,
+    voter: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    diesel::sql_query(
+        "INSERT INTO guest_votes (comment_id, voter, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(comment_id)
+    .bind::<Text, _>(voter)
+    .bind::<Timestamp, _>(now)
+    .execute(conn)
+}

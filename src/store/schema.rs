@@ -258,6 +258,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    guest_votes (comment_id, voter) {
+        comment_id -> BigInt,
+        voter -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     moderation_undo (id) {
         id -> BigInt,
         batch -> Text,
@@ -297,6 +305,7 @@ diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(comment_votes -> comments (comment_id));
 diesel::joinable!(comment_votes -> users (user_id));
+diesel::joinable!(guest_votes -> comments (comment_id));
 diesel::joinable!(comment_flags -> comments (comment_id));
 diesel::joinable!(comment_flags -> users (user_id));
 diesel::joinable!(moderation_log -> articles (article_id));
@@ -312,6 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     embed_sites,
     comments,
     comment_votes,
+    guest_votes,
     comment_flags,
     moderation_log,
     site_settings,

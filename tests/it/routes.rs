@@ -38,7 +38,8 @@ async fn send(client: &Client, endpoint: &Endpoint, things: &Things, with_token:
     if let (true, Some(token)) = (with_token, &client.csrf) {
         request = request.header("X-CSRF-Token", token);
     }
-    let api = path.starts_with(API_PREFIX);
+    // Isso's API answers in JSON too, and its client sends JSON.
+    let api = path.starts_with(API_PREFIX) || path.starts_with("/isso/");
     if endpoint.method != "GET" {
         request = if api {
             request.header("content-type", "application/json").body("{}")
@@ -120,4 +121,47 @@ async fn every_state_changing_route_refuses_a_request_without_a_csrf_token() {
     assert_eq!(admin.api_get("/api/v1/session").await.body["user"]["username"], "chief");
     let thread = admin.thread("budget", "").await;
     assert_eq!(thread.body["comments"].as_array().unwrap().len(), 1);
+}
+
+/// Isso's client cannot send Civil's token: its writes are proved by coming, as JSON, from a
+/// page on an allowed embed origin. Every such route refuses a request from no page, from a page
+/// elsewhere, and a form (which a page elsewhere could send without CORS) from the allowed one.
+#[tokio::test]
+async fn every_isso_write_refuses_a_request_not_sent_as_json_from_an_allowed_page() {
+    let site = "https://blog.example";
+    let app = crate::helpers::spawn_with(|s| {
+        s.embed_origins = vec![civil::domain::canonical_url::Origin::parse(site).unwrap()]
+    })
+    .await;
+    let things = Things::make(&app).await;
+    let http = reqwest::Client::new();
+    let mut checked = 0;
+    for endpoint in endpoints().into_iter().filter(|e| e.proof == Proof::EmbedOrigin) {
+        let path = format!("{}?uri=/2026/story/", things.fill(&endpoint.path));
+        let method = Method::from_bytes(endpoint.method.as_str().as_bytes()).unwrap();
+        let json = r#"{"text": "A forged comment.", "author": "Mallory"}"#;
+        for (origin, content_type) in
+            [(None, "application/json"), (Some("https://evil.example"), "application/json"), (Some(site), "text/plain")]
+        {
+            let mut request = http
+                .request(method.clone(), format!("{}{path}", app.address))
+                .header("content-type", content_type)
+                .body(json);
+            if let Some(origin) = origin {
+                request = request.header("origin", origin);
+            }
+            let response = request.send().await.unwrap();
+            let what = format!("{} {} from {origin:?} as {content_type}", endpoint.method, endpoint.path);
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{what}");
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            assert!(body["error"]["code"].is_string(), "{what}: the refusal is not JSON: {body}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 5 * 3, "the five writes of Isso's API");
+    // Nothing was posted, no thread started, and the comment is unchanged and unliked.
+    assert!(civil::services::embeds::threads(&app.app, civil::services::Actor::Operator).await.unwrap().is_empty());
+    let thread = app.client().thread("budget", "").await;
+    assert_eq!(thread.body["comments"].as_array().unwrap().len(), 1);
+    assert_eq!(thread.body["comments"][0]["score"], 0);
 }

@@ -208,6 +208,24 @@ pub async fn preview(app: &App, author: &User, body: &str) -> Result<Preview, Er
     Ok(Preview { outcome, html: screened.html, masked_text, masked, masked_as })
 }
 
+/// The HTML `body` would show as, masked and rendered as a post would be, for a client that
+/// has no account to judge (Isso's preview). Counted under `key` like `preview`.
+pub async fn rendered(app: &App, key: i64, body: &str) -> Result<String, Error> {
+    if app.limits_on() {
+        app.previews.take(key, app.clock.now(), "You are asking for previews very quickly.")?;
+    }
+    let body = CommentBody::parse(body)?;
+    let site = settings::current(app).await?;
+    Ok(Screened::new(app, &site, body).html)
+}
+
+/// `raw` with each masked word masked as readers see it ("f******"), still markdown.
+pub fn masked_text(app: &App, site: &crate::domain::site::SiteSettings, raw: &str) -> String {
+    let probe = crate::domain::markdown::without_emphasis_markers(raw);
+    let analysis = app.filters.for_lists(&site.words).analyze(&probe, MASK_PLACEHOLDER);
+    crate::domain::markdown::carry_mask(raw, &probe, &analysis.masked).replace(MASK_PLACEHOLDER, "*")
+}
+
 fn own_comment(comment: &CommentRow, user: &User, verb: &str) -> Result<(), Error> {
     if comment.author_id != user.id {
         return Err(Error::forbidden(format!("You can only {verb} your own comments.")));
