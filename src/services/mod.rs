@@ -20,6 +20,7 @@
 //! 9. `moderation`: flags, the queue, decisions, sanctions and the log;
 //! 10. `account_data`: a reader's own data: downloading it, and deleting the account.
 //! 11. `imports`: other systems' comments brought in (threads, accounts, comments).
+//! 12. `export`: the whole site taken out as one file, and restored from it.
 //!
 //! Privileged use cases take the acting `User` (or an `Actor`, where the command line calls
 //! them too) and check it with `require_role`, the one authorisation rule, so no caller, page,
@@ -31,6 +32,7 @@ pub mod accounts;
 pub mod articles;
 pub mod comments;
 pub mod embeds;
+pub mod export;
 pub mod feeds;
 pub mod imports;
 pub mod metrics;
@@ -45,7 +47,7 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 18] = [
+pub const ORDER: [&str; 19] = [
     "tokens",
     "metrics",
     "passwords",
@@ -64,6 +66,7 @@ pub const ORDER: [&str; 18] = [
     "moderation",
     "account_data",
     "imports",
+    "export",
 ];
 
 use std::sync::Arc;
