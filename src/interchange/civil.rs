@@ -623,7 +623,7 @@ mod tests {
         let e = refusal(&good.as_bytes()[..good.len() / 2]);
         assert!(e.contains("ends too early") && e.contains("line "), "{e}");
         let e = refusal(good.replace("\"username\":\"ann\"", "\"username\":\"ann\",\"shoe\":1").as_bytes());
-        assert!(e.contains("shoe") && e.contains("line 5"), "{e}");
+        assert!(e.contains("shoe") && e.contains("line 7"), "{e}");
         let e = refusal(good.replace("\"articles\":[]", "\"posts\":[]").as_bytes());
         assert!(e.contains("unknown section \"posts\""), "{e}");
         let e = refusal(good.replace(",\n\"import_sources\":[]", "").as_bytes());
