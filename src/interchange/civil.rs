@@ -61,7 +61,7 @@ macro_rules! sections {
                 match self { $(Section::$variant => stringify!($table)),* }
             }
 
-            /// The keys of its rows, in the order they are written.
+            /// The keys of its rows (sorted), for the test that they are the table's columns.
             pub fn fields(self) -> Vec<String> {
                 let row = match self { $(Section::$variant => serde_json::to_value($record::default())),* };
                 match row.expect("a default record serialises") {
