@@ -390,7 +390,8 @@ async fn export_command(settings: Settings, file: PathBuf, with_secrets: bool) -
             return Err(e.into());
         }
     };
-    std::fs::rename(&partial, &file).with_context(|| format!("cannot rename {} to {}", partial.display(), file.display()))?;
+    std::fs::rename(&partial, &file)
+        .with_context(|| format!("cannot rename {} to {}", partial.display(), file.display()))?;
     let secrets = if with_secrets { "with secrets" } else { "without secrets" };
     println!("Exported to {} ({secrets}):", file.display());
     print!("{counts}");

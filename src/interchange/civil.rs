@@ -465,7 +465,8 @@ impl<'de, S: Sink> Visitor<'de> for DocumentSeed<'_, S> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
-        let not_civil = || de::Error::custom(format!("not a Civil export: it must start with \"format\": \"{FORMAT}\""));
+        let not_civil =
+            || de::Error::custom(format!("not a Civil export: it must start with \"format\": \"{FORMAT}\""));
         match map.next_key::<String>()? {
             Some(key) if key == "format" => {}
             _ => return Err(not_civil()),
@@ -575,10 +576,18 @@ mod tests {
             w.begin(section).unwrap();
             match section {
                 Section::SiteSettings => {
-                    w.row(&SiteSettingRecord { key: "a".into(), value: "1".into(), updated_at: at("2026-01-02 03:04:05.123456") })
-                        .unwrap();
-                    w.row(&SiteSettingRecord { key: "b".into(), value: "\"é\n".into(), updated_at: at("2026-01-02 03:04:05") })
-                        .unwrap();
+                    w.row(&SiteSettingRecord {
+                        key: "a".into(),
+                        value: "1".into(),
+                        updated_at: at("2026-01-02 03:04:05.123456"),
+                    })
+                    .unwrap();
+                    w.row(&SiteSettingRecord {
+                        key: "b".into(),
+                        value: "\"é\n".into(),
+                        updated_at: at("2026-01-02 03:04:05"),
+                    })
+                    .unwrap();
                 }
                 Section::Users => w.row(&UserRecord { id: 7, username: "ann".into(), ..Default::default() }).unwrap(),
                 _ => {}

@@ -45,13 +45,12 @@ impl fmt::Display for Counts {
 /// Write the whole site to `out`. Admins may export; only the operator may include secrets.
 pub async fn export(app: &App, by: Actor<'_>, out: Box<dyn Write + Send>, secrets: bool) -> Result<Counts, Error> {
     if secrets && matches!(by, Actor::Account(_)) {
-        return Err(Error::forbidden("Only the server's operator can export secrets, with civil export --with-secrets."));
+        return Err(Error::forbidden(
+            "Only the server's operator can export secrets, with civil export --with-secrets.",
+        ));
     }
     by.require(Role::Admin)?;
-    app.db(move |conn| {
-        store::in_snapshot(conn, |conn| write_all(conn, out, secrets))
-    })
-    .await
+    app.db(move |conn| store::in_snapshot(conn, |conn| write_all(conn, out, secrets))).await
 }
 
 fn io_error(e: std::io::Error) -> Error {
@@ -59,15 +58,15 @@ fn io_error(e: std::io::Error) -> Error {
 }
 
 fn write_all(conn: &mut DbConnection, out: Box<dyn Write + Send>, secrets: bool) -> Result<Counts, Error> {
-    let mut w = Writer::new(std::io::BufWriter::new(out), Header { version: civil::VERSION, secrets })
-        .map_err(io_error)?;
+    let mut w =
+        Writer::new(std::io::BufWriter::new(out), Header { version: civil::VERSION, secrets }).map_err(io_error)?;
     let mut counts = Counts { secrets, ..Counts::default() };
     for &section in Section::ALL {
         w.begin(section).map_err(io_error)?;
         let n = match section {
-            Section::SiteSettings => dump(conn, &mut w, store::site_settings_page, |r| {
-                (secrets || r.key != FORM_KEY_SETTING).then_some(r)
-            })?,
+            Section::SiteSettings => {
+                dump(conn, &mut w, store::site_settings_page, |r| (secrets || r.key != FORM_KEY_SETTING).then_some(r))?
+            }
             Section::Users => dump(conn, &mut w, store::users_page, |mut r| {
                 if !secrets {
                     if !r.password_hash.is_empty() {

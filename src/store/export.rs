@@ -61,20 +61,23 @@ fn bytewise(conn: &DbConnection, column: &str) -> String {
     }
 }
 
-pub fn site_settings_page(conn: &mut DbConnection, after: Option<&SiteSettingRecord>) -> QueryResult<Vec<SiteSettingRecord>> {
+pub fn site_settings_page(
+    conn: &mut DbConnection,
+    after: Option<&SiteSettingRecord>,
+) -> QueryResult<Vec<SiteSettingRecord>> {
     let key = bytewise(conn, "key");
-    let mut query = site_settings::table
-        .select(SiteSettingRecord::as_select())
-        .order(sql::<Text>(&key))
-        .limit(PAGE)
-        .into_boxed();
+    let mut query =
+        site_settings::table.select(SiteSettingRecord::as_select()).order(sql::<Text>(&key)).limit(PAGE).into_boxed();
     if let Some(last) = after {
         query = query.filter(sql::<Bool>(&format!("{key} > ")).bind::<Text, _>(last.key.clone()));
     }
     query.load(conn)
 }
 
-pub fn comment_votes_page(conn: &mut DbConnection, after: Option<&CommentVoteRecord>) -> QueryResult<Vec<CommentVoteRecord>> {
+pub fn comment_votes_page(
+    conn: &mut DbConnection,
+    after: Option<&CommentVoteRecord>,
+) -> QueryResult<Vec<CommentVoteRecord>> {
     let mut query = comment_votes::table
         .order((comment_votes::comment_id, comment_votes::user_id))
         .limit(PAGE)
@@ -90,7 +93,10 @@ pub fn comment_votes_page(conn: &mut DbConnection, after: Option<&CommentVoteRec
     query.load(conn)
 }
 
-pub fn import_sources_page(conn: &mut DbConnection, after: Option<&ImportSourceRecord>) -> QueryResult<Vec<ImportSourceRecord>> {
+pub fn import_sources_page(
+    conn: &mut DbConnection,
+    after: Option<&ImportSourceRecord>,
+) -> QueryResult<Vec<ImportSourceRecord>> {
     let (kind, source_key) = (bytewise(conn, "kind"), bytewise(conn, "source_key"));
     let mut query = import_sources::table
         .select(ImportSourceRecord::as_select())
@@ -205,9 +211,8 @@ mod tests {
             let mut lines = body.lines().map(str::trim).filter(|l| !l.is_empty());
             let head = lines.next().expect("a table name");
             let name = head.split([' ', '(']).next().unwrap().to_owned();
-            let columns = lines
-                .filter_map(|l| l.split_once(" -> ").map(|(column, _)| column.trim().to_owned()))
-                .collect();
+            let columns =
+                lines.filter_map(|l| l.split_once(" -> ").map(|(column, _)| column.trim().to_owned())).collect();
             tables.insert(name, columns);
         }
         tables

@@ -92,7 +92,8 @@ async fn export_import_export_gives_the_same_bytes_and_the_restored_site_answers
     let db = migrated(TestDatabase::new());
     // Comments from another system first, so that their import record comes across too.
     ok(&civil(&db, &["import", "disqus", &fixture("isso-disqus.xml")], ""));
-    let app = spawn_on(db.clone(), |s| s.embed_origins = vec![Origin::parse("https://news.example.com").unwrap()]).await;
+    let app =
+        spawn_on(db.clone(), |s| s.embed_origins = vec![Origin::parse("https://news.example.com").unwrap()]).await;
     let admin = app.signed_in("chief", Role::Admin).await;
     let moderator = app.signed_in("warden", Role::Moderator).await;
     let ada = app.reader("ada").await;
@@ -108,17 +109,23 @@ async fn export_import_export_gives_the_same_bytes_and_the_restored_site_answers
     let first = ada.comment("budget", "The budget leaves out the harbour, which is a shame.").await;
     let reply = bob.reply("budget", first, "It does not: see page **twelve**.").await;
     let deeper = ada.reply("budget", reply, "Page twelve is the old plan, I think.").await;
-    let edited = ada.api_patch(&format!("/api/v1/comments/{first}"), json!({"body": "The budget leaves out the harbour entirely."})).await;
+    let edited = ada
+        .api_patch(&format!("/api/v1/comments/{first}"), json!({"body": "The budget leaves out the harbour entirely."}))
+        .await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
     for (voter, id) in [(&bob, first), (&carl, deeper)] {
         let voted = voter.api_post(&format!("/api/v1/comments/{id}/vote"), json!({"value": 1})).await;
         assert!(voted.status.is_success(), "{}", voted.body);
     }
     let spam = carl.comment("budget", "Cheap watches, best prices, visit my shop today.").await;
-    let flagged = ada.api_post(&format!("/api/v1/comments/{spam}/flags"), json!({"reason": "spam", "note": "an advert"})).await;
+    let flagged =
+        ada.api_post(&format!("/api/v1/comments/{spam}/flags"), json!({"reason": "spam", "note": "an advert"})).await;
     assert!(flagged.status.is_success(), "{}", flagged.body);
     let removed = moderator
-        .api_post(&format!("/api/v1/moderation/comments/{spam}/remove"), json!({"reason": "spam", "note": "No adverts."}))
+        .api_post(
+            &format!("/api/v1/moderation/comments/{spam}/remove"),
+            json!({"reason": "spam", "note": "No adverts."}),
+        )
         .await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
     let suspect = bob.comment("budget", "Only a snowflake would mind the harbour.").await;
@@ -131,13 +138,15 @@ async fn export_import_export_gives_the_same_bytes_and_the_restored_site_answers
     assert!(deleted.status.is_success(), "{}", deleted.body);
 
     // An embedding site with a meaningful parameter, and a thread on it.
-    let added = admin.submit("/admin/sites", "/admin/sites", &[("origin", "https://blog.example"), ("params", "id")]).await;
+    let added =
+        admin.submit("/admin/sites", "/admin/sites", &[("origin", "https://blog.example"), ("params", "id")]).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
     let url = "https://blog.example/story.php?id=7&utm_source=feed";
     let embed = app.client().get(&format!("/embed/thread?url={}&title=Story", urlencoding::encode(url))).await;
     assert_eq!(embed.status, StatusCode::OK, "{}", embed.text);
     let threads = civil::services::embeds::threads(&app.app, civil::services::Actor::Operator).await.unwrap();
-    let external = threads.iter().find(|t| t.canonical_url.as_deref() == Some("https://blog.example/story.php?id=7")).unwrap();
+    let external =
+        threads.iter().find(|t| t.canonical_url.as_deref() == Some("https://blog.example/story.php?id=7")).unwrap();
     let on_blog = bob.comment(&external.slug, "A comment under the blog's story.").await;
 
     // Subscribers, one confirmed, one not yet; an issue sent to them.
@@ -213,7 +222,8 @@ async fn export_import_export_gives_the_same_bytes_and_the_restored_site_answers
     bare_app.deliver().await;
     let link = bare_app.smtp.to("ada@example.com").last().unwrap().link("/password/reset/").expect("reset link");
     let form = anon.get(&path_of(&link)).await;
-    let done = anon.post_form(&path_of(&link), &[("csrf_token", &form.csrf()), ("password", "a brand new passphrase")]).await;
+    let done =
+        anon.post_form(&path_of(&link), &[("csrf_token", &form.csrf()), ("password", "a brand new passphrase")]).await;
     assert!(done.status.is_success() || done.status.is_redirection(), "{}", done.text);
     let mut ada_reset = bare_app.client();
     ada_reset.sign_in("ada", "a brand new passphrase").await;
@@ -254,9 +264,15 @@ async fn a_restore_refuses_a_site_that_is_there_and_files_that_are_not_exports()
         (write("other.json", br#"{"format": "remark42", "version": 1}"#), "not a Civil export"),
         (write("future.json", text.replacen("\"version\":1", "\"version\":9", 1).as_bytes()), "version 9"),
         (write("cut.json", &good[..good.len() * 2 / 3]), "ends too early"),
-        (write("extra.json", text.replacen("\"username\":", "\"nickname\":\"x\",\"username\":", 1).as_bytes()), "nickname"),
+        (
+            write("extra.json", text.replacen("\"username\":", "\"nickname\":\"x\",\"username\":", 1).as_bytes()),
+            "nickname",
+        ),
         // Sound JSON whose rows clash: the second user takes the first one's id.
-        (write("clash.json", text.replacen("{\"id\":2,\"username\"", "{\"id\":1,\"username\"", 1).as_bytes()), "users (id 1)"),
+        (
+            write("clash.json", text.replacen("{\"id\":2,\"username\"", "{\"id\":1,\"username\"", 1).as_bytes()),
+            "users (id 1)",
+        ),
     ];
     for (path, expected) in &cases {
         let err = refused(&target, &["import", "civil", path], "");
@@ -270,7 +286,15 @@ async fn a_restore_refuses_a_site_that_is_there_and_files_that_are_not_exports()
     // and the real import (from standard input) then succeeds.
     let dry = ok(&civil(&target, &["import", "civil", "--dry-run", good_path.to_str().unwrap()], ""));
     assert!(dry.contains("Dry run") && dry.contains("comments"), "{dry}");
-    let comments: u64 = dry.lines().find(|l| l.trim_end().ends_with(" comments")).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let comments: u64 = dry
+        .lines()
+        .find(|l| l.trim_end().ends_with(" comments"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(comments, 5, "{dry}");
     let restored = ok(&civil(&target, &["import", "civil", "-"], &text));
     assert!(restored.contains("Restored:"), "{restored}");
