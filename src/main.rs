@@ -46,9 +46,18 @@ enum Command {
     /// Manage webhook endpoints.
     #[command(subcommand)]
     Webhook(WebhookCommand),
-    /// Bring comments from Disqus, WordPress or Isso (see README, "Moving to Civil").
+    /// Bring comments from Disqus, WordPress or Isso, or restore a Civil export (see README).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write everything the site owns to FILE (JSON; `-` for standard output), to restore with
+    /// `civil import civil` (see README, "Leaving Civil, or moving it").
+    Export {
+        /// Where the export goes (replaced if it exists; written beside it first, then renamed).
+        file: PathBuf,
+        /// Include password hashes, link tokens and signing keys (see README for the list).
+        #[arg(long)]
+        with_secrets: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -59,6 +68,14 @@ enum ImportCommand {
     Wordpress(ImportArgs),
     /// Isso's SQLite database (comments.db); needs --site.
     Isso(ImportArgs),
+    /// A Civil export (`civil export`), into an empty database: restores the whole site.
+    Civil {
+        /// The export file (`-` for standard input).
+        file: PathBuf,
+        /// Read and check everything and report the counts; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Args)]
@@ -222,7 +239,9 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Webhook(command) => webhook_command(settings, command).await?,
+        Command::Import(ImportCommand::Civil { file, dry_run }) => restore_command(settings, file, dry_run).await?,
         Command::Import(command) => import_command(settings, command).await?,
+        Command::Export { file, with_secrets } => export_command(settings, file, with_secrets).await?,
         Command::Article(command) => {
             let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
             match command {
@@ -309,6 +328,7 @@ async fn import_command(settings: Settings, command: ImportCommand) -> anyhow::R
         ImportCommand::Disqus(args) => (Box::new(DisqusFile::new(&args.file)), args),
         ImportCommand::Wordpress(args) => (Box::new(WxrFile::new(&args.file)), args),
         ImportCommand::Isso(args) => (Box::new(IssoDb::new(&args.file)), args),
+        ImportCommand::Civil { .. } => unreachable!("a Civil export is restored by restore_command"),
     };
     let mut options = Options { dry_run: args.dry_run, site: args.site, ..Options::default() };
     for rule in &args.map_url {
@@ -343,5 +363,61 @@ async fn import_command(settings: Settings, command: ImportCommand) -> anyhow::R
     let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
     let report = imports::run(&app, Actor::Operator, source, options, progress).await?;
     print!("{report}");
+    Ok(())
+}
+
+async fn export_command(settings: Settings, file: PathBuf, with_secrets: bool) -> anyhow::Result<()> {
+    use civil::services::export;
+    let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
+    if file.as_os_str() == "-" {
+        export::export(&app, Actor::Operator, Box::new(std::io::stdout()), with_secrets).await?;
+        return Ok(());
+    }
+    // Written beside the target and renamed once complete, so a failed export leaves no file
+    // that looks whole; readable by its owner only, as it holds readers' addresses.
+    let mut partial = file.clone().into_os_string();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let out = options.open(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    let counts = match export::export(&app, Actor::Operator, Box::new(out), with_secrets).await {
+        Ok(counts) => counts,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e.into());
+        }
+    };
+    std::fs::rename(&partial, &file)
+        .with_context(|| format!("cannot rename {} to {}", partial.display(), file.display()))?;
+    let secrets = if with_secrets { "with secrets" } else { "without secrets" };
+    println!("Exported to {} ({secrets}):", file.display());
+    print!("{counts}");
+    Ok(())
+}
+
+async fn restore_command(settings: Settings, file: PathBuf, dry_run: bool) -> anyhow::Result<()> {
+    use civil::services::export;
+    let input: Box<dyn Read + Send> = if file.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?)
+    };
+    let app = tokio::task::spawn_blocking(move || App::open(settings)).await??;
+    let counts = export::restore(&app, Actor::Operator, input, dry_run).await?;
+    if dry_run {
+        println!("Dry run: nothing was written. The import would restore:");
+    } else {
+        println!("Restored:");
+    }
+    print!("{counts}");
+    if !counts.secrets {
+        println!(
+            "The export had no secrets: readers set a new password with \"Forgot your password?\", and each \
+             webhook has a new secret nobody knows yet (remove it and add it again)."
+        );
+    }
     Ok(())
 }

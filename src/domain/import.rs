@@ -8,6 +8,11 @@ pub const UNCLAIMED: &str = "This account was made for comments imported from th
     and has no password yet. To claim it, ask for a password reset with the e-mail address those comments were \
     written with.";
 
+/// Shown to whoever signs in by username to an account restored from an export made without
+/// its password hashes (`civil export` without `--with-secrets`).
+pub const RESTORED_WITHOUT_PASSWORD: &str = "This site moved to a new server without its passwords. Set a new \
+    one with \"Forgot your password?\", using your account's e-mail address.";
+
 /// Address rewrites for sites that moved (`https://old.example/` to `https://new.example/`) or
 /// changed their permalinks. Each rule replaces a prefix; the longest matching prefix wins, and
 /// an address no rule matches is kept.

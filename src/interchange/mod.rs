@@ -8,6 +8,7 @@
 //! one bad post in a real export does not lose the other thousands. No reader resolves a DTD or
 //! an external entity: an entity other than XML's five and character references is an error.
 
+pub mod civil;
 pub mod disqus;
 pub mod html;
 pub mod isso;

@@ -315,6 +315,7 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
     let stored = row
         .as_ref()
         .filter(|r| r.sso_subject.is_none() && r.deleted_at.is_none() && !r.is_unclaimed())
+        .filter(|r| r.password_hash != crate::interchange::civil::WITHHELD)
         .map(|r| r.password_hash.clone());
     let ok = app.passwords.verify(password.expose().to_owned(), stored).await?;
     match row {
@@ -323,6 +324,9 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
         Some(row) if row.sso_subject.is_some() && row.username_key == typed => Err(Error::forbidden(NO_PASSWORD)),
         Some(row) if row.is_unclaimed() && row.username_key == typed => {
             Err(Error::forbidden(crate::domain::import::UNCLAIMED))
+        }
+        Some(row) if row.password_hash == crate::interchange::civil::WITHHELD && row.username_key == typed => {
+            Err(Error::forbidden(crate::domain::import::RESTORED_WITHOUT_PASSWORD))
         }
         Some(row) if ok && row.deleted_at.is_none() => start_session_after(app, User::from(row), attempt).await,
         _ => Err(Error::BadCredentials),

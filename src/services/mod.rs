@@ -21,6 +21,7 @@
 //! 10. `account_data`: a reader's own data: downloading it, and deleting the account.
 //! 11. `imports`: other systems' comments brought in (threads, accounts, comments).
 //! 12. `isso`: Isso's own client speaking to Civil (guests, threads by path, edit cookies).
+//! 13. `export`: the whole site taken out as one file, and restored from it.
 //!
 //! Privileged use cases take the acting `User` (or an `Actor`, where the command line calls
 //! them too) and check it with `require_role`, the one authorisation rule, so no caller, page,
@@ -32,6 +33,7 @@ pub mod accounts;
 pub mod articles;
 pub mod comments;
 pub mod embeds;
+pub mod export;
 pub mod feeds;
 pub mod imports;
 pub mod isso;
@@ -47,7 +49,7 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 19] = [
+pub const ORDER: [&str; 20] = [
     "tokens",
     "metrics",
     "passwords",
@@ -67,6 +69,7 @@ pub const ORDER: [&str; 19] = [
     "account_data",
     "imports",
     "isso",
+    "export",
 ];
 
 use std::sync::Arc;

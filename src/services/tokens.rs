@@ -50,7 +50,8 @@ pub struct FormKey([u8; 32]);
 
 /// How long a form on a cached page keeps working.
 pub const FORM_TOKEN_HOURS: i64 = 24;
-const FORM_KEY_SETTING: &str = "form_token_key";
+/// The site setting holding the key that signs forms on cached pages: a secret.
+pub const FORM_KEY_SETTING: &str = "form_token_key";
 
 impl FormKey {
     fn mac(&self, hour: i64) -> String {

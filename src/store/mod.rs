@@ -5,6 +5,7 @@ pub mod articles;
 pub mod comments;
 pub mod db;
 pub mod embeds;
+pub mod export;
 pub mod feeds;
 pub mod imports;
 pub mod moderation;

@@ -21,6 +21,7 @@ mod embed_frame;
 mod embed_frame_gaps;
 mod embed_threads;
 mod errors;
+mod export;
 mod feeds;
 mod hardening_accounts;
 mod hardening_api;
