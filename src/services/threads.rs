@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDateTime};
 
+use super::live;
 use super::webhooks::{self, Detail};
 use super::{require_role, App};
 use crate::domain::account::User;
@@ -295,6 +296,7 @@ pub(crate) fn change_status(
     if let Some(event) = event {
         webhooks::announce(conn, event, before.id, Detail::None, now)?;
     }
+    live::record_status(after.article_id, before.id, before.parent_id, was, status, now)?;
     Ok(())
 }
 
@@ -420,6 +422,7 @@ pub async fn set_thread_open(app: &App, moderator: &User, slug: String, open: bo
         let article = articles::find_by_slug(conn, &slug)?.ok_or_else(|| Error::not_found("That article"))?;
         store_moderation::set_comments_open(conn, article.id, open, now)?;
         moderation_log::write(conn, &NewLogEntry::thread(Some(moderator_id), article.id, open, now))?;
+        live::record_discussion(article.id, open, now)?;
         Ok(())
     })
     .await
@@ -458,6 +461,7 @@ pub async fn close_expired_threads(app: &App) -> Result<usize, Error> {
         for article_id in &expired {
             store_moderation::set_comments_open(conn, *article_id, false, now)?;
             moderation_log::write(conn, &NewLogEntry::thread(None, *article_id, false, now))?;
+            live::record_discussion(*article_id, false, now)?;
         }
         Ok(expired.len())
     })

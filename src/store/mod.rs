@@ -7,6 +7,7 @@ pub mod db;
 pub mod embeds;
 pub mod feeds;
 pub mod imports;
+pub mod live;
 pub mod moderation;
 pub mod moderation_log;
 pub mod moderation_undo;
