@@ -10,6 +10,7 @@ pub mod embed_page;
 pub mod errors;
 pub mod extract;
 pub mod feeds;
+pub mod live;
 pub mod observe;
 pub mod pages;
 pub mod routes;

@@ -314,6 +314,23 @@ pub(crate) fn adjust_ancestors(conn: &mut DbConnection, path: &str, delta: i64) 
     Ok(())
 }
 
+/// One comment as `reader` sees it in its thread, with its article and whether the reader
+/// upvoted it: what a page that heard of the comment live shows in place. `NotFound` when the
+/// reader does not see it (held for someone else, or gone).
+pub async fn shown_comment(app: &App, id: i64, reader: Reader) -> Result<(Comment, ArticleRow, bool), Error> {
+    app.db(move |conn| {
+        let (row, article_id) =
+            comments::find_shown(conn, id, reader)?.ok_or_else(|| Error::not_found("That comment"))?;
+        let article = articles::find(conn, article_id)?.ok_or_else(|| Error::not_found("That article"))?;
+        let voted = match reader.account() {
+            Some(user_id) => !comments::voted_among(conn, user_id, &[id])?.is_empty(),
+            None => false,
+        };
+        Ok((Comment::seen_by(row, reader.account()), article, voted))
+    })
+    .await
+}
+
 /// Where a permalink lands: the article, and the page of its thread (in the default order)
 /// that holds the comment.
 pub struct Place {
