@@ -103,8 +103,8 @@ struct Feed {
 
 fn frame(event: &Event) -> Bytes {
     Bytes::from(match event.id {
-        0 => format!("data: {}\n\n", event.data),
-        id => format!("id: {id}\ndata: {}\n\n", event.data),
+        None => format!("data: {}\n\n", event.data),
+        Some(id) => format!("id: {id}\ndata: {}\n\n", event.data),
     })
 }
 

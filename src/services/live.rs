@@ -39,7 +39,8 @@ const LISTEN_PING: Duration = Duration::from_secs(5);
 /// every reader: nothing personal, no markup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    pub id: i64,
+    /// `None` for the reload notice, which is no place to resume from.
+    pub id: Option<i64>,
     pub data: String,
 }
 
@@ -65,22 +66,22 @@ struct Queue {
 impl Event {
     fn public(row: &EventRow) -> Event {
         let data = Public { kind: &row.kind, comment: row.comment_id, parent: row.parent_id, count: row.comment_count };
-        Event { id: row.id, data: serde_json::to_string(&data).unwrap_or_default() }
+        Event { id: Some(row.id), data: serde_json::to_string(&data).unwrap_or_default() }
     }
 
     fn queue(id: i64, comment: Option<i64>, (pending, reported): (i64, i64)) -> Event {
         let data = Queue { kind: Kind::Queue.as_str(), comment, pending, reported };
-        Event { id, data: serde_json::to_string(&data).unwrap_or_default() }
+        Event { id: Some(id), data: serde_json::to_string(&data).unwrap_or_default() }
     }
 
     /// Where a stream starts: the id the browser keeps, with nothing to show.
     fn ready(id: i64) -> Event {
-        Event { id, data: r#"{"kind":"ready"}"#.into() }
+        Event { id: Some(id), data: r#"{"kind":"ready"}"#.into() }
     }
 
     /// What a stream that missed too much is told: load the discussion again.
     pub fn reload() -> Event {
-        Event { id: 0, data: r#"{"kind":"reload"}"#.into() }
+        Event { id: None, data: r#"{"kind":"reload"}"#.into() }
     }
 }
 
@@ -179,8 +180,8 @@ impl Stream {
             }
             tokio::select! {
                 received = self.receiver.recv() => match received {
-                    Ok(event) if event.id > self.sent => {
-                        self.sent = event.id;
+                    Ok(event) if event.id.is_some_and(|id| id > self.sent) => {
+                        self.sent = event.id.unwrap_or(self.sent);
                         return Next::Send(event);
                     }
                     Ok(_) => {}
@@ -199,8 +200,8 @@ impl Stream {
             return Ok(Vec::new());
         };
         let events = backlog(app, article_id, EventId::new(self.sent)).await?;
-        if let Some(last) = events.last().filter(|e| e.id > 0) {
-            self.sent = last.id;
+        if let Some(last) = events.last().and_then(|e| e.id) {
+            self.sent = last;
         }
         Ok(events)
     }
@@ -216,7 +217,7 @@ pub async fn open(app: &App, article_id: i64, last: Option<EventId>) -> Result<(
     let first = match last {
         Some(last) => {
             let events = backlog(app, article_id, last).await?;
-            stream.sent = events.last().map_or(last.get(), |e| e.id).max(last.get());
+            stream.sent = events.last().and_then(|e| e.id).unwrap_or(0).max(last.get());
             events
         }
         None => {

@@ -115,7 +115,7 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
     let form_view =
         ThreadView { base, slug: &article.slug, return_to: d.return_to, sort: d.sort, after: d.after, reader: None };
     html! {
-        section #comments.discussion aria-labelledby="discussion-heading" {
+        section #comments.discussion aria-labelledby="discussion-heading" data-live={ (base) "/articles/" (article.slug) "/events" } {
             header.discussion-header {
                 h2 #discussion-heading { (discussion_label(article.comment_count)) }
                 p.notice { "Profanity is auto-masked. Be civil." }
@@ -171,6 +171,8 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
                 p.empty { "Be the first to comment." }
             }
             div #thread-status.visually-hidden role="status" aria-live="polite" {}
+            // Filled by the script when comments arrive live ("3 new comments · Show").
+            div.live-bar aria-live="polite" {}
             div.thread-body {
                 (PreEscaped(d.thread))
             }
