@@ -64,6 +64,9 @@ pub struct Discussion<'a> {
     pub return_to: Option<&'a str>,
     /// Where the newsletter form comes back to (a path on Civil).
     pub next: &'a str,
+    /// The newest live event when the thread was read: the page's stream starts after it, so
+    /// nothing that happens between the rendering and the stream's start is missed.
+    pub live_from: i64,
 }
 
 pub struct ArticlePage<'a> {
@@ -115,7 +118,7 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
     let form_view =
         ThreadView { base, slug: &article.slug, return_to: d.return_to, sort: d.sort, after: d.after, reader: None };
     html! {
-        section #comments.discussion aria-labelledby="discussion-heading" data-live={ (base) "/articles/" (article.slug) "/events" } {
+        section #comments.discussion aria-labelledby="discussion-heading" data-live={ (base) "/articles/" (article.slug) "/events?last=" (d.live_from) } {
             header.discussion-header {
                 h2 #discussion-heading { (discussion_label(article.comment_count)) }
                 p.notice { "Profanity is auto-masked. Be civil." }
