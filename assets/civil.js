@@ -398,7 +398,7 @@
   setInterval(updateTimes, 60000);
   /* Live: the discussion's event stream says what changed; "N new comments · Show" fetches each
      as this reader sees it. Edits and removals are applied in place. Without it, the page is as served. */
-  var live = document.getElementById('comments'), liveSrc = live && live.getAttribute('data-live'), waiting = [];
+  var live = document.querySelector('#comments .live-bar'), liveSrc = live && live.getAttribute('data-live'), waiting = [];
   function byId(id) { return document.getElementById('comment-' + id); }
   function fragment(id) {
     return fetch('/comments/' + id + '/fragment', { credentials: 'same-origin' }).then(function (r) {

@@ -118,7 +118,7 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
     let form_view =
         ThreadView { base, slug: &article.slug, return_to: d.return_to, sort: d.sort, after: d.after, reader: None };
     html! {
-        section #comments.discussion aria-labelledby="discussion-heading" data-live={ (base) "/articles/" (article.slug) "/events?last=" (d.live_from) } {
+        section #comments.discussion aria-labelledby="discussion-heading" {
             header.discussion-header {
                 h2 #discussion-heading { (discussion_label(article.comment_count)) }
                 p.notice { "Profanity is auto-masked. Be civil." }
@@ -175,7 +175,7 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
             }
             div #thread-status.visually-hidden role="status" aria-live="polite" {}
             // Filled by the script when comments arrive live ("3 new comments · Show").
-            div.live-bar aria-live="polite" {}
+            div.live-bar aria-live="polite" data-live={ (base) "/articles/" (article.slug) "/events?last=" (d.live_from) } {}
             div.thread-body {
                 (PreEscaped(d.thread))
             }
