@@ -189,20 +189,38 @@
       item.classList.add('current');
     });
 
-    /* Live counts, every 20 seconds while the page is visible. */
+    /* Live counts: from the moderators' event stream, or every 20 seconds without one. New
+       items in this tab are announced, with a link that loads them. */
+    function showCounts(counts) {
+      each('span.count[data-tab]', function (span) {
+        var n = counts[span.getAttribute('data-tab')];
+        if (typeof n === 'number') setCount(span, n);
+      });
+    }
     function refreshCounts() {
       if (document.hidden) return;
       fetch('/api/v1/moderation/queue/counts', { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
         .then(function (response) { if (!response.ok) throw new Error('HTTP ' + response.status); return response.json(); })
-        .then(function (counts) {
-          each('span.count[data-tab]', function (span) {
-            var n = counts[span.getAttribute('data-tab')];
-            if (typeof n === 'number') setCount(span, n);
-          });
-        })
+        .then(showCounts)
         .catch(function () { /* counts are a nicety */ });
     }
-    if (window.fetch) setInterval(refreshCounts, 20000);
+    var section = document.querySelector('section.moderation[data-live]'), arrived = 0;
+    if (section && window.EventSource) {
+      var bar = document.createElement('p');
+      bar.className = 'live-bar'; bar.setAttribute('aria-live', 'polite');
+      tabs.parentNode.insertBefore(bar, tabs.nextSibling);
+      new EventSource(section.getAttribute('data-live')).onmessage = function (m) {
+        var e = JSON.parse(m.data), tab = current && current.getAttribute('data-tab');
+        showCounts(e);
+        if (!e.comment || document.getElementById('item-' + e.comment) || (tab !== 'pending' && tab !== 'reported')) return;
+        arrived += 1;
+        bar.innerHTML = '';
+        bar.appendChild(document.createTextNode(arrived + (arrived === 1 ? ' change' : ' changes') + ' in the queue · '));
+        var link = document.createElement('a');
+        link.href = location.pathname + location.search; link.textContent = 'Show';
+        bar.appendChild(link);
+      };
+    } else if (window.fetch) setInterval(refreshCounts, 20000);
     updateSelected();
   }
 

@@ -396,6 +396,74 @@
   if (!framed && location.hash === '#landed') say((document.getElementById('landed') || {}).textContent || '');
   updateTimes();
   setInterval(updateTimes, 60000);
+  /* Live: the discussion's event stream says what changed; "N new comments · Show" fetches each
+     as this reader sees it. Edits and removals are applied in place. Without it, the page is as served. */
+  var live = document.querySelector('#comments .live-bar'), liveSrc = live && live.getAttribute('data-live'), waiting = [];
+  function byId(id) { return document.getElementById('comment-' + id); }
+  function fragment(id) {
+    return fetch('/comments/' + id + '/fragment', { credentials: 'same-origin' }).then(function (r) {
+      if (r.status === 404) return null;
+      if (!r.ok) throw new Error(r.status);
+      return r.text().then(function (html) { return document.adoptNode(parse(html).querySelector('.comment')); });
+    });
+  }
+  function liveBar(text, act) {
+    var bar = document.querySelector('#comments .live-bar'), b = document.createElement('button');
+    if (!bar) return;
+    bar.textContent = text ? text + ' · ' : '';
+    if (!text) return;
+    b.type = 'button'; b.className = 'link'; b.textContent = act ? 'Reload' : 'Show';
+    b.addEventListener('click', act || showWaiting);
+    bar.appendChild(b);
+  }
+  function countWaiting() {
+    waiting = waiting.filter(function (e) { return !byId(e.comment); });
+    var n = waiting.length;
+    liveBar(n && n + (n === 1 ? ' new comment' : ' new comments'));
+  }
+  function place(e, c) {
+    var li = document.createElement('li'), parent = e.parent && byId(e.parent), list;
+    li.appendChild(c);
+    if (parent) {
+      list = parent.parentNode.querySelector(':scope > ol.replies');
+      if (!list) { list = document.createElement('ol'); list.className = 'replies'; parent.parentNode.appendChild(list); }
+      list.appendChild(li);
+    } else {
+      list = document.querySelector('#comments ol.thread');
+      if (!list) { list = document.createElement('ol'); list.className = 'thread'; document.querySelector('#comments .thread-body').appendChild(list); }
+      var newest = /Newest/.test((document.querySelector('#comments nav.sort strong') || {}).textContent);
+      list.insertBefore(li, newest ? list.firstChild : null);
+    }
+    enhanceThread(li);
+  }
+  function showWaiting() {
+    var shown = waiting; waiting = []; liveBar('');
+    shown.reduce(function (done, e) {
+      return done.then(function () { return fragment(e.comment); }).then(function (c) { if (c && !byId(e.comment)) place(e, c); });
+    }, Promise.resolve()).then(function () {
+      say(shown.length + (shown.length === 1 ? ' new comment shown' : ' new comments shown'));
+      focusOn(byId(shown[0].comment));
+    }).catch(function () { location.reload(); });
+  }
+  function refresh(id) {
+    var old = byId(id);
+    if (old) fragment(id).then(function (c) {
+      if (c) { old.parentNode.replaceChild(c, old); enhanceThread(c); } else (old.closest('li') || old).remove();
+    }).catch(function () { /* it stays as it was */ });
+  }
+  if (liveSrc && window.EventSource && window.fetch && liveSrc.charAt(0) === '/') {
+    var source = new EventSource(liveSrc);
+    source.onmessage = function (m) {
+      var e = JSON.parse(m.data), h = document.getElementById('discussion-heading');
+      if (h && e.count >= 0) h.textContent = 'Discussion (' + e.count + ')';
+      if (e.kind === 'published' && !byId(e.comment)) { waiting.push(e); countWaiting(); }
+      else if (/^(published|edited|gone)$/.test(e.kind)) { refresh(e.comment); countWaiting(); }
+      else if (/^(closed|reopened|reload)$/.test(e.kind)) {
+        if (e.kind === 'reload') source.close();
+        waiting = []; liveBar('The discussion has changed', function () { location.reload(); });
+      }
+    };
+  }
   // For the staff pages' script (civil-staff.js), which readers never download.
   window.Civil = { each: each, postJson: postJson, errorMessage: errorMessage, fieldValue: fieldValue };
   window.addEventListener('pagehide', function () { flushers.forEach(function (f) { f(); }); });

@@ -50,6 +50,10 @@ impl Application {
         }
         let housekeeping_stop = tokio::sync::watch::channel(false).0;
         let mut background = vec![spawn_housekeeping(app.clone(), housekeeping_stop.subscribe())];
+        // Live streams: read from the newest event on, before the first stream can open.
+        let tip = crate::services::live::newest(&app).await?;
+        background.push(tokio::spawn(crate::services::live::run(app.clone(), tip, housekeeping_stop.subscribe())));
+        crate::services::live::spawn_listener(&app, housekeeping_stop.subscribe());
         let mut worker = None;
         if settings.worker {
             let mailer = crate::email::Mailer::with_connections(
@@ -108,7 +112,7 @@ impl Application {
     /// flight are answered (for up to 30 s); the delivery worker claims nothing more and finishes
     /// and records the conversations it has started; housekeeping finishes its round.
     pub async fn run_until_signalled(self) -> anyhow::Result<()> {
-        let Application { server, worker, housekeeping_stop, background, .. } = self;
+        let Application { server, worker, housekeeping_stop, background, app, .. } = self;
         let handle = server.handle();
         tokio::pin!(server);
         let served = tokio::select! {
@@ -119,6 +123,8 @@ impl Application {
                     worker.stop();
                 }
                 housekeeping_stop.send_replace(true);
+                // Open event streams would hold the graceful stop for its whole timeout.
+                app.live.close();
                 // The stop command is sent at once; the server future must be polled to carry it out.
                 drop(handle.stop(true));
                 server.await
@@ -149,7 +155,7 @@ pub async fn shutdown_signal() -> &'static str {
     }
 }
 
-/// Once a minute: close discussions past the auto-close setting, and send the weekly digest
+/// Once a minute: close discussions past the auto-close setting, prune the live event log, and send the weekly digest
 /// when its time has come. A round in progress finishes before `stop` ends it.
 fn spawn_housekeeping(app: App, mut stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -161,6 +167,9 @@ fn spawn_housekeeping(app: App, mut stop: tokio::sync::watch::Receiver<bool>) ->
             }
             if let Err(error) = crate::services::threads::close_expired_threads(&app).await {
                 tracing::warn!(error = %error, "closing expired threads failed");
+            }
+            if let Err(error) = crate::services::live::prune(&app).await {
+                tracing::warn!(error = %error, "pruning the live event log failed");
             }
             if let Some(schedule) = app.settings.digest_schedule {
                 match crate::services::newsletter::send_scheduled_digest(&app, schedule).await {

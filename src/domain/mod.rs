@@ -6,6 +6,7 @@ pub mod article;
 pub mod canonical_url;
 pub mod comment_body;
 pub mod email;
+pub mod events;
 pub mod import;
 pub mod links;
 pub mod markdown;

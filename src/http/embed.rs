@@ -181,6 +181,7 @@ async fn block(
 ) -> Result<maud::Markup, Error> {
     let sort = thread_query.sort;
     let after = thread_query.after.map(|c| c.encode(sort));
+    let live_from = crate::services::live::newest(&state.app).await?;
     let thread = super::thread::markup(state, viewer, csrf_token, article, thread_query, draft, links).await?;
     let user = viewer.user();
     let now = state.app.clock.now();
@@ -204,6 +205,7 @@ async fn block(
         base,
         return_to,
         next,
+        live_from,
     };
     Ok(discussion(csrf_token, user.is_some(), &block))
 }

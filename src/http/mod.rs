@@ -11,6 +11,7 @@ pub mod errors;
 pub mod extract;
 pub mod feeds;
 pub mod isso;
+pub mod live;
 pub mod observe;
 pub mod pages;
 pub mod routes;

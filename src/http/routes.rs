@@ -236,12 +236,14 @@ fn site_table() -> Table {
         // Reading and writing
         .get("/", Anyone, articles::home)
         .get("/articles/{slug}", Anyone, articles::show)
+        .get("/articles/{slug}/events", Anyone, super::live::article_events)
         .post("/articles/{slug}/comments", Anyone, comments::post)
         .in_frame()
         .get("/embed/thread", Anyone, super::embed::thread)
         .get("/embed/frame", Anyone, super::embed::frame)
         .in_frame()
         .get("/comments/{id}", Anyone, comments::permalink)
+        .get("/comments/{id}/fragment", Anyone, super::live::comment_fragment)
         .get("/articles/{slug}/comments.atom", Anyone, feeds::article_feed)
         .get("/embed/comments.atom", Anyone, feeds::embed_feed)
         .get("/embed/discussion", Anyone, super::embed_page::discussion)
@@ -314,6 +316,7 @@ fn site_table() -> Table {
         .row(Method::POST, "/newsletter/unsubscribe/{token}", Anyone, Proof::LinkToken, newsletter::unsubscribe)
         // Moderators
         .get("/moderation", STAFF, moderation::queue)
+        .get("/moderation/events", STAFF, super::live::staff_events)
         .post("/moderation/bulk", STAFF, moderation::bulk)
         .post("/moderation/undo/{token}", STAFF, moderation::undo)
         .get("/moderation/log", STAFF, moderation::log)

@@ -30,6 +30,12 @@ pub async fn scrape(app: &App) -> Result<String, Error> {
         pool_gauge("idle", pool.idle_connections),
         pool_gauge("in_use", pool.connections - pool.idle_connections),
         Gauge {
+            name: "civil_event_streams",
+            help: "Live event streams (readers' and moderators') open on this instance.",
+            labels: vec![],
+            value: app.live.open_streams(),
+        },
+        Gauge {
             name: "civil_db_pool_size",
             help: "The most connections this instance's pool opens.",
             labels: vec![],

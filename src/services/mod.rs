@@ -8,6 +8,7 @@
 //!    `metrics`: the figures `/metrics` shows, read from the store;
 //!    `webhooks`: the endpoints, and announcing a change on its own transaction, so that every
 //!    service that changes a comment can announce it;
+//!    `live`: the event log and the streams it feeds, recorded the same way;
 //! 2. `articles`: what there is to discuss;
 //! 3. `threads`: a thread as a whole: paging, status changes with their counts, closing;
 //!    `feeds`: the latest published comments, for the Atom feeds;
@@ -37,6 +38,7 @@ pub mod export;
 pub mod feeds;
 pub mod imports;
 pub mod isso;
+pub mod live;
 pub mod metrics;
 pub mod moderation;
 pub mod newsletter;
@@ -49,12 +51,13 @@ pub mod tokens;
 pub mod webhooks;
 
 /// The services in dependency order (see above).
-pub const ORDER: [&str; 20] = [
+pub const ORDER: [&str; 21] = [
     "tokens",
     "metrics",
     "passwords",
     "rate_limits",
     "webhooks",
+    "live",
     "articles",
     "threads",
     "feeds",
@@ -97,6 +100,8 @@ pub struct App {
     pub embed_sites: embeds::SiteList,
     /// This instance's figures for `/metrics` (recorded only when it is on).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// This instance's live streams (`live`).
+    pub live: Arc<live::Hub>,
     /// On SQLite, writers in this process queue here in arrival order. SQLite admits one writer
     /// at a time anyway, and its busy handler retries by sleeping, which under load leaves some
     /// writers waiting seconds while later ones get in.
@@ -123,6 +128,7 @@ impl App {
             clock,
             previews: Arc::new(rate_limits::LocalLimit::new(comments::PREVIEW_LIMIT)),
             embed_sites: embeds::SiteList::default(),
+            live: Arc::default(),
         })
     }
 
@@ -159,7 +165,16 @@ impl App {
             Some(writer) => Some(writer.clone().lock_owned().await),
             None => None,
         };
-        self.db(move |conn| db::write_transaction(conn, work)).await
+        let (value, news) = self
+            .db(move |conn| {
+                let value = db::write_transaction(conn, work)?;
+                Ok((value, crate::store::live::take_flushed()))
+            })
+            .await?;
+        if news {
+            self.live.poke();
+        }
+        Ok(value)
     }
 }
 

@@ -10,6 +10,7 @@ use super::rate_limits;
 use super::settings;
 use super::threads::{change_status, find_comment, lock_comment};
 use super::tokens;
+use super::live;
 use super::webhooks::{self, Detail};
 use super::{require_role, App};
 use crate::domain::account::User;
@@ -131,6 +132,7 @@ pub async fn flag(
             Detail::Flag { reason: reason.as_str(), hidden },
             now,
         )?;
+        live::record_queue(comment.article_id, comment_id, now)?;
         Ok(Flagged { hidden })
     })
     .await
@@ -321,6 +323,7 @@ fn decide_on_comment(
                 // The removal stands, with its reason and who decided it: only the flags go.
                 store_moderation::queue_without_report(conn, id)?;
                 moderation_log::write(conn, &NewLogEntry::flags_dismissed(moderator.id, place(comment), now))?;
+                live::record_queue(comment.article_id, id, now)?;
                 return Ok(());
             }
             // Hidden by flags alone, it comes back; held by a rule, it stays for a decision.
@@ -351,6 +354,8 @@ fn decide_on_comment(
             }
         }
     }
+    // Every decision takes the comment out of a tab of the queue or moves it between tabs.
+    live::record_queue(comment.article_id, id, now)?;
     Ok(())
 }
 
@@ -478,6 +483,7 @@ pub async fn undo(app: &App, moderator: &User, batch: &str) -> Result<DecisionNo
                 moderation_undo::cancel_message(conn, &reply_notification_key(row.comment_id))?;
             }
             moderation_log::write(conn, &NewLogEntry::undone(moderator.id, place(&comment), &row.action, now))?;
+            live::record_queue(comment.article_id, row.comment_id, now)?;
         }
         moderation_undo::mark_undone(conn, &batch, now)?;
         let rows = moderation_undo::batch(conn, &batch)?;

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDateTime};
 
+use super::live;
 use super::webhooks::{self, Detail};
 use super::{require_role, App};
 use crate::domain::account::User;
@@ -295,6 +296,7 @@ pub(crate) fn change_status(
     if let Some(event) = event {
         webhooks::announce(conn, event, before.id, Detail::None, now)?;
     }
+    live::record_status(after.article_id, before.id, before.parent_id, was, status, now)?;
     Ok(())
 }
 
@@ -310,6 +312,23 @@ pub(crate) fn adjust_ancestors(conn: &mut DbConnection, path: &str, delta: i64) 
         }
     }
     Ok(())
+}
+
+/// One comment as `reader` sees it in its thread, with its article and whether the reader
+/// upvoted it: what a page that heard of the comment live shows in place. `NotFound` when the
+/// reader does not see it (held for someone else, or gone).
+pub async fn shown_comment(app: &App, id: i64, reader: Reader) -> Result<(Comment, ArticleRow, bool), Error> {
+    app.db(move |conn| {
+        let (row, article_id) =
+            comments::find_shown(conn, id, reader)?.ok_or_else(|| Error::not_found("That comment"))?;
+        let article = articles::find(conn, article_id)?.ok_or_else(|| Error::not_found("That article"))?;
+        let voted = match reader.account() {
+            Some(user_id) => !comments::voted_among(conn, user_id, &[id])?.is_empty(),
+            None => false,
+        };
+        Ok((Comment::seen_by(row, reader.account()), article, voted))
+    })
+    .await
 }
 
 /// Where a permalink lands: the article, and the page of its thread (in the default order)
@@ -420,6 +439,7 @@ pub async fn set_thread_open(app: &App, moderator: &User, slug: String, open: bo
         let article = articles::find_by_slug(conn, &slug)?.ok_or_else(|| Error::not_found("That article"))?;
         store_moderation::set_comments_open(conn, article.id, open, now)?;
         moderation_log::write(conn, &NewLogEntry::thread(Some(moderator_id), article.id, open, now))?;
+        live::record_discussion(article.id, open, now)?;
         Ok(())
     })
     .await
@@ -458,6 +478,7 @@ pub async fn close_expired_threads(app: &App) -> Result<usize, Error> {
         for article_id in &expired {
             store_moderation::set_comments_open(conn, *article_id, false, now)?;
             moderation_log::write(conn, &NewLogEntry::thread(None, *article_id, false, now))?;
+            live::record_discussion(*article_id, false, now)?;
         }
         Ok(expired.len())
     })

@@ -217,6 +217,18 @@ impl Reader {
     }
 }
 
+/// One comment with its article's id, if `reader` sees it in the thread (as the comment, or as
+/// its placeholder).
+pub fn find_shown(conn: &mut DbConnection, id: i64, reader: Reader) -> QueryResult<Option<(ThreadRow, i64)>> {
+    comments::table
+        .inner_join(users::table)
+        .filter(comments::id.eq(id))
+        .filter(shown!(reader.id(), reader.staff()))
+        .select((THREAD_COLUMNS, comments::article_id))
+        .first(conn)
+        .optional()
+}
+
 /// One page of shown top-level comments in the sort order, after the cursor. Returns one more
 /// than `limit` when there is a next page.
 pub fn roots_page(

@@ -218,7 +218,11 @@ where
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
-    match f(conn) {
+    super::live::begin();
+    // The live events go last (see `store::live`).
+    let outcome = f(conn).and_then(|value| super::live::flush(conn).map(|()| value).map_err(E::from));
+    super::live::discard();
+    match outcome {
         Ok(value) => match <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(commit_error) => {

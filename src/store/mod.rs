@@ -8,6 +8,7 @@ pub mod embeds;
 pub mod export;
 pub mod feeds;
 pub mod imports;
+pub mod live;
 pub mod moderation;
 pub mod moderation_log;
 pub mod moderation_undo;

@@ -106,6 +106,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    live_events (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        kind -> Text,
+        staff -> Bool,
+        comment_id -> Nullable<BigInt>,
+        parent_id -> Nullable<BigInt>,
+        comment_count -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     email_tokens (id) {
         id -> BigInt,
         user_id -> BigInt,

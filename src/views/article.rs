@@ -64,6 +64,9 @@ pub struct Discussion<'a> {
     pub return_to: Option<&'a str>,
     /// Where the newsletter form comes back to (a path on Civil).
     pub next: &'a str,
+    /// The newest live event when the thread was read: the page's stream starts after it, so
+    /// nothing that happens between the rendering and the stream's start is missed.
+    pub live_from: i64,
 }
 
 pub struct ArticlePage<'a> {
@@ -171,6 +174,8 @@ pub fn discussion(csrf_token: &str, signed_in: bool, d: &Discussion<'_>) -> Mark
                 p.empty { "Be the first to comment." }
             }
             div #thread-status.visually-hidden role="status" aria-live="polite" {}
+            // Filled by the script when comments arrive live ("3 new comments · Show").
+            div.live-bar aria-live="polite" data-live={ (base) "/articles/" (article.slug) "/events?last=" (d.live_from) } {}
             div.thread-body {
                 (PreEscaped(d.thread))
             }

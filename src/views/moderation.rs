@@ -186,7 +186,7 @@ pub fn queue_page(
 ) -> Markup {
     let admin = is_admin(ctx);
     let content = html! {
-        section.moderation {
+        section.moderation data-live="/moderation/events" {
             h1 { "Moderation" }
             (tabs(page))
             (general_error(errors, &[]))

@@ -307,6 +307,12 @@ fn answering_of<'a>(holder: &'a Node<Comment>, reply: &Node<Comment>) -> Option<
     })
 }
 
+/// One comment alone, as it stands in the thread (without its replies): what a page that heard
+/// of it live puts in place.
+pub fn single_comment(view: &ThreadView<'_>, c: &Comment) -> Markup {
+    comment(view, c, None)
+}
+
 fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>) -> Markup {
     let own = view.reader.as_ref().is_some_and(|r| r.user_id == c.author_id);
     let staff = view.reader.as_ref().is_some_and(|r| r.is_staff);

@@ -188,7 +188,7 @@ async fn the_cached_page_follows_the_database_on_every_instance() {
     let fragment_before = get(&reader_one, &fragment, &[("accept-encoding", "gzip")]).await;
     assert!(before.text().contains("Be the first to comment"));
     let slug =
-        fragment_before.text().split("/articles/").nth(1).unwrap().split(['"', '?', '#']).next().unwrap().to_owned();
+        fragment_before.text().split("/articles/").nth(1).unwrap().split(['"', '?', '#', '/']).next().unwrap().to_owned();
 
     // Comments posted through the other instance.
     let ada = other.reader("ada").await;
@@ -298,7 +298,8 @@ async fn head_answers_every_get_route_as_get_does_without_a_body() {
     let admin = app.signed_in("boss", Role::Admin).await;
     let compared = ["content-type", "content-length", "content-encoding", "cache-control", "vary", "etag", "location"];
     let mut checked = 0;
-    for endpoint in endpoints().into_iter().filter(|e| e.method == "GET") {
+    // An event stream never ends, so it has no whole body to compare (tests/it/live.rs).
+    for endpoint in endpoints().into_iter().filter(|e| e.method == "GET" && !e.path.ends_with("/events")) {
         let path = fill(&endpoint.path);
         for who in ["anonymous", "admin"] {
             for accept in ["", "br, gzip"] {

@@ -136,6 +136,7 @@ pub async fn render_article(
     let sort = query.sort;
     let after_cursor = query.after;
     let after = after_cursor.map(|c| c.encode(sort));
+    let live_from = crate::services::live::newest(&state.app).await?;
     let thread =
         crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft, Links::Local).await?;
     let top_level_draft = draft.parent_id.is_none();
@@ -156,6 +157,7 @@ pub async fn render_article(
             base: "",
             return_to: None,
             next: &ctx.path,
+            live_from,
         },
     };
     let markup = article_page(&ctx, &page);

@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use super::account_emails;
 use super::settings;
 use super::threads::{change_status, find_comment, find_thread_comment, lock_comment, Comment};
+use super::live;
 use super::webhooks::{self, Detail};
 use super::{rate_limits, App};
 use crate::domain::account::User;
@@ -117,6 +118,11 @@ pub async fn post(
             log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
             let event = if status == Status::Published { Event::CommentPublished } else { Event::CommentHeld };
             webhooks::announce(conn, event, id, Detail::None, now)?;
+            live::record_new(article.id, id, parent_id, status, now)?;
+            if queued && status == Status::Published {
+                // Published and reported: moderators hear of it too.
+                live::record_queue(article.id, id, now)?;
+            }
             if let (Status::Published, Some(parent)) = (status, &parent) {
                 account_emails::queue_reply_notification(
                     conn,
@@ -276,6 +282,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
                     now,
                 )?;
                 log_verdict(conn, &verdict, (id, author.id, article.id), now)?;
+                live::record_queue(article.id, id, now)?;
             }
             if verdict.decision == Decision::Hold && status == Status::Published {
                 // The edit is held: the comment leaves public view until a moderator decides.
@@ -286,6 +293,7 @@ pub async fn edit(app: &App, author: &User, id: i64, body: &str) -> Result<Comme
                     // What the public sees changed: integrations showing it hear the new text.
                     webhooks::announce(conn, Event::CommentPublished, id, Detail::Edited, now)?;
                 }
+                live::record_edit(article.id, id, comment.parent_id, status, now)?;
             }
             Ok(Ok(find_thread_comment(conn, id, author.id)?))
         })
