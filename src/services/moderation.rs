@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails::{self, Site};
+use super::live;
 use super::rate_limits;
 use super::settings;
 use super::threads::{change_status, find_comment, lock_comment};
 use super::tokens;
-use super::live;
 use super::webhooks::{self, Detail};
 use super::{require_role, App};
 use crate::domain::account::User;

@@ -24,6 +24,12 @@ pub const TRANSIENT: &[(&str, &str)] = &[
     ("outbox", "e-mails and webhook deliveries waiting to be sent, and the record of those sent"),
     ("workers", "the delivery workers' heartbeats"),
     ("moderation_undo", "the short-lived undo of a moderator's last decisions"),
+    ("live_events", "the recent changes live streams resume from, pruned after a day"),
+    (
+        "guest_votes",
+        "which visitors liked a comment through Isso's client, as keyed hashes of their addresses: the likes \
+         are in the comments' scores; after a restore a visitor could like a comment once more",
+    ),
 ];
 
 /// Rows per query while exporting.

@@ -61,7 +61,9 @@ pub fn record(event: NewEvent) -> QueryResult<()> {
             events.push(event);
             Ok(())
         }
-        None => Err(diesel::result::Error::QueryBuilderError("a live event is recorded outside a write transaction".into())),
+        None => {
+            Err(diesel::result::Error::QueryBuilderError("a live event is recorded outside a write transaction".into()))
+        }
     })
 }
 

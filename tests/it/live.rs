@@ -107,7 +107,8 @@ async fn a_stream_sends_each_change_in_order_and_never_a_held_comment_until_it_i
     moderator_decides(&moderator, held, "approve", json!({})).await;
     assert_eq!(stream.next().await.data, json!({"kind": "published", "comment": held, "count": 3}));
     // Edits and removals, in place.
-    let edited = ada.api_patch(&format!("/api/v1/comments/{first}"), json!({"body": "The first comment, edited."})).await;
+    let edited =
+        ada.api_patch(&format!("/api/v1/comments/{first}"), json!({"body": "The first comment, edited."})).await;
     assert!(edited.status.is_success(), "{}", edited.body);
     assert_eq!(stream.next().await.data, json!({"kind": "edited", "comment": first, "count": 3}));
     moderator_decides(&moderator, reply, "remove", json!({"reason": "spam"})).await;

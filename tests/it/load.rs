@@ -187,8 +187,15 @@ async fn the_cached_page_follows_the_database_on_every_instance() {
     let before = get(&reader_one, "/articles/budget", &[("accept-encoding", "br")]).await;
     let fragment_before = get(&reader_one, &fragment, &[("accept-encoding", "gzip")]).await;
     assert!(before.text().contains("Be the first to comment"));
-    let slug =
-        fragment_before.text().split("/articles/").nth(1).unwrap().split(['"', '?', '#', '/']).next().unwrap().to_owned();
+    let slug = fragment_before
+        .text()
+        .split("/articles/")
+        .nth(1)
+        .unwrap()
+        .split(['"', '?', '#', '/'])
+        .next()
+        .unwrap()
+        .to_owned();
 
     // Comments posted through the other instance.
     let ada = other.reader("ada").await;

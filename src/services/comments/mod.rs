@@ -6,9 +6,9 @@ mod screening;
 use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails;
+use super::live;
 use super::settings;
 use super::threads::{change_status, find_comment, find_thread_comment, lock_comment, Comment};
-use super::live;
 use super::webhooks::{self, Detail};
 use super::{rate_limits, App};
 use crate::domain::account::User;
