@@ -82,6 +82,7 @@ impl Application {
             // The last `wrap` runs first: the headers go on every response, even one refused
             // for hostile bytes before any handler ran.
             ActixApp::new()
+                .wrap(from_fn(crate::http::compress::dynamic))
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::http::compress::vary))
                 .wrap(from_fn(observe::record))

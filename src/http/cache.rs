@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use super::compress::Precompressed;
 use crate::domain::thread::{Cursor, Sort};
+use crate::http::api::shared::SharedThread;
 
 /// How a rendering links to Civil: by path on Civil's own pages, or by full URL in a fragment
 /// that another site includes (the embed), where a path would name the publisher's pages.
@@ -32,14 +33,17 @@ struct Key {
     /// For a whole response (`Value::Whole`): the hour its form token was made in
     /// (`tokens::FormKey::epoch`), so that no page is served with an old token.
     whole: Option<i64>,
+    /// For the API's thread (`Value::Api`): the page size asked for.
+    api_limit: Option<i64>,
 }
 
-/// What is kept: the comment list alone, or the whole anonymous response around it (the article
-/// page, the embed fragment) in every encoding.
+/// What is kept: the comment list alone, the whole anonymous response around it (the article
+/// page, the embed fragment) in every encoding, or a page of the API's thread.
 #[derive(Clone)]
 enum Value {
     Thread(Arc<str>),
     Whole(Arc<Precompressed>),
+    Api(Arc<SharedThread>),
 }
 
 impl Value {
@@ -47,6 +51,7 @@ impl Value {
         match self {
             Value::Thread(html) => html.len(),
             Value::Whole(body) => body.weight(),
+            Value::Api(thread) => thread.weight(),
         }
     }
 }
@@ -138,6 +143,29 @@ impl WholeKey {
             sort: self.sort,
             after: self.after,
             whole: Some(self.epoch),
+            api_limit: None,
+        }
+    }
+}
+
+/// Where a page of the API's thread is kept: the query that asked for it.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiKey {
+    pub article_id: i64,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+impl ApiKey {
+    fn key(self) -> Key {
+        Key {
+            article_id: self.article_id,
+            links: Links::Absolute,
+            sort: self.sort,
+            after: self.after,
+            whole: None,
+            api_limit: Some(self.limit),
         }
     }
 }
@@ -174,14 +202,14 @@ impl ThreadCache {
         after: Option<Cursor>,
         version: i64,
     ) -> Option<Arc<str>> {
-        match self.find(Key { article_id, links, sort, after, whole: None }, version)? {
+        match self.find(Key { article_id, links, sort, after, whole: None, api_limit: None }, version)? {
             Value::Thread(html) => Some(html),
-            Value::Whole(_) => None,
+            _ => None,
         }
     }
 
     pub fn put(&self, article_id: i64, links: Links, sort: Sort, after: Option<Cursor>, version: i64, html: Arc<str>) {
-        self.insert(Key { article_id, links, sort, after, whole: None }, version, Value::Thread(html));
+        self.insert(Key { article_id, links, sort, after, whole: None, api_limit: None }, version, Value::Thread(html));
     }
 
     /// The whole anonymous response (`links` tells the article page from the fragment), made
@@ -189,12 +217,24 @@ impl ThreadCache {
     pub fn get_whole(&self, at: WholeKey, version: i64) -> Option<Arc<Precompressed>> {
         match self.find(at.key(), version)? {
             Value::Whole(body) => Some(body),
-            Value::Thread(_) => None,
+            _ => None,
         }
     }
 
     pub fn put_whole(&self, at: WholeKey, version: i64, body: Arc<Precompressed>) {
         self.insert(at.key(), version, Value::Whole(body));
+    }
+
+    /// A page of the API's thread, as every reader shares it, for this version of the discussion.
+    pub fn get_api(&self, at: ApiKey, version: i64) -> Option<Arc<SharedThread>> {
+        match self.find(at.key(), version)? {
+            Value::Api(thread) => Some(thread),
+            _ => None,
+        }
+    }
+
+    pub fn put_api(&self, at: ApiKey, version: i64, thread: Arc<SharedThread>) {
+        self.insert(at.key(), version, Value::Api(thread));
     }
 
     fn find(&self, key: Key, version: i64) -> Option<Value> {

@@ -1,6 +1,7 @@
 //! Compression. Every response that is text goes out gzip- or brotli-compressed when the client
-//! accepts it (actix's `Compress`, wrapped around the app in `startup`), with
-//! `Vary: Accept-Encoding` (`vary`). Compressing as the response goes out costs CPU on every
+//! accepts it, with `Vary: Accept-Encoding` (`vary`): a body made for one request is compressed
+//! in one go when it is complete (`dynamic`), a streamed one by actix's `Compress` (both wrapped
+//! around the app in `startup`). Compressing as the response goes out costs CPU on every
 //! request, so what is sent many times (the assets, the anonymous article page and the embed
 //! fragment) is compressed once, ahead of the requests: a `Precompressed` body holds every
 //! encoding, and `respond` picks one by the request's `Accept-Encoding` (q-values honoured) and
@@ -122,10 +123,64 @@ pub fn gzip(bytes: &[u8], level: u32) -> Vec<u8> {
 }
 
 pub fn brotli(bytes: &[u8], quality: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: quality as i32, ..Default::default() };
+    let mut out = Vec::with_capacity(bytes.len() / 4 + 64);
+    // A window no larger than the body: brotli's default (4 MiB) would be allocated, and
+    // touched, for every body, however small.
+    let window = (usize::BITS - bytes.len().max(1).leading_zeros()).clamp(10, 22);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: quality as i32,
+        lgwin: window as i32,
+        size_hint: bytes.len(),
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("writing to memory");
     out
+}
+
+/// Bodies smaller than this go out as they are: compressing them saves less than it costs.
+const DYNAMIC_MIN: usize = 256;
+/// What a response made for one request is compressed at: made every time, so quickly.
+const DYNAMIC_BROTLI_QUALITY: u32 = 2;
+const DYNAMIC_GZIP_LEVEL: u32 = 1;
+
+/// Compress a response made for this request alone (not compressed ahead, and not a stream)
+/// in memory, in one go, sized to the body. actix's `Compress`, which stays around the app for
+/// streamed bodies, starts a brotli encoder with a 4 MiB window and 32 KiB buffers for every
+/// response and hands bodies over 1 KiB to a blocking thread: that cost more CPU than making
+/// most responses, and the encoders' memory, at 32 connections, made most of the server's
+/// resident size (see bench/README.md).
+pub async fn dynamic(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let encoding = preferred(req.request());
+    let response = next.call(req).await?.map_into_boxed_body();
+    let headers = response.headers();
+    if encoding == ContentEncoding::Identity
+        || headers.contains_key(header::CONTENT_ENCODING)
+        || !compressible(headers.get(header::CONTENT_TYPE))
+        || matches!(response.status(), StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)
+    {
+        return Ok(response);
+    }
+    let (req, response) = response.into_parts();
+    let (mut response, body) = response.into_parts();
+    let body = match body.try_into_bytes() {
+        Ok(bytes) if bytes.len() >= DYNAMIC_MIN => {
+            let compressed = match encoding {
+                ContentEncoding::Brotli => brotli(&bytes, DYNAMIC_BROTLI_QUALITY),
+                _ => gzip(&bytes, DYNAMIC_GZIP_LEVEL),
+            };
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding.as_str()));
+            headers.remove(header::CONTENT_LENGTH);
+            BoxBody::new(compressed)
+        }
+        Ok(bytes) => BoxBody::new(bytes),
+        // A stream: `Compress` takes it as it comes.
+        Err(body) => body,
+    };
+    Ok(ServiceResponse::new(req, response.set_body(body)))
 }
 
 /// Whether a response of this type is worth compressing (text; not images or archives).

@@ -548,3 +548,22 @@ pub fn insert_guest_vote(
     .bind::<Timestamp, _>(now)
     .execute(conn)
 }
+
+/// The comments on this article the reader has upvoted.
+pub fn voted_on_article(conn: &mut DbConnection, user_id: i64, article_id: i64) -> QueryResult<Vec<i64>> {
+    comment_votes::table
+        .inner_join(comments::table)
+        .filter(comment_votes::user_id.eq(user_id))
+        .filter(comments::article_id.eq(article_id))
+        .select(comment_votes::comment_id)
+        .load(conn)
+}
+
+/// Whether the author has a comment on this article waiting for a moderator.
+pub fn holds_pending(conn: &mut DbConnection, author_id: i64, article_id: i64) -> QueryResult<bool> {
+    let held = comments::table
+        .filter(comments::author_id.eq(author_id))
+        .filter(comments::status.eq("pending"))
+        .filter(comments::article_id.eq(article_id));
+    diesel::select(diesel::dsl::exists(held)).get_result(conn)
+}

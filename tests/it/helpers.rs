@@ -402,6 +402,11 @@ impl Client {
         self.api_post(&format!("/api/v1/articles/{slug}/comments"), json!({"body": body, "parent_id": parent})).await
     }
 
+    /// The status of a GET sent with one extra header.
+    pub async fn http_get_with(&self, path: &str, name: &str, value: &str) -> StatusCode {
+        self.http.get(self.url(path)).header(name, value).send().await.expect("request").status()
+    }
+
     pub async fn thread(&self, slug: &str, query: &str) -> Json {
         self.api_get(&format!("/api/v1/articles/{slug}/comments{query}")).await
     }

@@ -321,6 +321,16 @@ async fn head_answers_every_get_route_as_get_does_without_a_body() {
                 assert_eq!(head.status, got.status, "HEAD {path} as {who}");
                 assert!(head.bytes.is_empty(), "HEAD {path} as {who} sent a body");
                 for name in compared {
+                    if name == "content-length" && !got.header("content-encoding").is_empty() {
+                        // A page made per request (the frame's script nonce) compresses to a few
+                        // bytes more or less each time: the length is there, and near.
+                        let (h, g) = (head.header(name).parse::<i64>().ok(), got.header(name).parse::<i64>().ok());
+                        assert!(
+                            h.zip(g).is_some_and(|(h, g)| (h - g).abs() <= 16) || h == g,
+                            "{name} of HEAD {path} as {who} ({accept}): {h:?} against {g:?}"
+                        );
+                        continue;
+                    }
                     assert_eq!(head.header(name), got.header(name), "{name} of HEAD {path} as {who} ({accept})");
                 }
                 assert_eq!(head.headers.contains_key("set-cookie"), got.headers.contains_key("set-cookie"));

@@ -4,6 +4,7 @@ mod accessibility;
 mod account_page;
 mod accounts;
 mod api;
+mod api_personal;
 mod articles;
 mod browser;
 mod browser_account;

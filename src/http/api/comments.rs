@@ -1,17 +1,21 @@
-use std::collections::HashSet;
+use std::sync::Arc;
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header::ContentType;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::shared::SharedThread;
 use super::types::{
-    fields, CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, VoteRequest, VoteResponse,
+    fields, CommentJson, CommentsPage, EditCommentRequest, ErrorBody, NewCommentRequest, Personal, VoteRequest,
+    VoteResponse,
 };
 use super::{ApiResult, JsonObject};
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::http::extract::{Csrf, Viewer};
+use crate::http::cache::ApiKey;
 use crate::http::State;
-use crate::services::articles;
+use crate::services::articles::{self, Article};
 use crate::services::comments;
 use crate::services::threads::{self, ThreadQuery};
 
@@ -39,26 +43,64 @@ pub struct CommentsQuery {
         (status = 422, description = "The cursor does not fit the sort order (`top` cursors are `score_id`, the others an id)", body = ErrorBody)))]
 pub async fn list(
     state: web::Data<State>,
+    req: HttpRequest,
     viewer: Viewer,
     slug: web::Path<String>,
     query: web::Query<CommentsQuery>,
 ) -> ApiResult {
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
-    let sort = thread_query.sort;
+    let (sort, after, limit) = (thread_query.sort, thread_query.after, thread_query.limit);
     let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
-    let reader = viewer.user().map_or(threads::Reader::Anyone, |u| threads::Reader::Account(u.id));
-    let page = threads::page(&state.app, article, thread_query, reader).await?;
-    let voted: HashSet<i64> = match viewer.user() {
-        Some(user) => threads::votes_by(&state.app, user.id, &page).await?,
-        None => HashSet::new(),
+    let version = article.comment_version;
+    let at = ApiKey { article_id: article.id, sort, after, limit };
+    let Some(user) = viewer.user() else {
+        let shared = shared_thread(&state, at, version, article, thread_query).await?;
+        return Ok(shared.body().respond(&req, HttpResponse::Ok()));
     };
-    let is_voted = |id: i64| voted.contains(&id);
-    Ok(HttpResponse::Ok().json(CommentsPage {
-        comments: page.comments.iter().map(|n| CommentJson::tree(n, &is_voted)).collect(),
-        total: page.total,
-        next_cursor: page.next,
-        sort: sort.as_str().to_owned(),
-    }))
+    let now = state.app.clock.now();
+    let editable_after = user
+        .restriction(now)
+        .is_none()
+        .then(|| now - chrono::Duration::minutes(state.app.settings.edit_window_minutes));
+    let own = threads::own_on_article(&state.app, user.id, article.id).await?;
+    let personal = Personal::of(user.id, own.voted, editable_after);
+    // Moderators see every held comment in place, and an author their own: a thread of theirs.
+    if user.is_staff() || own.holds_pending {
+        let reader = threads::Reader::for_account(user.id, user.is_staff());
+        let page = threads::page(&state.app, article, thread_query, reader).await?;
+        return Ok(json(CommentsPage::new(&page, sort, &personal).to_json()));
+    }
+    let shared = shared_thread(&state, at, version, article, thread_query).await?;
+    Ok(match shared.personal(&personal) {
+        Some(body) => json(body),
+        None => shared.body().respond(&req, HttpResponse::Ok()),
+    })
+}
+
+/// The page of the thread everyone shares, from the cache or made (and kept, when the cursor
+/// names a real comment: a made-up one gets its page, but no room in the cache).
+async fn shared_thread(
+    state: &State,
+    at: ApiKey,
+    version: i64,
+    article: Article,
+    query: ThreadQuery,
+) -> Result<Arc<SharedThread>, Error> {
+    let cached = state.thread_cache.get_api(at, version);
+    state.app.metrics.cache(cached.is_some());
+    if let Some(shared) = cached {
+        return Ok(shared);
+    }
+    let page = threads::page(&state.app, article, query, threads::Reader::Anyone).await?;
+    let shared = Arc::new(SharedThread::new(page, at.sort));
+    if threads::is_known_page(&state.app, at.article_id, at.sort, at.after).await? {
+        state.thread_cache.put_api(at, version, shared.clone());
+    }
+    Ok(shared)
+}
+
+fn json(body: actix_web::web::Bytes) -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::json()).body(body)
 }
 
 /// Post a comment, or a reply with `parent_id`.
@@ -83,7 +125,7 @@ pub async fn create(
     let comment = comments::post(&state.app, user, slug.into_inner(), &body.body, body.parent_id).await?;
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, format!("/comments/{}", comment.id)))
-        .json(CommentJson::from_comment(&comment, false)))
+        .json(CommentJson::just_written(&comment)))
 }
 
 /// Edit one's own comment, within the edit window.
@@ -103,7 +145,7 @@ pub async fn edit(
 ) -> ApiResult {
     let user = viewer.require_user()?;
     let comment = comments::edit(&state.app, user, id.into_inner(), &body.body).await?;
-    Ok(HttpResponse::Ok().json(CommentJson::from_comment(&comment, false)))
+    Ok(HttpResponse::Ok().json(CommentJson::just_written(&comment)))
 }
 
 /// Delete one's own comment.

@@ -9,6 +9,7 @@ pub mod counts;
 pub mod moderation;
 pub mod openapi;
 pub mod preview;
+pub mod shared;
 pub mod sso;
 pub mod types;
 

@@ -1,15 +1,17 @@
 //! The API's request and response bodies. Requests refuse unknown fields.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::moderation::{HeldNotice, HELD_NEXT};
 use crate::domain::role::Role;
-use crate::domain::thread::Node;
+use crate::domain::thread::{Node, Sort, Status};
 use crate::services::accounts::User;
 use crate::services::articles::Article;
-use crate::services::threads::Comment;
+use crate::services::threads::{Comment, ThreadPage};
 
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(at, Utc)
@@ -355,7 +357,7 @@ pub struct CommentJson {
     /// Sanitised HTML with profanity masked. Empty for a placeholder.
     pub body_html: String,
     /// `published`, `deleted` or `removed` (the last two are placeholders kept for their replies),
-    /// or, to its author only, `pending`: held for a moderator.
+    /// or, to its author and to moderators only, `pending`: held for a moderator.
     pub status: String,
     /// To the author of a held (`pending`) comment: why it waits and what happens next. Null
     /// otherwise.
@@ -363,6 +365,9 @@ pub struct CommentJson {
     pub score: i64,
     /// Whether the signed-in reader has upvoted it.
     pub voted: bool,
+    /// Whether the signed-in reader may still edit it: their own, within the edit window, while
+    /// they may take part.
+    pub editable: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     /// Replies nest at most six levels deep. A reply to a sixth-level comment comes beside it,
@@ -372,7 +377,12 @@ pub struct CommentJson {
 }
 
 impl CommentJson {
-    pub fn from_comment(c: &Comment, voted: bool) -> CommentJson {
+    /// A comment its author has just written or edited: theirs to edit for the whole window.
+    pub fn just_written(c: &Comment) -> CommentJson {
+        CommentJson::seen_by(c, false, true)
+    }
+
+    fn seen_by(c: &Comment, voted: bool, editable: bool) -> CommentJson {
         let placeholder = c.is_placeholder();
         CommentJson {
             id: c.id,
@@ -385,6 +395,7 @@ impl CommentJson {
             status: c.status.as_str().to_owned(),
             score: c.score,
             voted,
+            editable,
             created_at: utc(c.created_at),
             edited_at: c.edited_at.map(utc),
             held: c.held.as_ref().map(HeldJson::from),
@@ -392,10 +403,59 @@ impl CommentJson {
         }
     }
 
-    pub fn tree(node: &Node<Comment>, voted: &dyn Fn(i64) -> bool) -> CommentJson {
-        let mut json = CommentJson::from_comment(&node.item, voted(node.item.id));
-        json.replies = node.replies.iter().map(|r| CommentJson::tree(r, voted)).collect();
+    pub fn tree(node: &Node<Comment>, reader: &Personal) -> CommentJson {
+        let mut json = CommentJson::seen_by(&node.item, reader.voted(node.item.id), reader.editable(&node.item));
+        json.replies = node.replies.iter().map(|r| CommentJson::tree(r, reader)).collect();
         json
+    }
+}
+
+/// What is the signed-in reader's own in a thread: their upvotes, and their comments they may
+/// still edit. Nobody's for a reader who is not signed in.
+pub struct Personal {
+    account: Option<i64>,
+    voted: HashSet<i64>,
+    /// Comments written after this may still be edited (when the reader may take part at all).
+    editable_after: Option<NaiveDateTime>,
+}
+
+impl Personal {
+    pub fn nobody() -> Personal {
+        Personal { account: None, voted: HashSet::new(), editable_after: None }
+    }
+
+    /// `editable_after`: the start of the edit window now, or `None` when the reader may not
+    /// take part (suspended or banned) and so edits nothing.
+    pub fn of(account: i64, voted: HashSet<i64>, editable_after: Option<NaiveDateTime>) -> Personal {
+        Personal { account: Some(account), voted, editable_after }
+    }
+
+    pub fn voted(&self, id: i64) -> bool {
+        self.voted.contains(&id)
+    }
+
+    pub fn editable(&self, c: &Comment) -> bool {
+        self.account == Some(c.author_id)
+            && matches!(c.status, Status::Published | Status::Pending)
+            && self.editable_after.is_some_and(|after| c.created_at > after)
+    }
+
+    /// Whether anything on these comments is the reader's own, so that the page shared by
+    /// everyone would be wrong for them.
+    pub fn touches(&self, nodes: &[Node<Comment>]) -> bool {
+        nodes.iter().any(|n| self.voted(n.item.id) || self.editable(&n.item) || self.touches(&n.replies))
+    }
+}
+
+impl CommentsPage {
+    /// A page of the thread as `reader` sees it.
+    pub fn new(page: &ThreadPage, sort: Sort, reader: &Personal) -> CommentsPage {
+        CommentsPage {
+            comments: page.comments.iter().map(|n| CommentJson::tree(n, reader)).collect(),
+            total: page.total,
+            next_cursor: page.next.clone(),
+            sort: sort.as_str().to_owned(),
+        }
     }
 }
 
