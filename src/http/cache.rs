@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::compress::Precompressed;
+use super::thread::SharedThread;
 use crate::domain::thread::{Cursor, Sort};
 
 /// How a rendering links to Civil: by path on Civil's own pages, or by full URL in a fragment
@@ -32,6 +33,9 @@ struct Key {
     /// For a whole response (`Value::Whole`): the hour its form token was made in
     /// (`tokens::FormKey::epoch`), so that no page is served with an old token.
     whole: Option<i64>,
+    /// For the signed-in readers' shared rendering (`Value::Reader`): whether the discussion
+    /// takes comments (it can close with time, the version unchanged).
+    reader: Option<bool>,
 }
 
 /// What is kept: the comment list alone, or the whole anonymous response around it (the article
@@ -40,6 +44,7 @@ struct Key {
 enum Value {
     Thread(Arc<str>),
     Whole(Arc<Precompressed>),
+    Reader(Arc<SharedThread>),
 }
 
 impl Value {
@@ -47,6 +52,7 @@ impl Value {
         match self {
             Value::Thread(html) => html.len(),
             Value::Whole(body) => body.weight(),
+            Value::Reader(shared) => shared.weight(),
         }
     }
 }
@@ -138,6 +144,30 @@ impl WholeKey {
             sort: self.sort,
             after: self.after,
             whole: Some(self.epoch),
+            reader: None,
+        }
+    }
+}
+
+/// Where the signed-in readers' shared rendering of a page of a thread is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct ReaderKey {
+    pub article_id: i64,
+    pub links: Links,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub comments_open: bool,
+}
+
+impl ReaderKey {
+    fn key(self) -> Key {
+        Key {
+            article_id: self.article_id,
+            links: self.links,
+            sort: self.sort,
+            after: self.after,
+            whole: None,
+            reader: Some(self.comments_open),
         }
     }
 }
@@ -174,14 +204,27 @@ impl ThreadCache {
         after: Option<Cursor>,
         version: i64,
     ) -> Option<Arc<str>> {
-        match self.find(Key { article_id, links, sort, after, whole: None }, version)? {
+        match self.find(Key { article_id, links, sort, after, whole: None, reader: None }, version)? {
             Value::Thread(html) => Some(html),
-            Value::Whole(_) => None,
+            _ => None,
         }
     }
 
     pub fn put(&self, article_id: i64, links: Links, sort: Sort, after: Option<Cursor>, version: i64, html: Arc<str>) {
-        self.insert(Key { article_id, links, sort, after, whole: None }, version, Value::Thread(html));
+        self.insert(Key { article_id, links, sort, after, whole: None, reader: None }, version, Value::Thread(html));
+    }
+
+    /// The thread as every participating signed-in reader sees it before their own comments and
+    /// votes are put in (`thread::personal`).
+    pub fn get_reader(&self, at: ReaderKey, version: i64) -> Option<Arc<SharedThread>> {
+        match self.find(at.key(), version)? {
+            Value::Reader(shared) => Some(shared),
+            _ => None,
+        }
+    }
+
+    pub fn put_reader(&self, at: ReaderKey, version: i64, shared: Arc<SharedThread>) {
+        self.insert(at.key(), version, Value::Reader(shared));
     }
 
     /// The whole anonymous response (`links` tells the article page from the fragment), made
@@ -189,7 +232,7 @@ impl ThreadCache {
     pub fn get_whole(&self, at: WholeKey, version: i64) -> Option<Arc<Precompressed>> {
         match self.find(at.key(), version)? {
             Value::Whole(body) => Some(body),
-            Value::Thread(_) => None,
+            _ => None,
         }
     }
 

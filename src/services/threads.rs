@@ -131,6 +131,7 @@ pub enum PageBack {
     After(String),
 }
 
+#[derive(Debug, Clone, Copy)]
 pub struct ThreadQuery {
     pub sort: Sort,
     pub after: Option<Cursor>,
@@ -233,6 +234,25 @@ pub async fn votes_by(app: &App, user_id: i64, page: &ThreadPage) -> Result<Hash
         return Ok(HashSet::new());
     }
     app.db(move |conn| Ok(comments::voted_among(conn, user_id, &ids)?.into_iter().collect())).await
+}
+
+/// What makes an article's thread personal to a reader: their own comments on it (with their
+/// status) and the comments on it they upvoted.
+pub struct ReaderMarks {
+    pub own: Vec<(i64, Status)>,
+    pub voted: HashSet<i64>,
+}
+
+pub async fn reader_marks(app: &App, article_id: i64, user_id: i64) -> Result<ReaderMarks, Error> {
+    app.db(move |conn| {
+        let own = comments::own_on_article(conn, article_id, user_id)?;
+        let voted = comments::voted_on_article(conn, article_id, user_id)?;
+        Ok(ReaderMarks {
+            own: own.into_iter().map(|(id, status)| (id, Status::from_db(&status))).collect(),
+            voted: voted.into_iter().collect(),
+        })
+    })
+    .await
 }
 
 pub(crate) fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
