@@ -319,6 +319,15 @@ mod tests {
     }
 
     #[test]
+    fn gzip_is_taken_unless_refused() {
+        let takes = |accept: &str| {
+            accepts_gzip(&TestRequest::default().insert_header((header::ACCEPT_ENCODING, accept)).to_http_request())
+        };
+        assert!(takes("br, gzip") && takes("gzip, deflate, br, zstd") && takes("gzip"));
+        assert!(!takes("br") && !takes("gzip;q=0, br") && !takes("identity"));
+    }
+
+    #[test]
     fn every_encoding_holds_the_same_body() {
         let text = "a comment, and another comment, and another one. ".repeat(200);
         let body = Precompressed::new(text.clone(), Effort::Page);
