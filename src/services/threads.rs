@@ -346,6 +346,20 @@ pub async fn default_sort(app: &App) -> Result<Sort, Error> {
     Ok(stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default())
 }
 
+/// An article to read by slug (drafts only when `include_drafts`, for admins), with the order its
+/// discussion opens in when the reader chose none: what every view of an article page needs
+/// first, in one trip to the database.
+pub async fn article_to_read(app: &App, slug: String, include_drafts: bool) -> Result<(ArticleRow, Sort), Error> {
+    let (article, stored) = app
+        .db(move |conn| Ok((articles::find_by_slug(conn, &slug)?, settings::get(conn, "default_sort")?)))
+        .await?;
+    let article = match article {
+        Some(a) if include_drafts || super::articles::is_public(&a, app.clock.now()) => a,
+        _ => return Err(Error::not_found("That article")),
+    };
+    Ok((article, stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default()))
+}
+
 /// Where a comment is, for the permalink: its page in the site's default order.
 pub async fn locate(app: &App, id: i64) -> Result<Place, Error> {
     let sort = default_sort(app).await?;

@@ -562,7 +562,9 @@ fn flag_control(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment)
     let id = c.id;
     let draft = reader.flagging.as_ref().filter(|f| f.comment_id == id);
     let note_id = format!("flag-{id}-note");
-    // Every comment's boxes belong to the page's one flag form: named for their comment.
+    // Every comment's boxes belong to the page's one flag form: named for their comment. Not
+    // `required`: the browser would check every comment's reason before sending any flag. A flag
+    // without a reason comes back open with the error, as one without its note does.
     let (reason_name, note_name) = (format!("reason-{id}"), format!("note-{id}"));
     html! {
         details.flag open[draft.is_some()] {
@@ -572,7 +574,7 @@ fn flag_control(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment)
                     legend { "Why should moderators look at this comment?" }
                     @for reason in FlagReason::ALL {
                         div.field.radio {
-                            input type="radio" id={ "flag-" (id) "-" (reason.as_str()) } form=(FLAG_FORM) name=(reason_name) value=(reason.as_str()) required
+                            input type="radio" id={ "flag-" (id) "-" (reason.as_str()) } form=(FLAG_FORM) name=(reason_name) value=(reason.as_str())
                                 checked[draft.is_some_and(|d| d.reason == reason.as_str())];
                             label for={ "flag-" (id) "-" (reason.as_str()) } { (reason.label()) }
                         }

@@ -65,13 +65,12 @@ pub async fn show(
     slug: web::Path<String>,
     query: web::Query<ArticleQuery>,
 ) -> PageResult {
-    let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
+    let (article, default_sort) = threads::article_to_read(&state.app, slug.into_inner(), viewer.is_admin()).await?;
     // Inside the embed's frame, an external thread's page is the frame: forms and sign-in that
     // come back here land the reader where they were (the fragment survives the redirect).
     if article.canonical_url.is_some() && crate::http::embed::in_frame(&req) {
         return Ok(super::see_other(&crate::http::embed::frame_path(&article, req.query_string())));
     }
-    let default_sort = threads::default_sort(&state.app).await?;
     let thread_query = ThreadQuery::parse_or(query.sort.as_deref(), query.after.as_deref(), default_sort)?;
     let draft = Draft {
         parent_id: query.reply,
