@@ -343,7 +343,11 @@ mod tests {
     #[test]
     fn joined_pieces_are_one_gzip_stream_whichever_pieces_are_primed() {
         let parts: Vec<String> = (0..40)
-            .map(|i| format!("<article class=\"comment\" id=\"comment-{i}\"><p>Comment number {i}, with words.</p></article>"))
+            .map(|i| {
+                format!(
+                    "<article class=\"comment\" id=\"comment-{i}\"><p>Comment number {i}, with words.</p></article>"
+                )
+            })
             .collect();
         let mut shared = String::new();
         let pieces: Vec<Piece> = parts

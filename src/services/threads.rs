@@ -350,9 +350,8 @@ pub async fn default_sort(app: &App) -> Result<Sort, Error> {
 /// discussion opens in when the reader chose none: what every view of an article page needs
 /// first, in one trip to the database.
 pub async fn article_to_read(app: &App, slug: String, include_drafts: bool) -> Result<(ArticleRow, Sort), Error> {
-    let (article, stored) = app
-        .db(move |conn| Ok((articles::find_by_slug(conn, &slug)?, settings::get(conn, "default_sort")?)))
-        .await?;
+    let (article, stored) =
+        app.db(move |conn| Ok((articles::find_by_slug(conn, &slug)?, settings::get(conn, "default_sort")?))).await?;
     let article = match article {
         Some(a) if include_drafts || super::articles::is_public(&a, app.clock.now()) => a,
         _ => return Err(Error::not_found("That article")),

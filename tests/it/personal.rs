@@ -22,7 +22,9 @@ async fn compressed(client: &Client, path: &str) -> (String, String) {
     let mut text = String::new();
     match encoding.as_deref() {
         Some("gzip") => {
-            flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).expect("one valid gzip stream, CRC and all");
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .expect("one valid gzip stream, CRC and all");
         }
         Some("br") => {
             brotli::Decompressor::new(&bytes[..], 4096).read_to_string(&mut text).expect("brotli");

@@ -150,7 +150,9 @@ pub async fn render_article(
     // A signed-in reader's page is mostly the thread every reader shares, compressed ahead in
     // pieces: sent as gzip, it is joined from those pieces around what is the reader's own.
     let personal = match viewer.user() {
-        Some(user) if status == StatusCode::OK && viewer.response_cookies().is_none() && compress::accepts_gzip(req) => {
+        Some(user)
+            if status == StatusCode::OK && viewer.response_cookies().is_none() && compress::accepts_gzip(req) =>
+        {
             let user = user.clone();
             crate::http::thread::personal(state, &user, &ctx.csrf_token, &article, query, &draft, Links::Local).await?
         }
