@@ -133,9 +133,9 @@
     if (message && !window.confirm(message)) { e.preventDefault(); e.stopImmediatePropagation(); }
   }, true);
 
-  /* Votes without a reload; any failure falls back to the plain form post. */
-  function showVote(form, data) {
-    var button = form.querySelector('button.vote');
+  /* Votes without a reload; any failure falls back to the plain form post. A vote button
+     submits the page's one vote form (form=, formaction=), which holds the session's token. */
+  function showVote(button, data) {
     var score = button.querySelector('.score');
     score.textContent = String(data.score);
     var word = score.nextSibling;
@@ -143,30 +143,41 @@
     button.classList.toggle('voted', data.voted);
     button.setAttribute('aria-pressed', data.voted ? 'true' : 'false');
     button.title = data.voted ? 'Take back your upvote' : 'Upvote';
-    form.querySelector('input[name="value"]').value = data.voted ? '0' : '1';
+    button.value = data.voted ? '0' : '1';
+  }
+
+  /* The plain post a button would have made: submit() skips these handlers (no loop) but also
+     leaves out the button's own action and value, so they are set first. */
+  function plainSubmit(form, button) {
+    form.action = button.getAttribute('formaction') || form.action;
+    if (button.name) {
+      var field = document.createElement('input');
+      field.type = 'hidden'; field.name = button.name; field.value = button.value;
+      form.appendChild(field);
+    }
+    HTMLFormElement.prototype.submit.call(form);
   }
 
   document.addEventListener('submit', function (e) {
-    var form = e.target;
-    if (e.defaultPrevented || !form.matches('form.vote') || !window.fetch) return;
-    var action = form.getAttribute('action') || '';
-    var value = form.querySelector('input[name="value"]');
+    var form = e.target, button = e.submitter;
+    if (e.defaultPrevented || !window.fetch || !button || !button.matches('button.vote')) return;
+    var action = button.getAttribute('formaction') || '';
     var csrf = form.querySelector('input[name="csrf_token"]');
-    if (!/\/comments\/\d+\/vote$/.test(action) || !value || !csrf || !form.querySelector('button.vote .score')) return;
+    if (!/\/comments\/\d+\/vote$/.test(action) || !csrf || !button.querySelector('.score')) return;
     e.preventDefault();
-    if (form.getAttribute('aria-busy') === 'true') return;
-    form.setAttribute('aria-busy', 'true');
+    if (button.getAttribute('aria-busy') === 'true') return;
+    button.setAttribute('aria-busy', 'true');
     fetch(action.replace(/\/comments\/(\d+)\/vote$/, '/api/v1/comments/$1/vote'), {
-      method: 'POST', credentials: 'same-origin', body: JSON.stringify({ value: value.value === '0' ? 0 : 1 }),
+      method: 'POST', credentials: 'same-origin', body: JSON.stringify({ value: button.value === '0' ? 0 : 1 }),
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf.value }
     }).then(function (response) {
       if (!response.ok) throw new Error('HTTP ' + response.status);
       return response.json();
     }).then(function (data) {
       if (typeof data.score !== 'number' || typeof data.voted !== 'boolean') throw new Error('Unexpected reply');
-      showVote(form, data);
-      form.removeAttribute('aria-busy');
-    }).catch(function () { form.submit(); }); // submit() skips these handlers: no loop
+      showVote(button, data);
+      button.removeAttribute('aria-busy');
+    }).catch(function () { plainSubmit(form, button); });
   });
 
   /* JSON posts to the API with the form's CSRF token. Resolves with {status, data}. */
@@ -194,34 +205,34 @@
     return (field.value || '').trim();
   }
 
-  /* Flags: sent without a reload. A duplicate or an invalid flag says why next to the form. */
+  /* Flags: sent without a reload. A duplicate or an invalid flag says why next to the form.
+     Every comment's flag boxes belong to the page's one flag form, named for their comment. */
   document.addEventListener('submit', function (e) {
-    var form = e.target;
-    if (e.defaultPrevented || !window.fetch || !form.matches('form[action$="/flag"]')) return;
-    var match = /\/comments\/(\d+)\/flag$/.exec(form.getAttribute('action') || '');
-    if (!match) return;
+    var form = e.target, button = e.submitter;
+    if (e.defaultPrevented || !window.fetch || !button) return;
+    var match = /\/comments\/(\d+)\/flag$/.exec(button.getAttribute('formaction') || '');
+    var box = match && button.closest('.flag-form');
+    if (!box) return;
     e.preventDefault();
-    if (form.getAttribute('aria-busy') === 'true') return;
-    var body = { reason: fieldValue(form, 'reason') }, note = fieldValue(form, 'note');
+    if (button.disabled) return;
+    var body = { reason: fieldValue(form, 'reason-' + match[1]) }, note = fieldValue(form, 'note-' + match[1]);
     if (note) body.note = note;
-    var button = form.querySelector('button[type="submit"]');
-    form.setAttribute('aria-busy', 'true');
-    if (button) button.disabled = true;
-    function done() { form.removeAttribute('aria-busy'); if (button) button.disabled = false; }
+    button.disabled = true;
+    function done() { button.disabled = false; }
     function showError(message) {
-      var out = form.querySelector('.error');
+      var out = box.querySelector('.error');
       if (!out) {
         out = document.createElement('p');
         out.className = 'error'; out.setAttribute('role', 'alert');
         out.id = 'flag-' + match[1] + '-error';
-        var actions = form.querySelector('.form-actions');
-        form.insertBefore(out, actions || null);
+        var actions = box.querySelector('.form-actions');
+        box.insertBefore(out, actions || null);
       }
       out.textContent = message;
     }
     postJson('/api/v1/comments/' + match[1] + '/flags', form, body).then(function (r) {
       if (r.status === 201) {
-        var details = form.closest('details.flag') || form;
+        var details = box.closest('details.flag') || box;
         var thanks = document.createElement('p');
         thanks.className = 'landed flagged'; thanks.setAttribute('role', 'status'); thanks.tabIndex = -1;
         thanks.textContent = r.data && typeof r.data.message === 'string' && r.data.message
@@ -229,14 +240,14 @@
         var footer = details.closest('footer.actions');
         details.parentNode.removeChild(details);
         if (footer) footer.parentNode.insertBefore(thanks, footer.nextSibling);
-        else form.parentNode && form.parentNode.appendChild(thanks);
+        else box.parentNode && box.parentNode.appendChild(thanks);
         thanks.focus();
         return;
       }
       var message = errorMessage(r.data);
       if ((r.status === 409 || r.status === 422) && message) { done(); showError(message); return; }
       throw new Error('HTTP ' + r.status);
-    }).catch(function () { form.submit(); });
+    }).catch(function () { plainSubmit(form, button); });
   });
 
   /* The discussion in place: writes, sort and paging fetch the page the server would send (one

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::compress::Precompressed;
+use super::thread::SharedThread as ReaderThread;
 use crate::domain::thread::{Cursor, Sort};
 use crate::http::api::shared::SharedThread;
 
@@ -35,6 +36,9 @@ struct Key {
     whole: Option<i64>,
     /// For the API's thread (`Value::Api`): the page size asked for.
     api_limit: Option<i64>,
+    /// For the signed-in readers' shared rendering (`Value::Reader`): whether the discussion
+    /// takes comments (it can close with time, the version unchanged).
+    reader: Option<bool>,
 }
 
 /// What is kept: the comment list alone, the whole anonymous response around it (the article
@@ -44,6 +48,7 @@ enum Value {
     Thread(Arc<str>),
     Whole(Arc<Precompressed>),
     Api(Arc<SharedThread>),
+    Reader(Arc<ReaderThread>),
 }
 
 impl Value {
@@ -52,6 +57,7 @@ impl Value {
             Value::Thread(html) => html.len(),
             Value::Whole(body) => body.weight(),
             Value::Api(thread) => thread.weight(),
+            Value::Reader(shared) => shared.weight(),
         }
     }
 }
@@ -144,6 +150,7 @@ impl WholeKey {
             after: self.after,
             whole: Some(self.epoch),
             api_limit: None,
+            reader: None,
         }
     }
 }
@@ -166,6 +173,31 @@ impl ApiKey {
             after: self.after,
             whole: None,
             api_limit: Some(self.limit),
+            reader: None,
+        }
+    }
+}
+
+/// Where the signed-in readers' shared rendering of a page of a thread is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct ReaderKey {
+    pub article_id: i64,
+    pub links: Links,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    pub comments_open: bool,
+}
+
+impl ReaderKey {
+    fn key(self) -> Key {
+        Key {
+            article_id: self.article_id,
+            links: self.links,
+            sort: self.sort,
+            after: self.after,
+            whole: None,
+            api_limit: None,
+            reader: Some(self.comments_open),
         }
     }
 }
@@ -202,14 +234,28 @@ impl ThreadCache {
         after: Option<Cursor>,
         version: i64,
     ) -> Option<Arc<str>> {
-        match self.find(Key { article_id, links, sort, after, whole: None, api_limit: None }, version)? {
+        match self.find(Key { article_id, links, sort, after, whole: None, api_limit: None, reader: None }, version)? {
             Value::Thread(html) => Some(html),
             _ => None,
         }
     }
 
     pub fn put(&self, article_id: i64, links: Links, sort: Sort, after: Option<Cursor>, version: i64, html: Arc<str>) {
-        self.insert(Key { article_id, links, sort, after, whole: None, api_limit: None }, version, Value::Thread(html));
+        let key = Key { article_id, links, sort, after, whole: None, api_limit: None, reader: None };
+        self.insert(key, version, Value::Thread(html));
+    }
+
+    /// The thread as every participating signed-in reader sees it before their own comments and
+    /// votes are put in (`thread::personal`).
+    pub fn get_reader(&self, at: ReaderKey, version: i64) -> Option<Arc<ReaderThread>> {
+        match self.find(at.key(), version)? {
+            Value::Reader(shared) => Some(shared),
+            _ => None,
+        }
+    }
+
+    pub fn put_reader(&self, at: ReaderKey, version: i64, shared: Arc<ReaderThread>) {
+        self.insert(at.key(), version, Value::Reader(shared));
     }
 
     /// The whole anonymous response (`links` tells the article page from the fragment), made

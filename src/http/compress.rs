@@ -116,6 +116,145 @@ fn already_has(req: &HttpRequest, tag: &EntityTag) -> bool {
     }
 }
 
+/// Whether the request takes gzip (q-values honoured): what a joined personal page is sent in.
+pub fn accepts_gzip(req: &HttpRequest) -> bool {
+    static OFFERED: [Encoding; 2] = [Encoding::gzip(), Encoding::identity()];
+    let Ok(accept) = AcceptEncoding::parse(req) else { return false };
+    matches!(accept.negotiate(OFFERED.iter()), Some(Encoding::Known(ContentEncoding::Gzip)))
+}
+
+/// A piece of a deflate stream compressed ahead of the requests that send it: raw deflate
+/// ending in a sync flush (byte-aligned, not final), so pieces concatenate into one valid
+/// stream. `primed` was compressed after the `prime` bytes that precede the piece in the shared
+/// rendering, and may refer back to them: it is right only where those bytes were just sent.
+/// `alone` refers to nothing before it and is right anywhere.
+pub struct Piece {
+    primed: Vec<u8>,
+    alone: Vec<u8>,
+    prime: usize,
+    crc: crc32fast::Hasher,
+    len: usize,
+}
+
+/// How far back a primed piece may look: a few comments' markup, which is where the repetition
+/// is (a comment's classes and controls), at a small cost when the rendering is made.
+const PRIME: usize = 8 * 1024;
+/// Pieces made once per version of a discussion.
+const SHARED_LEVEL: u32 = 6;
+/// What a reader's own parts are compressed at, per request: small, and made every time.
+const FRESH_LEVEL: u32 = 1;
+
+impl Piece {
+    /// `data`, which follows `before` in the shared rendering.
+    pub fn new(before: &[u8], data: &[u8]) -> Piece {
+        let prime = &before[before.len().saturating_sub(PRIME)..];
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(data);
+        Piece {
+            primed: deflate_piece(prime, data, SHARED_LEVEL),
+            alone: deflate_piece(&[], data, SHARED_LEVEL),
+            prime: prime.len(),
+            crc,
+            len: data.len(),
+        }
+    }
+
+    pub fn weight(&self) -> usize {
+        self.primed.len() + self.alone.len()
+    }
+}
+
+/// Raw deflate of `data` ending in a sync flush. With a `prime`, the compressor reads those
+/// bytes first (their output is dropped), so `data` may refer back to them.
+fn deflate_piece(prime: &[u8], data: &[u8], level: u32) -> Vec<u8> {
+    let mut compressor = flate2::Compress::new(flate2::Compression::new(level), false);
+    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+    if !prime.is_empty() {
+        deflate_flushed(&mut compressor, prime, &mut out);
+        out.clear();
+    }
+    deflate_flushed(&mut compressor, data, &mut out);
+    out
+}
+
+fn deflate_flushed(compressor: &mut flate2::Compress, mut input: &[u8], out: &mut Vec<u8>) {
+    loop {
+        if out.capacity() - out.len() < 64 {
+            out.reserve(out.capacity().max(256));
+        }
+        let read = compressor.total_in();
+        compressor.compress_vec(input, out, flate2::FlushCompress::Sync).expect("compressing in memory");
+        input = &input[(compressor.total_in() - read) as usize..];
+        // The flush is complete when it no longer fills the room it was given.
+        if input.is_empty() && out.len() < out.capacity() {
+            return;
+        }
+    }
+}
+
+/// A gzip body joined from pieces compressed ahead (`Piece`) and text of this request's own,
+/// compressed as it comes: one valid gzip stream, whose CRC is combined from the pieces' CRCs.
+pub struct GzipJoin {
+    out: Vec<u8>,
+    crc: crc32fast::Hasher,
+    len: u64,
+    /// This request's own text not yet compressed.
+    fresh: Vec<u8>,
+    /// Bytes sent since the last of this request's own: how far back a primed piece can look.
+    clean: usize,
+}
+
+impl Default for GzipJoin {
+    fn default() -> GzipJoin {
+        GzipJoin::new()
+    }
+}
+
+impl GzipJoin {
+    pub fn new() -> GzipJoin {
+        let mut out = Vec::with_capacity(64 * 1024);
+        // Magic, deflate, no flags, no time, no extra flags, unknown OS.
+        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+        GzipJoin { out, crc: crc32fast::Hasher::new(), len: 0, fresh: Vec::new(), clean: 0 }
+    }
+
+    /// Text of this request's own.
+    pub fn text(&mut self, text: &str) {
+        self.fresh.extend_from_slice(text.as_bytes());
+        self.clean = 0;
+    }
+
+    /// A shared piece.
+    pub fn piece(&mut self, piece: &Piece) {
+        self.flush();
+        let deflated = if self.clean >= piece.prime { &piece.primed } else { &piece.alone };
+        self.out.extend_from_slice(deflated);
+        self.crc.combine(&piece.crc);
+        self.len += piece.len as u64;
+        self.clean += piece.len;
+    }
+
+    fn flush(&mut self) {
+        if self.fresh.is_empty() {
+            return;
+        }
+        let deflated = deflate_piece(&[], &self.fresh, FRESH_LEVEL);
+        self.out.extend_from_slice(&deflated);
+        self.crc.update(&self.fresh);
+        self.len += self.fresh.len() as u64;
+        self.fresh.clear();
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        self.flush();
+        // An empty final block (fixed Huffman codes: BFINAL, BTYPE 01, end of block).
+        self.out.extend_from_slice(&[0x03, 0x00]);
+        self.out.extend_from_slice(&self.crc.clone().finalize().to_le_bytes());
+        self.out.extend_from_slice(&(self.len as u32).to_le_bytes());
+        self.out
+    }
+}
+
 pub fn gzip(bytes: &[u8], level: u32) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
     encoder.write_all(bytes).expect("writing to memory");
@@ -235,6 +374,15 @@ mod tests {
     }
 
     #[test]
+    fn gzip_is_taken_unless_refused() {
+        let takes = |accept: &str| {
+            accepts_gzip(&TestRequest::default().insert_header((header::ACCEPT_ENCODING, accept)).to_http_request())
+        };
+        assert!(takes("br, gzip") && takes("gzip, deflate, br, zstd") && takes("gzip"));
+        assert!(!takes("br") && !takes("gzip;q=0, br") && !takes("identity"));
+    }
+
+    #[test]
     fn every_encoding_holds_the_same_body() {
         let text = "a comment, and another comment, and another one. ".repeat(200);
         let body = Precompressed::new(text.clone(), Effort::Page);
@@ -245,6 +393,48 @@ mod tests {
         brotli::BrotliDecompress(&mut &body.br[..], &mut unbrotlied).unwrap();
         assert_eq!(unbrotlied, text.as_bytes());
         assert!(body.br.len() < text.len() / 10 && body.gzip.len() < text.len() / 10);
+    }
+
+    #[test]
+    fn joined_pieces_are_one_gzip_stream_whichever_pieces_are_primed() {
+        let parts: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    "<article class=\"comment\" id=\"comment-{i}\"><p>Comment number {i}, with words.</p></article>"
+                )
+            })
+            .collect();
+        let mut shared = String::new();
+        let pieces: Vec<Piece> = parts
+            .iter()
+            .map(|p| {
+                let piece = Piece::new(shared.as_bytes(), p.as_bytes());
+                shared.push_str(p);
+                piece
+            })
+            .collect();
+        // Some parts are this reader's own, each time in other places.
+        for own in [vec![], vec![0], vec![3, 4, 30], vec![39], (0..40).step_by(2).collect::<Vec<_>>()] {
+            let mut join = GzipJoin::new();
+            let mut expected = String::from("<head>personal</head>");
+            join.text("<head>personal</head>");
+            for (i, (part, piece)) in parts.iter().zip(&pieces).enumerate() {
+                if own.contains(&i) {
+                    let mine = format!("<article>mine {i}</article>");
+                    join.text(&mine);
+                    expected.push_str(&mine);
+                } else {
+                    join.piece(piece);
+                    expected.push_str(part);
+                }
+            }
+            let body = join.finish();
+            let mut unzipped = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut unzipped).unwrap();
+            assert_eq!(unzipped, expected, "own parts {own:?}");
+        }
+        // Primed pieces are what makes the join small: the markup repeats from comment to comment.
+        assert!(pieces[20].primed.len() < pieces[20].alone.len());
     }
 
     #[test]

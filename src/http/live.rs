@@ -87,6 +87,7 @@ pub async fn comment_fragment(state: web::Data<State>, mut viewer: Viewer, id: w
             can_participate: user.restriction(now).is_none(),
             landing: None,
             flagging: None,
+            shared: false,
         }),
     };
     Ok(render(&viewer, StatusCode::OK, single_comment(&view, &comment)))

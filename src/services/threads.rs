@@ -132,6 +132,7 @@ pub enum PageBack {
     After(String),
 }
 
+#[derive(Debug, Clone, Copy)]
 pub struct ThreadQuery {
     pub sort: Sort,
     pub after: Option<Cursor>,
@@ -248,8 +249,27 @@ pub struct Own {
 pub async fn own_on_article(app: &App, user_id: i64, article_id: i64) -> Result<Own, Error> {
     app.db(move |conn| {
         Ok(Own {
-            voted: comments::voted_on_article(conn, user_id, article_id)?.into_iter().collect(),
+            voted: comments::voted_on_article(conn, article_id, user_id)?.into_iter().collect(),
             holds_pending: comments::holds_pending(conn, user_id, article_id)?,
+        })
+    })
+    .await
+}
+
+/// What makes an article's thread personal to a reader: their own comments on it (with their
+/// status) and the comments on it they upvoted.
+pub struct ReaderMarks {
+    pub own: Vec<(i64, Status)>,
+    pub voted: HashSet<i64>,
+}
+
+pub async fn reader_marks(app: &App, article_id: i64, user_id: i64) -> Result<ReaderMarks, Error> {
+    app.db(move |conn| {
+        let own = comments::own_on_article(conn, article_id, user_id)?;
+        let voted = comments::voted_on_article(conn, article_id, user_id)?;
+        Ok(ReaderMarks {
+            own: own.into_iter().map(|(id, status)| (id, Status::from_db(&status))).collect(),
+            voted: voted.into_iter().collect(),
         })
     })
     .await
@@ -362,6 +382,19 @@ pub struct Place {
 pub async fn default_sort(app: &App) -> Result<Sort, Error> {
     let stored = app.db(|conn| Ok(settings::get(conn, "default_sort")?)).await?;
     Ok(stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default())
+}
+
+/// An article to read by slug (drafts only when `include_drafts`, for admins), with the order its
+/// discussion opens in when the reader chose none: what every view of an article page needs
+/// first, in one trip to the database.
+pub async fn article_to_read(app: &App, slug: String, include_drafts: bool) -> Result<(ArticleRow, Sort), Error> {
+    let (article, stored) =
+        app.db(move |conn| Ok((articles::find_by_slug(conn, &slug)?, settings::get(conn, "default_sort")?))).await?;
+    let article = match article {
+        Some(a) if include_drafts || super::articles::is_public(&a, app.clock.now()) => a,
+        _ => return Err(Error::not_found("That article")),
+    };
+    Ok((article, stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default()))
 }
 
 /// Where a comment is, for the permalink: its page in the site's default order.

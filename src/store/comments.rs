@@ -507,6 +507,25 @@ pub fn add_score(conn: &mut DbConnection, comment_id: i64, delta: i64) -> QueryR
     diesel::update(comments::table.find(comment_id)).set(comments::score.eq(comments::score + delta)).execute(conn)
 }
 
+/// A reader's comments on an article, with their status.
+pub fn own_on_article(conn: &mut DbConnection, article_id: i64, user_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    comments::table
+        .filter(comments::author_id.eq(user_id))
+        .filter(comments::article_id.eq(article_id))
+        .select((comments::id, comments::status))
+        .load(conn)
+}
+
+/// The comments on an article a reader has upvoted.
+pub fn voted_on_article(conn: &mut DbConnection, article_id: i64, user_id: i64) -> QueryResult<Vec<i64>> {
+    comment_votes::table
+        .inner_join(comments::table)
+        .filter(comment_votes::user_id.eq(user_id))
+        .filter(comments::article_id.eq(article_id))
+        .select(comment_votes::comment_id)
+        .load(conn)
+}
+
 /// Which of these comments the reader has upvoted.
 pub fn voted_among(conn: &mut DbConnection, user_id: i64, comment_ids: &[i64]) -> QueryResult<Vec<i64>> {
     if comment_ids.is_empty() {
@@ -547,16 +566,6 @@ pub fn insert_guest_vote(
     .bind::<Text, _>(voter)
     .bind::<Timestamp, _>(now)
     .execute(conn)
-}
-
-/// The comments on this article the reader has upvoted.
-pub fn voted_on_article(conn: &mut DbConnection, user_id: i64, article_id: i64) -> QueryResult<Vec<i64>> {
-    comment_votes::table
-        .inner_join(comments::table)
-        .filter(comment_votes::user_id.eq(user_id))
-        .filter(comments::article_id.eq(article_id))
-        .select(comment_votes::comment_id)
-        .load(conn)
 }
 
 /// Whether the author has a comment on this article waiting for a moderator.

@@ -33,6 +33,36 @@ pub struct ReaderControls<'a> {
     pub landing: Option<Landing>,
     /// A flag sent without what it needs (no JavaScript), shown again open with its error.
     pub flagging: Option<FlagDraft<'a>>,
+    /// Rendered once for every participating reader alike (`user_id` is nobody's): each comment
+    /// is marked (`COMMENT_START`, `COMMENT_END`) so that a reader's own and voted ones can be
+    /// put in its place (`http::thread`).
+    pub shared: bool,
+}
+
+/// The page's one form for votes (and the other one-button actions on others' comments): the
+/// buttons name it with `form=` and their own `formaction`, so the session's token is written
+/// once per page, not once per comment, and a comment's markup is the same for every reader.
+pub const ACT_FORM: &str = "civil-act";
+/// The page's one form for flags: each comment's reason and note (`reason-{id}`, `note-{id}`)
+/// belong to it, apart from the vote form so that a vote does not carry every note box.
+pub const FLAG_FORM: &str = "civil-flag";
+/// Around each comment in a shared rendering. HTML comments, which neither escaped text nor
+/// sanitised comment bodies can contain.
+pub const COMMENT_START: &str = "<!--c:";
+pub const COMMENT_END: &str = "<!--/c-->";
+
+/// The session's token, once: the forms every comment's vote and flag buttons submit.
+pub fn reader_forms(view: &ThreadView<'_>, csrf_token: &str) -> Markup {
+    html! {
+        form #(ACT_FORM) method="post" hidden {
+            (csrf_field(csrf_token))
+            (view.reading_fields())
+        }
+        form #(FLAG_FORM) method="post" hidden {
+            (csrf_field(csrf_token))
+            (view.reading_fields())
+        }
+    }
 }
 
 /// What a reader just did to a comment, announced under it once the page comes back.
@@ -223,8 +253,15 @@ fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, answering: Option<A
     let fold = node.replies.len() > REPLIES_SHOWN + 1;
     let (shown, rest) = node.replies.split_at(if fold { REPLIES_SHOWN } else { node.replies.len() });
     let open = fold && view.acting_on().is_some_and(|id| contains(rest, id));
+    let marked = view.reader.as_ref().is_some_and(|r| r.shared);
     html! {
-        (comment(view, &node.item, answering))
+        @if marked {
+            (PreEscaped(COMMENT_START)) (node.item.id) (PreEscaped("-->"))
+            (comment(view, &node.item, answering))
+            (PreEscaped(COMMENT_END))
+        } @else {
+            (comment(view, &node.item, answering))
+        }
         @if !node.replies.is_empty() {
             ol.replies {
                 @for reply in shown {
@@ -245,6 +282,32 @@ fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, answering: Option<A
             }
         }
     }
+}
+
+/// The comments of the page that `pick` chooses, each as `view` shows it (with whom it answers),
+/// in one walk of the tree: what replaces their marked markup in a shared rendering.
+pub fn render_picked(
+    view: &ThreadView<'_>,
+    page: &ThreadPage,
+    pick: &dyn Fn(&Comment) -> bool,
+    out: &mut Vec<(i64, String)>,
+) {
+    fn walk(
+        view: &ThreadView<'_>,
+        holder: Option<&Node<Comment>>,
+        nodes: &[Node<Comment>],
+        pick: &dyn Fn(&Comment) -> bool,
+        out: &mut Vec<(i64, String)>,
+    ) {
+        for node in nodes {
+            if pick(&node.item) {
+                let answering = holder.and_then(|h| answering_of(h, node));
+                out.push((node.item.id, comment(view, &node.item, answering).into_string()));
+            }
+            walk(view, Some(node), &node.replies, pick, out);
+        }
+    }
+    walk(view, None, &page.comments, pick, out);
 }
 
 /// Initials on a colour of the author's own, drawn here: no image service learns who reads.
@@ -401,16 +464,12 @@ fn actions(view: &ThreadView<'_>, c: &Comment, held: bool) -> Markup {
                     @if own || held || !takes_part {
                         span.score { (c.score) " " (points) }
                     } @else {
-                        form.inline.vote method="post" action={ (view.base) "/comments/" (c.id) "/vote" } {
-                            (csrf_field(reader.csrf_token))
-                            (view.reading_fields())
-                            input type="hidden" name="value" value=(if voted { 0 } else { 1 });
-                            button.vote.voted[voted] type="submit" aria-pressed=(voted)
-                                title=(if voted { "Take back your upvote" } else { "Upvote" }) {
-                                span aria-hidden="true" { "▲ " }
-                                span.visually-hidden { "Upvote, " }
-                                span.score { (c.score) } " " (points)
-                            }
+                        button.vote.voted[voted] type="submit" form=(ACT_FORM) formaction={ (view.base) "/comments/" (c.id) "/vote" }
+                            name="value" value=(if voted { 0 } else { 1 }) aria-pressed=(voted)
+                            title=(if voted { "Take back your upvote" } else { "Upvote" }) {
+                            span aria-hidden="true" { "▲ " }
+                            span.visually-hidden { "Upvote, " }
+                            span.score { (c.score) } " " (points)
                         }
                     }
                     @if reader.comments_open && takes_part && !held {
@@ -509,17 +568,19 @@ fn flag_control(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment)
     let id = c.id;
     let draft = reader.flagging.as_ref().filter(|f| f.comment_id == id);
     let note_id = format!("flag-{id}-note");
+    // Every comment's boxes belong to the page's one flag form: named for their comment. Not
+    // `required`: the browser would check every comment's reason before sending any flag. A flag
+    // without a reason comes back open with the error, as one without its note does.
+    let (reason_name, note_name) = (format!("reason-{id}"), format!("note-{id}"));
     html! {
         details.flag open[draft.is_some()] {
             summary { "Flag" }
-            form.flag-form method="post" action={ (view.base) "/comments/" (id) "/flag" } {
-                (csrf_field(reader.csrf_token))
-                (view.reading_fields())
+            div.flag-form {
                 fieldset {
                     legend { "Why should moderators look at this comment?" }
                     @for reason in FlagReason::ALL {
                         div.field.radio {
-                            input type="radio" id={ "flag-" (id) "-" (reason.as_str()) } name="reason" value=(reason.as_str()) required
+                            input type="radio" id={ "flag-" (id) "-" (reason.as_str()) } form=(FLAG_FORM) name=(reason_name) value=(reason.as_str())
                                 checked[draft.is_some_and(|d| d.reason == reason.as_str())];
                             label for={ "flag-" (id) "-" (reason.as_str()) } { (reason.label()) }
                         }
@@ -527,7 +588,7 @@ fn flag_control(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment)
                 }
                 div.field {
                     label for=(note_id) { "Note (needed for “" (FlagReason::Other.label()) "”)" }
-                    textarea id=(note_id) name="note" rows="2" maxlength="500" autofocus[draft.is_some()]
+                    textarea id=(note_id) form=(FLAG_FORM) name=(note_name) rows="2" maxlength="500" autofocus[draft.is_some()]
                         aria-invalid=[draft.map(|_| "true")] aria-describedby=[draft.map(|_| format!("flag-{id}-error"))] {
                         (draft.map_or("", |d| d.note))
                     }
@@ -536,7 +597,7 @@ fn flag_control(view: &ThreadView<'_>, reader: &ReaderControls<'_>, c: &Comment)
                     p.error id={ "flag-" (id) "-error" } role="alert" { (draft.error) }
                 }
                 div.form-actions {
-                    button.small type="submit" { "Send flag" }
+                    button.small type="submit" form=(FLAG_FORM) formaction={ (view.base) "/comments/" (id) "/flag" } { "Send flag" }
                 }
             }
         }
@@ -637,6 +698,7 @@ mod tests {
             can_participate,
             landing: flagged.map(|id| Landing { id, what: Landed::Flagged }),
             flagging: None,
+            shared: false,
         }
     }
 
@@ -702,7 +764,7 @@ mod tests {
             println!("{html}");
         }
         assert!(html.contains("action=\"/comments/6/flag\""));
-        assert!(html.contains("name=\"reason\" value=\"off_topic\""));
+        assert!(html.contains("form=\"civil-flag\" name=\"reason-6\" value=\"off_topic\""));
         assert!(html.contains("action=\"/moderation/comments/6/feature\""));
         assert!(html.contains("name=\"featured\" value=\"0\""), "unfeature comment 2");
         assert!(html.contains("href=\"/moderation?tab=reported\""));

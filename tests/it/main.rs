@@ -41,6 +41,7 @@ mod moderation_ux;
 mod newsletter;
 mod observability;
 mod outbox_jobs;
+mod personal;
 mod preview;
 mod reader_ux;
 mod routes;

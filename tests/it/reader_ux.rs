@@ -194,7 +194,7 @@ async fn a_flag_without_its_note_asks_for_the_note_and_keeps_the_choice() {
     assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", asked.text);
     asked.assert_lacks("That did not work");
     asked.assert_contains(r#"<details class="flag" open>"#);
-    asked.assert_contains(r#"value="other" required checked"#);
+    asked.assert_contains(&format!(r#"name="reason-{id}" value="other" checked"#));
     asked.assert_contains(&format!(r#"id="flag-{id}-error" role="alert""#));
     let sent = ada
         .submit(

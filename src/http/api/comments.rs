@@ -12,8 +12,8 @@ use super::types::{
 use super::{ApiResult, JsonObject};
 use crate::domain::Invalid;
 use crate::error::Error;
-use crate::http::extract::{Csrf, Viewer};
 use crate::http::cache::ApiKey;
+use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
 use crate::services::articles::{self, Article};
 use crate::services::comments;

@@ -1,13 +1,14 @@
 use std::sync::Arc;
 
+use actix_web::http::header::{self, ContentEncoding};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::{public_context, public_page, render, PageResult};
 use crate::error::Error;
 use crate::http::cache::{Links, WholeKey};
-use crate::http::compress::{self, Effort, Precompressed};
+use crate::http::compress::{self, Effort, GzipJoin, Precompressed};
 use crate::http::extract::Viewer;
 use crate::http::State;
 use crate::services::articles::{self, Article};
@@ -64,13 +65,12 @@ pub async fn show(
     slug: web::Path<String>,
     query: web::Query<ArticleQuery>,
 ) -> PageResult {
-    let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
+    let (article, default_sort) = threads::article_to_read(&state.app, slug.into_inner(), viewer.is_admin()).await?;
     // Inside the embed's frame, an external thread's page is the frame: forms and sign-in that
     // come back here land the reader where they were (the fragment survives the redirect).
     if article.canonical_url.is_some() && crate::http::embed::in_frame(&req) {
         return Ok(super::see_other(&crate::http::embed::frame_path(&article, req.query_string())));
     }
-    let default_sort = threads::default_sort(&state.app).await?;
     let thread_query = ThreadQuery::parse_or(query.sort.as_deref(), query.after.as_deref(), default_sort)?;
     let draft = Draft {
         parent_id: query.reply,
@@ -91,6 +91,17 @@ pub struct Draft {
     pub landing: Option<Landing>,
     /// A flag that could not be sent as it was, to show again.
     pub flagging: Option<FlagAgain>,
+}
+
+impl Draft {
+    /// Nothing written, nothing just done: the page as it is for this reader at any time.
+    pub fn is_blank(&self) -> bool {
+        self.body.is_empty()
+            && self.error.is_none()
+            && self.parent_id.is_none()
+            && self.landing.is_none()
+            && self.flagging.is_none()
+    }
 }
 
 /// A flag sent without what it needs, with the reader's choices and the reason.
@@ -137,8 +148,23 @@ pub async fn render_article(
     let after_cursor = query.after;
     let after = after_cursor.map(|c| c.encode(sort));
     let live_from = crate::services::live::newest(&state.app).await?;
-    let thread =
-        crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft, Links::Local).await?;
+    // A signed-in reader's page is mostly the thread every reader shares, compressed ahead in
+    // pieces: sent as gzip, it is joined from those pieces around what is the reader's own.
+    let personal = match viewer.user() {
+        Some(user)
+            if status == StatusCode::OK && viewer.response_cookies().is_none() && compress::accepts_gzip(req) =>
+        {
+            let user = user.clone();
+            crate::http::thread::personal(state, &user, &ctx.csrf_token, &article, query, &draft, Links::Local).await?
+        }
+        _ => None,
+    };
+    let thread: Arc<str> = match personal {
+        Some(_) => Arc::from(THREAD_MARK),
+        None => {
+            crate::http::thread::markup(state, viewer, &ctx.csrf_token, &article, query, &draft, Links::Local).await?
+        }
+    };
     let top_level_draft = draft.parent_id.is_none();
     let user = viewer.user();
     let page = ArticlePage {
@@ -161,6 +187,20 @@ pub async fn render_article(
         },
     };
     let markup = article_page(&ctx, &page);
+    if let Some(personal) = personal {
+        let html = markup.into_string();
+        let (head, tail) = html.split_once(THREAD_MARK).expect("the page holds its thread");
+        let mut join = GzipJoin::new();
+        join.text(head);
+        personal.gzip_into(&mut join);
+        join.text(tail);
+        return Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header(ContentEncoding::Gzip)
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .body(join.finish()));
+    }
     if viewer.user().is_some() {
         return Ok(render(viewer, status, markup));
     }
@@ -175,6 +215,10 @@ pub async fn render_article(
     }
     Ok(body.respond(req, public_page(status)))
 }
+
+/// Where the thread goes in a signed-in reader's page while the rest is rendered around it. An
+/// HTML comment: neither escaped text nor sanitised HTML can hold one.
+const THREAD_MARK: &str = "<!--civil:thread-->";
 
 /// Whether the query names nothing but the page of the thread (`sort`, `after`): only then is
 /// the signed-out page the same for everyone who asks.

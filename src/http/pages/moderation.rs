@@ -323,6 +323,19 @@ pub struct FlagForm {
     note: Option<String>,
     sort: Option<String>,
     after: Option<String>,
+    /// From the article page's one flag form, every comment's boxes: `reason-{id}`, `note-{id}`
+    /// (see `views::thread::FLAG_FORM`). The flagged comment's are the ones that count.
+    #[serde(flatten)]
+    per_comment: std::collections::HashMap<String, String>,
+}
+
+impl FlagForm {
+    /// The reason and note given for comment `id`, by either form's names.
+    fn for_comment(&mut self, id: i64) -> (Option<String>, Option<String>) {
+        let reason = self.reason.take().or_else(|| self.per_comment.remove(&format!("reason-{id}")));
+        let note = self.note.take().or_else(|| self.per_comment.remove(&format!("note-{id}")));
+        (reason, note)
+    }
 }
 
 /// A reader flags a comment without JavaScript; the article thanks them under it. A flag that
@@ -335,14 +348,15 @@ pub async fn flag(
     id: web::Path<i64>,
     form: CsrfDraft<FlagForm>,
 ) -> PageResult {
-    let (form, checked) = form.into_parts();
+    let (mut form, checked) = form.into_parts();
     let user = viewer.require_user()?.clone();
     // A flag without a valid token is refused outright: there is no draft worth keeping.
     checked?;
     let id = id.into_inner();
     let slug = crate::services::threads::article_slug_of(&state.app, id).await?;
-    let reason = form.reason.as_deref().unwrap_or("");
-    let result = moderation::flag(&state.app, &user, id, reason, form.note.as_deref()).await;
+    let (reason, note) = form.for_comment(id);
+    let reason = reason.as_deref().unwrap_or("");
+    let result = moderation::flag(&state.app, &user, id, reason, note.as_deref()).await;
     let reading = super::comments::reading(&state, form.sort.as_deref(), form.after.as_deref()).await?;
     match result {
         Ok(_) => Ok(super::comments::land(&state, &user, id, &reading, Landed::Flagged).await?),
@@ -351,7 +365,7 @@ pub async fn flag(
                 flagging: Some(FlagAgain {
                     comment_id: id,
                     reason: reason.to_owned(),
-                    note: form.note.clone().unwrap_or_default(),
+                    note: note.clone().unwrap_or_default(),
                     error: error.to_string(),
                 }),
                 ..Draft::default()
