@@ -197,3 +197,19 @@ async fn each_page_size_and_cursor_gets_its_own_page() {
     assert_eq!(ids(&mine["comments"]), posted[..2]);
     assert!(flags(&mine).iter().all(|(_, voted, editable)| !voted && *editable));
 }
+
+/// The shared answer is JSON by its header too, for anonymous and signed-in readers, made or kept
+/// (schemathesis found it sent without a `Content-Type`).
+#[tokio::test]
+async fn the_shared_thread_says_it_is_json() {
+    let app = spawn().await;
+    app.article("budget").await;
+    let ada = app.reader("ada").await;
+    ada.comment("budget", "A first comment.").await;
+    for client in [&app.client(), &app.client(), &ada, &ada] {
+        let page = client.get("/api/v1/articles/budget/comments?limit=1").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let kind = page.headers.get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(kind.as_deref(), Some("application/json"), "{}", page.text);
+    }
+}

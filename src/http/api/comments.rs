@@ -55,7 +55,7 @@ pub async fn list(
     let at = ApiKey { article_id: article.id, sort, after, limit };
     let Some(user) = viewer.user() else {
         let shared = shared_thread(&state, at, version, article, thread_query).await?;
-        return Ok(shared.body().respond(&req, HttpResponse::Ok()));
+        return Ok(shared.body().respond(&req, json_ok()));
     };
     let now = state.app.clock.now();
     let editable_after = user
@@ -73,8 +73,15 @@ pub async fn list(
     let shared = shared_thread(&state, at, version, article, thread_query).await?;
     Ok(match shared.personal(&personal) {
         Some(body) => json(body),
-        None => shared.body().respond(&req, HttpResponse::Ok()),
+        None => shared.body().respond(&req, json_ok()),
     })
+}
+
+/// A 200 that says it is JSON, for a body kept ready in every encoding.
+fn json_ok() -> actix_web::HttpResponseBuilder {
+    let mut ok = HttpResponse::Ok();
+    ok.content_type(ContentType::json());
+    ok
 }
 
 /// The page of the thread everyone shares, from the cache or made (and kept, when the cursor
