@@ -167,16 +167,16 @@ fn spawn_housekeeping(app: App, mut stop: tokio::sync::watch::Receiver<bool>) ->
                 _ = stop.wait_for(|stopping| *stopping) => return,
             }
             if let Err(error) = crate::services::threads::close_expired_threads(&app).await {
-                tracing::warn!(error = %error, "closing expired threads failed");
+                tracing::warn!(error = ?error, "closing expired threads failed");
             }
             if let Err(error) = crate::services::live::prune(&app).await {
-                tracing::warn!(error = %error, "pruning the live event log failed");
+                tracing::warn!(error = ?error, "pruning the live event log failed");
             }
             if let Some(schedule) = app.settings.digest_schedule {
                 match crate::services::newsletter::send_scheduled_digest(&app, schedule).await {
                     Ok(Some(issue)) => tracing::info!(issue, "weekly digest queued"),
                     Ok(None) => {}
-                    Err(error) => tracing::warn!(error = %error, "sending the weekly digest failed"),
+                    Err(error) => tracing::warn!(error = ?error, "sending the weekly digest failed"),
                 }
             }
         }

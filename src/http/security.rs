@@ -252,7 +252,7 @@ pub async fn add_headers(
             out.remove(header::X_FRAME_OPTIONS);
         }
         Some(Err(error)) => {
-            tracing::warn!(%error, "could not list the sites that may embed");
+            tracing::warn!(error = ?error, "could not list the sites that may embed");
             set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         }
         None => set_default(out, header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),

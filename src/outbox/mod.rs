@@ -374,7 +374,7 @@ impl Worker {
                     {
                         return Err(error);
                     }
-                    tracing::warn!(id = row.id, %error, "cannot record the outcome of a delivery yet; trying again");
+                    tracing::warn!(id = row.id, error = ?error, "cannot record the outcome of a delivery yet; trying again");
                     std::thread::sleep(wait);
                     wait = (wait * 2).min(Duration::from_secs(5));
                 }
@@ -459,7 +459,7 @@ impl Worker {
                     Ok(Ok(abandoned)) if abandoned > 0 => {
                         tracing::warn!(abandoned, "messages left mid-send by a stopped worker are marked unknown")
                     }
-                    Ok(Err(error)) => tracing::warn!(%error, "worker heartbeat failed"),
+                    Ok(Err(error)) => tracing::warn!(error = ?error, "worker heartbeat failed"),
                     _ => {}
                 }
                 tokio::time::sleep(HEARTBEAT_EVERY).await;
@@ -480,7 +480,7 @@ impl Worker {
         heartbeat.abort();
         let worker = self.clone();
         if let Ok(Err(error)) = tokio::task::spawn_blocking(move || worker.forget()).await {
-            tracing::warn!(%error, "the stopped worker's heartbeat could not be removed");
+            tracing::warn!(error = ?error, "the stopped worker's heartbeat could not be removed");
         }
         tracing::info!(worker = %self.id, "delivery worker stopped");
     }
@@ -515,7 +515,8 @@ impl Worker {
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => {
-                    tracing::warn!(%error, "delivery step failed");
+                    // The cause, not only what a reader would be told: this line is for the operator.
+                    tracing::warn!(error = ?error, "delivery step failed");
                     self.sleep(Duration::from_secs(1)).await;
                 }
                 Err(error) => {

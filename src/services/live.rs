@@ -275,7 +275,7 @@ pub async fn run(app: App, mut tip: i64, mut stop: watch::Receiver<bool>) {
             let rows = match rows {
                 Ok(rows) => rows,
                 Err(error) => {
-                    tracing::warn!(error = %error, "reading the live event log failed; trying again");
+                    tracing::warn!(error = ?error, "reading the live event log failed; trying again");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     app.live.poke();
                     break;
@@ -296,7 +296,7 @@ pub async fn run(app: App, mut tip: i64, mut stop: watch::Receiver<bool>) {
                     Ok(counts) => {
                         let _ = app.live.staff.send(Arc::new(Event::queue(id, comment, counts)));
                     }
-                    Err(error) => tracing::warn!(error = %error, "reading the queue's counts failed"),
+                    Err(error) => tracing::warn!(error = ?error, "reading the queue's counts failed"),
                 }
             }
             if (rows.len() as i64) < BACKLOG_LIMIT {
@@ -324,7 +324,7 @@ fn listen(url: &str, hub: &Hub, stop: &watch::Receiver<bool>) {
         let mut listener = match store_live::Listener::connect(url) {
             Ok(listener) => listener,
             Err(error) => {
-                tracing::warn!(error = %error, "cannot listen for other instances' events; trying again");
+                tracing::warn!(error = ?error, "cannot listen for other instances' events; trying again");
                 std::thread::sleep(backoff);
                 backoff = (backoff * 2).min(Duration::from_secs(30));
                 continue;
@@ -346,7 +346,7 @@ fn listen(url: &str, hub: &Hub, stop: &watch::Receiver<bool>) {
                 Ok(true) => hub.poke(),
                 Ok(false) => {}
                 Err(error) => {
-                    tracing::warn!(error = %error, "lost the connection that listens for other instances' events");
+                    tracing::warn!(error = ?error, "lost the connection that listens for other instances' events");
                     break;
                 }
             }
