@@ -263,12 +263,17 @@ pub fn requeue(
     query.set((outbox::status.eq("queued"), outbox::next_attempt_at.eq(now), outbox::attempts.eq(0))).execute(conn)
 }
 
+/// One statement, so that two beats of a new worker at once (its delivery loop and its heartbeat
+/// start together) cannot both find no row and both insert one.
 pub fn heartbeat(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    let updated = diesel::update(workers::table.find(worker)).set(workers::heartbeat_at.eq(now)).execute(conn)?;
-    if updated > 0 {
-        return Ok(updated);
-    }
-    diesel::insert_into(workers::table).values((workers::id.eq(worker), workers::heartbeat_at.eq(now))).execute(conn)
+    use diesel::sql_types::{Text, Timestamp};
+    diesel::sql_query(
+        "INSERT INTO workers (id, heartbeat_at) VALUES ($1, $2) \
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+    )
+    .bind::<Text, _>(worker)
+    .bind::<Timestamp, _>(now)
+    .execute(conn)
 }
 
 /// A worker that stopped cleanly, with nothing in flight, leaves.

@@ -40,3 +40,29 @@ async fn two_instances_share_one_database_and_their_caches_stay_correct() {
     on_second.sign_in("ada", PASSWORD).await;
     assert_eq!(on_second.api_get("/api/v1/session").await.body["user"]["username"], "ada");
 }
+
+/// Instances start their workers together, and a worker's delivery loop and heartbeat beat at
+/// once: however many beat at the same moment, none fails (on PostgreSQL a new worker's first
+/// beats raced to insert its row: "duplicate key value violates unique constraint workers_pkey").
+#[tokio::test]
+async fn workers_beating_at_the_same_moment_never_fail() {
+    let app = spawn().await;
+    for round in 0..10 {
+        let worker = format!("racing-worker-{round}");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let beats: Vec<_> = (0..6)
+            .map(|_| {
+                let (pool, worker, start, now) =
+                    (app.app.pool.clone(), worker.clone(), start.clone(), app.app.clock.now());
+                std::thread::spawn(move || {
+                    let mut conn = pool.get().expect("a connection");
+                    start.wait();
+                    civil::store::outbox::heartbeat(&mut conn, &worker, now).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for beat in beats {
+            assert_eq!(beat.join().unwrap(), Ok(1), "round {round}");
+        }
+    }
+}
