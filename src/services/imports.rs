@@ -575,7 +575,7 @@ fn author(
             // An unverified account holding the address proves nothing: the comments get
             // an account of their own, which keeps the address for the record but not as its key.
             let taken = other.is_some();
-            let username = free_username(conn, &name, email.as_ref(), &cx.filter)?;
+            let username = free_username(conn, &name, email.as_ref(), "reader", &cx.filter)?;
             let username_key = username.key();
             let email_key = match &email {
                 Some(email) if !taken => email.key(),
@@ -608,17 +608,20 @@ fn author(
     Ok(user_id)
 }
 
-fn free_username(
+/// A username nobody has, made from an author's name (imported, or a guest's through Isso's
+/// client): the name as it is, else numbered, else with a random suffix. A name in another
+/// script falls back to the address's local part, else to `plain_word`.
+pub(crate) fn free_username(
     conn: &mut DbConnection,
     name: &str,
     email: Option<&EmailAddress>,
+    plain_word: &str,
     filter: &ProfanityFilter,
-) -> Result<Username, Abort> {
+) -> Result<Username, Error> {
     let proposed = if name.chars().any(|c| c.is_ascii_alphanumeric()) {
         name.to_owned()
     } else {
-        // A name in another script: the address's local part, else a plain word.
-        email.map_or("reader", |e| e.as_str().split('@').next().unwrap_or("reader")).to_owned()
+        email.map_or(plain_word, |e| e.as_str().split('@').next().unwrap_or(plain_word)).to_owned()
     };
     let base = sso::username_base(&proposed, filter);
     for attempt in 0..20 {
@@ -636,7 +639,7 @@ fn free_username(
             }
         }
     }
-    Err(Abort::Failed(Error::internal(anyhow::anyhow!("no free username for {name:?}"))))
+    Err(Error::internal(anyhow::anyhow!("no free username for {name:?}")))
 }
 
 /// Write one comment, masked as new comments are, and keep the counts right. `None` when it

@@ -28,15 +28,13 @@ use crate::domain::account::User;
 use crate::domain::canonical_url::{Origin, Requester};
 use crate::domain::comment_body::CommentBody;
 use crate::domain::email::EmailAddress;
-use crate::domain::profanity::ProfanityFilter;
 use crate::domain::role::Role;
 use crate::domain::sso;
 use crate::domain::thread::Status;
-use crate::domain::username::Username;
 use crate::error::Error;
 use crate::store::comments as store_comments;
 use crate::store::imports::{self, Kind};
-use crate::store::{articles, users, DbConnection};
+use crate::store::{articles, users};
 
 /// The address of Isso's thread `uri` on a page of `origin`: a path joins the origin; a whole
 /// address (a page may name one in `data-isso-id`) stays as it is.
@@ -393,7 +391,7 @@ async fn guest_account(app: &App, name: Option<String>, email: Option<String>, a
                 Some(email) => users::find_by_email_key(conn, &email.key())?.is_some(),
                 None => false,
             };
-            let username = free_username(conn, &name, email.as_ref(), &filter)?;
+            let username = super::imports::free_username(conn, &name, email.as_ref(), "guest", &filter)?;
             let username_key = username.key();
             let email_key = match &email {
                 Some(email) if !taken => email.key(),
@@ -422,36 +420,6 @@ async fn guest_account(app: &App, name: Option<String>, email: Option<String>, a
         })
         .await?;
     Ok(User::from(row))
-}
-
-fn free_username(
-    conn: &mut DbConnection,
-    name: &str,
-    email: Option<&EmailAddress>,
-    filter: &ProfanityFilter,
-) -> Result<Username, Error> {
-    let proposed = if name.chars().any(|c| c.is_ascii_alphanumeric()) {
-        name.to_owned()
-    } else {
-        email.map_or("guest", |e| e.as_str().split('@').next().unwrap_or("guest")).to_owned()
-    };
-    let base = sso::username_base(&proposed, filter);
-    for attempt in 0..20 {
-        if let Some(name) = sso::username_candidate(&base, attempt, filter) {
-            if !users::username_taken(conn, &name.key())? {
-                return Ok(name);
-            }
-        }
-    }
-    for _ in 0..5 {
-        let suffix: String = tokens::random_token().chars().filter(char::is_ascii_alphanumeric).take(8).collect();
-        if let Ok(name) = Username::parse(&format!("{}-{suffix}", base.as_str()), filter) {
-            if !users::username_taken(conn, &name.key())? {
-                return Ok(name);
-            }
-        }
-    }
-    Err(Error::internal(anyhow::anyhow!("no free username for {name:?}")))
 }
 
 /// The comment `id` and its author, when `cookie` is the edit cookie Civil set for it and its
