@@ -237,30 +237,18 @@ pub async fn votes_by(app: &App, user_id: i64, page: &ThreadPage) -> Result<Hash
     app.db(move |conn| Ok(comments::voted_among(conn, user_id, &ids)?.into_iter().collect())).await
 }
 
-/// What of an article's thread is a signed-in reader's own, besides what everyone sees.
-pub struct Own {
-    /// The comments on the article they have upvoted.
-    pub voted: HashSet<i64>,
-    /// Whether they have a comment there waiting for a moderator, which only they see.
-    pub holds_pending: bool,
-}
-
-/// One trip to the database for what is the reader's own on the article.
-pub async fn own_on_article(app: &App, user_id: i64, article_id: i64) -> Result<Own, Error> {
-    app.db(move |conn| {
-        Ok(Own {
-            voted: comments::voted_on_article(conn, article_id, user_id)?.into_iter().collect(),
-            holds_pending: comments::holds_pending(conn, user_id, article_id)?,
-        })
-    })
-    .await
-}
-
 /// What makes an article's thread personal to a reader: their own comments on it (with their
 /// status) and the comments on it they upvoted.
 pub struct ReaderMarks {
     pub own: Vec<(i64, Status)>,
     pub voted: HashSet<i64>,
+}
+
+impl ReaderMarks {
+    /// Whether one of their comments there waits for a moderator, which only they see.
+    pub fn holds_pending(&self) -> bool {
+        self.own.iter().any(|(_, status)| *status == Status::Pending)
+    }
 }
 
 pub async fn reader_marks(app: &App, article_id: i64, user_id: i64) -> Result<ReaderMarks, Error> {

@@ -567,12 +567,3 @@ pub fn insert_guest_vote(
     .bind::<Timestamp, _>(now)
     .execute(conn)
 }
-
-/// Whether the author has a comment on this article waiting for a moderator.
-pub fn holds_pending(conn: &mut DbConnection, author_id: i64, article_id: i64) -> QueryResult<bool> {
-    let held = comments::table
-        .filter(comments::author_id.eq(author_id))
-        .filter(comments::status.eq("pending"))
-        .filter(comments::article_id.eq(article_id));
-    diesel::select(diesel::dsl::exists(held)).get_result(conn)
-}

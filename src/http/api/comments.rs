@@ -62,10 +62,11 @@ pub async fn list(
         .restriction(now)
         .is_none()
         .then(|| now - chrono::Duration::minutes(state.app.settings.edit_window_minutes));
-    let own = threads::own_on_article(&state.app, user.id, article.id).await?;
+    let own = threads::reader_marks(&state.app, article.id, user.id).await?;
+    let holds_pending = own.holds_pending();
     let personal = Personal::of(user.id, own.voted, editable_after);
     // Moderators see every held comment in place, and an author their own: a thread of theirs.
-    if user.is_staff() || own.holds_pending {
+    if user.is_staff() || holds_pending {
         let reader = threads::Reader::for_account(user.id, user.is_staff());
         let page = threads::page(&state.app, article, thread_query, reader).await?;
         return Ok(json(CommentsPage::new(&page, sort, &personal).to_json()));
