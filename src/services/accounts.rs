@@ -340,7 +340,7 @@ pub async fn sign_in(app: &App, login: &str, password: String, ip: Option<&str>)
 pub async fn session_for_token(app: &App, token: String, user_agent: Option<String>) -> Result<Option<Session>, Error> {
     let token_hash = tokens::hash(&token);
     let now = app.clock.now();
-    let Some((session, user)) = app.db(move |conn| Ok(sessions::find(conn, &token_hash)?)).await? else {
+    let Some((session, user)) = app.lookup(move |conn| Ok(sessions::find(conn, &token_hash)?)).await? else {
         return Ok(None);
     };
     let user = User::from(user);

@@ -126,7 +126,7 @@ pub fn is_public(article: &Article, now: NaiveDateTime) -> bool {
 
 /// A published article by slug. Drafts are found only when `include_drafts` (for admins).
 pub async fn find_by_slug(app: &App, slug: String, include_drafts: bool) -> Result<Article, Error> {
-    let article = app.db(move |conn| Ok(articles::find_by_slug(conn, &slug)?)).await?;
+    let article = app.lookup(move |conn| Ok(articles::find_by_slug(conn, &slug)?)).await?;
     match article {
         Some(a) if include_drafts || is_public(&a, app.clock.now()) => Ok(a),
         _ => Err(Error::not_found("That article")),

@@ -221,7 +221,7 @@ pub async fn open(app: &App, article_id: i64, last: Option<EventId>) -> Result<(
             events
         }
         None => {
-            let newest = app.db(|conn| Ok(store_live::bounds(conn)?.1.unwrap_or(0))).await?;
+            let newest = app.db(|conn| Ok(store_live::newest(conn)?.unwrap_or(0))).await?;
             stream.sent = newest;
             vec![Arc::new(Event::ready(newest))]
         }
@@ -233,7 +233,7 @@ pub async fn open(app: &App, article_id: i64, last: Option<EventId>) -> Result<(
 pub async fn open_staff(app: &App, moderator: &crate::domain::account::User) -> Result<(Stream, Arc<Event>), Error> {
     super::require_role(moderator, crate::domain::role::Role::Moderator)?;
     let stream = Stream::open(&app.live, app.live.staff.subscribe(), None);
-    let (newest, counts) = app.db(|conn| Ok((store_live::bounds(conn)?.1.unwrap_or(0), queue_counts(conn)?))).await?;
+    let (newest, counts) = app.db(|conn| Ok((store_live::newest(conn)?.unwrap_or(0), queue_counts(conn)?))).await?;
     Ok((stream, Arc::new(Event::queue(newest, None, counts))))
 }
 
@@ -259,7 +259,7 @@ fn queue_counts(conn: &mut crate::store::DbConnection) -> Result<(i64, i64), Err
 
 /// The newest id in the log, where this instance starts reading.
 pub async fn newest(app: &App) -> Result<i64, Error> {
-    app.db(|conn| Ok(store_live::bounds(conn)?.1.unwrap_or(0))).await
+    app.lookup(|conn| Ok(store_live::newest(conn)?.unwrap_or(0))).await
 }
 
 /// Read the log after each commit (this instance's, or another's when notified) and hand the

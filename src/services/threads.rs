@@ -252,7 +252,7 @@ impl ReaderMarks {
 }
 
 pub async fn reader_marks(app: &App, article_id: i64, user_id: i64) -> Result<ReaderMarks, Error> {
-    app.db(move |conn| {
+    app.lookup(move |conn| {
         let own = comments::own_on_article(conn, article_id, user_id)?;
         let voted = comments::voted_on_article(conn, article_id, user_id)?;
         Ok(ReaderMarks {
@@ -376,8 +376,9 @@ pub async fn default_sort(app: &App) -> Result<Sort, Error> {
 /// discussion opens in when the reader chose none: what every view of an article page needs
 /// first, in one trip to the database.
 pub async fn article_to_read(app: &App, slug: String, include_drafts: bool) -> Result<(ArticleRow, Sort), Error> {
-    let (article, stored) =
-        app.db(move |conn| Ok((articles::find_by_slug(conn, &slug)?, settings::get(conn, "default_sort")?))).await?;
+    let (article, stored) = app
+        .lookup(move |conn| Ok((articles::find_by_slug(conn, &slug)?, settings::get(conn, "default_sort")?)))
+        .await?;
     let article = match article {
         Some(a) if include_drafts || super::articles::is_public(&a, app.clock.now()) => a,
         _ => return Err(Error::not_found("That article")),

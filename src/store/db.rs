@@ -41,6 +41,7 @@ impl ManageConnection for DbManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, diesel::r2d2::Error> {
+        keep_sqlite_query_plans();
         match &self.backend {
             Backend::Sqlite { path } => SqliteConnection::establish(path).map(DbConnection::Sqlite),
             Backend::Postgres { url } => PgConnection::establish(url).map(DbConnection::Pg),
@@ -54,6 +55,38 @@ impl ManageConnection for DbManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// Have every SQLite connection this process opens keep its query plans (SQLite's query
+/// planner stability guarantee). Without it SQLite plans a statement for the values bound to
+/// it where they could change the plan, and `LIMIT ?` always could: every `.first()` was
+/// parsed and planned again at each run, the prepared statement cache bypassed, and that was
+/// a fifth of a signed-in page's CPU.
+pub fn keep_sqlite_query_plans() {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: registers a function with the signature SQLite calls it with; it only sets a
+        // flag on the connection it is given.
+        let status = unsafe { libsqlite3_sys::sqlite3_auto_extension(Some(keep_query_plans)) };
+        assert_eq!(status, libsqlite3_sys::SQLITE_OK, "registering an SQLite connection hook");
+    });
+}
+
+unsafe extern "C" fn keep_query_plans(
+    db: *mut libsqlite3_sys::sqlite3,
+    _error: *mut *mut std::ffi::c_char,
+    _api: *const libsqlite3_sys::sqlite3_api_routines,
+) -> std::ffi::c_int {
+    // SAFETY: `db` is the connection SQLite is opening; the option takes an int and an
+    // optional out-pointer.
+    unsafe {
+        libsqlite3_sys::sqlite3_db_config(
+            db,
+            libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as std::ffi::c_int,
+            std::ptr::null_mut::<std::ffi::c_int>(),
+        )
     }
 }
 
@@ -153,7 +186,12 @@ pub fn connect(backend: &Backend, pool_size: u32, synchronous: SqliteSynchronous
         }
     }
     check_connect(backend)?;
-    let pool = pool_builder(pool_size, synchronous).build(DbManager::new(backend.clone()))?;
+    // A PostgreSQL connection can be lost with its server (a restart, a failover): the pool tries
+    // it before handing it out, so that requests get a live one. An SQLite connection is a file
+    // handle, which cannot be lost that way, and a query to try it cost as much as a page's.
+    let pool = pool_builder(pool_size, synchronous)
+        .test_on_check_out(!backend.is_sqlite())
+        .build(DbManager::new(backend.clone()))?;
     let mut conn = pool.get()?;
     run_migrations(&mut conn)?;
     Ok(pool)
@@ -172,6 +210,7 @@ fn pool_builder(pool_size: u32, synchronous: SqliteSynchronous) -> diesel::r2d2:
 fn check_connect(backend: &Backend) -> anyhow::Result<()> {
     match backend {
         Backend::Sqlite { path } => {
+            keep_sqlite_query_plans();
             let mut conn = SqliteConnection::establish(path)
                 .map_err(|e| anyhow::anyhow!("cannot open SQLite database {path}: {e}"))?;
             // WAL is a property of the database file: set it once, before the pool opens.
@@ -253,6 +292,53 @@ mod tests {
             .connection_timeout(Duration::from_millis(500))
             .build_unchecked(DbManager::new(Backend::from_url(url)));
         pool.get().err().expect("nothing listens there").to_string()
+    }
+
+    thread_local! {
+        /// The SQLite connection last opened on this thread, as SQLite's handle.
+        static OPENED: std::cell::Cell<*mut libsqlite3_sys::sqlite3> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+    }
+
+    unsafe extern "C" fn note_opened(
+        db: *mut libsqlite3_sys::sqlite3,
+        _error: *mut *mut std::ffi::c_char,
+        _api: *const libsqlite3_sys::sqlite3_api_routines,
+    ) -> std::ffi::c_int {
+        OPENED.set(db);
+        libsqlite3_sys::SQLITE_OK
+    }
+
+    /// How many times the statements of this SQLite connection were prepared again.
+    fn prepared_again(db: *mut libsqlite3_sys::sqlite3) -> i32 {
+        let mut total = 0;
+        // SAFETY: `db` is a live connection, used on this thread only.
+        unsafe {
+            let mut stmt = libsqlite3_sys::sqlite3_next_stmt(db, std::ptr::null_mut());
+            while !stmt.is_null() {
+                total += libsqlite3_sys::sqlite3_stmt_status(stmt, libsqlite3_sys::SQLITE_STMTSTATUS_REPREPARE, 0);
+                stmt = libsqlite3_sys::sqlite3_next_stmt(db, stmt);
+            }
+        }
+        total
+    }
+
+    #[test]
+    fn a_query_with_a_bound_limit_is_planned_once() {
+        // SAFETY: the hook only notes the handle of the connection being opened.
+        unsafe { libsqlite3_sys::sqlite3_auto_extension(Some(note_opened)) };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plans.db").to_string_lossy().into_owned();
+        let mut conn = DbManager::new(Backend::Sqlite { path }).connect().unwrap();
+        let db = OPENED.get();
+        assert!(!db.is_null());
+        run_migrations(&mut conn).unwrap();
+        crate::store::articles::find_by_slug(&mut conn, "first").unwrap();
+        let before = prepared_again(db);
+        // `.first()` sends `LIMIT ?`, bound anew at each run.
+        for slug in ["one", "two", "three", "four"] {
+            crate::store::articles::find_by_slug(&mut conn, slug).unwrap();
+        }
+        assert_eq!(prepared_again(db), before);
     }
 
     #[test]

@@ -149,13 +149,28 @@ pub fn public_after(conn: &mut DbConnection, article_id: i64, id: i64, limit: i6
 
 /// The oldest and newest ids the log holds.
 pub fn bounds(conn: &mut DbConnection) -> QueryResult<(Option<i64>, Option<i64>)> {
-    live_events::table.select((diesel::dsl::min(live_events::id), diesel::dsl::max(live_events::id))).first(conn)
+    Ok((oldest_query().first(conn)?, newest(conn)?))
+}
+
+/// The newest id the log holds: where a page's stream starts, read for every article page.
+pub fn newest(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
+    newest_query().first(conn)
+}
+
+// One aggregate each: SQLite finds a lone `min` or `max` in the index, but reads every row to
+// answer both in one statement (a page view then cost a day of events).
+fn oldest_query() -> diesel::helper_types::Select<live_events::table, diesel::helper_types::min<live_events::id>> {
+    live_events::table.select(diesel::dsl::min(live_events::id))
+}
+
+fn newest_query() -> diesel::helper_types::Select<live_events::table, diesel::helper_types::max<live_events::id>> {
+    live_events::table.select(diesel::dsl::max(live_events::id))
 }
 
 /// Forget events created before `before`, except the newest, which marks how far the ids
 /// have reached (so that an id is never given out twice, and a stream knows what it missed).
 pub fn prune(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
-    let Some(newest) = bounds(conn)?.1 else { return Ok(0) };
+    let Some(newest) = newest(conn)? else { return Ok(0) };
     diesel::delete(live_events::table.filter(live_events::created_at.lt(before)).filter(live_events::id.lt(newest)))
         .execute(conn)
 }
@@ -184,5 +199,35 @@ impl Listener {
     /// A round trip, to find out that a quiet connection is still there.
     pub fn ping(&mut self) -> QueryResult<()> {
         self.0.batch_execute("SELECT 1")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::Text;
+    use diesel::sqlite::{Sqlite, SqliteConnection};
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct PlanStep {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+
+    fn plan(conn: &mut SqliteConnection, query: &impl diesel::query_builder::QueryFragment<Sqlite>) -> String {
+        let sql = diesel::debug_query::<Sqlite, _>(query).to_string();
+        let steps: Vec<PlanStep> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(conn).unwrap();
+        steps.into_iter().map(|step| step.detail).collect::<Vec<_>>().join("; ")
+    }
+
+    #[test]
+    fn the_logs_bounds_are_looked_up_not_scanned() {
+        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        crate::store::db::run_migrations(&mut conn).unwrap();
+        let DbConnection::Sqlite(conn) = &mut conn else { unreachable!() };
+        for query_plan in [plan(conn, &oldest_query()), plan(conn, &newest_query())] {
+            assert!(query_plan.starts_with("SEARCH live_events"), "{query_plan}");
+        }
     }
 }
