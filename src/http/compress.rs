@@ -210,6 +210,27 @@ impl Default for GzipJoin {
     }
 }
 
+/// A request's own texts up to this size are sent stored, as they are: compressing a few
+/// hundred bytes saves less than a hundred.
+const STORED_MAX: usize = 512;
+
+thread_local! {
+    static FRESH: std::cell::RefCell<flate2::Compress> =
+        std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::new(FRESH_LEVEL), false));
+}
+
+/// `data` as one stored (uncompressed) deflate block, not final, at a byte boundary (where
+/// every piece ends).
+fn stored_block(data: &[u8], out: &mut Vec<u8>) {
+    debug_assert!(data.len() <= usize::from(u16::MAX));
+    let len = data.len() as u16;
+    // BFINAL 0, BTYPE 00, padded to the byte; then LEN and its complement.
+    out.push(0);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(data);
+}
+
 impl GzipJoin {
     pub fn new() -> GzipJoin {
         let mut out = Vec::with_capacity(64 * 1024);
@@ -238,8 +259,16 @@ impl GzipJoin {
         if self.fresh.is_empty() {
             return;
         }
-        let deflated = deflate_piece(&[], &self.fresh, FRESH_LEVEL);
-        self.out.extend_from_slice(&deflated);
+        if self.fresh.len() <= STORED_MAX {
+            stored_block(&self.fresh, &mut self.out);
+        } else {
+            // One compressor per thread, reset for each text: a new one allocates and clears
+            // a few hundred KiB, many times the work of compressing a reader's few KiB.
+            FRESH.with_borrow_mut(|compressor| {
+                compressor.reset();
+                deflate_flushed(compressor, &self.fresh, &mut self.out);
+            });
+        }
         self.crc.update(&self.fresh);
         self.len += self.fresh.len() as u64;
         self.fresh.clear();
@@ -420,7 +449,8 @@ mod tests {
             join.text("<head>personal</head>");
             for (i, (part, piece)) in parts.iter().zip(&pieces).enumerate() {
                 if own.contains(&i) {
-                    let mine = format!("<article>mine {i}</article>");
+                    // Short and long: sent stored, and compressed.
+                    let mine = format!("<article>mine {i}</article>").repeat(1 + i % 3 * 20);
                     join.text(&mine);
                     expected.push_str(&mine);
                 } else {

@@ -38,6 +38,27 @@ fn flags(thread: &Value) -> Vec<(i64, bool, bool)> {
 async fn read(client: &Client, query: &str) -> Value {
     let answer = client.thread("budget", query).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // A client that takes gzip gets the same answer (for a signed-in reader, joined from
+    // parts compressed ahead).
+    let zipped = client
+        .http
+        .get(client.url(&format!("/api/v1/articles/budget/comments{query}")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.status(), StatusCode::OK);
+    let encoding = zipped.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+    let bytes = zipped.bytes().await.unwrap();
+    let mut text = String::new();
+    match encoding.as_deref() {
+        Some("gzip") => {
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text).unwrap();
+        }
+        None => text = String::from_utf8(bytes.to_vec()).unwrap(),
+        Some(other) => panic!("asked for gzip, got {other}"),
+    }
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), answer.body, "gzip and plain answers differ");
     answer.body
 }
 

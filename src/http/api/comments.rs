@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{self, ContentEncoding, ContentType};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -13,6 +13,7 @@ use super::{ApiResult, JsonObject};
 use crate::domain::Invalid;
 use crate::error::Error;
 use crate::http::cache::ApiKey;
+use crate::http::compress;
 use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
 use crate::services::articles::{self, Article};
@@ -72,6 +73,13 @@ pub async fn list(
         return Ok(json(CommentsPage::new(&page, sort, &personal).to_json()));
     }
     let shared = shared_thread(&state, at, version, article, thread_query).await?;
+    if let Some(body) = compress::accepts_gzip(&req).then(|| shared.personal_gzip(&personal)).flatten() {
+        return Ok(HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .insert_header(ContentEncoding::Gzip)
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .body(body));
+    }
     Ok(match shared.personal(&personal) {
         Some(body) => json(body),
         None => shared.body().respond(&req, json_ok()),
