@@ -210,9 +210,10 @@ impl Default for GzipJoin {
     }
 }
 
-/// A request's own texts up to this size are sent stored, as they are: compressing a few
-/// hundred bytes saves less than a hundred.
-const STORED_MAX: usize = 512;
+/// A request's own texts up to this size are sent stored, as they are: compressing a reader's
+/// controls on a comment of theirs (about 650 bytes) would save a few hundred bytes, for
+/// resetting a compressor's few hundred KiB of tables.
+const STORED_MAX: usize = 1024;
 
 thread_local! {
     static FRESH: std::cell::RefCell<flate2::Compress> =
@@ -245,7 +246,7 @@ impl GzipJoin {
         self.clean = 0;
     }
 
-    /// A shared piece.
+    /// A shared piece, where the shared rendering has it.
     pub fn piece(&mut self, piece: &Piece) {
         self.flush();
         let deflated = if self.clean >= piece.prime { &piece.primed } else { &piece.alone };
@@ -253,6 +254,13 @@ impl GzipJoin {
         self.crc.combine(&piece.crc);
         self.len += piece.len as u64;
         self.clean += piece.len;
+    }
+
+    /// A shared piece in place of what the shared rendering has there (a comment's controls as
+    /// a voter sees them): what follows cannot refer back across it.
+    pub fn variant(&mut self, piece: &Piece) {
+        self.piece(piece);
+        self.clean = 0;
     }
 
     fn flush(&mut self) {

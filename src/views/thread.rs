@@ -33,9 +33,10 @@ pub struct ReaderControls<'a> {
     pub landing: Option<Landing>,
     /// A flag sent without what it needs (no JavaScript), shown again open with its error.
     pub flagging: Option<FlagDraft<'a>>,
-    /// Rendered once for every participating reader alike (`user_id` is nobody's): each comment
-    /// is marked (`COMMENT_START`, `COMMENT_END`) so that a reader's own and voted ones can be
-    /// put in its place (`http::thread`).
+    /// Rendered once for every participating reader alike (`user_id` is nobody's): each
+    /// comment's controls are marked (`CONTROLS_START`, `CONTROLS_END`), the only part of it that
+    /// differs for a participating reader, so that a reader's own controls for their own and
+    /// voted comments can be put in their place (`http::thread`).
     pub shared: bool,
 }
 
@@ -46,10 +47,10 @@ pub const ACT_FORM: &str = "civil-act";
 /// The page's one form for flags: each comment's reason and note (`reason-{id}`, `note-{id}`)
 /// belong to it, apart from the vote form so that a vote does not carry every note box.
 pub const FLAG_FORM: &str = "civil-flag";
-/// Around each comment in a shared rendering. HTML comments, which neither escaped text nor
-/// sanitised comment bodies can contain.
-pub const COMMENT_START: &str = "<!--c:";
-pub const COMMENT_END: &str = "<!--/c-->";
+/// Around each comment's controls in a shared rendering. HTML comments, which neither escaped
+/// text nor sanitised comment bodies can contain.
+pub const CONTROLS_START: &str = "<!--c:";
+pub const CONTROLS_END: &str = "<!--/c-->";
 
 /// The session's token, once: the forms every comment's vote and flag buttons submit.
 pub fn reader_forms(view: &ThreadView<'_>, csrf_token: &str) -> Markup {
@@ -253,15 +254,8 @@ fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, answering: Option<A
     let fold = node.replies.len() > REPLIES_SHOWN + 1;
     let (shown, rest) = node.replies.split_at(if fold { REPLIES_SHOWN } else { node.replies.len() });
     let open = fold && view.acting_on().is_some_and(|id| contains(rest, id));
-    let marked = view.reader.as_ref().is_some_and(|r| r.shared);
     html! {
-        @if marked {
-            (PreEscaped(COMMENT_START)) (node.item.id) (PreEscaped("-->"))
-            (comment(view, &node.item, answering))
-            (PreEscaped(COMMENT_END))
-        } @else {
-            (comment(view, &node.item, answering))
-        }
+        (comment(view, &node.item, answering))
         @if !node.replies.is_empty() {
             ol.replies {
                 @for reply in shown {
@@ -284,8 +278,8 @@ fn comment_node(view: &ThreadView<'_>, node: &Node<Comment>, answering: Option<A
     }
 }
 
-/// The comments of the page that `pick` chooses, each as `view` shows it (with whom it answers),
-/// in one walk of the tree: what replaces their marked markup in a shared rendering.
+/// The controls of the comments of the page that `pick` chooses, as `view` shows them, in page
+/// order: what replaces their marked controls in a shared rendering.
 pub fn render_picked(
     view: &ThreadView<'_>,
     page: &ThreadPage,
@@ -294,20 +288,20 @@ pub fn render_picked(
 ) {
     fn walk(
         view: &ThreadView<'_>,
-        holder: Option<&Node<Comment>>,
         nodes: &[Node<Comment>],
         pick: &dyn Fn(&Comment) -> bool,
         out: &mut Vec<(i64, String)>,
     ) {
         for node in nodes {
-            if pick(&node.item) {
-                let answering = holder.and_then(|h| answering_of(h, node));
-                out.push((node.item.id, comment(view, &node.item, answering).into_string()));
+            let c = &node.item;
+            let (held, placeholder) = standing(view, c);
+            if !placeholder && pick(c) {
+                out.push((c.id, actions(view, c, held).into_string()));
             }
-            walk(view, Some(node), &node.replies, pick, out);
+            walk(view, &node.replies, pick, out);
         }
     }
-    walk(view, None, &page.comments, pick, out);
+    walk(view, &page.comments, pick, out);
 }
 
 /// Initials on a colour of the author's own, drawn here: no image service learns who reads.
@@ -376,13 +370,20 @@ pub fn single_comment(view: &ThreadView<'_>, c: &Comment) -> Markup {
     comment(view, c, None)
 }
 
-fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>) -> Markup {
+/// Whether a comment shows held (marked as waiting), and whether it shows only as a placeholder.
+fn standing(view: &ThreadView<'_>, c: &Comment) -> (bool, bool) {
     let own = view.reader.as_ref().is_some_and(|r| r.user_id == c.author_id);
     let staff = view.reader.as_ref().is_some_and(|r| r.is_staff);
     // A held comment reaches the page only for its author and moderators: it shows, marked as
     // waiting.
     let held = c.status == Status::Pending && (own || staff);
-    let placeholder = c.status != Status::Published && !held;
+    (held, c.status != Status::Published && !held)
+}
+
+fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>) -> Markup {
+    let own = view.reader.as_ref().is_some_and(|r| r.user_id == c.author_id);
+    let (held, placeholder) = standing(view, c);
+    let marked = view.reader.as_ref().is_some_and(|r| r.shared);
     html! {
         article.comment.placeholder[placeholder].held[held].is-featured[c.featured && !placeholder && !held]
             id={ "comment-" (c.id) } data-id=(c.id) {
@@ -437,7 +438,13 @@ fn comment(view: &ThreadView<'_>, c: &Comment, answering: Option<Answering<'_>>)
                     }
                 }
                 div.body { (PreEscaped(&c.body_html)) }
-                (actions(view, c, held))
+                @if marked {
+                    (PreEscaped(CONTROLS_START)) (c.id) (PreEscaped("-->"))
+                    (actions(view, c, held))
+                    (PreEscaped(CONTROLS_END))
+                } @else {
+                    (actions(view, c, held))
+                }
             }
         }
     }
