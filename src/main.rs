@@ -177,6 +177,7 @@ fn read_stdin() -> anyhow::Result<String> {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    civil::startup::give_large_blocks_back();
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
     civil::telemetry::init(&settings.log, settings.log_format);

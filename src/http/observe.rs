@@ -14,6 +14,7 @@ use tracing_actix_web::RequestId;
 use super::errors::HttpError;
 use super::State;
 use crate::error::Error;
+use crate::metrics::Gauge;
 use crate::services::{metrics, tokens};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -62,7 +63,17 @@ pub async fn metrics(state: web::Data<State>, req: HttpRequest) -> Result<HttpRe
         let message = "Send the metrics token as Authorization: Bearer <token>.";
         return Err(HttpError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message));
     }
-    let text = metrics::scrape(&state.app).await?;
+    let (entries, bytes) = state.thread_cache.usage();
+    let cache_gauge = |name, help, value: usize| Gauge { name, help, labels: vec![], value: value as i64 };
+    let cache = vec![
+        cache_gauge("civil_thread_cache_entries", "Renderings held in this instance's thread cache.", entries),
+        cache_gauge(
+            "civil_thread_cache_bytes",
+            "What those renderings take, as the cache counts it against thread_cache_mb.",
+            bytes,
+        ),
+    ];
+    let text = metrics::scrape(&state.app, cache).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -7,8 +7,8 @@ use crate::store::outbox;
 
 use super::App;
 
-/// Everything in the Prometheus text format.
-pub async fn scrape(app: &App) -> Result<String, Error> {
+/// Everything in the Prometheus text format, with the web layer's own gauges (`more`).
+pub async fn scrape(app: &App, more: Vec<Gauge>) -> Result<String, Error> {
     let (depth, pending, reported) = app
         .db(|conn| {
             Ok((
@@ -26,7 +26,8 @@ pub async fn scrape(app: &App) -> Result<String, Error> {
         labels: vec![("state", state.to_owned())],
         value: i64::from(value),
     };
-    let mut gauges = vec![
+    let mut gauges = more;
+    gauges.extend([
         pool_gauge("idle", pool.idle_connections),
         pool_gauge("in_use", pool.connections - pool.idle_connections),
         Gauge {
@@ -41,7 +42,15 @@ pub async fn scrape(app: &App) -> Result<String, Error> {
             labels: vec![],
             value: i64::from(app.pool.max_size()),
         },
-    ];
+    ]);
+    if let Some(bytes) = resident_bytes() {
+        gauges.push(Gauge {
+            name: "process_resident_memory_bytes",
+            help: "Resident memory size in bytes.",
+            labels: vec![],
+            value: bytes,
+        });
+    }
     gauges.extend(depth.into_iter().map(|(kind, status, count)| Gauge {
         name: "civil_outbox_jobs",
         help: "Outbox jobs not yet sent (e-mail, newsletter issues, webhooks), by kind and status.",
@@ -57,4 +66,13 @@ pub async fn scrape(app: &App) -> Result<String, Error> {
         });
     }
     Ok(app.metrics.render(&gauges))
+}
+
+/// This process's resident memory, from `/proc/self/statm` (pages; Linux only).
+fn resident_bytes() -> Option<i64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: i64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf only reads a system setting.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * i64::from(page_size.max(1) as i32))
 }

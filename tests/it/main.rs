@@ -36,6 +36,7 @@ mod isso_api;
 mod limits;
 mod live;
 mod load;
+mod memory;
 mod moderation;
 mod moderation_ux;
 mod newsletter;

@@ -105,6 +105,9 @@ async fn metrics_count_requests_by_route_and_read_the_queues_behind_the_token() 
     assert!(value(&text, "civil_db_pool_wait_seconds_count") > 0);
     assert!(value(&text, "civil_thread_cache_requests_total{result=\"hit\"}") >= 2);
     assert!(value(&text, "civil_db_pool_connections{state=\"idle\"}") >= 1);
+    assert!(value(&text, "civil_thread_cache_entries") >= 1, "the page read three times");
+    assert!(value(&text, "civil_thread_cache_bytes") > 1000);
+    assert!(value(&text, "process_resident_memory_bytes") > 1 << 20);
 
     app.deliver().await;
     let text = scrape(&app, TOKEN).await.text().await.unwrap();
