@@ -61,7 +61,7 @@ pub async fn markup(
         }
         return Ok(html);
     };
-    if let Some(personal) = personal(state, user, csrf_token, article, query, draft, links).await? {
+    if let Some(personal) = personal(state, user, csrf_token, article, query, draft, links, None).await? {
         return Ok(Arc::from(personal.html()));
     }
     // Moderators see held comments in place, to approve or remove them there.
@@ -273,7 +273,9 @@ impl Personal {
 }
 
 /// The thread for a signed-in reader from the shared rendering, when nothing on the page needs
-/// the full one (see the module's comment); `None` otherwise.
+/// the full one (see the module's comment); `None` otherwise. The reader's `marks` on the
+/// article are read here unless the caller read them with it.
+#[allow(clippy::too_many_arguments)]
 pub async fn personal(
     state: &State,
     user: &User,
@@ -282,12 +284,16 @@ pub async fn personal(
     query: ThreadQuery,
     draft: &Draft,
     links: Links,
+    marks: Option<threads::ReaderMarks>,
 ) -> Result<Option<Personal>, Error> {
     let now = state.app.clock.now();
     if user.is_staff() || user.restriction(now).is_some() || !draft.is_blank() {
         return Ok(None);
     }
-    let marks = threads::reader_marks(&state.app, article.id, user.id).await?;
+    let marks = match marks {
+        Some(marks) => marks,
+        None => threads::reader_marks(&state.app, article.id, user.id).await?,
+    };
     // Held comments sit in the reader's page (and can change what is on it); a removed one
     // shows its author why. Both are rare, and take the full rendering.
     if marks.own.iter().any(|(_, status)| matches!(status, Status::Pending | Status::Removed)) {

@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
 pub use crate::store::comments::Reader;
 use crate::store::comments::{self, CommentRow, ThreadRow};
+use crate::store::live as store_live;
 use crate::store::moderation as store_moderation;
 use crate::store::moderation_log::{self, NewLogEntry};
 use crate::store::{settings, DbConnection};
@@ -252,15 +253,16 @@ impl ReaderMarks {
 }
 
 pub async fn reader_marks(app: &App, article_id: i64, user_id: i64) -> Result<ReaderMarks, Error> {
-    app.lookup(move |conn| {
-        let own = comments::own_on_article(conn, article_id, user_id)?;
-        let voted = comments::voted_on_article(conn, article_id, user_id)?;
-        Ok(ReaderMarks {
-            own: own.into_iter().map(|(id, status)| (id, Status::from_db(&status))).collect(),
-            voted: voted.into_iter().collect(),
-        })
+    app.lookup(move |conn| marks_on(conn, article_id, user_id)).await
+}
+
+fn marks_on(conn: &mut DbConnection, article_id: i64, user_id: i64) -> Result<ReaderMarks, Error> {
+    let own = comments::own_on_article(conn, article_id, user_id)?;
+    let voted = comments::voted_on_article(conn, article_id, user_id)?;
+    Ok(ReaderMarks {
+        own: own.into_iter().map(|(id, status)| (id, Status::from_db(&status))).collect(),
+        voted: voted.into_iter().collect(),
     })
-    .await
 }
 
 pub(crate) fn find_comment(conn: &mut DbConnection, id: i64) -> Result<CommentRow, Error> {
@@ -373,17 +375,41 @@ pub async fn default_sort(app: &App) -> Result<Sort, Error> {
 }
 
 /// An article to read by slug (drafts only when `include_drafts`, for admins), with the order its
-/// discussion opens in when the reader chose none: what every view of an article page needs
-/// first, in one trip to the database.
-pub async fn article_to_read(app: &App, slug: String, include_drafts: bool) -> Result<(ArticleRow, Sort), Error> {
-    let (article, stored) = app
-        .lookup(move |conn| Ok((articles::find_by_slug(conn, &slug)?, settings::get(conn, "default_sort")?)))
+/// discussion opens in when the reader chose none, and for a signed-in reader (`reader`) what
+/// their view needs besides: what every view of an article page needs first, in one trip to the
+/// database.
+pub async fn article_to_read(
+    app: &App,
+    slug: String,
+    include_drafts: bool,
+    reader: Option<i64>,
+) -> Result<(ArticleRow, Sort, Option<Reading>), Error> {
+    let (article, stored, reading) = app
+        .lookup(move |conn| {
+            let article = articles::find_by_slug(conn, &slug)?;
+            let stored = settings::get(conn, "default_sort")?;
+            let reading = match (reader, &article) {
+                (Some(user_id), Some(article)) => Some(Reading {
+                    marks: marks_on(conn, article.id, user_id)?,
+                    live_from: store_live::newest(conn)?.unwrap_or(0),
+                }),
+                _ => None,
+            };
+            Ok((article, stored, reading))
+        })
         .await?;
     let article = match article {
         Some(a) if include_drafts || super::articles::is_public(&a, app.clock.now()) => a,
         _ => return Err(Error::not_found("That article")),
     };
-    Ok((article, stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default()))
+    Ok((article, stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default(), reading))
+}
+
+/// A signed-in reader's view of an article, read with it: their marks on it, and the newest
+/// live event (where the page's stream starts).
+pub struct Reading {
+    pub marks: ReaderMarks,
+    pub live_from: i64,
 }
 
 /// Where a comment is, for the permalink: its page in the site's default order.

@@ -16,7 +16,7 @@ use crate::http::cache::ApiKey;
 use crate::http::compress;
 use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
-use crate::services::articles::{self, Article};
+use crate::services::articles::Article;
 use crate::services::comments;
 use crate::services::threads::{self, ThreadQuery};
 
@@ -51,7 +51,9 @@ pub async fn list(
 ) -> ApiResult {
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
     let (sort, after, limit) = (thread_query.sort, thread_query.after, thread_query.limit);
-    let article = articles::find_by_slug(&state.app, slug.into_inner(), viewer.is_admin()).await?;
+    let reader = viewer.user().map(|u| u.id);
+    let (article, _, reading) =
+        threads::article_to_read(&state.app, slug.into_inner(), viewer.is_admin(), reader).await?;
     let version = article.comment_version;
     let at = ApiKey { article_id: article.id, sort, after, limit };
     let Some(user) = viewer.user() else {
@@ -63,7 +65,10 @@ pub async fn list(
         .restriction(now)
         .is_none()
         .then(|| now - chrono::Duration::minutes(state.app.settings.edit_window_minutes));
-    let own = threads::reader_marks(&state.app, article.id, user.id).await?;
+    let own = match reading {
+        Some(reading) => reading.marks,
+        None => threads::reader_marks(&state.app, article.id, user.id).await?,
+    };
     let holds_pending = own.holds_pending();
     let personal = Personal::of(user.id, own.voted, editable_after);
     // Moderators see every held comment in place, and an author their own: a thread of theirs.

@@ -65,7 +65,9 @@ pub async fn show(
     slug: web::Path<String>,
     query: web::Query<ArticleQuery>,
 ) -> PageResult {
-    let (article, default_sort) = threads::article_to_read(&state.app, slug.into_inner(), viewer.is_admin()).await?;
+    let reader = viewer.user().map(|u| u.id);
+    let (article, default_sort, reading) =
+        threads::article_to_read(&state.app, slug.into_inner(), viewer.is_admin(), reader).await?;
     // Inside the embed's frame, an external thread's page is the frame: forms and sign-in that
     // come back here land the reader where they were (the fragment survives the redirect).
     if article.canonical_url.is_some() && crate::http::embed::in_frame(&req) {
@@ -77,7 +79,7 @@ pub async fn show(
         landing: landing(query.posted, query.edited, query.deleted, query.voted, query.flagged),
         ..Draft::default()
     };
-    render_article(&state, &mut viewer, &req, article, thread_query, draft, StatusCode::OK).await
+    render_article(&state, &mut viewer, &req, article, thread_query, draft, StatusCode::OK, reading).await
 }
 
 /// A comment being written: empty on a fresh page, the reader's text after a failed post.
@@ -112,6 +114,7 @@ pub struct FlagAgain {
     pub error: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn render_article(
     state: &State,
     viewer: &mut Viewer,
@@ -120,6 +123,8 @@ pub async fn render_article(
     query: ThreadQuery,
     draft: Draft,
     status: StatusCode,
+    // Read with the article, when the reader is signed in; read here otherwise.
+    reading: Option<threads::Reading>,
 ) -> PageResult {
     // What every signed-out reader of this page of the thread sees alike is made once per
     // version of the discussion, compressed once, and kept whole (`cache`).
@@ -147,7 +152,10 @@ pub async fn render_article(
     let sort = query.sort;
     let after_cursor = query.after;
     let after = after_cursor.map(|c| c.encode(sort));
-    let live_from = crate::services::live::newest(&state.app).await?;
+    let (live_from, marks) = match reading {
+        Some(reading) => (reading.live_from, Some(reading.marks)),
+        None => (crate::services::live::newest(&state.app).await?, None),
+    };
     // A signed-in reader's page is mostly the thread every reader shares, compressed ahead in
     // pieces: sent as gzip, it is joined from those pieces around what is the reader's own.
     let personal = match viewer.user() {
@@ -155,7 +163,8 @@ pub async fn render_article(
             if status == StatusCode::OK && viewer.response_cookies().is_none() && compress::accepts_gzip(req) =>
         {
             let user = user.clone();
-            crate::http::thread::personal(state, &user, &ctx.csrf_token, &article, query, &draft, Links::Local).await?
+            crate::http::thread::personal(state, &user, &ctx.csrf_token, &article, query, &draft, Links::Local, marks)
+                .await?
         }
         _ => None,
     };
@@ -262,7 +271,7 @@ pub async fn reshow_with_error(
     let mut response = if article.canonical_url.is_some() && crate::http::embed::in_frame(req) {
         crate::http::embed::render_frame(state, viewer, req, &article, query, &draft, status).await?
     } else {
-        render_article(state, viewer, req, article, query, draft, status).await?
+        render_article(state, viewer, req, article, query, draft, status, None).await?
     };
     super::add_retry_after(&mut response, &error);
     Ok(response)
