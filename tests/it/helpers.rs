@@ -175,23 +175,7 @@ impl TestApp {
 
     /// A browser-like client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> Client {
-        Client {
-            // An idle connection is dropped well before the server's 5-second keep-alive ends it,
-            // so a request on a loaded machine never races the server closing its connection.
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                // As browsers do, so that the signed form tokens of pages without a cookie work.
-                .default_headers(reqwest::header::HeaderMap::from_iter([(
-                    reqwest::header::ORIGIN,
-                    HeaderValue::from_str(&self.address).unwrap(),
-                )]))
-                .redirect(redirect::Policy::none())
-                .pool_idle_timeout(std::time::Duration::from_secs(2))
-                .build()
-                .unwrap(),
-            base: self.address.clone(),
-            csrf: None,
-        }
+        client_for(&self.address)
     }
 
     /// `client`, sending this User-Agent, as a particular browser would.
@@ -451,4 +435,41 @@ pub async fn send_issue(admin: &Client, subject: &str) -> i64 {
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
     id
+}
+
+/// A browser-like client of the server at `base`: with cookies, its `Origin`, no redirects.
+pub fn client_for(base: &str) -> Client {
+    Client {
+        // An idle connection is dropped well before the server's 5-second keep-alive ends it,
+        // so a request on a loaded machine never races the server closing its connection.
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            // As browsers do, so that the signed form tokens of pages without a cookie work.
+            .default_headers(reqwest::header::HeaderMap::from_iter([(
+                reqwest::header::ORIGIN,
+                HeaderValue::from_str(base).unwrap(),
+            )]))
+            .redirect(redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap(),
+        base: base.to_owned(),
+        csrf: None,
+    }
+}
+
+/// `civil serve`, the built binary as an operator runs it, on `db` and a free port of its own
+/// (returned), without the mail worker; stdout and stderr are the caller's to set.
+pub fn serve_command(db: &TestDatabase) -> (std::process::Command, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_civil"));
+    command
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("CIVIL_DATA_DIR", db.data_dir())
+        .env("CIVIL_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CIVIL_WORKER", "off")
+        .env_remove("CIVIL_CONFIG")
+        .current_dir(db.data_dir());
+    (command, port)
 }

@@ -1,13 +1,12 @@
 //! The server's memory, measured on the built binary as operators run it.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderValue;
 use serde_json::json;
 
 use crate::cli::{civil, ok};
-use crate::helpers::{Client, TestDatabase};
+use crate::helpers::{client_for, serve_command, TestDatabase};
 
 /// `civil serve` on its own port, stopped when dropped.
 struct Server {
@@ -24,17 +23,10 @@ impl Drop for Server {
 
 impl Server {
     async fn start(db: &TestDatabase) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(env!("CARGO_BIN_EXE_civil"))
-            .arg("serve")
-            .env("DATABASE_URL", &db.url)
-            .env("CIVIL_DATA_DIR", db.data_dir())
-            .env("CIVIL_LISTEN", format!("127.0.0.1:{port}"))
+        let (mut command, port) = serve_command(db);
+        let child = command
             .env("CIVIL_LOG", "warn")
             .env("CIVIL_RATE_LIMITS", "off")
-            .env("CIVIL_WORKER", "off")
-            .env_remove("CIVIL_CONFIG")
-            .current_dir(db.data_dir())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -46,21 +38,6 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         server
-    }
-
-    fn client(&self) -> Client {
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .default_headers(reqwest::header::HeaderMap::from_iter([(
-                    reqwest::header::ORIGIN,
-                    HeaderValue::from_str(&self.base).unwrap(),
-                )]))
-                .build()
-                .unwrap(),
-            base: self.base.clone(),
-            csrf: None,
-        }
     }
 
     /// Resident memory now, in MiB.
@@ -87,7 +64,7 @@ async fn a_burst_of_sign_ups_gives_the_password_hashes_memory_back() {
     let before = server.resident_mib();
     for round in 0..4 {
         let sign_ups = (0..8).map(|i| {
-            let mut client = server.client();
+            let mut client = client_for(&server.base);
             async move {
                 client.fetch_csrf().await;
                 let name = format!("reader{round}x{i}");

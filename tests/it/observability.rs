@@ -1,7 +1,6 @@
 //! What operators see: request ids, `/metrics`, the JSON log and backups.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
 use civil::domain::role::Role;
@@ -120,18 +119,11 @@ async fn metrics_count_requests_by_route_and_read_the_queues_behind_the_token() 
 #[tokio::test]
 async fn the_json_log_carries_the_request_id_that_the_failure_page_shows() {
     let db = TestDatabase::new();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_civil"))
-        .args(["serve"])
-        .env("DATABASE_URL", &db.url)
-        .env("CIVIL_DATA_DIR", db.data_dir())
-        .env("CIVIL_LISTEN", format!("127.0.0.1:{port}"))
+    let (mut command, port) = serve_command(&db);
+    let mut server = command
         .env("CIVIL_LOG_FORMAT", "json")
         .env_remove("CIVIL_LOG")
         .env_remove("RUST_LOG")
-        .env("CIVIL_WORKER", "off")
-        .env_remove("CIVIL_CONFIG")
-        .current_dir(db.data_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
