@@ -57,8 +57,10 @@ mod names;
 mod site;
 mod words;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use rustrict::{Trie, Type};
 
@@ -128,9 +130,9 @@ const NAME_REJECTED_MESSAGE: &str = "it contains a word or phrase this site does
 /// Built once (it builds rustrict tries), shared behind an `Arc` across threads.
 pub struct ProfanityFilter {
     /// For comment bodies: rustrict's words plus every built-in correction and the site lists.
-    prose: Box<Trie>,
+    prose: Cow<'static, Trie>,
     /// For names: like `prose`, but without the news exemptions for standalone words.
-    names: Box<Trie>,
+    names: Cow<'static, Trie>,
     /// Site banned and suspect words; `None` when both lists are empty.
     site: Option<SiteMatcher>,
     lists: SiteWordLists,
@@ -165,6 +167,35 @@ fn finding_threshold() -> Type {
 // Construction
 // ---------------------------------------------------------------------------------------------
 
+/// rustrict's words with Civil's corrections, for prose and for names: built once, shared by
+/// every filter whose site lists allow no words of their own (a filter that has some copies
+/// them). rustrict's own trie becomes the one for prose, in place: each copy takes about 18 MB.
+fn built_in_tries() -> (&'static Trie, &'static Trie) {
+    static TRIES: OnceLock<(&'static Trie, Trie)> = OnceLock::new();
+    let (prose, names) = TRIES.get_or_init(|| {
+        let mut names = Trie::default();
+        for (word, typ) in retyped() {
+            names.set(word, typ);
+        }
+        for word in ALLOWED_EVERYWHERE {
+            names.set(word, Type::NONE);
+        }
+        // SAFETY: rustrict's default trie is read by `Trie::default` and by each `Censor` made
+        // without a trie of its own. Civil does either only inside a `ProfanityFilter`, and no
+        // filter exists before this first call has returned (`OnceLock` holds the others back),
+        // so nothing reads the trie while it changes here, and it never changes again.
+        let prose = unsafe { Trie::customize_default() };
+        for (word, typ) in retyped() {
+            prose.set(word, typ);
+        }
+        for word in ALLOWED_EVERYWHERE.iter().chain(ALLOWED_IN_PROSE) {
+            prose.set(word, Type::NONE);
+        }
+        (&*prose, names)
+    });
+    (prose, names)
+}
+
 impl ProfanityFilter {
     /// The filter with Civil's built-in corrections plus the given site lists.
     pub fn new(site: &SiteWordLists) -> Self {
@@ -174,28 +205,20 @@ impl ProfanityFilter {
             allowed: clean_list(&site.allowed),
         };
 
-        let mut names = Trie::default();
-        for (word, typ) in retyped() {
-            names.set(word, typ);
-        }
-        for word in ALLOWED_EVERYWHERE {
-            names.set(word, Type::NONE);
-        }
-        let mut prose = names.clone();
-        for word in ALLOWED_IN_PROSE {
-            prose.set(word, Type::NONE);
-        }
+        let (prose_base, names_base) = built_in_tries();
+        let mut prose = Cow::Borrowed(prose_base);
+        let mut names = Cow::Borrowed(names_base);
         // Site allowed words go last so that they win over everything, rustrict included.
         for word in &lists.allowed {
             let key = trie_key(word);
             if !key.is_empty() {
-                names.set(&key, Type::NONE);
-                prose.set(&key, Type::NONE);
+                names.to_mut().set(&key, Type::NONE);
+                prose.to_mut().set(&key, Type::NONE);
             }
         }
 
         let site = SiteMatcher::new(&lists);
-        Self { prose: Box::new(prose), names: Box::new(names), site, lists }
+        Self { prose, names, site, lists }
     }
 
     /// The (cleaned) site lists this filter was built with.
