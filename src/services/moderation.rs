@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime};
 
 use super::account_emails::{self, Site};
 use super::live;
@@ -681,6 +681,10 @@ fn parse_cursor(s: &str) -> Result<QueueCursor, Invalid> {
     let (micros, id) = s.split_once('_').ok_or_else(invalid)?;
     let micros: i64 = micros.parse().map_err(|_| invalid())?;
     let at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?.naive_utc();
+    // Civil's own cursors hold times it stored; PostgreSQL refuses years it cannot hold.
+    if !(1..=9999).contains(&at.year()) {
+        return Err(invalid());
+    }
     Ok((at, id.parse().map_err(|_| invalid())?))
 }
 
