@@ -74,5 +74,5 @@ fn resident_bytes() -> Option<i64> {
     let pages: i64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     // SAFETY: sysconf only reads a system setting.
     let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    Some(pages * i64::from(page_size.max(1) as i32))
+    Some(pages * i64::from(page_size.max(1)))
 }
