@@ -68,11 +68,10 @@ pub async fn scrape(app: &App, more: Vec<Gauge>) -> Result<String, Error> {
     Ok(app.metrics.render(&gauges))
 }
 
-/// This process's resident memory, from `/proc/self/statm` (pages; Linux only).
+/// This process's resident memory, from `/proc/self/status` (Linux only).
 fn resident_bytes() -> Option<i64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: i64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    // SAFETY: sysconf only reads a system setting.
-    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    Some(pages * i64::from(page_size.max(1)))
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    let kib: i64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kib * 1024)
 }
