@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime};
 
 use super::account_emails::{self, Site};
 use super::live;
@@ -679,12 +679,14 @@ fn encode_cursor(at: NaiveDateTime, id: i64) -> String {
 fn parse_cursor(s: &str) -> Result<QueueCursor, Invalid> {
     let invalid = || Invalid::new("after", "That page cursor is not valid. Start again from the first page.");
     let (micros, id) = s.split_once('_').ok_or_else(invalid)?;
-    let micros: i64 = micros.parse().map_err(|_| invalid())?;
-    let at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?.naive_utc();
-    // Civil's own cursors hold times it stored; PostgreSQL refuses years it cannot hold.
-    if !(1..=9999).contains(&at.year()) {
+    // As the API documents it: up to 17 digits of microseconds since 1970 (before the year 5000;
+    // PostgreSQL cannot hold every time an i64 can) and up to 18 of an id, unsigned.
+    let digits = |part: &str, most: usize| part.len() <= most && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(micros, 17) || !digits(id, 18) {
         return Err(invalid());
     }
+    let micros: i64 = micros.parse().map_err(|_| invalid())?;
+    let at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?.naive_utc();
     Ok((at, id.parse().map_err(|_| invalid())?))
 }
 

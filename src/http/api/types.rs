@@ -168,7 +168,7 @@ pub mod fields {
         one_of(&values)
     }
     pub fn queue_cursor() -> Object {
-        string(r"^(-?[0-9]{1,18}_-?[0-9]{1,18})?$", 0, None, false)
+        string(r"^([0-9]{1,17}_[0-9]{1,18})?$", 0, None, false)
     }
     pub fn query_text() -> Object {
         string(LINE, 0, None, false)
