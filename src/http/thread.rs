@@ -5,10 +5,11 @@
 //! readers mostly share one too: a comment's markup does not depend on the session (the vote
 //! and flag buttons submit the page's one form of each kind, which alone holds the session's
 //! token, `views::thread::reader_forms`), so the thread is rendered once per version for "a
-//! reader who wrote and voted nothing here" (`SharedThread`, compressed ahead in pieces), and a
-//! reader's request renders only the controls of their own comments and of the ones they voted
-//! (all that differs in them for this reader), put in place of the shared ones (`Personal`). Whatever else makes a page personal (a moderator's controls,
-//! held comments, a restriction, a draft or a landing after a write) takes the full rendering.
+//! reader who wrote and voted nothing here" (`SharedThread`, compressed ahead in pieces, with
+//! each comment's controls also as a voter sees them), and a reader's request renders only the
+//! controls on their own comments (all else that differs for them is a piece chosen per comment,
+//! `Personal`). Whatever else makes a page personal (a moderator's controls, held comments, a
+//! restriction, a draft or a landing after a write) takes the full rendering.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -247,8 +248,9 @@ impl Personal {
         html
     }
 
+    /// About the page's length: a voter's controls are as long as the shared ones, give or take.
     fn len(&self) -> usize {
-        let parts: usize = self.shared.parts.iter().map(|p| p.text.len() + p.voted.len()).sum();
+        let parts: usize = self.shared.parts.iter().map(|p| p.text.len()).sum();
         self.forms.len() + parts + self.shared.tail.len() + self.own.iter().map(|(_, h)| h.len()).sum::<usize>()
     }
 
