@@ -16,7 +16,7 @@ use crate::http::cache::ApiKey;
 use crate::http::compress;
 use crate::http::extract::{Csrf, Viewer};
 use crate::http::State;
-use crate::services::articles::Article;
+use crate::services::articles::{self, Article};
 use crate::services::comments;
 use crate::services::threads::{self, ThreadQuery};
 
@@ -51,9 +51,16 @@ pub async fn list(
 ) -> ApiResult {
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
     let (sort, after, limit) = (thread_query.sort, thread_query.after, thread_query.limit);
-    let reader = viewer.user().map(|u| u.id);
-    let (article, _, reading) =
-        threads::article_to_read(&state.app, slug.into_inner(), viewer.is_admin(), reader).await?;
+    // An anonymous request reads the article alone; a signed-in one reads their marks with it,
+    // in the same trip (with the page's order and live start, which it does not need).
+    let (article, reading) = match viewer.user() {
+        None => (articles::find_by_slug(&state.app, slug.into_inner(), false).await?, None),
+        Some(user) => {
+            let (article, _, reading) =
+                threads::article_to_read(&state.app, slug.into_inner(), viewer.is_admin(), Some(user.id)).await?;
+            (article, reading)
+        }
+    };
     let version = article.comment_version;
     let at = ApiKey { article_id: article.id, sort, after, limit };
     let Some(user) = viewer.user() else {
