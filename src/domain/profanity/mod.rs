@@ -30,13 +30,15 @@
 //! "s shit"). So rustrict reads a "shadow" of the text normalised char by char exactly as it
 //! normalises, marks matches with a private-use char, the marks are traced back to original
 //! chars, widened to whole words and re-judged word by word; the output is built from the original
-//! text, so unmasked chars (markdown included) are untouched. `new` builds two tries (tens of
-//! milliseconds); `analyze` costs about what rustrict's own `censor_and_analyze` does, plus a pass
+//! text, so unmasked chars (markdown included) are untouched. The first filter corrects
+//! rustrict's own trie in place (tens of milliseconds, once); one with site allowed words copies
+//! it; `analyze` costs about what rustrict's own `censor_and_analyze` does, plus a pass
 //! over the text when site banned or suspect lists are set.
 //!
 //! **Names** are stricter: refused for anything masked, sexual or mean, any site banned or suspect
-//! word, and without the prose-only exemptions, so "dick_cheney_fan" and "Hitler_fan" are refused
-//! while "Scunthorpe_United", "essex_girl" and "Dominic Cummings" pass.
+//! word, and anything that contains a prose-only exemption (a second pass over the name with a
+//! trie of those few words), so "dick_cheney_fan", "Moby Dick" and "Hitler_fan" are refused while
+//! "Scunthorpe_United", "essex_girl", "Ashkenazi" and "Dominic Cummings" pass.
 //!
 //! **Names are never masked** (`names`): a capitalised word inside a sentence that can be a name
 //! is a name ("Matt Hancock and Dick Cheney", "Stefan Kuntz", "Leonid Slutsky"), unless the
@@ -67,7 +69,7 @@ use rustrict::{Trie, Type};
 use align::{run_pass_repairing, Doc, Shadow};
 use mask::{find_words, mask_text, merge};
 use site::{clean_list, trie_key, SiteHits, SiteMatcher};
-use words::{retyped, ALLOWED_EVERYWHERE, ALLOWED_IN_PROSE, EXACT_IN_PROSE};
+use words::{retyped, ALLOWED_EVERYWHERE, ALLOWED_IN_PROSE, CONTAIN_PROSE_ONLY, EXACT_IN_PROSE};
 
 /// Site word lists, editable by admins later. Words are lowercase; multi-word phrases allowed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -129,10 +131,12 @@ const NAME_REJECTED_MESSAGE: &str = "it contains a word or phrase this site does
 
 /// Built once (it builds rustrict tries), shared behind an `Arc` across threads.
 pub struct ProfanityFilter {
-    /// For comment bodies: rustrict's words plus every built-in correction and the site lists.
+    /// rustrict's words plus every built-in correction and the site lists.
     prose: Cow<'static, Trie>,
-    /// For names: like `prose`, but without the news exemptions for standalone words.
-    names: Cow<'static, Trie>,
+    /// What names may not contain although prose may: the news exemptions (`ALLOWED_IN_PROSE`),
+    /// read by a second pass over a name. A few words of its own, where the full trie for names
+    /// (rustrict's words without those exemptions) would be a second copy of about 18 MB.
+    prose_only: Trie,
     /// Site banned and suspect words; `None` when both lists are empty.
     site: Option<SiteMatcher>,
     lists: SiteWordLists,
@@ -167,33 +171,40 @@ fn finding_threshold() -> Type {
 // Construction
 // ---------------------------------------------------------------------------------------------
 
-/// rustrict's words with Civil's corrections, for prose and for names: built once, shared by
-/// every filter whose site lists allow no words of their own (a filter that has some copies
-/// them). rustrict's own trie becomes the one for prose, in place: each copy takes about 18 MB.
-fn built_in_tries() -> (&'static Trie, &'static Trie) {
-    static TRIES: OnceLock<(&'static Trie, Trie)> = OnceLock::new();
-    let (prose, names) = TRIES.get_or_init(|| {
-        let mut names = Trie::default();
-        for (word, typ) in retyped() {
-            names.set(word, typ);
-        }
-        for word in ALLOWED_EVERYWHERE {
-            names.set(word, Type::NONE);
-        }
+/// rustrict's words with Civil's corrections: built once, shared by every filter whose site lists
+/// allow no words of their own (a filter that has some copies it). rustrict's own trie becomes it,
+/// in place: a copy takes about 18 MB.
+fn built_in_trie() -> &'static Trie {
+    static TRIE: OnceLock<&'static Trie> = OnceLock::new();
+    TRIE.get_or_init(|| {
         // SAFETY: rustrict's default trie is read by `Trie::default` and by each `Censor` made
         // without a trie of its own. Civil does either only inside a `ProfanityFilter`, and no
         // filter exists before this first call has returned (`OnceLock` holds the others back),
         // so nothing reads the trie while it changes here, and it never changes again.
-        let prose = unsafe { Trie::customize_default() };
+        let trie = unsafe { Trie::customize_default() };
         for (word, typ) in retyped() {
-            prose.set(word, typ);
+            trie.set(word, typ);
         }
         for word in ALLOWED_EVERYWHERE.iter().chain(ALLOWED_IN_PROSE) {
-            prose.set(word, Type::NONE);
+            trie.set(word, Type::NONE);
         }
-        (&*prose, names)
-    });
-    (prose, names)
+        &*trie
+    })
+}
+
+/// The exemptions for prose as what a name may not contain. rustrict rates each of them, or a word
+/// in it, at least moderately offensive, profane or sexual; here they all count as offensive,
+/// which only decides that a name is refused. A few words that contain one but are another word
+/// stay allowed.
+fn prose_only_trie() -> Trie {
+    let mut trie = Trie::new();
+    for word in ALLOWED_IN_PROSE {
+        trie.set(word, Type::OFFENSIVE & Type::MODERATE);
+    }
+    for word in CONTAIN_PROSE_ONLY {
+        trie.set(word, Type::NONE);
+    }
+    trie
 }
 
 impl ProfanityFilter {
@@ -205,20 +216,19 @@ impl ProfanityFilter {
             allowed: clean_list(&site.allowed),
         };
 
-        let (prose_base, names_base) = built_in_tries();
-        let mut prose = Cow::Borrowed(prose_base);
-        let mut names = Cow::Borrowed(names_base);
+        let mut prose = Cow::Borrowed(built_in_trie());
+        let mut prose_only = prose_only_trie();
         // Site allowed words go last so that they win over everything, rustrict included.
         for word in &lists.allowed {
             let key = trie_key(word);
             if !key.is_empty() {
-                names.to_mut().set(&key, Type::NONE);
                 prose.to_mut().set(&key, Type::NONE);
+                prose_only.set(&key, Type::NONE);
             }
         }
 
         let site = SiteMatcher::new(&lists);
-        Self { prose, names, site, lists }
+        Self { prose, prose_only, site, lists }
     }
 
     /// The (cleaned) site lists this filter was built with.
@@ -282,13 +292,15 @@ impl ProfanityFilter {
         let doc = Doc::new(name);
         let mut shadow = Shadow::new(&doc);
         let threshold = finding_threshold();
-        let pass = run_pass_repairing(&self.names, &mut shadow, threshold);
+        let pass = run_pass_repairing(&self.prose, &mut shadow, threshold);
         // Judged word by word like masking (not by rustrict's whole-text verdict), so that a
         // stutter across words ("Dominic Cummings") does not reject a real name.
         let marks = shadow.to_original(&doc, &pass.masked);
-        let words = find_words(&doc, &shadow, &marks, &self.names, threshold);
+        let words = find_words(&doc, &shadow, &marks, &self.prose, threshold);
+        // Any match: what makes "Moby Dick" unfit for a name is a word inside the phrase.
+        let prose_only = run_pass_repairing(&self.prose_only, &mut shadow, threshold).masked.contains(&true);
         let site = self.site_hits(&doc, &shadow);
-        if !words.is_empty() || !site.banned.is_empty() || !site.suspect.is_empty() {
+        if !words.is_empty() || prose_only || !site.banned.is_empty() || !site.suspect.is_empty() {
             return Err(NameRejected(NAME_REJECTED_MESSAGE.to_owned()));
         }
         Ok(())
@@ -494,6 +506,9 @@ mod tests {
             "NaziHunter",
             "dick_cheney_fan",
             "moby_dick",
+            "Moby Dick",
+            "Third Reich",
+            "ghetto_kid",
             "wanker",
         ] {
             let err = filter().check_name(name).expect_err(name);
@@ -509,6 +524,8 @@ mod tests {
             "annalyst",
             "Middlesex CCC",
             "Dickens_reader",
+            "Adolfo Suárez",
+            "Ashkenazi",
             "Dominic Cummings",
             "Cockermouth Kid",
             "Matt Hancock",

@@ -179,6 +179,12 @@ pub(super) const ALLOWED_IN_PROSE: &[&str] = &[
     "summa cum laude",
 ];
 
+/// Names that contain an `ALLOWED_IN_PROSE` word but are another word, so that a name may
+/// still be one of them (rustrict's false positives hold them too, but names are not read with
+/// rustrict's trie alone).
+pub(super) const CONTAIN_PROSE_ONLY: &[&str] =
+    &["adolfo", "ashkenazi", "ashkenazim", "antifascist", "antifascists", "denazification", "larghetto"];
+
 /// Exact words (case-sensitive) exempt in prose. rustrict's "niger" is also a spelling of a slur, and
 /// an exemption in the trie would cancel its obfuscated forms too ("Ni***ger"), so the country is
 /// exempted after matching, and only when written exactly so.
