@@ -473,3 +473,49 @@ pub fn serve_command(db: &TestDatabase) -> (std::process::Command, u16) {
         .current_dir(db.data_dir());
     (command, port)
 }
+
+/// `civil serve` on its own port, stopped when dropped.
+pub struct Served {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    /// Started with `env` on top of `serve_command`'s.
+    pub async fn start(db: &TestDatabase, env: &[(&str, &str)]) -> Served {
+        let (mut command, port) = serve_command(db);
+        command.envs(env.iter().copied());
+        let child = command
+            .env("CIVIL_LOG", "warn")
+            .env("CIVIL_RATE_LIMITS", "off")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run civil serve");
+        let server = Served { child, base: format!("http://127.0.0.1:{port}") };
+        let started = std::time::Instant::now();
+        while reqwest::get(format!("{}/healthz", server.base)).await.map(|r| r.status() != 200).unwrap_or(true) {
+            assert!(started.elapsed() < std::time::Duration::from_secs(60), "civil serve answers /healthz");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    /// Resident memory now, in MiB.
+    pub fn resident_mib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status");
+        kib / 1024
+    }
+}

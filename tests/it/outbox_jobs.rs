@@ -207,3 +207,26 @@ async fn the_digest_shows_titles_and_summaries_as_written() {
     assert!(!page.text.contains("<em>stars</em>"), "{}", page.text);
     app.deliver().await;
 }
+
+/// An idle instance's delivery worker looks at the empty queue with one of its senders, four
+/// times a second, and writes nothing but its heartbeat, every 2 s. Each of its 16 senders used
+/// to look on its own, and wrote the heartbeat in every look's transaction: 64 write
+/// transactions a second on a server with nothing to send.
+#[tokio::test]
+async fn an_idle_delivery_worker_writes_only_its_heartbeat() {
+    use civil::store::db::{connect, Backend, SqliteSynchronous};
+    use civil::store::schema::workers;
+
+    let db = TestDatabase::new();
+    crate::cli::ok(&crate::cli::civil(&db, &["migrate"], ""));
+    let _server = Served::start(&db, &[("CIVIL_WORKER", "on")]).await;
+    let pool = connect(&Backend::from_url(&db.url), 1, SqliteSynchronous::Full).unwrap();
+    let mut beats = std::collections::BTreeSet::new();
+    for _ in 0..30 {
+        let mut conn = pool.get().unwrap();
+        beats.extend(workers::table.select(workers::heartbeat_at).load::<chrono::NaiveDateTime>(&mut conn).unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!beats.is_empty(), "the worker beats");
+    assert!(beats.len() <= 2, "{} heartbeats written in 1.5 s: {beats:?}", beats.len());
+}
