@@ -20,7 +20,6 @@ use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
 pub use crate::store::comments::Reader;
 use crate::store::comments::{self, CommentRow, ThreadRow};
-use crate::store::live as store_live;
 use crate::store::moderation as store_moderation;
 use crate::store::moderation_log::{self, NewLogEntry};
 use crate::store::{settings, DbConnection};
@@ -384,22 +383,23 @@ pub async fn article_to_read(
     include_drafts: bool,
     reader: Option<i64>,
 ) -> Result<(ArticleRow, Sort, Option<Reading>), Error> {
-    let (article, stored, reading) = app
+    let found = app
         .lookup(move |conn| {
-            let article = articles::find_by_slug(conn, &slug)?;
-            let stored = settings::get(conn, "default_sort")?;
-            let reading = match (reader, &article) {
-                (Some(user_id), Some(article)) => Some(Reading {
-                    marks: marks_on(conn, article.id, user_id)?,
-                    live_from: store_live::newest(conn)?.unwrap_or(0),
-                }),
-                _ => None,
+            let Some(found) = articles::find_to_read(conn, &slug, reader.is_some())? else {
+                return Ok(None);
             };
-            Ok((article, stored, reading))
+            let reading = match reader {
+                Some(user_id) => Some(Reading {
+                    marks: marks_on(conn, found.article.id, user_id)?,
+                    live_from: found.newest_event.unwrap_or(0),
+                }),
+                None => None,
+            };
+            Ok(Some((found.article, found.default_sort, reading)))
         })
         .await?;
-    let article = match article {
-        Some(a) if include_drafts || super::articles::is_public(&a, app.clock.now()) => a,
+    let (article, stored, reading) = match found {
+        Some(found) if include_drafts || super::articles::is_public(&found.0, app.clock.now()) => found,
         _ => return Err(Error::not_found("That article")),
     };
     Ok((article, stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default(), reading))
