@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::store::articles::{self, ArticleRow};
 pub use crate::store::comments::Reader;
 use crate::store::comments::{self, CommentRow, ThreadRow};
+use crate::store::live as store_live;
 use crate::store::moderation as store_moderation;
 use crate::store::moderation_log::{self, NewLogEntry};
 use crate::store::{settings, DbConnection};
@@ -385,17 +386,17 @@ pub async fn article_to_read(
 ) -> Result<(ArticleRow, Sort, Option<Reading>), Error> {
     let found = app
         .lookup(move |conn| {
-            let Some(found) = articles::find_to_read(conn, &slug, reader.is_some())? else {
+            let Some((article, stored)) = articles::find_with_default_sort(conn, &slug)? else {
                 return Ok(None);
             };
             let reading = match reader {
                 Some(user_id) => Some(Reading {
-                    marks: marks_on(conn, found.article.id, user_id)?,
-                    live_from: found.newest_event.unwrap_or(0),
+                    marks: marks_on(conn, article.id, user_id)?,
+                    live_from: store_live::newest(conn)?.unwrap_or(0),
                 }),
                 None => None,
             };
-            Ok(Some((found.article, found.default_sort, reading)))
+            Ok(Some((article, stored, reading)))
         })
         .await?;
     let (article, stored, reading) = match found {

@@ -74,35 +74,18 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<A
     articles::table.filter(articles::slug.eq(slug)).select(ArticleRow::as_select()).first(conn).optional()
 }
 
-/// An article, with what every view of its page needs besides (see `find_to_read`).
-pub struct ArticleToRead {
-    pub article: ArticleRow,
-    /// The `default_sort` setting: the order its discussion opens in.
-    pub default_sort: Option<String>,
-    /// The newest live event's id, where a signed-in reader's stream starts (when asked for).
-    pub newest_event: Option<i64>,
-}
-
-/// An article by slug, read with its `ArticleToRead` in one statement.
-pub fn find_to_read(conn: &mut DbConnection, slug: &str, newest_event: bool) -> QueryResult<Option<ArticleToRead>> {
+/// An article by slug, read with the order its discussion opens in (the `default_sort`
+/// setting), in one statement.
+pub fn find_with_default_sort(
+    conn: &mut DbConnection,
+    slug: &str,
+) -> QueryResult<Option<(ArticleRow, Option<String>)>> {
     let default_sort = site_settings::table.find("default_sort").select(site_settings::value).single_value();
-    let by_slug = articles::table.filter(articles::slug.eq(slug));
-    let (article, default_sort, newest_event) = if newest_event {
-        // A lone `max` in its own statement, which both databases answer from the index.
-        let newest = diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
-            "(SELECT max(live_events.id) FROM live_events)",
-        );
-        match by_slug.select((ArticleRow::as_select(), default_sort, newest)).first(conn).optional()? {
-            Some(found) => found,
-            None => return Ok(None),
-        }
-    } else {
-        match by_slug.select((ArticleRow::as_select(), default_sort)).first(conn).optional()? {
-            Some((article, default_sort)) => (article, default_sort, None),
-            None => return Ok(None),
-        }
-    };
-    Ok(Some(ArticleToRead { article, default_sort, newest_event }))
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .select((ArticleRow::as_select(), default_sort))
+        .first(conn)
+        .optional()
 }
 
 pub fn slug_taken(conn: &mut DbConnection, slug: &str, except_id: Option<i64>) -> QueryResult<bool> {
