@@ -371,7 +371,12 @@ pub struct Place {
 /// The order discussions open in when the reader has not chosen one (an admin's choice).
 pub async fn default_sort(app: &App) -> Result<Sort, Error> {
     let stored = app.db(|conn| Ok(settings::get(conn, "default_sort")?)).await?;
-    Ok(stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default())
+    Ok(sort_or_default(stored))
+}
+
+/// The stored `default_sort` setting as an order; the default when unset or unreadable.
+fn sort_or_default(stored: Option<String>) -> Sort {
+    stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default()
 }
 
 /// An article to read by slug (drafts only when `include_drafts`, for admins), with the order its
@@ -384,26 +389,48 @@ pub async fn article_to_read(
     include_drafts: bool,
     reader: Option<i64>,
 ) -> Result<(ArticleRow, Sort, Option<Reading>), Error> {
+    article_with(app, slug, include_drafts, move |conn, article| {
+        reader.map(|user_id| reading_of(conn, article, user_id)).transpose()
+    })
+    .await
+}
+
+/// `article_to_read` for a signed-in reader, whose view it always reads.
+pub async fn article_for_reader(
+    app: &App,
+    slug: String,
+    include_drafts: bool,
+    user_id: i64,
+) -> Result<(ArticleRow, Sort, Reading), Error> {
+    article_with(app, slug, include_drafts, move |conn, article| reading_of(conn, article, user_id)).await
+}
+
+/// The article with its default order and what `also` reads beside it, in one trip.
+async fn article_with<T: Send + 'static>(
+    app: &App,
+    slug: String,
+    include_drafts: bool,
+    also: impl FnOnce(&mut DbConnection, &ArticleRow) -> Result<T, Error> + Send + 'static,
+) -> Result<(ArticleRow, Sort, T), Error> {
     let found = app
         .lookup(move |conn| {
             let Some((article, stored)) = articles::find_with_default_sort(conn, &slug)? else {
                 return Ok(None);
             };
-            let reading = match reader {
-                Some(user_id) => Some(Reading {
-                    marks: marks_on(conn, article.id, user_id)?,
-                    live_from: store_live::newest(conn)?.unwrap_or(0),
-                }),
-                None => None,
-            };
-            Ok(Some((article, stored, reading)))
+            let more = also(conn, &article)?;
+            Ok(Some((article, stored, more)))
         })
         .await?;
-    let (article, stored, reading) = match found {
-        Some(found) if include_drafts || super::articles::is_public(&found.0, app.clock.now()) => found,
-        _ => return Err(Error::not_found("That article")),
-    };
-    Ok((article, stored.and_then(|s| Sort::parse(Some(&s)).ok()).unwrap_or_default(), reading))
+    match found {
+        Some((article, stored, more)) if include_drafts || super::articles::is_public(&article, app.clock.now()) => {
+            Ok((article, sort_or_default(stored), more))
+        }
+        _ => Err(Error::not_found("That article")),
+    }
+}
+
+fn reading_of(conn: &mut DbConnection, article: &ArticleRow, user_id: i64) -> Result<Reading, Error> {
+    Ok(Reading { marks: marks_on(conn, article.id, user_id)?, live_from: store_live::newest(conn)?.unwrap_or(0) })
 }
 
 /// A signed-in reader's view of an article, read with it: their marks on it, and the newest

@@ -51,31 +51,25 @@ pub async fn list(
 ) -> ApiResult {
     let thread_query = ThreadQuery::parse(query.sort.as_deref(), query.after.as_deref(), query.limit)?;
     let (sort, after, limit) = (thread_query.sort, thread_query.after, thread_query.limit);
-    // An anonymous request reads the article alone; a signed-in one reads their marks with it,
-    // in the same trip (with the page's order and live start, which it does not need).
-    let (article, reading) = match viewer.user() {
-        None => (articles::find_by_slug(&state.app, slug.into_inner(), false).await?, None),
-        Some(user) => {
-            let (article, _, reading) =
-                threads::article_to_read(&state.app, slug.into_inner(), viewer.is_admin(), Some(user.id)).await?;
-            (article, reading)
-        }
-    };
-    let version = article.comment_version;
-    let at = ApiKey { article_id: article.id, sort, after, limit };
     let Some(user) = viewer.user() else {
-        let shared = shared_thread(&state, at, version, article, thread_query).await?;
+        // An anonymous request reads the article alone.
+        let article = articles::find_by_slug(&state.app, slug.into_inner(), false).await?;
+        let at = ApiKey { article_id: article.id, sort, after, limit };
+        let shared = shared_thread(&state, at, article.comment_version, article, thread_query).await?;
         return Ok(shared.body().respond(&req, json_ok()));
     };
+    // A signed-in one reads their marks with it, in the same trip (with the page's order and
+    // live start, which it does not need).
+    let (article, _, reading) =
+        threads::article_for_reader(&state.app, slug.into_inner(), viewer.is_admin(), user.id).await?;
+    let version = article.comment_version;
+    let at = ApiKey { article_id: article.id, sort, after, limit };
     let now = state.app.clock.now();
     let editable_after = user
         .restriction(now)
         .is_none()
         .then(|| now - chrono::Duration::minutes(state.app.settings.edit_window_minutes));
-    let own = match reading {
-        Some(reading) => reading.marks,
-        None => threads::reader_marks(&state.app, article.id, user.id).await?,
-    };
+    let own = reading.marks;
     let holds_pending = own.holds_pending();
     let personal = Personal::of(user.id, own.voted, editable_after);
     // Moderators see every held comment in place, and an author their own: a thread of theirs.
